@@ -1,0 +1,81 @@
+using System.Text;
+using System.Text.Json;
+using NetDashboard.Lab.Host;
+
+namespace NetDashboard.Lab.Engine;
+
+/// <summary>One command the app ran for a lab, exactly as run, beside what the tutorial would have typed.</summary>
+public sealed record JournalEntry
+{
+    public required DateTimeOffset Time { get; init; }
+    /// <summary>Who the tutorial says runs it: host, wan, pc or a VM's name.</summary>
+    public required string Who { get; init; }
+    public required string Namespace { get; init; }
+    public required IReadOnlyList<string> Argv { get; init; }
+    public required string Tutorial { get; init; }
+    public required int ExitCode { get; init; }
+    public string StandardError { get; init; } = "";
+    public double DurationMs { get; init; }
+    public bool Replayable { get; init; } = true;
+
+    public bool Succeeded => ExitCode == 0;
+
+    /// <summary>The argv as one bash line.</summary>
+    public string CommandLine => string.Join(' ', Argv.Select(HostCommand.ShellQuote));
+
+    /// <summary>The tutorial form with its prompt, e.g. "(host)$ brctl addbr br0".</summary>
+    public string TutorialLine => Tutorial.StartsWith('#') ? Tutorial : $"({Who})$ {Tutorial}";
+}
+
+/// <summary>
+/// A lab's journal: JSON lines in the lab's runtime folder, appended as commands run,
+/// so the CLI, the API and the dashboard read the same history.
+/// </summary>
+public sealed class Journal(string path)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly Lock _gate = new();
+
+    public event Action<JournalEntry>? Appended;
+
+    public string Path { get; } = path;
+
+    public void Append(JournalEntry entry)
+    {
+        lock (_gate)
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+            File.AppendAllText(Path, JsonSerializer.Serialize(entry, Json) + "\n");
+        }
+        Appended?.Invoke(entry);
+    }
+
+    public IReadOnlyList<JournalEntry> ReadAll()
+    {
+        lock (_gate)
+        {
+            if (!File.Exists(Path)) return [];
+            return File.ReadLines(Path)
+                .Where(line => line.Length > 0)
+                .Select(line => JsonSerializer.Deserialize<JournalEntry>(line, Json))
+                .OfType<JournalEntry>()
+                .ToList();
+        }
+    }
+
+    /// <summary>A bash script that rebuilds the lab from nothing: every successful, replayable command in order.</summary>
+    public static string ExportScript(string lab, IEnumerable<JournalEntry> entries)
+    {
+        var script = new StringBuilder();
+        script.AppendLine("#!/usr/bin/env bash");
+        script.AppendLine($"# Rebuilds lab '{lab}' as NetDashboard built it. Run as root on a machine without this lab.");
+        script.AppendLine("set -euo pipefail");
+        foreach (var entry in entries.Where(e => e.Succeeded && e.Replayable))
+        {
+            script.AppendLine();
+            script.AppendLine($"# {entry.TutorialLine.TrimStart('#', ' ')}");
+            script.AppendLine(entry.CommandLine);
+        }
+        return script.ToString();
+    }
+}

@@ -1,0 +1,111 @@
+using System.Net;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Lab.Engine;
+
+/// <summary>
+/// One change to a lab, as a typed value. The host driver turns it into argv (Host/CommandBuilder);
+/// <see cref="Tutorial"/> is what a person following the tutorial would type for it.
+/// </summary>
+public abstract record LabOperation(string Namespace)
+{
+    /// <summary>The tutorial-style equivalent, without the "(host)$" prompt.</summary>
+    public abstract string Tutorial { get; }
+
+    /// <summary>False for steps that only make sense once (stopping a pid), which a rebuild script leaves out.</summary>
+    public virtual bool Replayable => true;
+}
+
+public sealed record CreateNamespace(string Namespace) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"# a machine of its own: network namespace {Namespace}";
+}
+
+public sealed record DeleteNamespace(string Namespace) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"# remove the machine {Namespace}";
+}
+
+/// <summary>A cable between two namespaces: both ends are placed by one command, so no half pair is ever left in the root namespace.</summary>
+public sealed record CreateVethPair(string Namespace, string Name, string PeerNamespace, string PeerName) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"# cable {Name} to {PeerName} of {PeerNamespace}";
+}
+
+public sealed record CreateBridge(string Namespace, string Name) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"brctl addbr {Name}";
+}
+
+public sealed record DeleteBridge(string Namespace, string Name) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"brctl delbr {Name}";
+}
+
+public sealed record AddBridgePort(string Namespace, string Bridge, string Port) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"brctl addif {Bridge} {Port}";
+}
+
+public sealed record RemoveBridgePort(string Namespace, string Bridge, string Port) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"brctl delif {Bridge} {Port}";
+}
+
+public sealed record SetLinkState(string Namespace, string Link, bool Up) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"ifconfig {Link} {(Up ? "up" : "down")}";
+}
+
+public sealed record AddAddress(string Namespace, string Link, InterfaceAddress Address) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"ifconfig {Link} {Address}";
+}
+
+public sealed record RemoveAddress(string Namespace, string Link, InterfaceAddress Address) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"ip addr del {Address} dev {Link}";
+}
+
+public sealed record SetForwarding(string Namespace, bool Enabled) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"echo {(Enabled ? 1 : 0)} > /proc/sys/net/ipv4/ip_forward";
+}
+
+/// <summary>MASQUERADE for traffic from Source leaving its own subnet, tagged with an iptables comment so the app finds its own rules.</summary>
+public sealed record AddMasquerade(string Namespace, Subnet Source, string? OutInterface, string Tag) : LabOperation(Namespace)
+{
+    public override string Tutorial =>
+        $"iptables -t nat -A POSTROUTING -s {Source} ! -d {Source}{(OutInterface is null ? "" : $" -o {OutInterface}")} -j MASQUERADE";
+}
+
+public sealed record RemoveMasquerade(string Namespace, Subnet Source, string? OutInterface, string Tag) : LabOperation(Namespace)
+{
+    public override string Tutorial =>
+        $"iptables -t nat -D POSTROUTING -s {Source} ! -d {Source}{(OutInterface is null ? "" : $" -o {OutInterface}")} -j MASQUERADE";
+}
+
+public sealed record AddRoute(string Namespace, Subnet Destination, IPAddress Gateway, string? Device = null) : LabOperation(Namespace)
+{
+    public override string Tutorial => Destination.IsDefault
+        ? $"route add -net 0.0.0.0/0 gw {Gateway}"
+        : $"route add -net {Destination} gw {Gateway}";
+}
+
+public sealed record RemoveRoute(string Namespace, Subnet Destination, IPAddress Gateway) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"route del -net {Destination} gw {Gateway}";
+}
+
+/// <summary>The wan's internet server: busybox httpd on port 80, serving WebRoot (ping is answered by the kernel).</summary>
+public sealed record StartInternetServer(string Namespace, string WebRoot) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"busybox httpd -p 80 -h {WebRoot}   # the internet server";
+}
+
+/// <summary>Stops one process the lab started, by pid.</summary>
+public sealed record StopProcess(string Namespace, int Pid, bool Force) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"kill {(Force ? "-KILL " : "")}{Pid}";
+    public override bool Replayable => false;
+}

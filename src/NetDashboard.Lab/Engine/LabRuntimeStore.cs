@@ -1,0 +1,90 @@
+using System.Text.Json;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Lab.Engine;
+
+/// <summary>What the app remembers of a lab it owns, beside what the kernel holds.</summary>
+public sealed record LabRecord
+{
+    public required string Name { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public string? SourceFile { get; init; }
+    public int? InternetServerPid { get; init; }
+}
+
+/// <summary>
+/// The runtime folder: one sub-folder per lab the app owns (record, lab file, journal,
+/// web root, later VM sockets). A lab is the app's when its folder is here.
+/// </summary>
+public sealed class LabRuntimeStore(string root)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public string Root { get; } = root;
+
+    public string FolderOf(string lab) => Path.Combine(Root, lab);
+    public string DefinitionPathOf(string lab) => Path.Combine(FolderOf(lab), "lab.yaml");
+    public string WebRootOf(string lab) => Path.Combine(FolderOf(lab), "www");
+    public Journal JournalOf(string lab) => new(Path.Combine(FolderOf(lab), "journal.jsonl"));
+    private string RecordPathOf(string lab) => Path.Combine(FolderOf(lab), "lab.json");
+
+    public IReadOnlyList<string> ListLabs() =>
+        Directory.Exists(Root)
+            ? Directory.EnumerateDirectories(Root)
+                .Select(Path.GetFileName)
+                .OfType<string>()
+                .Where(name => InputRules.CheckLabName(name) is null && File.Exists(RecordPathOf(name)))
+                .Order(StringComparer.Ordinal)
+                .ToList()
+            : [];
+
+    public LabRecord? Read(string lab)
+    {
+        var path = RecordPathOf(lab);
+        return File.Exists(path) ? JsonSerializer.Deserialize<LabRecord>(File.ReadAllText(path), Json) : null;
+    }
+
+    public void Write(LabRecord record)
+    {
+        Directory.CreateDirectory(FolderOf(record.Name));
+        var path = RecordPathOf(record.Name);
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(record, Json));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    public void SaveDefinition(string lab, string yaml)
+    {
+        Directory.CreateDirectory(FolderOf(lab));
+        File.WriteAllText(DefinitionPathOf(lab), yaml);
+    }
+
+    public LabDefinition? ReadDefinition(string lab) =>
+        File.Exists(DefinitionPathOf(lab)) ? LabFileLoader.LoadFile(DefinitionPathOf(lab), lab) : null;
+
+    /// <summary>Takes the lab's lock, so two processes never change one lab at once.</summary>
+    public IDisposable Lock(string lab)
+    {
+        Directory.CreateDirectory(FolderOf(lab));
+        var path = Path.Combine(FolderOf(lab), "lock");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
+
+    public void Delete(string lab)
+    {
+        var folder = FolderOf(lab);
+        if (Directory.Exists(folder))
+            Directory.Delete(folder, recursive: true);
+    }
+}

@@ -1,0 +1,25 @@
+using System.Text;
+
+namespace NetDashboard.Lab.Host;
+
+/// <summary>A program and its argument list: what runs, with no shell in between.</summary>
+public sealed record HostCommand(string Program, IReadOnlyList<string> Arguments)
+{
+    public IReadOnlyList<string> Argv => [Program, .. Arguments];
+
+    public bool Equals(HostCommand? other) => other is not null && Argv.SequenceEqual(other.Argv);
+
+    public override int GetHashCode() => HashCode.Combine(Program, Arguments.Count);
+
+    /// <summary>The command as a person would paste it into bash, each word quoted when it needs to be.</summary>
+    public override string ToString() => string.Join(' ', Argv.Select(ShellQuote));
+
+    public static string ShellQuote(string word)
+    {
+        if (word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=,+@%".Contains(c)))
+            return word;
+        var quoted = new StringBuilder("'");
+        quoted.Append(word.Replace("'", "'\\''"));
+        return quoted.Append('\'').ToString();
+    }
+}

@@ -1,0 +1,43 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
+
+namespace NetDashboard.Lab.Host;
+
+/// <summary>The outcome of one command: exit code, output and how long it took.</summary>
+public sealed record CommandResult(HostCommand Command, int ExitCode, string StandardOutput, string StandardError, TimeSpan Duration)
+{
+    public bool Succeeded => ExitCode == 0;
+}
+
+/// <summary>Runs host commands with CliWrap: an argument list, never a shell string.</summary>
+public sealed class HostRunner
+{
+    /// <summary>Runs a command and returns its result whatever the exit code.</summary>
+    public async Task<CommandResult> RunAsync(HostCommand command, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await Cli.Wrap(command.Program)
+                .WithArguments(command.Arguments)
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync(cancellationToken);
+            return new CommandResult(command, result.ExitCode, result.StandardOutput, result.StandardError, Stopwatch.GetElapsedTime(started));
+        }
+        catch (Win32Exception e)
+        {
+            // The program is not installed: say which one and how to get it.
+            return new CommandResult(command, 127, "", $"{command.Program} could not be started ({e.Message}); run the setup step to install it",
+                Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    /// <summary>Runs a command that must succeed and returns its standard output.</summary>
+    public async Task<string> ReadAsync(HostCommand command, CancellationToken cancellationToken = default)
+    {
+        var result = await RunAsync(command, cancellationToken);
+        return result.Succeeded ? result.StandardOutput : throw new HostCommandException(command, result.ExitCode, result.StandardError);
+    }
+}

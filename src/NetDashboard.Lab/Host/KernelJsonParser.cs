@@ -1,0 +1,133 @@
+using System.Text.Json;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Lab.Host;
+
+/// <summary>Turns the JSON of `ip -j` and `bridge -j` and the text of `iptables -S` into model values.</summary>
+public static class KernelJsonParser
+{
+    /// <summary>Parses `ip -j -d addr show`; bridge port states come from `bridge -j link show` when given.</summary>
+    public static IReadOnlyList<LinkState> ParseLinks(string ipAddrJson, string? bridgeLinkJson = null)
+    {
+        var portStates = new Dictionary<string, string>();
+        if (!string.IsNullOrWhiteSpace(bridgeLinkJson))
+        {
+            using var bridgeDoc = JsonDocument.Parse(bridgeLinkJson);
+            foreach (var port in bridgeDoc.RootElement.EnumerateArray())
+            {
+                if (Str(port, "ifname") is { } name && Str(port, "state") is { } state)
+                    portStates[name] = state;
+            }
+        }
+
+        using var doc = JsonDocument.Parse(EmptyAsArray(ipAddrJson));
+        var links = new List<LinkState>();
+        foreach (var link in doc.RootElement.EnumerateArray())
+        {
+            var name = Str(link, "ifname");
+            if (name is null) continue;
+            var flags = link.TryGetProperty("flags", out var f) ? f.EnumerateArray().Select(x => x.GetString() ?? "").ToHashSet() : [];
+            var kind = link.TryGetProperty("linkinfo", out var info) && Str(info, "info_kind") is { } k ? k
+                : Str(link, "link_type") == "loopback" ? "loopback" : "";
+            var addresses = new List<InterfaceAddress>();
+            if (link.TryGetProperty("addr_info", out var addrInfo))
+            {
+                foreach (var a in addrInfo.EnumerateArray())
+                {
+                    if (Str(a, "family") == "inet" && Str(a, "local") is { } local && a.TryGetProperty("prefixlen", out var p)
+                        && InterfaceAddress.TryParse($"{local}/{p.GetInt32()}", out var address))
+                        addresses.Add(address);
+                }
+            }
+            links.Add(new LinkState
+            {
+                Name = name,
+                Index = Int(link, "ifindex"),
+                Kind = kind,
+                Mac = Str(link, "address"),
+                Mtu = Int(link, "mtu"),
+                AdminUp = flags.Contains("UP"),
+                NoCarrier = flags.Contains("NO-CARRIER"),
+                OperState = Str(link, "operstate") ?? "UNKNOWN",
+                Master = Str(link, "master"),
+                PortState = portStates.GetValueOrDefault(name),
+                Addresses = addresses,
+            });
+        }
+        return links;
+    }
+
+    /// <summary>Parses `ip -j route show`.</summary>
+    public static IReadOnlyList<RouteState> ParseRoutes(string ipRouteJson)
+    {
+        using var doc = JsonDocument.Parse(EmptyAsArray(ipRouteJson));
+        return doc.RootElement.EnumerateArray()
+            .Select(r => new RouteState(Str(r, "dst") ?? "default", Str(r, "gateway"), Str(r, "dev"), Str(r, "protocol"), Str(r, "scope")))
+            .ToList();
+    }
+
+    /// <summary>Parses `ip -j netns list` into namespace names.</summary>
+    public static IReadOnlyList<string> ParseNamespaceNames(string ipNetnsJson)
+    {
+        using var doc = JsonDocument.Parse(EmptyAsArray(ipNetnsJson));
+        return doc.RootElement.EnumerateArray().Select(n => Str(n, "name")).OfType<string>().ToList();
+    }
+
+    /// <summary>Parses `iptables -t nat -S POSTROUTING`: the -A lines become rules, the policy line is skipped.</summary>
+    public static IReadOnlyList<NatRule> ParseNatRules(string iptablesSpec)
+    {
+        var rules = new List<NatRule>();
+        foreach (var line in iptablesSpec.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var words = SplitQuoted(line);
+            if (words.Count < 2 || words[0] != "-A") continue;
+            string? source = null, notDestination = null, outInterface = null, target = null, comment = null;
+            for (var i = 2; i < words.Count; i++)
+            {
+                var negated = words[i] == "!";
+                if (negated) i++;
+                if (i + 1 >= words.Count) break;
+                switch (words[i])
+                {
+                    case "-s" when !negated: source = words[++i]; break;
+                    case "-d" when negated: notDestination = words[++i]; break;
+                    case "-o" when !negated: outInterface = words[++i]; break;
+                    case "-j": target = words[++i]; break;
+                    case "--comment": comment = words[++i]; break;
+                }
+            }
+            rules.Add(new NatRule(words[1], source, notDestination, outInterface, target ?? "", comment, line));
+        }
+        return rules;
+    }
+
+    // `ip -j` prints nothing at all, not "[]", for an empty table in some versions.
+    private static string EmptyAsArray(string json) => string.IsNullOrWhiteSpace(json) ? "[]" : json;
+
+    private static string? Str(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static int Int(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : 0;
+
+    private static List<string> SplitQuoted(string line)
+    {
+        var words = new List<string>();
+        var current = new System.Text.StringBuilder();
+        var quoted = false;
+        var any = false;
+        foreach (var c in line)
+        {
+            if (c == '"') { quoted = !quoted; any = true; }
+            else if (c == ' ' && !quoted)
+            {
+                if (any) words.Add(current.ToString());
+                current.Clear();
+                any = false;
+            }
+            else { current.Append(c); any = true; }
+        }
+        if (any) words.Add(current.ToString());
+        return words;
+    }
+}

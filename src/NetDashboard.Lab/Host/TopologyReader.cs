@@ -1,0 +1,62 @@
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Lab.Host;
+
+/// <summary>Reads a lab's namespaces from the kernel: links and addresses, routes, bridge ports, forwarding and the nat table.</summary>
+public sealed class TopologyReader(HostRunner runner)
+{
+    public async Task<IReadOnlyList<string>> ListNamespacesAsync(CancellationToken cancellationToken = default) =>
+        KernelJsonParser.ParseNamespaceNames(await runner.ReadAsync(CommandBuilder.ListNamespaces(), cancellationToken));
+
+    public async Task<Topology> ReadAsync(string lab, CancellationToken cancellationToken = default)
+    {
+        var names = new LabNamespaces(lab);
+        var existing = (await ListNamespacesAsync(cancellationToken)).ToHashSet();
+        var states = await Task.WhenAll(Enum.GetValues<NamespaceRole>().Select(role =>
+        {
+            var ns = names.NameOf(role);
+            return existing.Contains(ns)
+                ? ReadNamespaceAsync(ns, role, cancellationToken)
+                : Task.FromResult(NamespaceState.Missing(ns, role));
+        }));
+        return new Topology(lab, DateTimeOffset.UtcNow, states);
+    }
+
+    private async Task<NamespaceState> ReadNamespaceAsync(string ns, NamespaceRole role, CancellationToken cancellationToken)
+    {
+        var links = runner.ReadAsync(CommandBuilder.ReadLinks(ns), cancellationToken);
+        var bridgePorts = runner.ReadAsync(CommandBuilder.ReadBridgePorts(ns), cancellationToken);
+        var routes = runner.ReadAsync(CommandBuilder.ReadRoutes(ns), cancellationToken);
+        var forwarding = runner.ReadAsync(CommandBuilder.ReadForwarding(ns), cancellationToken);
+        var nat = runner.ReadAsync(CommandBuilder.ReadNatRules(ns), cancellationToken);
+        try
+        {
+            await Task.WhenAll(links, bridgePorts, routes, forwarding, nat);
+        }
+        catch (HostCommandException)
+        {
+            // The namespace went away while it was being read; anything else is a real failure.
+            if (!(await ListNamespacesAsync(cancellationToken)).Contains(ns))
+                return NamespaceState.Missing(ns, role);
+            throw;
+        }
+        return new NamespaceState(
+            ns,
+            role,
+            Exists: true,
+            KernelJsonParser.ParseLinks(links.Result, bridgePorts.Result),
+            KernelJsonParser.ParseRoutes(routes.Result),
+            forwarding.Result.Trim() == "1",
+            KernelJsonParser.ParseNatRules(nat.Result));
+    }
+
+    /// <summary>The pids of the processes living in a namespace (`ip netns pids`).</summary>
+    public async Task<IReadOnlyList<int>> ReadPidsAsync(string ns, CancellationToken cancellationToken = default)
+    {
+        var output = await runner.ReadAsync(CommandBuilder.ReadNamespacePids(ns), cancellationToken);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => int.TryParse(line, out var pid) ? pid : 0)
+            .Where(pid => pid > 0)
+            .ToList();
+    }
+}

@@ -1,0 +1,53 @@
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace NetDashboard.Lab.Model;
+
+/// <summary>
+/// The rules every name, address and MAC obeys before any command is built.
+/// Each check returns null when the value is fine, or a sentence naming the rule.
+/// </summary>
+public static partial class InputRules
+{
+    public const string LabNameRule = "a lab name is 1–20 characters: lowercase letters, digits and '-', starting with a letter or digit";
+    public const string InterfaceNameRule = "an interface name is 1–15 bytes of letters, digits, '-', '_' or '.', not '.' or '..'";
+    public const string VmNameRule = "a VM name is 1–20 characters: lowercase letters, digits and '-', starting with a letter or digit";
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,19}$")]
+    private static partial Regex LabNamePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
+    private static partial Regex InterfaceNameAllowlist();
+
+    public static string? CheckLabName(string? value) =>
+        value is not null && LabNamePattern().IsMatch(value) ? null : LabNameRule;
+
+    public static string? CheckVmName(string? value) =>
+        value is not null && LabNamePattern().IsMatch(value) ? null : VmNameRule;
+
+    /// <summary>The kernel's rule (dev_valid_name) plus the app's stricter allowlist.</summary>
+    public static string? CheckInterfaceName(string? value)
+    {
+        if (string.IsNullOrEmpty(value) || value is "." or "..")
+            return InterfaceNameRule;
+        if (Encoding.UTF8.GetByteCount(value) > 15)
+            return InterfaceNameRule;
+        return InterfaceNameAllowlist().IsMatch(value) ? null : InterfaceNameRule;
+    }
+
+    public static string? CheckInterfaceAddress(string? value) =>
+        InterfaceAddress.TryParse(value, out _) ? null : "an interface address is an IPv4 address with a prefix length, like 192.168.1.1/24";
+
+    public static string? CheckSubnet(string? value) =>
+        Subnet.TryParse(value, out _) ? null : "a subnet is an IPv4 network with its host bits zero, like 192.168.1.0/24 (or 0.0.0.0/0 for default)";
+
+    public static string? CheckIpv4(string? value) =>
+        value is not null && IPAddress.TryParse(value, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+            && value.Count(c => c == '.') == 3
+            ? null
+            : "an address is a dotted IPv4 address, like 192.168.1.1";
+
+    public static string? CheckMac(string? value) =>
+        MacAddress.TryParse(value, out var mac) ? mac.Problem : "a MAC address is six hex pairs separated by ':', like 52:54:98:76:54:30";
+}

@@ -1,0 +1,63 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Cli;
+
+/// <summary>The JSON shape of `lab status --json` and of the API's topology: plain strings, easy for jq.</summary>
+public sealed record LabStatus(string Lab, bool Owned, DateTimeOffset TakenAt, int? InternetServerPid, IReadOnlyList<LabStatus.NamespaceView> Namespaces)
+{
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public sealed record NamespaceView(string Name, string Role, bool Exists, bool Forwarding,
+        IReadOnlyList<LinkView> Links, IReadOnlyList<RouteState> Routes, IReadOnlyList<NatRuleView> NatRules);
+
+    public sealed record LinkView(string Name, string Kind, string State, bool AdminUp, string OperState, string? Master,
+        string? PortState, string? Mac, IReadOnlyList<string> Addresses);
+
+    public sealed record NatRuleView(string Chain, string Target, string? Source, string? NotDestination, string? OutInterface, string? Comment, string Spec);
+
+    public static LabStatus From(Topology topology, LabRecord? record) => new(
+        topology.Lab,
+        record is not null,
+        topology.TakenAt,
+        record?.InternetServerPid,
+        topology.Namespaces.Select(ns => new NamespaceView(
+            ns.Name,
+            ns.Role.ToString().ToLowerInvariant(),
+            ns.Exists,
+            ns.Forwarding,
+            ns.Links.Select(l => new LinkView(l.Name, l.Kind, l.State, l.AdminUp, l.OperState, l.Master, l.PortState, l.Mac,
+                l.Addresses.Select(a => a.ToString()).ToList())).ToList(),
+            ns.Routes,
+            ns.NatRules.Select(r => new NatRuleView(r.Chain, r.Target, r.Source, r.NotDestination, r.OutInterface, r.Comment, r.Spec)).ToList()))
+            .ToList());
+
+    public string ToText()
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"lab {Lab}{(Owned ? "" : " (no runtime record)")}");
+        foreach (var ns in Namespaces)
+        {
+            text.AppendLine($"{ns.Name} ({ns.Role}){(ns.Exists ? "" : ": missing")}");
+            if (!ns.Exists) continue;
+            text.AppendLine($"  forwarding {(ns.Forwarding ? "on" : "off")}");
+            foreach (var link in ns.Links)
+            {
+                var master = link.Master is null ? "" : $" master {link.Master}";
+                text.AppendLine($"  {link.Name,-10} {link.Kind,-8} {link.State,-10}{master} {string.Join(' ', link.Addresses)}");
+            }
+            foreach (var route in ns.Routes)
+                text.AppendLine($"  route {route.Destination}{(route.Gateway is null ? "" : $" via {route.Gateway}")}{(route.Device is null ? "" : $" dev {route.Device}")}");
+            foreach (var rule in ns.NatRules)
+                text.AppendLine($"  nat {rule.Spec}");
+        }
+        return text.ToString();
+    }
+}

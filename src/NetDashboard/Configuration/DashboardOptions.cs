@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace NetDashboard.Configuration;
+
+/// <summary>The "NetDashboard" section of appsettings.json.</summary>
+public sealed class DashboardOptions
+{
+    public const string Section = "NetDashboard";
+
+    /// <summary>Where each lab keeps its record, journal and sockets. Must be on a local file system.</summary>
+    [Required]
+    public string RuntimeRoot { get; set; } = "/run/netdashboard";
+
+    /// <summary>The folder of shipped lab files, relative to the repository root.</summary>
+    [Required]
+    public string LabsFolder { get; set; } = "labs";
+
+    /// <summary>A lab file to bring up when the dashboard starts (empty: none).</summary>
+    public string StartupLab { get; set; } = "";
+}

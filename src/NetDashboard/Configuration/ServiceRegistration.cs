@@ -1,0 +1,23 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Host;
+
+namespace NetDashboard.Configuration;
+
+public static class ServiceRegistration
+{
+    /// <summary>The lab services shared by the UI, the HTTP API and the CLI.</summary>
+    public static IServiceCollection AddLabServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DashboardOptions>()
+            .Bind(configuration.GetSection(DashboardOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<HostRunner>();
+        services.TryAddSingleton<TopologyReader>();
+        services.TryAddSingleton(sp => new LabRuntimeStore(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.RuntimeRoot));
+        services.TryAddSingleton<LabEngine>();
+        return services;
+    }
+}

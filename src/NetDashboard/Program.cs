@@ -1,0 +1,43 @@
+using MudBlazor.Services;
+using NetDashboard.Cli;
+using NetDashboard.Components;
+using NetDashboard.Configuration;
+
+var root = RepositoryLayout.FindRoot();
+
+if (LabCli.Handles(args))
+{
+    // The CLI shares the web app's configuration and services, without the web server.
+    var configuration = new ConfigurationBuilder()
+        .AddJsonFile(Path.Combine(root, "appsettings.json"), optional: true)
+        .AddEnvironmentVariables()
+        .Build();
+#pragma warning disable ASP0000 // no web host here: this provider is the CLI's only one
+    var services = new ServiceCollection()
+        .AddLabServices(configuration)
+        .BuildServiceProvider();
+#pragma warning restore ASP0000
+    return await LabCli.RunAsync(args, services);
+}
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    ContentRootPath = root,
+    WebRootPath = Path.Combine(root, "wwwroot"),
+});
+// Serve package assets (MudBlazor) from the build output in every environment, not only Development.
+builder.WebHost.UseStaticWebAssets();
+builder.Services.AddLabServices(builder.Configuration);
+builder.Services.AddMudServices();
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+
+var app = builder.Build();
+if (!app.Environment.IsDevelopment())
+    app.UseExceptionHandler("/Error", createScopeForErrors: true);
+app.UseAntiforgery();
+app.UseStaticFiles();
+app.MapStaticAssets();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+await app.RunAsync();
+return 0;
