@@ -1,0 +1,162 @@
+using System.Net;
+using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Host;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Lab.Tests;
+
+/// <summary>Golden argv: the exact command each operation and each read runs, compared word by word.</summary>
+public sealed class CommandBuilderTests
+{
+    private const string HostNs = "netdash-t1-host";
+    private const string WanNs = "netdash-t1-wan";
+
+    private static readonly Subnet Lan = Subnet.Parse("192.168.1.0/24");
+    private static readonly Subnet Default = Subnet.Parse("0.0.0.0/0");
+    private static readonly IPAddress Gateway = IPAddress.Parse("10.180.13.1");
+    private static readonly InterfaceAddress BridgeAddress = InterfaceAddress.Parse("192.168.1.1/24");
+
+    /// <summary>One case per operation variant, keyed by a readable name so each shows as its own test.</summary>
+    private static readonly Dictionary<string, (LabOperation Operation, string[] Argv)> Goldens = new()
+    {
+        ["CreateNamespace"] = (new CreateNamespace(HostNs), ["ip", "netns", "add", HostNs]),
+        ["DeleteNamespace"] = (new DeleteNamespace(HostNs), ["ip", "netns", "del", HostNs]),
+        ["CreateVethPair"] = (new CreateVethPair(HostNs, "ens160", WanNs, "eth0"),
+            ["ip", "-n", HostNs, "link", "add", "ens160", "type", "veth", "peer", "name", "eth0", "netns", WanNs]),
+        ["CreateBridge"] = (new CreateBridge(HostNs, "br0"), ["ip", "-n", HostNs, "link", "add", "br0", "type", "bridge"]),
+        ["DeleteBridge"] = (new DeleteBridge(HostNs, "br0"), ["ip", "-n", HostNs, "link", "del", "br0"]),
+        ["AddBridgePort"] = (new AddBridgePort(HostNs, "br0", "tap0"), ["ip", "-n", HostNs, "link", "set", "tap0", "master", "br0"]),
+        ["RemoveBridgePort"] = (new RemoveBridgePort(HostNs, "br0", "tap0"), ["ip", "-n", HostNs, "link", "set", "tap0", "nomaster"]),
+        ["SetLinkState up"] = (new SetLinkState(HostNs, "br0", true), ["ip", "-n", HostNs, "link", "set", "br0", "up"]),
+        ["SetLinkState down"] = (new SetLinkState(HostNs, "tap0", false), ["ip", "-n", HostNs, "link", "set", "tap0", "down"]),
+        ["AddAddress"] = (new AddAddress(HostNs, "br0", BridgeAddress), ["ip", "-n", HostNs, "addr", "add", "192.168.1.1/24", "dev", "br0"]),
+        ["RemoveAddress"] = (new RemoveAddress(HostNs, "br0", BridgeAddress), ["ip", "-n", HostNs, "addr", "del", "192.168.1.1/24", "dev", "br0"]),
+        ["SetForwarding on"] = (new SetForwarding(HostNs, true),
+            ["ip", "netns", "exec", HostNs, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]),
+        ["SetForwarding off"] = (new SetForwarding(HostNs, false),
+            ["ip", "netns", "exec", HostNs, "sysctl", "-q", "-w", "net.ipv4.ip_forward=0"]),
+        ["AddMasquerade"] = (new AddMasquerade(HostNs, Lan, null, "netdash:t1"),
+            ["ip", "netns", "exec", HostNs, "iptables", "-w", "-t", "nat", "-A", "POSTROUTING",
+                "-s", "192.168.1.0/24", "!", "-d", "192.168.1.0/24", "-m", "comment", "--comment", "netdash:t1", "-j", "MASQUERADE"]),
+        ["AddMasquerade out ens160"] = (new AddMasquerade(HostNs, Lan, "ens160", "netdash:t1"),
+            ["ip", "netns", "exec", HostNs, "iptables", "-w", "-t", "nat", "-A", "POSTROUTING",
+                "-s", "192.168.1.0/24", "!", "-d", "192.168.1.0/24", "-o", "ens160", "-m", "comment", "--comment", "netdash:t1", "-j", "MASQUERADE"]),
+        ["RemoveMasquerade"] = (new RemoveMasquerade(HostNs, Lan, null, "netdash:t1"),
+            ["ip", "netns", "exec", HostNs, "iptables", "-w", "-t", "nat", "-D", "POSTROUTING",
+                "-s", "192.168.1.0/24", "!", "-d", "192.168.1.0/24", "-m", "comment", "--comment", "netdash:t1", "-j", "MASQUERADE"]),
+        ["RemoveMasquerade out ens160"] = (new RemoveMasquerade(HostNs, Lan, "ens160", "netdash:t1"),
+            ["ip", "netns", "exec", HostNs, "iptables", "-w", "-t", "nat", "-D", "POSTROUTING",
+                "-s", "192.168.1.0/24", "!", "-d", "192.168.1.0/24", "-o", "ens160", "-m", "comment", "--comment", "netdash:t1", "-j", "MASQUERADE"]),
+        ["AddRoute"] = (new AddRoute(HostNs, Default, Gateway), ["ip", "-n", HostNs, "route", "add", "0.0.0.0/0", "via", "10.180.13.1"]),
+        ["AddRoute dev ens160"] = (new AddRoute(HostNs, Default, Gateway, "ens160"),
+            ["ip", "-n", HostNs, "route", "add", "0.0.0.0/0", "via", "10.180.13.1", "dev", "ens160"]),
+        ["RemoveRoute"] = (new RemoveRoute(HostNs, Lan, Gateway), ["ip", "-n", HostNs, "route", "del", "192.168.1.0/24", "via", "10.180.13.1"]),
+        ["StartInternetServer"] = (new StartInternetServer(WanNs, "/run/netdash/t1/www"),
+            ["ip", "netns", "exec", WanNs, "busybox", "httpd", "-p", "80", "-h", "/run/netdash/t1/www"]),
+        ["StopProcess"] = (new StopProcess(HostNs, 4242, Force: false), ["kill", "-TERM", "4242"]),
+        ["StopProcess force"] = (new StopProcess(HostNs, 4242, Force: true), ["kill", "-KILL", "4242"]),
+    };
+
+    public static TheoryData<string> GoldenCases => new(Goldens.Keys);
+
+    [Theory]
+    [MemberData(nameof(GoldenCases))]
+    public void Build_GoldenOperation_ProducesExactArgv(string name)
+    {
+        var (operation, argv) = Goldens[name];
+
+        Assert.Equal(argv, CommandBuilder.Build(operation).Argv);
+    }
+
+    [Fact]
+    public void Build_EveryLabOperationType_HasAGoldenCase()
+    {
+        var operationTypes = typeof(LabOperation).Assembly.GetTypes()
+            .Where(t => t.IsSubclassOf(typeof(LabOperation)) && !t.IsAbstract)
+            .Select(t => t.Name)
+            .Order(StringComparer.Ordinal);
+        var covered = Goldens.Values.Select(g => g.Operation.GetType().Name).Distinct().Order(StringComparer.Ordinal);
+
+        Assert.Equal(operationTypes, covered);
+    }
+
+    [Fact]
+    public void Build_AnyOperation_ProgramIsIpOrKillNeverAShell()
+    {
+        var programs = Goldens.Values.Select(g => CommandBuilder.Build(g.Operation).Program).Distinct().Order(StringComparer.Ordinal);
+
+        Assert.Equal(["ip", "kill"], programs);
+    }
+
+    [Fact]
+    public void ListNamespaces_Always_IpJsonNetnsList() =>
+        Assert.Equal(["ip", "-j", "netns", "list"], CommandBuilder.ListNamespaces().Argv);
+
+    [Fact]
+    public void ReadLinks_Namespace_IpJsonDetailedAddrShow() =>
+        Assert.Equal(["ip", "-n", HostNs, "-j", "-d", "addr", "show"], CommandBuilder.ReadLinks(HostNs).Argv);
+
+    [Fact]
+    public void ReadRoutes_Namespace_IpJsonRouteShow() =>
+        Assert.Equal(["ip", "-n", HostNs, "-j", "route", "show"], CommandBuilder.ReadRoutes(HostNs).Argv);
+
+    [Fact]
+    public void ReadBridgePorts_Namespace_BridgeJsonLinkShow() =>
+        Assert.Equal(["bridge", "-n", HostNs, "-j", "link", "show"], CommandBuilder.ReadBridgePorts(HostNs).Argv);
+
+    [Fact]
+    public void ReadForwarding_Namespace_SysctlValueOnly() =>
+        Assert.Equal(["ip", "netns", "exec", HostNs, "sysctl", "-n", "net.ipv4.ip_forward"], CommandBuilder.ReadForwarding(HostNs).Argv);
+
+    [Fact]
+    public void ReadNatRules_Namespace_IptablesSpecOfPostrouting() =>
+        Assert.Equal(["ip", "netns", "exec", HostNs, "iptables", "-w", "-t", "nat", "-S", "POSTROUTING"], CommandBuilder.ReadNatRules(HostNs).Argv);
+
+    [Fact]
+    public void ReadNamespacePids_Namespace_IpNetnsPids() =>
+        Assert.Equal(["ip", "netns", "pids", HostNs], CommandBuilder.ReadNamespacePids(HostNs).Argv);
+
+    [Fact]
+    public void Monitor_Namespace_IpMonitorOfLinksAddressesRoutesNetconf() =>
+        Assert.Equal(["ip", "-n", HostNs, "monitor", "link", "address", "route", "netconf"], CommandBuilder.Monitor(HostNs).Argv);
+
+    [Fact]
+    public void RuleTag_LabName_NetdashPrefixed() => Assert.Equal("netdash:t1", CommandBuilder.RuleTag("t1"));
+
+    [Fact]
+    public void ToString_MasqueradeCommand_QuotesOnlyTheBang() =>
+        Assert.Equal(
+            $"ip netns exec {HostNs} iptables -w -t nat -A POSTROUTING -s 192.168.1.0/24 '!' -d 192.168.1.0/24 -m comment --comment netdash:t1 -j MASQUERADE",
+            CommandBuilder.Build(new AddMasquerade(HostNs, Lan, null, "netdash:t1")).ToString());
+
+    [Fact]
+    public void ToString_WordWithSpace_SingleQuoted() =>
+        Assert.Equal("echo 'hello world'", new HostCommand("echo", ["hello world"]).ToString());
+
+    [Fact]
+    public void ToString_WordWithSingleQuote_QuoteEscaped() =>
+        Assert.Equal(@"echo 'it'\''s'", new HostCommand("echo", ["it's"]).ToString());
+
+    [Fact]
+    public void ToString_EmptyWord_EmptyQuotes() =>
+        Assert.Equal("echo ''", new HostCommand("echo", [""]).ToString());
+
+    [Theory]
+    [InlineData("br0")]
+    [InlineData("192.168.1.0/24")]
+    [InlineData("net.ipv4.ip_forward=1")]
+    [InlineData("netdash:t1")]
+    [InlineData("-KILL")]
+    public void ShellQuote_PlainWord_Unchanged(string word) => Assert.Equal(word, HostCommand.ShellQuote(word));
+
+    [Theory]
+    [InlineData("$HOME")]
+    [InlineData("a;b")]
+    [InlineData("*")]
+    [InlineData("tab\there")]
+    public void ShellQuote_ShellSpecialWord_SingleQuoted(string word) => Assert.Equal($"'{word}'", HostCommand.ShellQuote(word));
+
+    [Fact]
+    public void Equals_SameArgvInDifferentLists_Equal() =>
+        Assert.Equal(new HostCommand("ip", ["netns", "list"]), new HostCommand("ip", new List<string> { "netns", "list" }));
+}

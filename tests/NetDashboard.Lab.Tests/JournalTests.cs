@@ -1,0 +1,167 @@
+using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Host;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Lab.Tests;
+
+public sealed class JournalTests : IDisposable
+{
+    private const string HostNs = "netdash-t1-host";
+
+    private static readonly DateTimeOffset Start = new(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"netdash-journal-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+            Directory.Delete(_folder, recursive: true);
+    }
+
+    /// <summary>An entry as the engine journals an operation: argv from the builder, tutorial and replayability from the operation.</summary>
+    private static JournalEntry Entry(LabOperation operation, int exitCode = 0, int second = 0) => new()
+    {
+        Time = Start.AddSeconds(second),
+        Who = "host",
+        Namespace = operation.Namespace,
+        Argv = CommandBuilder.Build(operation).Argv,
+        Tutorial = operation.Tutorial,
+        ExitCode = exitCode,
+        StandardError = exitCode == 0 ? "" : "RTNETLINK answers: File exists",
+        DurationMs = 1.5 + second,
+        Replayable = operation.Replayable,
+    };
+
+    private static string Line(LabOperation operation) => CommandBuilder.Build(operation).ToString();
+
+    [Fact]
+    public void ExportScript_AnyEntries_BashShebangThenStrictMode()
+    {
+        var lines = Journal.ExportScript("t1", [Entry(new CreateNamespace(HostNs))]).Split('\n');
+
+        Assert.Equal("#!/usr/bin/env bash", lines[0]);
+        Assert.Contains("set -euo pipefail", lines.Take(3));
+    }
+
+    [Fact]
+    public void ExportScript_NoEntries_StillARunnableScript()
+    {
+        var script = Journal.ExportScript("t1", []);
+
+        Assert.StartsWith("#!/usr/bin/env bash\n", script.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("set -euo pipefail", script);
+    }
+
+    [Fact]
+    public void ExportScript_SuccessfulEntries_CommandsInJournalOrder()
+    {
+        LabOperation[] operations =
+        [
+            new CreateNamespace(HostNs),
+            new CreateBridge(HostNs, "br0"),
+            new AddBridgePort(HostNs, "br0", "ens192"),
+            new SetForwarding(HostNs, true),
+            new AddMasquerade(HostNs, Subnet.Parse("192.168.1.0/24"), null, "netdash:t1"),
+        ];
+
+        var lines = Journal.ExportScript("t1", operations.Select((op, i) => Entry(op, second: i))).ReplaceLineEndings("\n").Split('\n');
+
+        var positions = operations.Select(op => Array.IndexOf(lines, Line(op))).ToList();
+        Assert.DoesNotContain(-1, positions);
+        Assert.Equal(positions.Order(), positions);
+    }
+
+    [Fact]
+    public void ExportScript_FailedEntry_LeftOut()
+    {
+        var failed = new CreateBridge(HostNs, "br1");
+
+        var script = Journal.ExportScript("t1", [Entry(new CreateBridge(HostNs, "br0")), Entry(failed, exitCode: 2)]);
+
+        Assert.Contains(Line(new CreateBridge(HostNs, "br0")), script);
+        Assert.DoesNotContain(Line(failed), script);
+        Assert.DoesNotContain("br1", script);
+    }
+
+    [Fact]
+    public void ExportScript_StopProcess_LeftOut()
+    {
+        var stop = new StopProcess(HostNs, 4242, Force: false);
+
+        var script = Journal.ExportScript("t1", [Entry(new CreateNamespace(HostNs)), Entry(stop)]);
+
+        Assert.Contains(Line(new CreateNamespace(HostNs)), script);
+        Assert.DoesNotContain(Line(stop), script);
+        Assert.DoesNotContain("4242", script);
+    }
+
+    [Fact]
+    public void ExportScript_Entry_TutorialLineAsCommentAboveCommand()
+    {
+        var bridge = new CreateBridge(HostNs, "br0");
+
+        var lines = Journal.ExportScript("t1", [Entry(bridge)]).ReplaceLineEndings("\n").Split('\n');
+
+        var command = Array.IndexOf(lines, Line(bridge));
+        Assert.Equal("# (host)$ brctl addbr br0", lines[command - 1]);
+    }
+
+    [Fact]
+    public void ReadAll_AfterAppends_EqualEntriesInOrder()
+    {
+        var path = Path.Combine(_folder, "journal.jsonl");
+        JournalEntry[] written =
+        [
+            Entry(new CreateNamespace(HostNs)),
+            Entry(new AddMasquerade(HostNs, Subnet.Parse("192.168.1.0/24"), "ens160", "netdash:t1"), second: 1),
+            Entry(new CreateBridge(HostNs, "br0"), exitCode: 2, second: 2),
+            Entry(new StopProcess(HostNs, 4242, Force: true), second: 3),
+        ];
+        var journal = new Journal(path);
+        foreach (var entry in written)
+            journal.Append(entry);
+
+        var read = new Journal(path).ReadAll();
+
+        Assert.Equivalent(written, read, strict: true);
+        Assert.Equal(written.Select(e => e.Argv), read.Select(e => e.Argv));
+    }
+
+    [Fact]
+    public void ReadAll_NoFile_Empty() => Assert.Empty(new Journal(Path.Combine(_folder, "none.jsonl")).ReadAll());
+
+    [Fact]
+    public void Append_Entry_RaisesAppended()
+    {
+        var journal = new Journal(Path.Combine(_folder, "journal.jsonl"));
+        var seen = new List<JournalEntry>();
+        journal.Appended += seen.Add;
+        var entry = Entry(new CreateBridge(HostNs, "br0"));
+
+        journal.Append(entry);
+
+        Assert.Same(entry, Assert.Single(seen));
+    }
+
+    [Fact]
+    public void TutorialLine_CreateBridge_HostPromptAndBrctl() =>
+        Assert.Equal("(host)$ brctl addbr br0", Entry(new CreateBridge(HostNs, "br0")).TutorialLine);
+
+    [Fact]
+    public void TutorialLine_CommentTutorial_NoPrompt() =>
+        Assert.Equal($"# a machine of its own: network namespace {HostNs}", Entry(new CreateNamespace(HostNs)).TutorialLine);
+
+    [Fact]
+    public void TutorialLine_AddMasquerade_TheTutorialsIptablesLine() =>
+        Assert.Equal(
+            "(host)$ iptables -t nat -A POSTROUTING -s 192.168.1.0/24 ! -d 192.168.1.0/24 -j MASQUERADE",
+            Entry(new AddMasquerade(HostNs, Subnet.Parse("192.168.1.0/24"), null, "netdash:t1")).TutorialLine);
+
+    [Fact]
+    public void CommandLine_MasqueradeEntry_SameAsHostCommandString()
+    {
+        var masquerade = new AddMasquerade(HostNs, Subnet.Parse("192.168.1.0/24"), null, "netdash:t1");
+
+        Assert.Equal(Line(masquerade), Entry(masquerade).CommandLine);
+    }
+}
