@@ -1,5 +1,5 @@
 using MudBlazor.Services;
-using NetDashboard.Cli;
+using NetDashboard.Commands;
 using NetDashboard.Components;
 using NetDashboard.Configuration;
 

@@ -86,7 +86,11 @@ public sealed class LabEngine(HostRunner runner, TopologyReader reader, LabRunti
                     progress?.Report(entry);
             }
             foreach (var ns in existing)
-                progress?.Report(await RunAsync(lab, new DeleteNamespace(ns), cancellationToken));
+            {
+                // Not progress?.Report(await …): a null progress would skip the call inside it.
+                var entry = await RunAsync(lab, new DeleteNamespace(ns), cancellationToken);
+                progress?.Report(entry);
+            }
         }
         store.Delete(lab);
         return true;
@@ -112,9 +116,9 @@ public sealed class LabEngine(HostRunner runner, TopologyReader reader, LabRunti
         foreach (var pid in pids)
             entries.Add(await RunTolerantAsync(lab, new StopProcess(ns, pid, Force: false), cancellationToken));
         var deadline = Stopwatch.GetTimestamp() + (long)(StopGrace.TotalSeconds * Stopwatch.Frequency);
-        while (pids.Any(IsAlive) && Stopwatch.GetTimestamp() < deadline)
+        while (pids.Any(ProcessTable.IsRunning) && Stopwatch.GetTimestamp() < deadline)
             await Task.Delay(20, cancellationToken);
-        foreach (var pid in pids.Where(IsAlive))
+        foreach (var pid in pids.Where(ProcessTable.IsRunning))
             entries.Add(await RunTolerantAsync(lab, new StopProcess(ns, pid, Force: true), cancellationToken));
         return entries;
     }
@@ -126,24 +130,9 @@ public sealed class LabEngine(HostRunner runner, TopologyReader reader, LabRunti
         {
             return await RunAsync(lab, operation, cancellationToken);
         }
-        catch (HostCommandException) when (operation is StopProcess stop && !IsAlive(stop.Pid))
+        catch (HostCommandException) when (operation is StopProcess stop && !ProcessTable.IsRunning(stop.Pid))
         {
             return store.JournalOf(lab).ReadAll().Last();
-        }
-    }
-
-    private static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}") && !IsZombie(pid);
-
-    private static bool IsZombie(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
-        }
-        catch (IOException)
-        {
-            return false;
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -14,10 +13,11 @@ public static partial class InputRules
     public const string InterfaceNameRule = "an interface name is 1–15 bytes of letters, digits, '-', '_' or '.', not '.' or '..'";
     public const string VmNameRule = "a VM name is 1–20 characters: lowercase letters, digits and '-', starting with a letter or digit";
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,19}$")]
+    // \z, not $: $ also matches before a final newline.
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,19}\z")]
     private static partial Regex LabNamePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]+\z")]
     private static partial Regex InterfaceNameAllowlist();
 
     public static string? CheckLabName(string? value) =>
@@ -42,11 +42,12 @@ public static partial class InputRules
     public static string? CheckSubnet(string? value) =>
         Subnet.TryParse(value, out _) ? null : "a subnet is an IPv4 network with its host bits zero, like 192.168.1.0/24 (or 0.0.0.0/0 for default)";
 
+    // Plain dotted decimal only: IPAddress.TryParse also takes hex and octal parts (0x7f.0.0.1, 010).
+    [GeneratedRegex(@"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}\z")]
+    private static partial Regex Ipv4Pattern();
+
     public static string? CheckIpv4(string? value) =>
-        value is not null && IPAddress.TryParse(value, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
-            && value.Count(c => c == '.') == 3
-            ? null
-            : "an address is a dotted IPv4 address, like 192.168.1.1";
+        value is not null && Ipv4Pattern().IsMatch(value) ? null : "an address is a dotted IPv4 address, like 192.168.1.1";
 
     public static string? CheckMac(string? value) =>
         MacAddress.TryParse(value, out var mac) ? mac.Problem : "a MAC address is six hex pairs separated by ':', like 52:54:98:76:54:30";

@@ -56,7 +56,9 @@ public static class LabFileLoader
             Check(nameOverride is null ? "name" : "--name", name, InputRules.CheckLabName);
             var world = ConvertWorld(file.World ?? new WorldFile());
             var vms = (file.Vms ?? []).Select((vm, i) => ConvertVm(vm, $"vms[{i}]")).OfType<VmDefinition>().ToList();
-            var host = ConvertHost(file.Host ?? new HostFile(), vms);
+            // Taps of every VM entry, even one with another bad value, so its tap is not also reported as unknown.
+            var taps = (file.Vms ?? []).Select(vm => vm.Tap).OfType<string>().ToHashSet();
+            var host = ConvertHost(file.Host ?? new HostFile(), taps);
             CheckVmsUnique(vms);
             return new LabDefinition
             {
@@ -81,9 +83,8 @@ public static class LabFileLoader
             };
         }
 
-        private HostDefinition ConvertHost(HostFile host, IReadOnlyList<VmDefinition> vms)
+        private HostDefinition ConvertHost(HostFile host, IReadOnlySet<string> taps)
         {
-            var taps = vms.Select(v => v.Tap).ToHashSet();
             var known = new HashSet<string>(taps) { WorldDefinition.UplinkName, WorldDefinition.LanNicName };
             var bridges = new List<BridgeDefinition>();
             var portOwners = new Dictionary<string, string>();

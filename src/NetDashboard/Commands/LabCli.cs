@@ -6,7 +6,7 @@ using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 
-namespace NetDashboard.Cli;
+namespace NetDashboard.Commands;
 
 /// <summary>
 /// The command-line face: `lab up|down|ls|status|journal` and `cleanup`.

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
 
-namespace NetDashboard.Cli;
+namespace NetDashboard.Commands;
 
 /// <summary>The JSON shape of `lab status --json` and of the API's topology: plain strings, easy for jq.</summary>
 public sealed record LabStatus(string Lab, bool Owned, DateTimeOffset TakenAt, int? InternetServerPid, IReadOnlyList<LabStatus.NamespaceView> Namespaces)

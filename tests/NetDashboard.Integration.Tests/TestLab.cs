@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
+using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Host;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Integration.Tests;
+
+/// <summary>
+/// A lab with a unique name and its own runtime folder, torn down on dispose whatever the test did:
+/// the namespaces, every process in them and the runtime folder. Needs root; runs in CI.
+/// </summary>
+public sealed class TestLab : IAsyncDisposable
+{
+    public TestLab(string prefix = "it")
+    {
+        Name = $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
+        RuntimeRoot = Directory.CreateTempSubdirectory("netdash-test-").FullName;
+        Runner = new HostRunner();
+        Reader = new TopologyReader(Runner);
+        Store = new LabRuntimeStore(RuntimeRoot);
+        Engine = new LabEngine(Runner, Reader, Store);
+    }
+
+    public string Name { get; }
+    public string RuntimeRoot { get; }
+    public HostRunner Runner { get; }
+    public TopologyReader Reader { get; }
+    public LabRuntimeStore Store { get; }
+    public LabEngine Engine { get; }
+    public LabNamespaces Namespaces => new(Name);
+
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    public static string LabFile(string file) => Path.Combine(RepositoryRoot, "labs", file);
+
+    public async Task<ApplyResult> UpAsync(string file = "nat-pc.yaml")
+    {
+        var path = LabFile(file);
+        return await Engine.ApplyAsync(LabFileLoader.LoadFile(path, Name), await File.ReadAllTextAsync(path), path);
+    }
+
+    /// <summary>Runs a command in one of the lab's namespaces (a plain tool, as a person would).</summary>
+    public Task<BufferedCommandResult> ExecAsync(NamespaceRole role, params string[] argv) =>
+        Cli.Wrap("ip").WithArguments(["netns", "exec", Namespaces.NameOf(role), .. argv])
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync();
+
+    public static async Task<IReadOnlyList<string>> RootNamespacesAsync() =>
+        await new TopologyReader(new HostRunner()).ListNamespacesAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Engine.DownAsync(Name);
+        }
+        finally
+        {
+            // Belt and braces: the exact three names, never a pattern.
+            foreach (var ns in Namespaces.All.Intersect(await RootNamespacesAsync()))
+                await Cli.Wrap("ip").WithArguments(["netns", "del", ns]).WithValidation(CommandResultValidation.None).ExecuteAsync();
+            Directory.Delete(RuntimeRoot, recursive: true);
+        }
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "NetDashboard.sln")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException("the repository root (NetDashboard.sln) was not found above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>tcpdump in a lab namespace, started and ready before the traffic it should see.</summary>
+public sealed class Tcpdump : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task<BufferedCommandResult> _run;
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Text.StringBuilder _output = new();
+
+    private Tcpdump(string ns, string iface, int count, string filter)
+    {
+        _run = Cli.Wrap("ip")
+            .WithArguments(["netns", "exec", ns, "tcpdump", "-n", "-l", "-i", iface, "-c", count.ToString(System.Globalization.CultureInfo.InvariantCulture), filter])
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(line => { lock (_output) _output.AppendLine(line); }))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(line =>
+            {
+                if (line.Contains("listening on", StringComparison.Ordinal)) _listening.TrySetResult();
+            }))
+            .ExecuteBufferedAsync(_stop.Token);
+    }
+
+    public static async Task<Tcpdump> StartAsync(string ns, string iface, int count, string filter)
+    {
+        var capture = new Tcpdump(ns, iface, count, filter);
+        await capture._listening.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        return capture;
+    }
+
+    /// <summary>The lines tcpdump printed once it saw its packet count, or what it had after the timeout.</summary>
+    public async Task<string> LinesAsync(TimeSpan timeout)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (!_run.IsCompleted && stopwatch.Elapsed < timeout)
+            await Task.Delay(20);
+        lock (_output) return _output.ToString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try { await _run; } catch (OperationCanceledException) { }
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using CliWrap;
+using NetDashboard.Lab.Host;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Integration.Tests;
+
+[Trait("Category", "Integration")]
+[Trait("Requires", "root")]
+public sealed class TopologyWatcherTests
+{
+    [Fact]
+    public async Task Watcher_BridgeAddedFromShell_NewSnapshotWithin500Ms()
+    {
+        await using var lab = new TestLab("wa");
+        await lab.UpAsync("nat-pc.yaml");
+        await using var watcher = new TopologyWatcher(lab.Reader, lab.Name);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await using var snapshots = watcher.WatchAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.True(await snapshots.MoveNextAsync());
+        Assert.Null(snapshots.Current.Host.Link("br9"));
+
+        var changed = Stopwatch.StartNew();
+        await Cli.Wrap("ip").WithArguments(["-n", lab.Namespaces.Host, "link", "add", "br9", "type", "bridge"]).ExecuteAsync();
+        Topology? seen = null;
+        while (seen is null && await snapshots.MoveNextAsync())
+        {
+            if (snapshots.Current.Host.Link("br9") is not null)
+                seen = snapshots.Current;
+        }
+        changed.Stop();
+
+        Assert.NotNull(seen);
+        Assert.True(changed.ElapsedMilliseconds < 500, $"the watcher took {changed.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task Watcher_ForwardingTurnedOffFromShell_SnapshotShowsItOff()
+    {
+        await using var lab = new TestLab("wf");
+        await lab.UpAsync("nat-pc.yaml");
+        await using var watcher = new TopologyWatcher(lab.Reader, lab.Name);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await using var snapshots = watcher.WatchAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.True(await snapshots.MoveNextAsync());
+        Assert.True(snapshots.Current.Host.Forwarding);
+
+        await lab.ExecAsync(NamespaceRole.Host, "sysctl", "-q", "-w", "net.ipv4.ip_forward=0");
+        var off = false;
+        while (!off && await snapshots.MoveNextAsync())
+            off = !snapshots.Current.Host.Forwarding;
+
+        Assert.True(off);
+    }
+}
