@@ -2,6 +2,7 @@ using MudBlazor.Services;
 using NetDashboard.Commands;
 using NetDashboard.Components;
 using NetDashboard.Configuration;
+using NetDashboard.Services;
 
 var root = RepositoryLayout.FindRoot();
 
@@ -29,6 +30,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 // Serve package assets (MudBlazor) from the build output in every environment, not only Development.
 builder.WebHost.UseStaticWebAssets();
 builder.Services.AddLabServices(builder.Configuration);
+builder.Services.AddHostedService<StartupLab>();
 builder.Services.AddMudServices();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 

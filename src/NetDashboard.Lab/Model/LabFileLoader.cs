@@ -91,8 +91,9 @@ public static class LabFileLoader
             foreach (var (bridge, i) in (host.Bridges ?? []).Select((b, i) => (b, i)))
             {
                 var field = $"host.bridges[{i}]";
-                if (!Check($"{field}.name", bridge.Name, InputRules.CheckInterfaceName)) continue;
-                if (known.Contains(bridge.Name!) || bridges.Any(b => b.Name == bridge.Name))
+                // A bad name does not stop the checks of the bridge's other fields: every problem is told at once.
+                var nameOk = Check($"{field}.name", bridge.Name, InputRules.CheckInterfaceName);
+                if (nameOk && (known.Contains(bridge.Name!) || bridges.Any(b => b.Name == bridge.Name)))
                     problems.Add(new($"{field}.name", $"'{bridge.Name}' is already the name of another interface in the host"));
                 var ports = new List<string>();
                 foreach (var (port, j) in (bridge.Ports ?? []).Select((p, j) => (p, j)))
@@ -105,11 +106,13 @@ public static class LabFileLoader
                         problems.Add(new(portField, $"'{port}' is already a port of {owner}; an interface joins one bridge at most"));
                     else
                     {
-                        portOwners[port!] = bridge.Name!;
+                        portOwners[port!] = bridge.Name ?? field;
                         ports.Add(port!);
                     }
                 }
-                bridges.Add(new BridgeDefinition(bridge.Name!, ports, Addresses($"{field}.addresses", bridge.Addresses), bridge.Up ?? true));
+                var addresses = Addresses($"{field}.addresses", bridge.Addresses);
+                if (nameOk)
+                    bridges.Add(new BridgeDefinition(bridge.Name!, ports, addresses, bridge.Up ?? true));
             }
 
             var interfaces = new List<InterfaceDefinition>();

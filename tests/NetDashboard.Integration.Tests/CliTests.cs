@@ -1,0 +1,153 @@
+using System.Text.Json;
+using CliWrap;
+using CliWrap.Buffered;
+using NetDashboard.Lab.Host;
+
+namespace NetDashboard.Integration.Tests;
+
+/// <summary>The CLI as a person runs it: the built executable, its exit codes and its output.</summary>
+[Trait("Category", "Integration")]
+[Trait("Requires", "root")]
+public sealed class CliTests : IDisposable
+{
+    private readonly string _runtimeRoot = Directory.CreateTempSubdirectory("netdash-cli-").FullName;
+    private readonly List<string> _labs = [];
+
+    [Fact]
+    public async Task LabUpStatusDown_NatPc_StatusShowsBridgeForwardingAndOneMasqueradeThenDownRemovesAll()
+    {
+        var lab = NewLabName();
+        var up = await RunAsync("lab", "up", "labs/nat-pc.yaml", "--name", lab);
+        var status = await RunAsync("lab", "status", lab, "--json");
+        using var json = JsonDocument.Parse(status.StandardOutput);
+        var host = json.RootElement.GetProperty("namespaces").EnumerateArray().Single(n => n.GetProperty("role").GetString() == "host");
+        var links = host.GetProperty("links").EnumerateArray().ToDictionary(l => l.GetProperty("name").GetString()!);
+        var serverPid = json.RootElement.GetProperty("internetServerPid").GetInt32();
+        var down = await RunAsync("lab", "down", lab);
+
+        Assert.Equal(0, up.ExitCode);
+        Assert.Equal(0, status.ExitCode);
+        Assert.True(links["br0"].GetProperty("adminUp").GetBoolean());
+        Assert.Contains("192.168.1.1/24", links["br0"].GetProperty("addresses").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal("br0", links["ens192"].GetProperty("master").GetString());
+        Assert.True(host.GetProperty("forwarding").GetBoolean());
+        Assert.Single(host.GetProperty("natRules").EnumerateArray(), r => r.GetProperty("target").GetString() == "MASQUERADE");
+        Assert.Equal(0, down.ExitCode);
+        Assert.Empty(NamespacesOf(lab, await TestLab.RootNamespacesAsync()));
+        Assert.False(ProcessTable.IsRunning(serverPid));
+    }
+
+    [Theory]
+    [InlineData("Bad_Name")]
+    [InlineData("-starts-with-dash")]
+    [InlineData("much-too-long-a-lab-name")]
+    public async Task LabUp_BadLabName_ExitsTwoAndCreatesNothing(string name)
+    {
+        var up = await RunAsync("lab", "up", "labs/nat-pc.yaml", "--name", name);
+
+        Assert.Equal(2, up.ExitCode);
+        Assert.Contains("lab name", up.StandardError);
+        Assert.Empty(NamespacesOf(name, await TestLab.RootNamespacesAsync()));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_runtimeRoot));
+    }
+
+    [Fact]
+    public async Task LabUp_FileWithBadValues_ExitsTwoNamingEachFieldAndCreatesNothing()
+    {
+        var lab = NewLabName();
+        var file = Path.Combine(_runtimeRoot, "bad.yaml");
+        await File.WriteAllTextAsync(file, $"""
+            name: {lab}
+            host:
+              bridges:
+                - name: "br 0"
+                  addresses: [192.168.1.300/24]
+            vms:
+              - name: vm1
+                mac: 01:00:5e:00:00:01
+                tap: tap0
+            """);
+
+        var up = await RunAsync("lab", "up", file);
+
+        Assert.Equal(2, up.ExitCode);
+        Assert.Contains("host.bridges[0].name", up.StandardError);
+        Assert.Contains("host.bridges[0].addresses[0]", up.StandardError);
+        Assert.Contains("vms[0].mac", up.StandardError);
+        Assert.Contains("unicast", up.StandardError);
+        Assert.Empty(NamespacesOf(lab, await TestLab.RootNamespacesAsync()));
+        Assert.False(Directory.Exists(Path.Combine(_runtimeRoot, lab)));
+    }
+
+    [Fact]
+    public async Task LabDown_UnknownLab_ExitsOneWithMessage()
+    {
+        var down = await RunAsync("lab", "down", NewLabName());
+
+        Assert.Equal(1, down.ExitCode);
+        Assert.Contains("no lab named", down.StandardError);
+    }
+
+    [Fact]
+    public async Task LabJournal_Script_IsBashThatRebuildsTheLab()
+    {
+        var lab = NewLabName();
+        await RunAsync("lab", "up", "labs/nat-pc.yaml", "--name", lab);
+
+        var journal = await RunAsync("lab", "journal", lab);
+        var script = await RunAsync("lab", "journal", lab, "--script");
+
+        Assert.Equal(0, journal.ExitCode);
+        Assert.Contains("(host)$ brctl addbr br0", journal.StandardOutput);
+        Assert.StartsWith("#!/usr/bin/env bash", script.StandardOutput);
+        Assert.Contains($"ip -n netdash-{lab}-host link add br0 type bridge", script.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Cleanup_OwnedAndForeignLabs_RemovesOnlyTheOwnedOne()
+    {
+        var owned = NewLabName();
+        var foreign = NewLabName();
+        await RunAsync("lab", "up", "labs/nat-pc.yaml", "--name", owned);
+        foreach (var role in new[] { "host", "wan", "pc" })
+            await Cli.Wrap("ip").WithArguments(["netns", "add", $"netdash-{foreign}-{role}"]).ExecuteAsync();
+
+        var cleanup = await RunAsync("cleanup");
+        var left = await TestLab.RootNamespacesAsync();
+
+        Assert.Equal(0, cleanup.ExitCode);
+        Assert.Contains($"removed lab {owned}", cleanup.StandardOutput);
+        Assert.Empty(NamespacesOf(owned, left));
+        Assert.Equal(3, NamespacesOf(foreign, left).Count);
+    }
+
+    private string NewLabName()
+    {
+        var name = $"cli-{Guid.NewGuid().ToString("N")[..8]}";
+        _labs.Add(name);
+        return name;
+    }
+
+    private static List<string> NamespacesOf(string lab, IEnumerable<string> namespaces) =>
+        namespaces.Where(n => n == $"netdash-{lab}-host" || n == $"netdash-{lab}-wan" || n == $"netdash-{lab}-pc").ToList();
+
+    private Task<BufferedCommandResult> RunAsync(params string[] args) =>
+        Cli.Wrap("dotnet")
+            .WithArguments([Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"), .. args])
+            .WithWorkingDirectory(TestLab.RepositoryRoot)
+            .WithEnvironmentVariables(env => env.Set("NetDashboard__RuntimeRoot", _runtimeRoot))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync();
+
+    public void Dispose()
+    {
+        foreach (var lab in _labs)
+        {
+            RunAsync("lab", "down", lab).GetAwaiter().GetResult();
+            // A lab made by hand (no runtime record) is removed by its exact names.
+            foreach (var ns in NamespacesOf(lab, TestLab.RootNamespacesAsync().GetAwaiter().GetResult()))
+                Cli.Wrap("ip").WithArguments(["netns", "del", ns]).WithValidation(CommandResultValidation.None).ExecuteAsync().GetAwaiter().GetResult();
+        }
+        Directory.Delete(_runtimeRoot, recursive: true);
+    }
+}
