@@ -4,6 +4,7 @@ using CliWrap.Buffered;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Integration.Tests;
 
@@ -20,7 +21,8 @@ public sealed class TestLab : IAsyncDisposable
         Runner = new HostRunner();
         Reader = new TopologyReader(Runner);
         Store = new LabRuntimeStore(RuntimeRoot);
-        Engine = new LabEngine(Runner, Reader, Store);
+        Vms = new VmSupervisor(new OperationRunner(Runner, Store), Store, new GuestImage(GuestImage.DefaultFolder));
+        Engine = new LabEngine(new OperationRunner(Runner, Store), Reader, Store, Vms);
     }
 
     public string Name { get; }
@@ -29,17 +31,23 @@ public sealed class TestLab : IAsyncDisposable
     public TopologyReader Reader { get; }
     public LabRuntimeStore Store { get; }
     public LabEngine Engine { get; }
+    public VmSupervisor Vms { get; }
     public LabNamespaces Namespaces => new(Name);
 
     public static string RepositoryRoot { get; } = FindRoot();
 
     public static string LabFile(string file) => Path.Combine(RepositoryRoot, "labs", file);
 
-    public async Task<ApplyResult> UpAsync(string file = "nat-pc.yaml")
+    public LabDefinition Definition { get; private set; } = null!;
+
+    public async Task<ApplyResult> UpAsync(string file = "nat-pc.yaml", bool wait = false)
     {
         var path = LabFile(file);
-        return await Engine.ApplyAsync(LabFileLoader.LoadFile(path, Name), await File.ReadAllTextAsync(path), path);
+        Definition = LabFileLoader.LoadFile(path, Name);
+        return await Engine.ApplyAsync(Definition, await File.ReadAllTextAsync(path), path, waitForVms: wait);
     }
+
+    public VmDefinition Vm(string name) => Definition.Vms.Single(v => v.Name == name);
 
     /// <summary>Runs a command in one of the lab's namespaces (a plain tool, as a person would).</summary>
     public Task<BufferedCommandResult> ExecAsync(NamespaceRole role, params string[] argv) =>
@@ -61,6 +69,7 @@ public sealed class TestLab : IAsyncDisposable
             // Belt and braces: the exact three names, never a pattern.
             foreach (var ns in Namespaces.All.Intersect(await RootNamespacesAsync()))
                 await Cli.Wrap("ip").WithArguments(["netns", "del", ns]).WithValidation(CommandResultValidation.None).ExecuteAsync();
+            await Vms.DisposeAsync();
             Directory.Delete(RuntimeRoot, recursive: true);
         }
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Lab.Engine;
 
@@ -8,66 +9,102 @@ namespace NetDashboard.Lab.Engine;
 public sealed record ApplyResult(string Lab, IReadOnlyList<JournalEntry> Ran, IReadOnlyList<string> Pending);
 
 /// <summary>
-/// Applies lab files, runs single operations and tears labs down. Every command goes through
-/// <see cref="RunAsync(string, LabOperation, CancellationToken)"/>, which journals it exactly as run.
+/// Applies lab files, runs single operations and tears labs down. Every command goes through the
+/// <see cref="OperationRunner"/>, which journals it exactly as run.
 /// </summary>
-public sealed class LabEngine(HostRunner runner, TopologyReader reader, LabRuntimeStore store)
+public sealed class LabEngine(OperationRunner operations, TopologyReader reader, LabRuntimeStore store, VmSupervisor vms)
 {
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan GuestCommandTimeout = TimeSpan.FromSeconds(20);
 
     public LabRuntimeStore Store => store;
     public TopologyReader Reader => reader;
+    public VmSupervisor Vms => vms;
+    public OperationRunner Operations => operations;
 
-    /// <summary>Brings the kernel to what the lab file wants; running it again on a complete lab runs nothing.</summary>
+    /// <summary>
+    /// Brings the kernel and the VMs to what the lab file wants; running it again on a complete lab runs nothing.
+    /// Order: the world and bridges, then the VMs (QEMU creates their taps), then the taps' ports and addresses,
+    /// then each guest's address and route, set inside the guest as the tutorial does. Guests are waited for when
+    /// they have something to configure, or always with <paramref name="waitForVms"/>.
+    /// </summary>
     public async Task<ApplyResult> ApplyAsync(LabDefinition lab, string labFileYaml, string? sourceFile,
-        IProgress<JournalEntry>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<JournalEntry>? progress = null, CancellationToken cancellationToken = default, bool waitForVms = false)
     {
-        using var _ = store.Lock(lab.Name);
-        var record = store.Read(lab.Name) ?? new LabRecord { Name = lab.Name, CreatedAt = DateTimeOffset.UtcNow, SourceFile = sourceFile };
-        store.Write(record);
-        store.SaveDefinition(lab.Name, labFileYaml);
-        var webRoot = EnsureWebRoot(lab);
+        var ran = new List<JournalEntry>();
+        void Report(string name, JournalEntry entry)
+        {
+            if (name != lab.Name) return;
+            lock (ran) ran.Add(entry);
+            progress?.Report(entry);
+        }
+        operations.Journaled += Report;
+        try
+        {
+            using var _ = store.Lock(lab.Name);
+            store.Update(lab.Name, r => r with { SourceFile = sourceFile ?? r.SourceFile });
+            store.SaveDefinition(lab.Name, labFileYaml);
+            var webRoot = EnsureWebRoot(lab);
 
+            var plan = await PlanAndRunAsync(lab, webRoot, cancellationToken);
+            var started = new List<VmDefinition>();
+            foreach (var vm in lab.Vms.Where(vm => !vms.StatusOf(lab.Name, vm).IsUp))
+            {
+                await vms.StartAsync(lab.Name, vm, cancellationToken);
+                started.Add(vm);
+            }
+            if (started.Count > 0)
+                plan = await PlanAndRunAsync(lab, webRoot, cancellationToken);
+
+            foreach (var vm in lab.Vms.Where(vm => vm.IsBuiltin && (waitForVms || vm.Address is not null || vm.Gateway is not null)))
+            {
+                await vms.WaitReadyAsync(lab.Name, vm, ReadyTimeout, cancellationToken);
+                await ConfigureGuestAsync(lab.Name, vm, cancellationToken);
+            }
+            foreach (var vm in lab.Vms.Where(vm => !vm.IsBuiltin && waitForVms))
+                await vms.WaitReadyAsync(lab.Name, vm, ReadyTimeout, cancellationToken);
+            lock (ran) return new ApplyResult(lab.Name, ran.ToList(), plan.Pending);
+        }
+        finally
+        {
+            operations.Journaled -= Report;
+        }
+    }
+
+    private async Task<LabPlan> PlanAndRunAsync(LabDefinition lab, string webRoot, CancellationToken cancellationToken)
+    {
         var actual = await reader.ReadAsync(lab.Name, cancellationToken);
+        var record = store.Read(lab.Name)!;
         var serverRunning = await IsInternetServerRunningAsync(lab, record, actual, cancellationToken);
         var plan = LabPlanner.Plan(lab, actual, serverRunning, webRoot);
-        var ran = new List<JournalEntry>();
         foreach (var operation in plan.Operations)
         {
-            var entry = await RunAsync(lab.Name, operation, cancellationToken);
-            ran.Add(entry);
-            progress?.Report(entry);
+            await RunAsync(lab.Name, operation, cancellationToken);
             if (operation is StartInternetServer)
-                record = record with { InternetServerPid = await FindInternetServerPidAsync(lab.Namespaces.Wan, cancellationToken) };
+            {
+                var pid = await FindInternetServerPidAsync(lab.Namespaces.Wan, cancellationToken);
+                store.Update(lab.Name, r => r with { InternetServerPid = pid });
+            }
         }
-        store.Write(record);
-        return new ApplyResult(lab.Name, ran, plan.Pending);
+        return plan;
+    }
+
+    /// <summary>Sets the guest's eth0 address and default route with the tutorial's own commands, when the guest lacks them.</summary>
+    private async Task ConfigureGuestAsync(string lab, VmDefinition vm, CancellationToken cancellationToken)
+    {
+        var state = await GuestAgentClient.RunAsync(store.PathsOf(lab, vm.Name).Agent, "ip addr show dev eth0; ip route show", GuestCommandTimeout, cancellationToken);
+        foreach (var command in GuestSetup.CommandsFor(vm, state.Output))
+        {
+            var result = await vms.ExecAsync(lab, vm, command, GuestCommandTimeout, cancellationToken);
+            if (!result.Succeeded)
+                throw new GuestCommandException($"({vm.Name})$ {command} failed with exit code {result.ExitCode}: {result.Output.Trim()}");
+        }
     }
 
     /// <summary>Runs one operation on a lab, journals it, and throws <see cref="HostCommandException"/> when it fails.</summary>
-    public async Task<JournalEntry> RunAsync(string lab, LabOperation operation, CancellationToken cancellationToken = default)
-    {
-        var command = CommandBuilder.Build(operation);
-        var result = await runner.RunAsync(command, cancellationToken);
-        var entry = new JournalEntry
-        {
-            Time = DateTimeOffset.UtcNow,
-            Who = new LabNamespaces(lab).RoleOf(operation.Namespace)?.ToString().ToLowerInvariant() ?? "host",
-            Namespace = operation.Namespace,
-            Argv = command.Argv,
-            Tutorial = operation.Tutorial,
-            ExitCode = result.ExitCode,
-            StandardError = result.StandardError.Trim(),
-            DurationMs = result.Duration.TotalMilliseconds,
-            Replayable = operation.Replayable,
-        };
-        // A lab's journal lives in its runtime folder, which is gone once the lab is torn down.
-        if (operation is not DeleteNamespace)
-            store.JournalOf(lab).Append(entry);
-        if (!result.Succeeded)
-            throw new HostCommandException(command, result.ExitCode, result.StandardError);
-        return entry;
-    }
+    public Task<JournalEntry> RunAsync(string lab, LabOperation operation, CancellationToken cancellationToken = default) =>
+        operations.RunAsync(lab, operation, cancellationToken);
 
     /// <summary>Removes every namespace, process and runtime file of a lab. Returns false when there was nothing to remove.</summary>
     public async Task<bool> DownAsync(string lab, IProgress<JournalEntry>? progress = null, CancellationToken cancellationToken = default)
@@ -80,6 +117,10 @@ public sealed class LabEngine(HostRunner runner, TopologyReader reader, LabRunti
 
         using (store.Lock(lab))
         {
+            vms.Forget(lab);
+            var definition = TryReadDefinition(lab);
+            foreach (var vm in definition?.Vms ?? [])
+                await vms.StopAsync(lab, vm, cancellationToken);
             foreach (var ns in existing)
             {
                 foreach (var entry in await StopProcessesAsync(lab, ns, cancellationToken))
@@ -133,6 +174,18 @@ public sealed class LabEngine(HostRunner runner, TopologyReader reader, LabRunti
         catch (HostCommandException) when (operation is StopProcess stop && !ProcessTable.IsRunning(stop.Pid))
         {
             return store.JournalOf(lab).ReadAll().Last();
+        }
+    }
+
+    private LabDefinition? TryReadDefinition(string lab)
+    {
+        try
+        {
+            return store.ReadDefinition(lab);
+        }
+        catch (LabFileException)
+        {
+            return null;
         }
     }
 

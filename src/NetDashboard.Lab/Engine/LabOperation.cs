@@ -109,3 +109,15 @@ public sealed record StopProcess(string Namespace, int Pid, bool Force) : LabOpe
     public override string Tutorial => $"kill {(Force ? "-KILL " : "")}{Pid}";
     public override bool Replayable => false;
 }
+
+/// <summary>
+/// Starts a VM's QEMU inside the host namespace, so QEMU creates its tap there as in the tutorial.
+/// DiskFormat is "qcow2" or "raw" for a disk image, null for the built-in guest.
+/// </summary>
+public sealed record StartVm(string Namespace, VmDefinition Vm, Vms.VmPaths Paths, Vms.GuestImage Guest, string? DiskFormat, bool Kvm)
+    : LabOperation(Namespace)
+{
+    public override string Tutorial =>
+        $"qemu-system-x86_64 -m {Vm.MemoryMb} {(Vm.IsBuiltin ? "-kernel vmlinuz -initrd initrd.gz" : Vm.Image)} "
+        + $"-netdev tap,id=mynet0,ifname={Vm.Tap},script=no,downscript=no -device {Host.CommandBuilder.NicDevice(Vm.Nic)},netdev=mynet0,mac={Vm.Mac}";
+}

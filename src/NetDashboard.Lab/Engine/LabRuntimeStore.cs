@@ -1,5 +1,6 @@
 using System.Text.Json;
 using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Lab.Engine;
 
@@ -10,7 +11,11 @@ public sealed record LabRecord
     public required DateTimeOffset CreatedAt { get; init; }
     public string? SourceFile { get; init; }
     public int? InternetServerPid { get; init; }
+    public IReadOnlyDictionary<string, VmRecord> Vms { get; init; } = new Dictionary<string, VmRecord>();
 }
+
+/// <summary>A VM's QEMU as last started: its pid, and whether it was stopped on purpose (so an exit is not a crash).</summary>
+public sealed record VmRecord(int Pid, DateTimeOffset StartedAt, bool StoppedOnPurpose = false);
 
 /// <summary>
 /// The runtime folder: one sub-folder per lab the app owns (record, lab file, journal,
@@ -19,6 +24,8 @@ public sealed record LabRecord
 public sealed class LabRuntimeStore(string root)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private readonly Lock _updates = new();
 
     public string Root { get; } = root;
 
@@ -52,6 +59,19 @@ public sealed class LabRuntimeStore(string root)
         File.WriteAllText(temp, JsonSerializer.Serialize(record, Json));
         File.Move(temp, path, overwrite: true);
     }
+
+    /// <summary>Reads, changes and writes a lab's record as one step for this process.</summary>
+    public LabRecord Update(string lab, Func<LabRecord, LabRecord> change)
+    {
+        lock (_updates)
+        {
+            var record = change(Read(lab) ?? new LabRecord { Name = lab, CreatedAt = DateTimeOffset.UtcNow });
+            Write(record);
+            return record;
+        }
+    }
+
+    public VmPaths PathsOf(string lab, string vm) => new(Path.Combine(FolderOf(lab), "vms", vm));
 
     public void SaveDefinition(string lab, string yaml)
     {

@@ -1,4 +1,5 @@
 using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Host;
 
@@ -28,6 +29,7 @@ public static class CommandBuilder
         RemoveRoute op => IpIn(op.Namespace, "route", "del", op.Destination.ToString(), "via", op.Gateway.ToString()),
         StartInternetServer op => Exec(op.Namespace, "busybox", "httpd", "-p", "80", "-h", op.WebRoot),
         StopProcess op => new HostCommand("kill", op.Force ? ["-KILL", Pid(op.Pid)] : ["-TERM", Pid(op.Pid)]),
+        StartVm op => Exec(op.Namespace, ["qemu-system-x86_64", .. QemuArguments(op)]),
         _ => throw new NotSupportedException($"no command is known for {operation.GetType().Name}"),
     };
 
@@ -40,6 +42,46 @@ public static class CommandBuilder
     public static HostCommand ReadNatRules(string ns) => Exec(ns, "iptables", "-w", "-t", "nat", "-S", "POSTROUTING");
     public static HostCommand ReadNamespacePids(string ns) => IpCmd("netns", "pids", ns);
     public static HostCommand Monitor(string ns) => new(Ip, ["-n", ns, "monitor", "link", "address", "route", "netconf"]);
+
+    public static string NicDevice(NicModel nic) => nic == NicModel.VirtioNet ? "virtio-net-pci" : "e1000";
+
+    /// <summary>QEMU's option syntax splits on commas; a literal comma is written twice.</summary>
+    public static string QemuEscape(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
+
+    private static IReadOnlyList<string> QemuArguments(StartVm op)
+    {
+        var vm = op.Vm;
+        var paths = op.Paths;
+        var args = new List<string>
+        {
+            "-name", QemuEscape(vm.Name),
+            "-machine", $"pc,accel={(op.Kvm ? "kvm" : "tcg")}",
+            "-m", vm.MemoryMb.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-nodefaults", "-no-user-config",
+            "-vga", "std",
+            "-vnc", $"unix:{QemuEscape(paths.Vnc)}",
+            "-qmp", $"unix:{QemuEscape(paths.Qmp)},server=on,wait=off",
+            "-chardev", $"socket,id=console,path={QemuEscape(paths.Serial)},server=on,wait=off,logfile={QemuEscape(paths.SerialLog)}",
+            "-serial", "chardev:console",
+            "-chardev", $"socket,id=agent,path={QemuEscape(paths.Agent)},server=on,wait=off",
+            "-serial", "chardev:agent",
+            "-netdev", $"tap,id=mynet0,ifname={vm.Tap},script=no,downscript=no",
+            "-device", $"{NicDevice(vm.Nic)},netdev=mynet0,mac={vm.Mac}",
+        };
+        if (vm.IsBuiltin)
+        {
+            // eth0 starts unconfigured: the lab configures it as the tutorial does, by commands in the guest.
+            args.AddRange(["-kernel", QemuEscape(op.Guest.Kernel), "-initrd", QemuEscape(op.Guest.Initrd),
+                "-append", $"console=ttyS0 quiet netdash.name={vm.Name} netdash.ipv6=0"]);
+        }
+        else
+        {
+            // snapshot=on: the image file is never written, so two VMs may boot the same one.
+            args.AddRange(["-drive", $"file={QemuEscape(vm.Image)},format={op.DiskFormat ?? "raw"},if=virtio,snapshot=on"]);
+        }
+        args.AddRange(["-daemonize", "-pidfile", paths.PidFile]);
+        return args;
+    }
 
     /// <summary>The iptables comment that marks a rule as this lab's.</summary>
     public static string RuleTag(string lab) => $"netdash:{lab}";

@@ -5,6 +5,7 @@ using NetDashboard.Configuration;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Commands;
 
@@ -18,7 +19,7 @@ public static class LabCli
     public const int Failure = 1;
     public const int BadInput = 2;
 
-    private static readonly string[] Verbs = ["lab", "cleanup"];
+    private static readonly string[] Verbs = ["lab", "vm", "cleanup"];
 
     public static bool Handles(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -44,7 +45,7 @@ public static class LabCli
             Console.Error.WriteLine($"error: {e.Message}");
             return BadInput;
         }
-        catch (HostCommandException e)
+        catch (Exception e) when (e is HostCommandException or GuestCommandException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return Failure;
@@ -57,7 +58,7 @@ public static class LabCli
         var nameOption = new Option<string?>("--name") { Description = "The lab's name (default: the name in the file)" };
         var waitOption = new Option<bool>("--wait") { Description = "Return only when every VM is ready and configured" };
         var up = new Command("up", "Create a lab from a lab file, or bring an existing one to what the file wants") { fileArgument, nameOption, waitOption };
-        up.SetAction((parse, ct) => UpAsync(engine, parse.GetValue(fileArgument)!, parse.GetValue(nameOption), ct));
+        up.SetAction((parse, ct) => UpAsync(engine, parse.GetValue(fileArgument)!, parse.GetValue(nameOption), parse.GetValue(waitOption), ct));
 
         var labArgument = new Argument<string>("name") { Description = "The lab's name" };
         var down = new Command("down", "Remove every namespace, process and file of a lab") { labArgument };
@@ -75,19 +76,83 @@ public static class LabCli
         journal.SetAction(parse => ShowJournal(engine, parse.GetValue(labArgument)!, parse.GetValue(scriptOption)));
 
         var lab = new Command("lab", "Create, inspect and remove labs") { up, down, ls, status, journal };
+        var vm = BuildVmCommands(engine);
         var cleanup = new Command("cleanup", $"Remove every lab this app owns (runtime folder {options.RuntimeRoot}), nothing else");
         cleanup.SetAction((_, ct) => CleanupAsync(engine, ct));
-        return new RootCommand("NetDashboard: build, see and probe the virtual network of QEMU VMs") { lab, cleanup };
+        return new RootCommand("NetDashboard: build, see and probe the virtual network of QEMU VMs") { lab, vm, cleanup };
     }
 
-    private static async Task<int> UpAsync(LabEngine engine, string file, string? name, CancellationToken cancellationToken)
+    private static Command BuildVmCommands(LabEngine engine)
+    {
+        var labArgument = new Argument<string>("lab") { Description = "The lab's name" };
+        var vmArgument = new Argument<string>("vm") { Description = "The VM's name, as in the lab file" };
+        var vm = new Command("vm", "Start, stop and run commands in a lab's VMs");
+        foreach (var (verb, description) in new[] { ("start", "Start a VM (QEMU creates its tap)"), ("stop", "Stop a VM: QMP quit, then kill"), ("restart", "Stop and start a VM") })
+        {
+            var command = new Command(verb, description) { labArgument, vmArgument };
+            command.SetAction((parse, ct) => VmLifecycleAsync(engine, verb, parse.GetValue(labArgument)!, parse.GetValue(vmArgument)!, ct));
+            vm.Subcommands.Add(command);
+        }
+        var timeoutOption = new Option<int>("--timeout") { Description = "Seconds to wait for the command", DefaultValueFactory = _ => 30 };
+        var commandArgument = new Argument<string[]>("command") { Description = "The command to run in the guest, after --", Arity = ArgumentArity.OneOrMore };
+        var exec = new Command("exec", "Run a command in a built-in guest; prints its output and exits with its exit code") { labArgument, vmArgument, timeoutOption, commandArgument };
+        exec.SetAction((parse, ct) => VmExecAsync(engine, parse.GetValue(labArgument)!, parse.GetValue(vmArgument)!,
+            parse.GetValue(commandArgument)!, parse.GetValue(timeoutOption), ct));
+        vm.Subcommands.Add(exec);
+        return vm;
+    }
+
+    private static async Task<int> VmLifecycleAsync(LabEngine engine, string verb, string lab, string name, CancellationToken cancellationToken)
+    {
+        if (FindVm(engine, lab, name, out var vm) is { } refused) return refused;
+        var status = verb switch
+        {
+            "start" => await engine.Vms.StartAsync(lab, vm!, cancellationToken),
+            "stop" => await engine.Vms.StopAsync(lab, vm!, cancellationToken),
+            _ => await engine.Vms.RestartAsync(lab, vm!, cancellationToken),
+        };
+        if (verb != "stop" && vm!.IsBuiltin)
+            status = await engine.Vms.WaitReadyAsync(lab, vm, TimeSpan.FromSeconds(90), cancellationToken);
+        Console.WriteLine($"{name}: {status.State.ToString().ToLowerInvariant()}{(status.Pid is { } pid ? $" (pid {pid})" : "")}");
+        return Success;
+    }
+
+    private static async Task<int> VmExecAsync(LabEngine engine, string lab, string name, string[] command, int timeoutSeconds, CancellationToken cancellationToken)
+    {
+        if (FindVm(engine, lab, name, out var vm) is { } refused) return refused;
+        if (timeoutSeconds is < 1 or > 3600)
+            return Refuse("--timeout is between 1 and 3600 seconds");
+        var line = string.Join(' ', command.Select(HostCommand.ShellQuote));
+        var result = await engine.Vms.ExecAsync(lab, vm!, line, TimeSpan.FromSeconds(timeoutSeconds), cancellationToken);
+        Console.Write(result.Output);
+        return result.ExitCode;
+    }
+
+    private static int? FindVm(LabEngine engine, string lab, string name, out VmDefinition? vm)
+    {
+        vm = null;
+        if (InputRules.CheckLabName(lab) is { } problem)
+            return Refuse($"'{lab}' is not a lab name: {problem}");
+        var definition = engine.Store.ReadDefinition(lab);
+        if (definition is null)
+        {
+            Console.Error.WriteLine($"error: there is no lab named '{lab}'");
+            return Failure;
+        }
+        vm = definition.Vms.FirstOrDefault(v => v.Name == name);
+        if (vm is null)
+            return Refuse($"lab {lab} has no VM named '{name}' (it has: {(definition.Vms.Count == 0 ? "none" : string.Join(", ", definition.Vms.Select(v => v.Name)))})");
+        return null;
+    }
+
+    private static async Task<int> UpAsync(LabEngine engine, string file, string? name, bool wait, CancellationToken cancellationToken)
     {
         if (name is not null && InputRules.CheckLabName(name) is { } problem)
             return Refuse($"--name '{name}' is not valid: {problem}");
         var definition = LabFileLoader.LoadFile(file, name);
         var yaml = await File.ReadAllTextAsync(file, cancellationToken);
         Console.WriteLine($"lab {definition.Name}: applying {file}");
-        var result = await engine.ApplyAsync(definition, yaml, Path.GetFullPath(file), new Progress(PrintEntry), cancellationToken);
+        var result = await engine.ApplyAsync(definition, yaml, Path.GetFullPath(file), new Progress(PrintEntry), cancellationToken, waitForVms: wait);
         foreach (var pending in result.Pending)
             Console.WriteLine($"  waiting: {pending}");
         Console.WriteLine(result.Ran.Count == 0
@@ -131,7 +196,9 @@ public static class LabCli
             Console.Error.WriteLine($"error: there is no lab named '{lab}'");
             return Failure;
         }
-        var status = LabStatus.From(topology, engine.Store.Read(lab));
+        var definition = engine.Store.ReadDefinition(lab);
+        var vms = definition?.Vms.Select(vm => engine.Vms.StatusOf(lab, vm)).ToList() ?? [];
+        var status = LabStatus.From(topology, engine.Store.Read(lab), vms);
         if (json)
             Console.WriteLine(JsonSerializer.Serialize(status, LabStatus.JsonOptions));
         else

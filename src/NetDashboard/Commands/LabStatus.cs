@@ -3,11 +3,13 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Commands;
 
 /// <summary>The JSON shape of `lab status --json` and of the API's topology: plain strings, easy for jq.</summary>
-public sealed record LabStatus(string Lab, bool Owned, DateTimeOffset TakenAt, int? InternetServerPid, IReadOnlyList<LabStatus.NamespaceView> Namespaces)
+public sealed record LabStatus(string Lab, bool Owned, DateTimeOffset TakenAt, int? InternetServerPid,
+    IReadOnlyList<LabStatus.NamespaceView> Namespaces, IReadOnlyList<LabStatus.VmView> Vms)
 {
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
@@ -23,7 +25,9 @@ public sealed record LabStatus(string Lab, bool Owned, DateTimeOffset TakenAt, i
 
     public sealed record NatRuleView(string Chain, string Target, string? Source, string? NotDestination, string? OutInterface, string? Comment, string Spec);
 
-    public static LabStatus From(Topology topology, LabRecord? record) => new(
+    public sealed record VmView(string Name, string State, int? Pid, string Mac, string Tap, string? Detail);
+
+    public static LabStatus From(Topology topology, LabRecord? record, IReadOnlyList<VmStatus> vms) => new(
         topology.Lab,
         record is not null,
         topology.TakenAt,
@@ -37,7 +41,8 @@ public sealed record LabStatus(string Lab, bool Owned, DateTimeOffset TakenAt, i
                 l.Addresses.Select(a => a.ToString()).ToList())).ToList(),
             ns.Routes,
             ns.NatRules.Select(r => new NatRuleView(r.Chain, r.Target, r.Source, r.NotDestination, r.OutInterface, r.Comment, r.Spec)).ToList()))
-            .ToList());
+            .ToList(),
+        vms.Select(vm => new VmView(vm.Name, vm.State.ToString().ToLowerInvariant(), vm.Pid, vm.Mac, vm.Tap, vm.Detail)).ToList());
 
     public string ToText()
     {
@@ -58,6 +63,8 @@ public sealed record LabStatus(string Lab, bool Owned, DateTimeOffset TakenAt, i
             foreach (var rule in ns.NatRules)
                 text.AppendLine($"  nat {rule.Spec}");
         }
+        foreach (var vm in Vms)
+            text.AppendLine($"vm {vm.Name,-8} {vm.State,-8} pid {(vm.Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),-7} mac {vm.Mac} tap {vm.Tap}");
         return text.ToString();
     }
 }

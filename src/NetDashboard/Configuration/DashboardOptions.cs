@@ -15,6 +15,10 @@ public sealed class DashboardOptions
     [Required]
     public string LabsFolder { get; set; } = "labs";
 
+    /// <summary>Where scripts/build-guest-image.sh put the built-in guest (vmlinuz, initrd.gz).</summary>
+    [Required]
+    public string GuestImageFolder { get; set; } = NetDashboard.Lab.Vms.GuestImage.DefaultFolder;
+
     /// <summary>A lab file to bring up when the dashboard starts (empty: none).</summary>
     public string StartupLab { get; set; } = "";
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
+using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Configuration;
 
@@ -17,6 +18,9 @@ public static class ServiceRegistration
         services.TryAddSingleton<HostRunner>();
         services.TryAddSingleton<TopologyReader>();
         services.TryAddSingleton(sp => new LabRuntimeStore(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.RuntimeRoot));
+        services.TryAddSingleton(sp => new GuestImage(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.GuestImageFolder));
+        services.TryAddSingleton<OperationRunner>();
+        services.TryAddSingleton<VmSupervisor>();
         services.TryAddSingleton<LabEngine>();
         return services;
     }

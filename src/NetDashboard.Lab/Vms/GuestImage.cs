@@ -1,0 +1,35 @@
+namespace NetDashboard.Lab.Vms;
+
+/// <summary>The built-in guest: a Debian kernel and a busybox initramfs made by scripts/build-guest-image.sh.</summary>
+public sealed record GuestImage(string Folder)
+{
+    public const string DefaultFolder = "/var/cache/netdashboard/guest";
+
+    public string Kernel => Path.Combine(Folder, "vmlinuz");
+    public string Initrd => Path.Combine(Folder, "initrd.gz");
+
+    /// <summary>Why the built-in guest cannot boot, or null when it can.</summary>
+    public string? Problem =>
+        File.Exists(Kernel) && File.Exists(Initrd)
+            ? null
+            : $"the built-in guest image is missing from {Folder}; build it with `scripts/build-guest-image.sh` (or run ./setup.sh)";
+}
+
+/// <summary>The format of a disk image, told by its first bytes (qcow2 starts with "QFI\xfb"), never by its name.</summary>
+public static class DiskImage
+{
+    private static ReadOnlySpan<byte> Qcow2Magic => [0x51, 0x46, 0x49, 0xFB];
+
+    public static string? Problem(string path) =>
+        !Path.IsPathFullyQualified(path) ? $"the image path '{path}' must be absolute"
+        : path.Contains(',') ? $"the image path '{path}' holds a comma, which QEMU options cannot carry"
+        : !File.Exists(path) ? $"the image {path} does not exist"
+        : null;
+
+    public static string FormatOf(string path)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        using var file = File.OpenRead(path);
+        return file.Read(magic) == 4 && magic.SequenceEqual(Qcow2Magic) ? "qcow2" : "raw";
+    }
+}

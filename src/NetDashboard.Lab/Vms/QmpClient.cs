@@ -1,0 +1,46 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace NetDashboard.Lab.Vms;
+
+/// <summary>The few QMP commands the supervisor needs, over the VM's QMP unix socket.</summary>
+public static class QmpClient
+{
+    /// <summary>Asks QEMU to quit cleanly. Returns false when QMP could not be reached.</summary>
+    public static async Task<bool> QuitAsync(string socketPath, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
+            await using var stream = new NetworkStream(socket, ownsSocket: false);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            await ReadReplyAsync(reader, "QMP", cancellationToken);
+            await SendAsync(stream, "qmp_capabilities", cancellationToken);
+            await ReadReplyAsync(reader, "return", cancellationToken);
+            await SendAsync(stream, "quit", cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or IOException or JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task SendAsync(Stream stream, string command, CancellationToken cancellationToken) =>
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { execute = command }) + "\n"), cancellationToken);
+
+    // Events may arrive between replies; skip them until the wanted key shows up.
+    private static async Task ReadReplyAsync(StreamReader reader, string key, CancellationToken cancellationToken)
+    {
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            using var doc = JsonDocument.Parse(line);
+            if (doc.RootElement.TryGetProperty(key, out _)) return;
+            if (doc.RootElement.TryGetProperty("error", out var error))
+                throw new IOException($"QMP refused: {error}");
+        }
+        throw new IOException("QMP closed the connection");
+    }
+}

@@ -1,0 +1,222 @@
+using System.Collections.Concurrent;
+using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Host;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Lab.Vms;
+
+public enum VmState { Stopped, Starting, Running, Crashed }
+
+/// <summary>A VM as the supervisor sees it now.</summary>
+public sealed record VmStatus(string Lab, string Name, VmState State, int? Pid, string Mac, string Tap, string? Detail = null)
+{
+    public bool IsUp => State is VmState.Starting or VmState.Running;
+}
+
+/// <summary>
+/// Starts, stops and watches QEMU processes. State comes from the runtime record and the process itself,
+/// so a VM started by the CLI shows the same state in the dashboard; a process that dies is seen at once
+/// through a pidfd, and one that was not stopped on purpose is reported as crashed with its last serial lines.
+/// </summary>
+public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore store, GuestImage guest) : IAsyncDisposable
+{
+    private static readonly TimeSpan QuitGrace = TimeSpan.FromSeconds(3);
+    private readonly ConcurrentDictionary<(string Lab, string Vm), CancellationTokenSource> _watches = new();
+    private readonly CancellationTokenSource _disposed = new();
+
+    /// <summary>Raised when a watched VM changes state (started, ready, stopped, crashed).</summary>
+    public event Action<VmStatus>? Changed;
+
+    public GuestImage Guest => guest;
+
+    public VmStatus StatusOf(string lab, VmDefinition vm)
+    {
+        var record = store.Read(lab)?.Vms.GetValueOrDefault(vm.Name);
+        if (record is null)
+            return new VmStatus(lab, vm.Name, VmState.Stopped, null, vm.Mac.ToString(), vm.Tap);
+        if (IsQemu(record.Pid))
+        {
+            var ready = !vm.IsBuiltin || SerialSaysReady(store.PathsOf(lab, vm.Name));
+            return new VmStatus(lab, vm.Name, ready ? VmState.Running : VmState.Starting, record.Pid, vm.Mac.ToString(), vm.Tap);
+        }
+        return record.StoppedOnPurpose
+            ? new VmStatus(lab, vm.Name, VmState.Stopped, null, vm.Mac.ToString(), vm.Tap)
+            : new VmStatus(lab, vm.Name, VmState.Crashed, record.Pid, vm.Mac.ToString(), vm.Tap,
+                $"QEMU (pid {record.Pid}) exited without being stopped. Last serial lines:\n{LastSerialLines(lab, vm.Name, 10)}");
+    }
+
+    /// <summary>Starts the VM's QEMU in the lab's host namespace; QEMU creates the tap. Returns when QEMU runs (not yet ready).</summary>
+    public async Task<VmStatus> StartAsync(string lab, VmDefinition vm, CancellationToken cancellationToken = default)
+    {
+        var current = StatusOf(lab, vm);
+        if (current.IsUp) return current;
+        var problem = vm.IsBuiltin ? guest.Problem : DiskImage.Problem(vm.Image);
+        if (problem is not null)
+            throw new LabFileException(vm.Name, [new LabFileProblem($"vms.{vm.Name}.image", problem)]);
+
+        var paths = store.PathsOf(lab, vm.Name);
+        Directory.CreateDirectory(paths.Folder);
+        foreach (var stale in new[] { paths.PidFile, paths.Qmp, paths.Vnc, paths.Serial, paths.Agent, paths.SerialLog })
+            File.Delete(stale);
+        var operation = new StartVm(new LabNamespaces(lab).Host, vm, paths, guest,
+            vm.IsBuiltin ? null : DiskImage.FormatOf(vm.Image), Kvm: File.Exists("/dev/kvm"));
+        await operations.RunAsync(lab, operation, cancellationToken);
+
+        var pid = int.Parse(File.ReadAllText(paths.PidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        store.Update(lab, r => r with { Vms = new Dictionary<string, VmRecord>(r.Vms) { [vm.Name] = new VmRecord(pid, DateTimeOffset.UtcNow) } });
+        Watch(lab, vm);
+        var status = StatusOf(lab, vm);
+        Changed?.Invoke(status);
+        return status;
+    }
+
+    /// <summary>Waits until the guest's agent answers (built-in guest) or QEMU runs (disk image).</summary>
+    public async Task<VmStatus> WaitReadyAsync(string lab, VmDefinition vm, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var paths = store.PathsOf(lab, vm.Name);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var status = StatusOf(lab, vm);
+            if (!status.IsUp)
+                throw new GuestCommandException($"{vm.Name} is {status.State.ToString().ToLowerInvariant()}. {status.Detail}".Trim());
+            if (!vm.IsBuiltin || await GuestAgentClient.PingAsync(paths.Agent, TimeSpan.FromSeconds(1), cancellationToken))
+            {
+                var ready = status with { State = VmState.Running };
+                Changed?.Invoke(ready);
+                return ready;
+            }
+            if (DateTime.UtcNow > deadline)
+                throw new GuestCommandException($"{vm.Name} did not become ready within {timeout.TotalSeconds:0} s. Last serial lines:\n{LastSerialLines(lab, vm.Name, 10)}");
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    /// <summary>Stops the VM: QMP quit first, SIGKILL when QEMU has not exited after a grace period.</summary>
+    public async Task<VmStatus> StopAsync(string lab, VmDefinition vm, CancellationToken cancellationToken = default)
+    {
+        var record = store.Read(lab)?.Vms.GetValueOrDefault(vm.Name);
+        if (record is null || !IsQemu(record.Pid))
+            return StatusOf(lab, vm);
+        store.Update(lab, r => r with { Vms = new Dictionary<string, VmRecord>(r.Vms) { [vm.Name] = record with { StoppedOnPurpose = true } } });
+        var ns = new LabNamespaces(lab).Host;
+        var exited = ProcessExit.WaitAsync(record.Pid, cancellationToken);
+        if (!await QmpClient.QuitAsync(store.PathsOf(lab, vm.Name).Qmp, cancellationToken))
+            await operations.RunAsync(lab, new StopProcess(ns, record.Pid, Force: false), cancellationToken);
+        if (await Task.WhenAny(exited, Task.Delay(QuitGrace, cancellationToken)) != exited)
+            await operations.RunAsync(lab, new StopProcess(ns, record.Pid, Force: true), cancellationToken);
+        await exited;
+        var status = StatusOf(lab, vm);
+        Changed?.Invoke(status);
+        return status;
+    }
+
+    public async Task<VmStatus> RestartAsync(string lab, VmDefinition vm, CancellationToken cancellationToken = default)
+    {
+        await StopAsync(lab, vm, cancellationToken);
+        return await StartAsync(lab, vm, cancellationToken);
+    }
+
+    /// <summary>Runs a command in a built-in guest and journals it as "(vm1)$ CMD".</summary>
+    public async Task<GuestResult> ExecAsync(string lab, VmDefinition vm, string command, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        if (!vm.IsBuiltin)
+            throw new GuestCommandException($"{vm.Name} boots a disk image ({vm.Image}); guest commands need the built-in guest. Use its console instead.");
+        if (string.IsNullOrWhiteSpace(command) || command.Any(c => c is '\n' or '\r' or '\0'))
+            throw new GuestCommandException("a guest command is one non-empty line");
+        var status = StatusOf(lab, vm);
+        if (!status.IsUp)
+            throw new GuestCommandException($"{vm.Name} is {status.State.ToString().ToLowerInvariant()}; start it first");
+        var paths = store.PathsOf(lab, vm.Name);
+        var started = DateTimeOffset.UtcNow;
+        GuestResult result;
+        try
+        {
+            result = await GuestAgentClient.RunAsync(paths.Agent, command, timeout, cancellationToken);
+        }
+        catch (GuestCommandException e)
+        {
+            Journal(lab, vm.Name, command, started, -1, e.Message, TimeSpan.Zero);
+            throw;
+        }
+        Journal(lab, vm.Name, command, started, result.ExitCode, result.Succeeded ? "" : result.Output.Trim(), result.Duration);
+        return result;
+    }
+
+    /// <summary>Follows a VM's process so its exit is reported the moment it happens.</summary>
+    public void Watch(string lab, VmDefinition vm)
+    {
+        var record = store.Read(lab)?.Vms.GetValueOrDefault(vm.Name);
+        if (record is null || !IsQemu(record.Pid)) return;
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
+        if (_watches.TryGetValue((lab, vm.Name), out var previous))
+            previous.Cancel();
+        _watches[(lab, vm.Name)] = stop;
+        _ = ProcessExit.WaitAsync(record.Pid, stop.Token).ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully && store.Read(lab) is not null)
+                Changed?.Invoke(StatusOf(lab, vm));
+        }, TaskScheduler.Default);
+    }
+
+    public void Forget(string lab)
+    {
+        foreach (var key in _watches.Keys.Where(k => k.Lab == lab))
+        {
+            if (_watches.TryRemove(key, out var watch))
+                watch.Cancel();
+        }
+    }
+
+    public string LastSerialLines(string lab, string vm, int count)
+    {
+        var log = store.PathsOf(lab, vm).SerialLog;
+        if (!File.Exists(log)) return "(no serial output)";
+        using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var lines = reader.ReadToEnd().Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).TakeLast(count);
+        return string.Join('\n', lines);
+    }
+
+    private void Journal(string lab, string vm, string command, DateTimeOffset started, int exitCode, string error, TimeSpan duration) =>
+        operations.Append(lab, new JournalEntry
+        {
+            Time = started,
+            Who = vm,
+            Namespace = new LabNamespaces(lab).Host,
+            Argv = ["guest-agent", vm, command],
+            Tutorial = command,
+            ExitCode = exitCode,
+            StandardError = error,
+            DurationMs = duration.TotalMilliseconds,
+            Replayable = false,
+        });
+
+    private static bool SerialSaysReady(VmPaths paths)
+    {
+        if (!File.Exists(paths.SerialLog)) return false;
+        using var stream = new FileStream(paths.SerialLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Contains("NETDASH-READY", StringComparison.Ordinal);
+    }
+
+    // A pid is ours only while it is still a QEMU: after an exit the kernel may give the number to another process.
+    private static bool IsQemu(int pid)
+    {
+        if (!ProcessTable.IsRunning(pid)) return false;
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").StartsWith("qemu-system", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _disposed.CancelAsync();
+        _disposed.Dispose();
+    }
+}
