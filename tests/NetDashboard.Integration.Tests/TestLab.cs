@@ -21,7 +21,7 @@ public sealed class TestLab : IAsyncDisposable
         Runner = new HostRunner();
         Reader = new TopologyReader(Runner);
         Store = new LabRuntimeStore(RuntimeRoot);
-        Vms = new VmSupervisor(new OperationRunner(Runner, Store), Store, new GuestImage(GuestImage.DefaultFolder));
+        Vms = new VmSupervisor(new OperationRunner(Runner, Store), Store, GuestImageUnderTest, QemuAccelerator.Tcg);
         Engine = new LabEngine(new OperationRunner(Runner, Store), Reader, Store, Vms);
     }
 
@@ -35,6 +35,10 @@ public sealed class TestLab : IAsyncDisposable
     public LabNamespaces Namespaces => new(Name);
 
     public static string RepositoryRoot { get; } = FindRoot();
+
+    /// <summary>The built-in guest, where setup.sh built it (NETDASH_GUEST_DIR overrides, as for the build script).</summary>
+    public static GuestImage GuestImageUnderTest { get; } =
+        new(Environment.GetEnvironmentVariable("NETDASH_GUEST_DIR") is { Length: > 0 } dir ? dir : GuestImage.DefaultFolder);
 
     public static string LabFile(string file) => Path.Combine(RepositoryRoot, "labs", file);
 

@@ -66,7 +66,8 @@ public static class CommandBuilder
             "-chardev", $"socket,id=agent,path={QemuEscape(paths.Agent)},server=on,wait=off",
             "-serial", "chardev:agent",
             "-netdev", $"tap,id=mynet0,ifname={vm.Tap},script=no,downscript=no",
-            "-device", $"{NicDevice(vm.Nic)},netdev=mynet0,mac={vm.Mac}",
+            // e1000 would otherwise emulate ~2 s of link autonegotiation after every link up.
+            "-device", $"{NicDevice(vm.Nic)},netdev=mynet0,mac={vm.Mac}{(vm.Nic == NicModel.E1000 ? ",autonegotiation=off" : "")}",
         };
         if (vm.IsBuiltin)
         {

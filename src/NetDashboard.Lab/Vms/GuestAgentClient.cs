@@ -82,9 +82,28 @@ public static class GuestAgentClient
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                await session.SendAsync($"NETDASH-CANCEL {id}", CancellationToken.None);
+                await CancelAsync(session, id);
                 throw new GuestCommandException($"`{command}` did not finish within {timeout.TotalSeconds:0.#} s and was stopped");
             }
+        }
+    }
+
+    // Waits briefly for the cancelled command's END, so the agent is idle again for the next caller.
+    private static async Task CancelAsync(Session session, string id)
+    {
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            await session.SendAsync($"NETDASH-CANCEL {id}", grace.Token);
+            while (await session.ReadLineAsync(grace.Token) is { } line)
+            {
+                if (line.StartsWith($"NETDASH-END {id} ", StringComparison.Ordinal) || line.StartsWith($"NETDASH-ERROR {id} ", StringComparison.Ordinal))
+                    return;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException)
+        {
+            // The command could not be confirmed stopped; the next caller will hear "busy" if it still runs.
         }
     }
 

@@ -5,7 +5,11 @@ public sealed record GuestImage(string Folder)
 {
     public const string DefaultFolder = "/var/cache/netdashboard/guest";
 
-    public string Kernel => Path.Combine(Folder, "vmlinuz");
+    /// <summary>
+    /// The uncompressed kernel (vmlinux, booted through its PVH entry) when the build made one: under TCG,
+    /// unpacking vmlinuz takes longer than the rest of the boot. vmlinuz otherwise.
+    /// </summary>
+    public string Kernel => File.Exists(Path.Combine(Folder, "vmlinux")) ? Path.Combine(Folder, "vmlinux") : Path.Combine(Folder, "vmlinuz");
     public string Initrd => Path.Combine(Folder, "initrd.gz");
 
     /// <summary>Why the built-in guest cannot boot, or null when it can.</summary>
@@ -14,6 +18,9 @@ public sealed record GuestImage(string Folder)
             ? null
             : $"the built-in guest image is missing from {Folder}; build it with `scripts/build-guest-image.sh` (or run ./setup.sh)";
 }
+
+/// <summary>How QEMU runs guests: KVM, TCG (software, always works), or KVM when /dev/kvm exists.</summary>
+public enum QemuAccelerator { Tcg, Kvm, Auto }
 
 /// <summary>The format of a disk image, told by its first bytes (qcow2 starts with "QFI\xfb"), never by its name.</summary>
 public static class DiskImage

@@ -18,7 +18,7 @@ public sealed record VmStatus(string Lab, string Name, VmState State, int? Pid, 
 /// so a VM started by the CLI shows the same state in the dashboard; a process that dies is seen at once
 /// through a pidfd, and one that was not stopped on purpose is reported as crashed with its last serial lines.
 /// </summary>
-public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore store, GuestImage guest) : IAsyncDisposable
+public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore store, GuestImage guest, QemuAccelerator accelerator) : IAsyncDisposable
 {
     private static readonly TimeSpan QuitGrace = TimeSpan.FromSeconds(3);
     private readonly ConcurrentDictionary<(string Lab, string Vm), CancellationTokenSource> _watches = new();
@@ -59,7 +59,8 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         foreach (var stale in new[] { paths.PidFile, paths.Qmp, paths.Vnc, paths.Serial, paths.Agent, paths.SerialLog })
             File.Delete(stale);
         var operation = new StartVm(new LabNamespaces(lab).Host, vm, paths, guest,
-            vm.IsBuiltin ? null : DiskImage.FormatOf(vm.Image), Kvm: File.Exists("/dev/kvm"));
+            vm.IsBuiltin ? null : DiskImage.FormatOf(vm.Image),
+            Kvm: accelerator == QemuAccelerator.Kvm || (accelerator == QemuAccelerator.Auto && File.Exists("/dev/kvm")));
         await operations.RunAsync(lab, operation, cancellationToken);
 
         var pid = int.Parse(File.ReadAllText(paths.PidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);

@@ -19,6 +19,12 @@ public sealed class DashboardOptions
     [Required]
     public string GuestImageFolder { get; set; } = NetDashboard.Lab.Vms.GuestImage.DefaultFolder;
 
+    /// <summary>
+    /// tcg (default: software emulation, works everywhere), kvm, or auto (kvm when /dev/kvm exists).
+    /// Cloud VMs may show a /dev/kvm whose nested virtualization does not actually run guests.
+    /// </summary>
+    public NetDashboard.Lab.Vms.QemuAccelerator Accelerator { get; set; } = NetDashboard.Lab.Vms.QemuAccelerator.Tcg;
+
     /// <summary>A lab file to bring up when the dashboard starts (empty: none).</summary>
     public string StartupLab { get; set; } = "";
 }

@@ -20,7 +20,8 @@ public static class ServiceRegistration
         services.TryAddSingleton(sp => new LabRuntimeStore(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.RuntimeRoot));
         services.TryAddSingleton(sp => new GuestImage(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.GuestImageFolder));
         services.TryAddSingleton<OperationRunner>();
-        services.TryAddSingleton<VmSupervisor>();
+        services.TryAddSingleton(sp => new VmSupervisor(sp.GetRequiredService<OperationRunner>(), sp.GetRequiredService<LabRuntimeStore>(),
+            sp.GetRequiredService<GuestImage>(), sp.GetRequiredService<IOptions<DashboardOptions>>().Value.Accelerator));
         services.TryAddSingleton<LabEngine>();
         return services;
     }

@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
+using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Host;
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Vms;
+
+namespace NetDashboard.Integration.Tests;
+
+/// <summary>The tutorial's four parts with real QEMU guests (TCG here), checked as the tutorial checks them.</summary>
+[Collection(VmCollection.Name)]
+[Trait("Category", "Integration")]
+[Trait("Requires", "root,qemu")]
+public sealed class VmTests
+{
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task SeedTap_Up_HostAndGuestPingEachOtherOverTap1()
+    {
+        await using var lab = new TestLab("vt");
+        await lab.UpAsync("seed-tap.yaml");
+
+        var fromHost = await lab.ExecAsync(NamespaceRole.Host, "ping", "-c", "1", "-W", "5", "192.168.1.2");
+        var fromGuest = await lab.Vms.ExecAsync(lab.Name, lab.Vm("vm1"), "ping -c 1 -W 5 192.168.1.1", CommandTimeout);
+        var tap1 = (await lab.Reader.ReadAsync(lab.Name)).Host.Link("tap1");
+
+        Assert.True(fromHost.ExitCode == 0, fromHost.StandardOutput);
+        Assert.True(fromGuest.Succeeded, fromGuest.Output);
+        Assert.Equal("tun", tap1?.Kind);
+        Assert.Contains(InterfaceAddress.Parse("192.168.1.1/24"), tap1!.Addresses);
+    }
+
+    [Fact]
+    public async Task SeedBridge_Up_Vm1PingsVm2OverBr0()
+    {
+        await using var lab = new TestLab("vb");
+        await lab.UpAsync("seed-bridge.yaml");
+
+        var ping = await lab.Vms.ExecAsync(lab.Name, lab.Vm("vm1"), "ping -c 1 -W 5 192.168.1.11", CommandTimeout);
+        var host = (await lab.Reader.ReadAsync(lab.Name)).Host;
+
+        Assert.True(ping.Succeeded, ping.Output);
+        Assert.Equal("br0", host.Link("tap0")?.Master);
+        Assert.Equal("br0", host.Link("tap1")?.Master);
+    }
+
+    [Fact]
+    public async Task SeedBridgeExternal_Up_Vm1PingsExternalPcAndEns192ShowsGuestAddress()
+    {
+        await using var lab = new TestLab("ve");
+        await lab.UpAsync("seed-bridge-external.yaml");
+
+        await using var capture = await Tcpdump.StartAsync(lab.Namespaces.Host, "ens192", 1, "icmp[icmptype] = icmp-echo");
+        var ping = await lab.Vms.ExecAsync(lab.Name, lab.Vm("vm1"), "ping -c 1 -W 5 192.168.1.3", CommandTimeout);
+        var seen = await capture.LinesAsync(TimeSpan.FromSeconds(5));
+
+        Assert.True(ping.Succeeded, ping.Output);
+        Assert.Contains("192.168.1.10 > 192.168.1.3", seen);
+    }
+
+    [Fact]
+    public async Task SeedNat_Up_Vm1ReachesInternetServerWithSourceRewrittenOnlyOnUplink()
+    {
+        await using var lab = new TestLab("vn");
+        await lab.UpAsync("seed-nat.yaml", wait: true);
+
+        await using var onTap = await Tcpdump.StartAsync(lab.Namespaces.Host, "tap0", 1, "icmp[icmptype] = icmp-echo");
+        await using var onUplink = await Tcpdump.StartAsync(lab.Namespaces.Host, "ens160", 1, "icmp[icmptype] = icmp-echo");
+        var ping = await lab.Vms.ExecAsync(lab.Name, lab.Vm("vm1"), "ping -c 1 -W 5 203.0.113.5", CommandTimeout);
+        var tap = await onTap.LinesAsync(TimeSpan.FromSeconds(5));
+        var uplink = await onUplink.LinesAsync(TimeSpan.FromSeconds(5));
+
+        Assert.True(ping.Succeeded, ping.Output);
+        Assert.Contains("192.168.1.10 > 203.0.113.5", tap);
+        Assert.Contains("10.180.13.232 > 203.0.113.5", uplink);
+    }
+
+    [Fact]
+    public async Task SeedNat_Up_TwoQemusWithTheirOwnMacsAndJournaledGuestSetup()
+    {
+        await using var lab = new TestLab("vm");
+        await lab.UpAsync("seed-nat.yaml");
+
+        var record = lab.Store.Read(lab.Name)!;
+        var cmdlines = record.Vms.Values.Select(vm => File.ReadAllText($"/proc/{vm.Pid}/cmdline").Replace('\0', ' ')).ToList();
+        var journal = lab.Store.JournalOf(lab.Name).ReadAll();
+
+        Assert.Equal(2, cmdlines.Count);
+        Assert.Contains(cmdlines, c => c.Contains("mac=52:54:98:76:54:30", StringComparison.Ordinal));
+        Assert.Contains(cmdlines, c => c.Contains("mac=52:54:98:76:54:31", StringComparison.Ordinal));
+        Assert.Contains(journal, e => e.TutorialLine == "(vm1)$ ifconfig eth0 192.168.1.10");
+        Assert.Contains(journal, e => e.TutorialLine == "(vm1)$ route add -net 0.0.0.0/0 gw 192.168.1.1");
+        Assert.Contains(journal, e => e.TutorialLine == "(vm2)$ ifconfig eth0 192.168.1.11");
+    }
+
+    [Fact]
+    public async Task SeedNat_SecondApply_RunsNothing()
+    {
+        await using var lab = new TestLab("vs");
+        await lab.UpAsync("seed-nat.yaml");
+
+        var second = await lab.UpAsync("seed-nat.yaml");
+
+        Assert.Empty(second.Ran);
+    }
+
+    [Fact]
+    public async Task Qemu_KilledWithSigkill_CrashedWithinOneSecondAndTapGone()
+    {
+        await using var lab = new TestLab("vk");
+        await lab.UpAsync("seed-tap.yaml");
+        var vm = lab.Vm("vm1");
+        var crashed = new TaskCompletionSource<VmStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lab.Vms.Changed += status =>
+        {
+            if (status.Name == "vm1" && status.State == VmState.Crashed) crashed.TrySetResult(status);
+        };
+        var pid = lab.Store.Read(lab.Name)!.Vms["vm1"].Pid;
+
+        var killed = Stopwatch.StartNew();
+        Process.GetProcessById(pid).Kill();
+        var status = await crashed.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        killed.Stop();
+        var tap = (await lab.Reader.ReadAsync(lab.Name)).Host.Link("tap1");
+
+        Assert.True(killed.Elapsed < TimeSpan.FromSeconds(1), $"the crash was seen after {killed.ElapsedMilliseconds} ms");
+        Assert.Equal(VmState.Crashed, lab.Vms.StatusOf(lab.Name, vm).State);
+        Assert.Contains($"pid {pid}", status.Detail);
+        Assert.Null(tap);
+    }
+
+    [Fact]
+    public async Task Vm_StopThenRestart_StoppedThenRunningWithNewPid()
+    {
+        await using var lab = new TestLab("vr");
+        await lab.UpAsync("seed-tap.yaml");
+        var vm = lab.Vm("vm1");
+        var firstPid = lab.Store.Read(lab.Name)!.Vms["vm1"].Pid;
+
+        var stopped = await lab.Vms.StopAsync(lab.Name, vm);
+        var restarted = await lab.Vms.RestartAsync(lab.Name, vm);
+        var ready = await lab.Vms.WaitReadyAsync(lab.Name, vm, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(VmState.Stopped, stopped.State);
+        Assert.False(ProcessTable.IsRunning(firstPid));
+        Assert.Equal(VmState.Running, ready.State);
+        Assert.NotEqual(firstPid, restarted.Pid);
+    }
+
+    [Fact]
+    public async Task Down_WithVms_LeavesNoQemuProcessNoSocketNoNamespace()
+    {
+        await using var lab = new TestLab("vd");
+        await lab.UpAsync("seed-bridge.yaml");
+        var pids = lab.Store.Read(lab.Name)!.Vms.Values.Select(v => v.Pid).ToList();
+        var folder = lab.Store.FolderOf(lab.Name);
+
+        await lab.Engine.DownAsync(lab.Name);
+
+        Assert.Equal(2, pids.Count);
+        Assert.All(pids, pid => Assert.False(ProcessTable.IsRunning(pid), $"QEMU {pid} still runs"));
+        Assert.False(Directory.Exists(folder));
+        Assert.Empty(lab.Namespaces.All.Intersect(await TestLab.RootNamespacesAsync()));
+    }
+
+    [Fact]
+    public async Task GuestExec_FailingCommand_ReturnsExitCodeAndOutput()
+    {
+        await using var lab = new TestLab("vx");
+        await lab.UpAsync("seed-tap.yaml");
+
+        var result = await lab.Vms.ExecAsync(lab.Name, lab.Vm("vm1"), "echo to-stdout; echo to-stderr >&2; exit 3", CommandTimeout);
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("to-stdout", result.Output);
+        Assert.Contains("to-stderr", result.Output);
+    }
+
+    [Fact]
+    public async Task GuestExec_CommandOutlivesTimeout_StoppedWithClearError()
+    {
+        await using var lab = new TestLab("vo");
+        await lab.UpAsync("seed-tap.yaml");
+
+        var error = await Assert.ThrowsAsync<GuestCommandException>(() =>
+            lab.Vms.ExecAsync(lab.Name, lab.Vm("vm1"), "sleep 30", TimeSpan.FromSeconds(2)));
+        var after = await lab.Vms.ExecAsync(lab.Name, lab.Vm("vm1"), "echo still-here", CommandTimeout);
+
+        Assert.Contains("did not finish within 2 s", error.Message);
+        Assert.Contains("still-here", after.Output);
+    }
+
+    [Fact]
+    public async Task CliVmExec_PingInternetServer_ExitsZero()
+    {
+        await using var lab = new TestLab("vc");
+        await lab.UpAsync("seed-nat.yaml");
+
+        var ok = await CliAsync(lab, "vm", "exec", lab.Name, "vm1", "--", "ping", "-c", "1", "-W", "5", "203.0.113.5");
+        var failing = await CliAsync(lab, "vm", "exec", lab.Name, "vm1", "--", "false");
+
+        Assert.True(ok.ExitCode == 0, ok.StandardOutput + ok.StandardError);
+        Assert.Contains("1 packets received", ok.StandardOutput);
+        Assert.Equal(1, failing.ExitCode);
+    }
+
+    private static Task<BufferedCommandResult> CliAsync(TestLab lab, params string[] args) =>
+        Cli.Wrap("dotnet")
+            .WithArguments([Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"), .. args])
+            .WithWorkingDirectory(TestLab.RepositoryRoot)
+            .WithEnvironmentVariables(env => env.Set("NetDashboard__RuntimeRoot", lab.RuntimeRoot))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync();
+}
+
+/// <summary>VM tests run one at a time: each boots QEMU under TCG, and two cores are all there is.</summary>
+[CollectionDefinition(Name)]
+public sealed class VmCollection
+{
+    public const string Name = "QEMU guests";
+}
