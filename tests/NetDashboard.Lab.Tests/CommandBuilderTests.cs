@@ -15,6 +15,9 @@ public sealed class CommandBuilderTests
     private static readonly Subnet Default = Subnet.Parse("0.0.0.0/0");
     private static readonly IPAddress Gateway = IPAddress.Parse("10.180.13.1");
     private static readonly InterfaceAddress BridgeAddress = InterfaceAddress.Parse("192.168.1.1/24");
+    private static readonly VmDefinition Vm1 = new() { Name = "vm1", Mac = MacAddress.Parse("52:54:98:76:54:30"), Tap = "tap0" };
+    private static readonly Vms.VmPaths Vm1Paths = new("/run/nd/t1/vms/vm1");
+    private static readonly Vms.GuestImage Guest = new("/nonexistent/guest");
 
     /// <summary>One case per operation variant, keyed by a readable name so each shows as its own test.</summary>
     private static readonly Dictionary<string, (LabOperation Operation, string[] Argv)> Goldens = new()
@@ -55,6 +58,38 @@ public sealed class CommandBuilderTests
             ["ip", "netns", "exec", WanNs, "busybox", "httpd", "-p", "80", "-h", "/run/netdash/t1/www"]),
         ["StopProcess"] = (new StopProcess(HostNs, 4242, Force: false), ["kill", "-TERM", "4242"]),
         ["StopProcess force"] = (new StopProcess(HostNs, 4242, Force: true), ["kill", "-KILL", "4242"]),
+        ["StartVm builtin"] = (new StartVm(HostNs, Vm1, Vm1Paths, Guest, null, Kvm: false),
+        [
+            "ip", "netns", "exec", HostNs, "qemu-system-x86_64",
+            "-name", "vm1", "-machine", "pc,accel=tcg", "-m", "256", "-nodefaults", "-no-user-config", "-vga", "std",
+            "-vnc", "unix:/run/nd/t1/vms/vm1/vnc.sock",
+            "-qmp", "unix:/run/nd/t1/vms/vm1/qmp.sock,server=on,wait=off",
+            "-chardev", "socket,id=console,path=/run/nd/t1/vms/vm1/serial.sock,server=on,wait=off,logfile=/run/nd/t1/vms/vm1/serial.log",
+            "-serial", "chardev:console",
+            "-chardev", "socket,id=agent,path=/run/nd/t1/vms/vm1/agent.sock,server=on,wait=off",
+            "-serial", "chardev:agent",
+            "-netdev", "tap,id=mynet0,ifname=tap0,script=no,downscript=no",
+            "-device", "e1000,netdev=mynet0,mac=52:54:98:76:54:30,autonegotiation=off",
+            "-kernel", "/nonexistent/guest/vmlinuz", "-initrd", "/nonexistent/guest/initrd.gz",
+            "-append", "console=ttyS0 quiet netdash.name=vm1 netdash.ipv6=0",
+            "-daemonize", "-pidfile", "/run/nd/t1/vms/vm1/qemu.pid",
+        ]),
+        ["StartVm disk image, virtio, kvm"] = (new StartVm(HostNs, Vm1 with { Nic = NicModel.VirtioNet, Image = "/images/cirros.img", MemoryMb = 128 },
+            new Vms.VmPaths("/run/a,b/vm1"), Guest, "qcow2", Kvm: true),
+        [
+            "ip", "netns", "exec", HostNs, "qemu-system-x86_64",
+            "-name", "vm1", "-machine", "pc,accel=kvm", "-m", "128", "-nodefaults", "-no-user-config", "-vga", "std",
+            "-vnc", "unix:/run/a,,b/vm1/vnc.sock",
+            "-qmp", "unix:/run/a,,b/vm1/qmp.sock,server=on,wait=off",
+            "-chardev", "socket,id=console,path=/run/a,,b/vm1/serial.sock,server=on,wait=off,logfile=/run/a,,b/vm1/serial.log",
+            "-serial", "chardev:console",
+            "-chardev", "socket,id=agent,path=/run/a,,b/vm1/agent.sock,server=on,wait=off",
+            "-serial", "chardev:agent",
+            "-netdev", "tap,id=mynet0,ifname=tap0,script=no,downscript=no",
+            "-device", "virtio-net-pci,netdev=mynet0,mac=52:54:98:76:54:30",
+            "-drive", "file=/images/cirros.img,format=qcow2,if=virtio,snapshot=on",
+            "-daemonize", "-pidfile", "/run/a,b/vm1/qemu.pid",
+        ]),
     };
 
     public static TheoryData<string> GoldenCases => new(Goldens.Keys);
