@@ -183,7 +183,7 @@ done
 cp -R --no-preserve=ownership "$GUEST_SRC/." "$R/"
 rm -f "$R/README.md"
 chmod 755 "$R/init" "$R/agent"
-find "$R/bin" -maxdepth 1 -type f ! -name busybox -exec chmod 755 {} +
+chmod 755 "$R/sbin/netdash-shell"
 # The kernel opens /dev/console before running /init.
 mknod -m 600 "$R/dev/console" c 5 1
 mknod -m 666 "$R/dev/null" c 1 3
