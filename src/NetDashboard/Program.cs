@@ -1,4 +1,5 @@
 using MudBlazor.Services;
+using NetDashboard.Api;
 using NetDashboard.Commands;
 using NetDashboard.Components;
 using NetDashboard.Configuration;
@@ -40,6 +41,7 @@ if (!app.Environment.IsDevelopment())
 app.UseAntiforgery();
 app.UseStaticFiles();
 app.MapStaticAssets();
+app.MapLabApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 await app.RunAsync();
 return 0;

@@ -14,10 +14,15 @@ namespace NetDashboard.Integration.Tests;
 /// </summary>
 public sealed class TestLab : IAsyncDisposable
 {
-    public TestLab(string prefix = "it")
+    private readonly bool _ownsRuntimeRoot;
+
+    /// <param name="prefix">Starts the lab's unique name.</param>
+    /// <param name="runtimeRoot">A runtime folder shared with a running dashboard; by default one of the lab's own.</param>
+    public TestLab(string prefix = "it", string? runtimeRoot = null)
     {
         Name = $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
-        RuntimeRoot = Directory.CreateTempSubdirectory("netdash-test-").FullName;
+        _ownsRuntimeRoot = runtimeRoot is null;
+        RuntimeRoot = runtimeRoot ?? Directory.CreateTempSubdirectory("netdash-test-").FullName;
         Runner = new HostRunner();
         Reader = new TopologyReader(Runner);
         Store = new LabRuntimeStore(RuntimeRoot);
@@ -74,7 +79,8 @@ public sealed class TestLab : IAsyncDisposable
             foreach (var ns in Namespaces.All.Intersect(await RootNamespacesAsync()))
                 await Cli.Wrap("ip").WithArguments(["netns", "del", ns]).WithValidation(CommandResultValidation.None).ExecuteAsync();
             await Vms.DisposeAsync();
-            Directory.Delete(RuntimeRoot, recursive: true);
+            if (_ownsRuntimeRoot)
+                Directory.Delete(RuntimeRoot, recursive: true);
         }
     }
 

@@ -58,6 +58,7 @@ public sealed class CommandBuilderTests
             ["ip", "netns", "exec", WanNs, "busybox", "httpd", "-p", "80", "-h", "/run/netdash/t1/www"]),
         ["StopProcess"] = (new StopProcess(HostNs, 4242, Force: false), ["kill", "-TERM", "4242"]),
         ["StopProcess force"] = (new StopProcess(HostNs, 4242, Force: true), ["kill", "-KILL", "4242"]),
+        ["Ping"] = (new Ping(HostNs, IPAddress.Parse("203.0.113.5")), ["ip", "netns", "exec", HostNs, "ping", "-c", "1", "-W", "2", "203.0.113.5"]),
         ["StartVm builtin"] = (new StartVm(HostNs, Vm1, Vm1Paths, Guest, null, Kvm: false),
         [
             "ip", "netns", "exec", HostNs, "qemu-system-x86_64",

@@ -72,6 +72,21 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
         }
     }
 
+    /// <summary>
+    /// After one VM (re)started: its tap joins its bridge and gets its addresses, and the guest is configured,
+    /// as the lab file says; other VMs are left as they are (one stopped on purpose stays stopped).
+    /// </summary>
+    public async Task ReconcileVmAsync(LabDefinition lab, VmDefinition vm, CancellationToken cancellationToken = default)
+    {
+        using (store.Lock(lab.Name))
+            await PlanAndRunAsync(lab, store.WebRootOf(lab.Name), cancellationToken);
+        if (vm.IsBuiltin)
+        {
+            await vms.WaitReadyAsync(lab.Name, vm, ReadyTimeout, cancellationToken);
+            await ConfigureGuestAsync(lab.Name, vm, cancellationToken);
+        }
+    }
+
     private async Task<LabPlan> PlanAndRunAsync(LabDefinition lab, string webRoot, CancellationToken cancellationToken)
     {
         var actual = await reader.ReadAsync(lab.Name, cancellationToken);

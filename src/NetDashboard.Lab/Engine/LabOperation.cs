@@ -121,3 +121,10 @@ public sealed record StartVm(string Namespace, VmDefinition Vm, Vms.VmPaths Path
         $"qemu-system-x86_64 -m {Vm.MemoryMb} {(Vm.IsBuiltin ? "-kernel vmlinuz -initrd initrd.gz" : Vm.Image)} "
         + $"-netdev tap,id=mynet0,ifname={Vm.Tap},script=no,downscript=no -device {Host.CommandBuilder.NicDevice(Vm.Nic)},netdev=mynet0,mac={Vm.Mac}";
 }
+
+/// <summary>One ping from a namespace (the external PC, the host) to an address; a probe, journaled but not part of a rebuild.</summary>
+public sealed record Ping(string Namespace, System.Net.IPAddress Target) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"ping -c 1 {Target}";
+    public override bool Replayable => false;
+}

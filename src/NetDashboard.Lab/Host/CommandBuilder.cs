@@ -30,6 +30,7 @@ public static class CommandBuilder
         StartInternetServer op => Exec(op.Namespace, "busybox", "httpd", "-p", "80", "-h", op.WebRoot),
         StopProcess op => new HostCommand("kill", op.Force ? ["-KILL", Pid(op.Pid)] : ["-TERM", Pid(op.Pid)]),
         StartVm op => Exec(op.Namespace, ["qemu-system-x86_64", .. QemuArguments(op)]),
+        Ping op => Exec(op.Namespace, "ping", "-c", "1", "-W", "2", op.Target.ToString()),
         _ => throw new NotSupportedException($"no command is known for {operation.GetType().Name}"),
     };
 

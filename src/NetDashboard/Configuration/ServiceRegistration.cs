@@ -23,6 +23,8 @@ public static class ServiceRegistration
         services.TryAddSingleton(sp => new VmSupervisor(sp.GetRequiredService<OperationRunner>(), sp.GetRequiredService<LabRuntimeStore>(),
             sp.GetRequiredService<GuestImage>(), sp.GetRequiredService<IOptions<DashboardOptions>>().Value.Accelerator));
         services.TryAddSingleton<LabEngine>();
+        services.TryAddSingleton<TopologyWatchers>();
+        services.TryAddSingleton<NetDashboard.Services.LabActions>();
         return services;
     }
 }

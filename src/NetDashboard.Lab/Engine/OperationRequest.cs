@@ -1,0 +1,109 @@
+using System.Net;
+using NetDashboard.Lab.Host;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Lab.Engine;
+
+/// <summary>
+/// A change asked for by a person (a dialog, an HTTP body): plain strings, validated into a typed
+/// <see cref="LabOperation"/> before anything runs. The UI and the API share it, so both refuse the same input the same way.
+/// </summary>
+public sealed record OperationRequest
+{
+    /// <summary>createBridge, deleteBridge, addBridgePort, removeBridgePort, setLinkState, addAddress, removeAddress,
+    /// setForwarding, addMasquerade, removeMasquerade, addRoute, removeRoute.</summary>
+    public required string Kind { get; init; }
+    /// <summary>host (default), wan or pc.</summary>
+    public string? Namespace { get; init; }
+    public string? Bridge { get; init; }
+    public string? Link { get; init; }
+    public string? Address { get; init; }
+    public bool? Up { get; init; }
+    public bool? Enabled { get; init; }
+    public string? Source { get; init; }
+    public string? OutInterface { get; init; }
+    public string? To { get; init; }
+    public string? Via { get; init; }
+
+    public static IReadOnlyList<string> Kinds { get; } =
+    [
+        "createBridge", "deleteBridge", "addBridgePort", "removeBridgePort", "setLinkState", "addAddress", "removeAddress",
+        "setForwarding", "addMasquerade", "removeMasquerade", "addRoute", "removeRoute",
+    ];
+
+    /// <summary>The typed operation for lab <paramref name="lab"/>, or the problems, each naming its field.</summary>
+    public (LabOperation? Operation, IReadOnlyList<LabFileProblem> Problems) ToOperation(string lab)
+    {
+        var problems = new List<LabFileProblem>();
+        var names = new LabNamespaces(lab);
+        NamespaceRole role = NamespaceRole.Host;
+        if (Namespace is not null && !Enum.TryParse(Namespace, ignoreCase: true, out role))
+            problems.Add(new("namespace", $"'{Namespace}' is not host, wan or pc"));
+        var ns = names.NameOf(role);
+
+        string Name(string field, string? value)
+        {
+            if (InputRules.CheckInterfaceName(value) is { } problem)
+                problems.Add(new(field, value is null ? $"is required ({problem})" : $"'{value}' is not valid: {problem}"));
+            return value ?? "";
+        }
+
+        T? Parsed<T>(string field, string? value, Func<string?, string?> rule, Func<string, T> parse) where T : class
+        {
+            if (rule(value) is { } problem)
+            {
+                problems.Add(new(field, value is null ? $"is required ({problem})" : $"'{value}' is not valid: {problem}"));
+                return null;
+            }
+            return parse(value!);
+        }
+
+        bool Flag(string field, bool? value)
+        {
+            if (value is null) problems.Add(new(field, "is required (true or false)"));
+            return value ?? false;
+        }
+
+        LabOperation? operation = Kind switch
+        {
+            "createBridge" => new CreateBridge(ns, Name("bridge", Bridge)),
+            "deleteBridge" => new DeleteBridge(ns, Name("bridge", Bridge)),
+            "addBridgePort" => new AddBridgePort(ns, Name("bridge", Bridge), Name("link", Link)),
+            "removeBridgePort" => new RemoveBridgePort(ns, Name("bridge", Bridge), Name("link", Link)),
+            "setLinkState" => new SetLinkState(ns, Name("link", Link), Flag("up", Up)),
+            "addAddress" => Parsed("address", Address, InputRules.CheckInterfaceAddress, InterfaceAddress.Parse) is { } a
+                ? new AddAddress(ns, Name("link", Link), a) : null,
+            "removeAddress" => Parsed("address", Address, InputRules.CheckInterfaceAddress, InterfaceAddress.Parse) is { } a
+                ? new RemoveAddress(ns, Name("link", Link), a) : null,
+            "setForwarding" => new SetForwarding(ns, Flag("enabled", Enabled)),
+            "addMasquerade" => Parsed("source", Source, InputRules.CheckSubnet, Subnet.Parse) is { } s
+                ? new AddMasquerade(ns, s, OutInterfaceOrNull(problems), CommandBuilder.RuleTag(lab)) : null,
+            "removeMasquerade" => Parsed("source", Source, InputRules.CheckSubnet, Subnet.Parse) is { } s
+                ? new RemoveMasquerade(ns, s, OutInterfaceOrNull(problems), CommandBuilder.RuleTag(lab)) : null,
+            "addRoute" => Route(problems, (to, via) => new AddRoute(ns, to, via)),
+            "removeRoute" => Route(problems, (to, via) => new RemoveRoute(ns, to, via)),
+            _ => null,
+        };
+        if (!Kinds.Contains(Kind))
+            problems.Add(new("kind", $"'{Kind}' is not an operation; use one of {string.Join(", ", Kinds)}"));
+        return problems.Count > 0 ? (null, problems) : (operation, problems);
+    }
+
+    private string? OutInterfaceOrNull(List<LabFileProblem> problems)
+    {
+        if (string.IsNullOrEmpty(OutInterface)) return null;
+        if (InputRules.CheckInterfaceName(OutInterface) is { } problem)
+            problems.Add(new("outInterface", $"'{OutInterface}' is not valid: {problem}"));
+        return OutInterface;
+    }
+
+    private LabOperation? Route(List<LabFileProblem> problems, Func<Subnet, IPAddress, LabOperation> make)
+    {
+        var to = To is "default" ? "0.0.0.0/0" : To;
+        if (InputRules.CheckSubnet(to) is { } toProblem)
+            problems.Add(new("to", to is null ? $"is required ({toProblem})" : $"'{To}' is not valid: {toProblem}"));
+        if (InputRules.CheckIpv4(Via) is { } viaProblem)
+            problems.Add(new("via", Via is null ? $"is required ({viaProblem})" : $"'{Via}' is not valid: {viaProblem}"));
+        return problems.Count == 0 ? make(Subnet.Parse(to!), IPAddress.Parse(Via!)) : null;
+    }
+}

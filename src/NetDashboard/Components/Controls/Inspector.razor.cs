@@ -1,0 +1,127 @@
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Vms;
+using NetDashboard.Model;
+using NetDashboard.Services;
+
+namespace NetDashboard.Components.Controls;
+
+/// <summary>Details and actions of the selected element: a namespace, a link or a VM. Every action shows its result beside it.</summary>
+public sealed partial class Inspector
+{
+    private enum SelectionKind { None, Namespace, Link, Vm }
+
+    private SelectionKind _kind;
+    private NamespaceRole _role;
+    private NamespaceState? _namespace;
+    private LinkState? _link;
+    private VmDefinition? _vm;
+    private ActionResult? _result;
+    private bool _busy;
+    private string? _address, _source = "192.168.1.0/24", _bridge = "br0", _target = "203.0.113.5", _guestAddress, _guestGateway;
+    private string? _shownSelection;
+
+    [Inject] private LabActions Actions { get; set; } = null!;
+
+    /// <summary>The lab shown.</summary>
+    [Parameter, EditorRequired] public string Lab { get; set; } = "";
+
+    /// <summary>The latest kernel snapshot.</summary>
+    [Parameter] public Topology? Topology { get; set; }
+
+    /// <summary>The lab file as the app holds it (VMs live there).</summary>
+    [Parameter] public LabDefinition? Definition { get; set; }
+
+    /// <summary>Each VM's state.</summary>
+    [Parameter] public IReadOnlyList<VmStatus> VmStatuses { get; set; } = [];
+
+    /// <summary>The selected graph element id (see <see cref="TopologyGraph"/>), or null.</summary>
+    [Parameter] public string? Selected { get; set; }
+
+    private string RoleName => _role.ToString().ToLowerInvariant();
+
+    private IEnumerable<string> PortCandidates =>
+        Topology?.Find(NamespaceRole.Host)?.Links
+            .Where(l => l.Kind is "tun" or "veth" && l.Master is null)
+            .Select(l => l.Name) ?? [];
+
+    protected override void OnParametersSet()
+    {
+        if (_shownSelection != Selected)
+        {
+            _shownSelection = Selected;
+            _result = null;
+        }
+        _kind = SelectionKind.None;
+        _link = null;
+        _vm = null;
+        var parts = Selected?.Split(':') ?? [];
+        switch (parts)
+        {
+            case ["ns", var role] when Enum.TryParse(role, true, out _role):
+                _namespace = Topology?.Find(_role);
+                _kind = SelectionKind.Namespace;
+                break;
+            case ["link", var role, var name] when Enum.TryParse(role, true, out _role):
+                _namespace = Topology?.Find(_role);
+                _link = _namespace?.Link(name);
+                _kind = _link is null ? SelectionKind.None : SelectionKind.Link;
+                break;
+            case ["vm", var name]:
+                _vm = Definition?.Vms.FirstOrDefault(v => v.Name == name);
+                _kind = _vm is null ? SelectionKind.None : SelectionKind.Vm;
+                if (_vm is not null && _guestAddress is null)
+                {
+                    _guestAddress = _vm.Address?.ToString();
+                    _guestGateway = _vm.Gateway?.ToString();
+                }
+                break;
+            case ["server"]:
+                _role = NamespaceRole.Wan;
+                _namespace = Topology?.Find(_role);
+                _kind = SelectionKind.Namespace;
+                break;
+        }
+    }
+
+    private string? Problem(string field) => _result?.Problems.FirstOrDefault(p => p.Field == field)?.Message;
+
+    private Task RunAsync(OperationRequest request) => ActAsync(() => Actions.RunAsync(Lab, request));
+
+    private Task VmAsync(string verb) => ActAsync(() => Actions.VmAsync(Lab, _vm!.Name, verb));
+
+    private Task ConfigureGuestAsync() => ActAsync(() => Actions.ConfigureGuestAsync(Lab, _vm!.Name, _guestAddress ?? "", _guestGateway));
+
+    private Task PingAsync(string from) => ActAsync(() => Actions.PingAsync(Lab, from, _target ?? ""));
+
+    private async Task ActAsync(Func<Task<ActionResult>> action)
+    {
+        _busy = true;
+        _result = null;
+        try
+        {
+            _result = await action();
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    private static Color StateColor(string state) => state switch
+    {
+        "UP" => Color.Success,
+        "NO-CARRIER" => Color.Warning,
+        _ => Color.Default,
+    };
+
+    private static Color VmColor(VmState? state) => state switch
+    {
+        VmState.Running => Color.Success,
+        VmState.Starting => Color.Warning,
+        VmState.Crashed => Color.Error,
+        _ => Color.Default,
+    };
+}

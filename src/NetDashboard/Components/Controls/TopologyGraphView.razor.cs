@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+using NetDashboard.Model;
+
+namespace NetDashboard.Components.Controls;
+
+/// <summary>The lab's topology drawn by Cytoscape.js (wwwroot/js/topology-graph.js); the model is diffed there, so nodes keep their place.</summary>
+public sealed partial class TopologyGraphView
+{
+    private ElementReference _container;
+    private IJSObjectReference? _module;
+    private IJSObjectReference? _graph;
+    private DotNetObjectReference<TopologyGraphView>? _self;
+    private GraphModel? _drawn;
+    private string? _drawnSelection;
+
+    /// <summary>The graph to draw; a new instance redraws what changed.</summary>
+    [Parameter, EditorRequired] public GraphModel Model { get; set; } = GraphModel.Empty;
+
+    /// <summary>The id of the selected node or edge, or null.</summary>
+    [Parameter] public string? Selected { get; set; }
+
+    /// <summary>Raised when a node or edge is clicked (null when the background is).</summary>
+    [Parameter] public EventCallback<string?> SelectedChanged { get; set; }
+
+    /// <summary>Label colour, so labels stay readable in the dark theme.</summary>
+    [Parameter] public string Foreground { get; set; } = "#212121";
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _self = DotNetObjectReference.Create(this);
+            _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/topology-graph.js");
+            _graph = await _module.InvokeAsync<IJSObjectReference>("create", _container, _self, Foreground);
+        }
+        if (_module is null || _graph is null) return;
+        if (!ReferenceEquals(_drawn, Model))
+        {
+            _drawn = Model;
+            await _module.InvokeVoidAsync("update", _graph, Model);
+        }
+        if (_drawnSelection != Selected)
+        {
+            _drawnSelection = Selected;
+            await _module.InvokeVoidAsync("select", _graph, Selected);
+        }
+    }
+
+    [JSInvokable]
+    public Task OnSelected(string? id) => SelectedChanged.InvokeAsync(id);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (_module is not null && _graph is not null)
+                await _module.InvokeVoidAsync("dispose", _graph);
+            if (_graph is not null) await _graph.DisposeAsync();
+            if (_module is not null) await _module.DisposeAsync();
+        }
+        catch (JSDisconnectedException)
+        {
+            // The browser has gone; nothing left to clean up there.
+        }
+        _self?.Dispose();
+    }
+}

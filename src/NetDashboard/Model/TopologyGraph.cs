@@ -1,0 +1,131 @@
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Vms;
+
+namespace NetDashboard.Model;
+
+/// <summary>A node of the topology graph. Parent makes the namespace boxes; X/Y place a node the first time it appears.</summary>
+public sealed record GraphNode(string Id, string Label, string Kind, string? Parent, string State, double X, double Y);
+
+/// <summary>An edge: member (port → bridge), cable (veth pair between namespaces) or vm (VM → its tap).</summary>
+public sealed record GraphEdge(string Id, string Source, string Target, string Kind);
+
+public sealed record GraphModel(IReadOnlyList<GraphNode> Nodes, IReadOnlyList<GraphEdge> Edges)
+{
+    public static GraphModel Empty { get; } = new([], []);
+}
+
+/// <summary>
+/// Turns a kernel snapshot (joined with the VMs the app knows) into graph elements. Pure, so the mapping is
+/// unit-tested; positions are fixed per role so a node keeps its place when others come and go.
+/// </summary>
+public static class TopologyGraph
+{
+    public static string NamespaceId(NamespaceRole role) => $"ns:{Role(role)}";
+    public static string LinkId(NamespaceRole role, string link) => $"link:{Role(role)}:{link}";
+    public static string VmId(string vm) => $"vm:{vm}";
+    public const string ServerId = "server";
+
+    public static GraphModel Build(Topology topology, LabDefinition? definition, IReadOnlyList<VmStatus> vms)
+    {
+        var nodes = new List<GraphNode>();
+        var edges = new List<GraphEdge>();
+        foreach (var ns in topology.Namespaces.Where(n => n.Exists))
+        {
+            nodes.Add(new GraphNode(NamespaceId(ns.Role), NamespaceLabel(ns), "namespace", null, NamespaceState(ns), 0, 0));
+            var bridges = ns.Links.Where(l => l.Kind == "bridge").Select(l => l.Name).ToList();
+            var taps = ns.Links.Where(l => l.Kind == "tun").Select(l => l.Name).Order(StringComparer.Ordinal).ToList();
+            var others = 0;
+            foreach (var link in ns.Links.Where(l => l.Kind != "loopback"))
+            {
+                var (x, y) = Place(ns.Role, link, bridges, taps, ref others);
+                nodes.Add(new GraphNode(LinkId(ns.Role, link.Name), LinkLabel(link), LinkKind(link), NamespaceId(ns.Role), StateClass(link), x, y));
+                if (link.Master is not null && ns.Link(link.Master) is not null)
+                    edges.Add(new GraphEdge($"member:{Role(ns.Role)}:{link.Name}", LinkId(ns.Role, link.Name), LinkId(ns.Role, link.Master), "member"));
+            }
+        }
+
+        var host = topology.Find(NamespaceRole.Host);
+        var wan = topology.Find(NamespaceRole.Wan);
+        var pc = topology.Find(NamespaceRole.Pc);
+        AddCable(edges, host, WorldDefinition.UplinkName, wan, WorldDefinition.PeerName);
+        AddCable(edges, host, WorldDefinition.LanNicName, pc, WorldDefinition.PeerName);
+
+        if (wan is { Exists: true })
+        {
+            var server = definition?.World.InternetServer.ToString() ?? "203.0.113.5";
+            var answers = wan.Link("lo")?.Addresses.Any(a => a.Address.ToString() == server) == true;
+            nodes.Add(new GraphNode(ServerId, $"internet server\n{server}", "server", NamespaceId(NamespaceRole.Wan), answers ? "up" : "down", 860, 0));
+        }
+
+        var hostTaps = host?.Links.Where(l => l.Kind == "tun").Select(l => l.Name).Order(StringComparer.Ordinal).ToList() ?? [];
+        foreach (var (vm, i) in (definition?.Vms ?? []).Select((vm, i) => (vm, i)))
+        {
+            var status = vms.FirstOrDefault(s => s.Name == vm.Name);
+            var tapIndex = hostTaps.IndexOf(vm.Tap);
+            var y = (tapIndex >= 0 ? tapIndex : hostTaps.Count + i) * 120.0;
+            nodes.Add(new GraphNode(VmId(vm.Name), VmLabel(vm, status), "vm", null, (status?.State ?? VmState.Stopped).ToString().ToLowerInvariant(), -260, y));
+            if (host?.Link(vm.Tap) is not null)
+                edges.Add(new GraphEdge($"vmtap:{vm.Name}", VmId(vm.Name), LinkId(NamespaceRole.Host, vm.Tap), "vm"));
+        }
+        return new GraphModel(nodes, edges);
+    }
+
+    public static string StateClass(LinkState link) => link.State switch
+    {
+        "UP" => "up",
+        "NO-CARRIER" => "nocarrier",
+        _ => "down",
+    };
+
+    private static void AddCable(List<GraphEdge> edges, NamespaceState? a, string aLink, NamespaceState? b, string bLink)
+    {
+        if (a?.Link(aLink) is not null && b?.Link(bLink) is not null)
+            edges.Add(new GraphEdge($"cable:{Role(a.Role)}:{aLink}", LinkId(a.Role, aLink), LinkId(b.Role, bLink), "cable"));
+    }
+
+    private static (double X, double Y) Place(NamespaceRole role, LinkState link, List<string> bridges, List<string> taps, ref int others)
+    {
+        switch (role)
+        {
+            case NamespaceRole.Wan: return (640, 0);
+            case NamespaceRole.Pc: return (640, 260);
+        }
+        if (link.Name == WorldDefinition.UplinkName) return (420, 0);
+        if (link.Name == WorldDefinition.LanNicName) return (420, 260);
+        if (link.Kind == "bridge") return (200, bridges.IndexOf(link.Name) * 160.0);
+        if (link.Kind == "tun") return (0, taps.IndexOf(link.Name) * 120.0);
+        return (200, 420 + others++ * 110.0);
+    }
+
+    private static string NamespaceLabel(NamespaceState ns)
+    {
+        var label = ns.Role switch
+        {
+            NamespaceRole.Host => "host",
+            NamespaceRole.Wan => "wan (the internet)",
+            _ => "external PC",
+        };
+        if (ns.Role != NamespaceRole.Host) return label;
+        var masquerade = ns.NatRules.Where(r => r.IsMasquerade).Select(r => $"NAT: MASQUERADE {r.Source}").ToList();
+        return string.Join("  ·  ", new[] { label, ns.Forwarding ? "forwarding on" : "forwarding off" }.Concat(masquerade));
+    }
+
+    private static string NamespaceState(NamespaceState ns) =>
+        ns.Role == NamespaceRole.Host && ns.NatRules.Any(r => r.IsMasquerade) ? "nat" : ns.Forwarding ? "forwarding" : "plain";
+
+    private static string LinkKind(LinkState link) => link.Kind switch
+    {
+        "tun" => "tap",
+        "bridge" => "bridge",
+        "veth" => "nic",
+        _ => "link",
+    };
+
+    private static string LinkLabel(LinkState link) =>
+        string.Join('\n', new[] { $"{link.Name} ({link.State})" }.Concat(link.Addresses.Select(a => a.ToString())));
+
+    private static string VmLabel(VmDefinition vm, VmStatus? status) =>
+        $"{vm.Name} · {(status?.State ?? VmState.Stopped).ToString().ToLowerInvariant()}\n{vm.Mac}{(vm.Address is null ? "" : $"\n{vm.Address.Address}")}";
+
+    private static string Role(NamespaceRole role) => role.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,132 @@
+using System.Net;
+using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Host;
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Vms;
+
+namespace NetDashboard.Services;
+
+/// <summary>What an action did: success with a message, refused input (per field, nothing ran), or a failed command.</summary>
+public sealed record ActionResult(bool Succeeded, string Message, IReadOnlyList<LabFileProblem> Problems, string? Output = null)
+{
+    public static ActionResult Ok(string message, string? output = null) => new(true, message, [], output);
+    public static ActionResult Refused(IReadOnlyList<LabFileProblem> problems) =>
+        new(false, string.Join("; ", problems.Select(p => p.ToString())), problems);
+    public static ActionResult Failed(string message, string? output = null) => new(false, message, [], output);
+}
+
+/// <summary>
+/// The actions a person takes on a lab, shared by the dashboard and the HTTP API: validate, run through the
+/// engine (which journals), and turn failures into sentences with the tool's own stderr.
+/// </summary>
+public sealed class LabActions(LabEngine engine, TopologyWatchers watchers)
+{
+    private static readonly TimeSpan GuestTimeout = TimeSpan.FromSeconds(20);
+
+    public async Task<ActionResult> RunAsync(string lab, OperationRequest request, CancellationToken cancellationToken = default)
+    {
+        var (operation, problems) = request.ToOperation(lab);
+        if (operation is null) return ActionResult.Refused(problems);
+        try
+        {
+            var entry = await engine.RunAsync(lab, operation, cancellationToken);
+            return ActionResult.Ok(entry.TutorialLine);
+        }
+        catch (HostCommandException e)
+        {
+            return ActionResult.Failed($"{operation.Tutorial} failed: {e.StandardError}");
+        }
+        finally
+        {
+            watchers.Trigger(lab);
+        }
+    }
+
+    public async Task<ActionResult> VmAsync(string lab, string vm, string verb, CancellationToken cancellationToken = default)
+    {
+        if (FindVm(lab, vm) is not { } definition)
+            return ActionResult.Refused([new("vm", $"lab {lab} has no VM named '{vm}'")]);
+        try
+        {
+            var status = verb switch
+            {
+                "start" => await engine.Vms.StartAsync(lab, definition, cancellationToken),
+                "stop" => await engine.Vms.StopAsync(lab, definition, cancellationToken),
+                "restart" => await engine.Vms.RestartAsync(lab, definition, cancellationToken),
+                _ => null,
+            };
+            if (status is null)
+                return ActionResult.Refused([new("action", $"'{verb}' is not start, stop or restart")]);
+            // Once the tap exists again, the lab file's ports and addresses for it apply, and the guest is configured.
+            if (verb != "stop")
+                await engine.ReconcileVmAsync(engine.Store.ReadDefinition(lab)!, definition, cancellationToken);
+            return ActionResult.Ok($"{vm} is {status.State.ToString().ToLowerInvariant()}");
+        }
+        catch (Exception e) when (e is HostCommandException or GuestCommandException or LabFileException)
+        {
+            return ActionResult.Failed(e.Message);
+        }
+        finally
+        {
+            watchers.Trigger(lab);
+        }
+    }
+
+    public async Task<ActionResult> ExecAsync(string lab, string vm, string command, CancellationToken cancellationToken = default)
+    {
+        if (FindVm(lab, vm) is not { } definition)
+            return ActionResult.Refused([new("vm", $"lab {lab} has no VM named '{vm}'")]);
+        try
+        {
+            var result = await engine.Vms.ExecAsync(lab, definition, command, GuestTimeout, cancellationToken);
+            return result.Succeeded
+                ? ActionResult.Ok($"({vm})$ {command}", result.Output)
+                : ActionResult.Failed($"({vm})$ {command} exited with {result.ExitCode}", result.Output);
+        }
+        catch (GuestCommandException e)
+        {
+            return ActionResult.Failed(e.Message);
+        }
+        finally
+        {
+            watchers.Trigger(lab);
+        }
+    }
+
+    /// <summary>Gives a guest its eth0 address and default gateway with the tutorial's commands.</summary>
+    public async Task<ActionResult> ConfigureGuestAsync(string lab, string vm, string address, string? gateway, CancellationToken cancellationToken = default)
+    {
+        var problems = new List<LabFileProblem>();
+        if (InputRules.CheckInterfaceAddress(address) is { } addressProblem) problems.Add(new("address", addressProblem));
+        if (!string.IsNullOrEmpty(gateway) && InputRules.CheckIpv4(gateway) is { } gatewayProblem) problems.Add(new("gateway", gatewayProblem));
+        if (problems.Count > 0) return ActionResult.Refused(problems);
+        var result = await ExecAsync(lab, vm, GuestSetup.IfconfigCommand(InterfaceAddress.Parse(address)), cancellationToken);
+        if (!result.Succeeded || string.IsNullOrEmpty(gateway)) return result;
+        return await ExecAsync(lab, vm, $"route add -net 0.0.0.0/0 gw {gateway}", cancellationToken);
+    }
+
+    /// <summary>One ping from a VM (by name) or from the external PC ("pc") or the host ("host").</summary>
+    public async Task<ActionResult> PingAsync(string lab, string from, string target, CancellationToken cancellationToken = default)
+    {
+        if (InputRules.CheckIpv4(target) is { } problem)
+            return ActionResult.Refused([new("target", problem)]);
+        if (from is "pc" or "host" or "wan")
+        {
+            var role = Enum.Parse<NamespaceRole>(from, ignoreCase: true);
+            try
+            {
+                var entry = await engine.RunAsync(lab, new Ping(new LabNamespaces(lab).NameOf(role), IPAddress.Parse(target)), cancellationToken);
+                return ActionResult.Ok($"{entry.TutorialLine}: reply received");
+            }
+            catch (HostCommandException e)
+            {
+                return ActionResult.Failed($"({from})$ ping -c 1 {target}: no reply. {e.StandardError}".Trim());
+            }
+        }
+        var result = await ExecAsync(lab, from, $"ping -c 1 -W 2 {target}", cancellationToken);
+        return result.Succeeded ? result with { Message = $"{result.Message}: reply received" } : result;
+    }
+
+    private VmDefinition? FindVm(string lab, string vm) =>
+        InputRules.CheckLabName(lab) is null ? engine.Store.ReadDefinition(lab)?.Vms.FirstOrDefault(v => v.Name == vm) : null;
+}

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using CliWrap;
+using Microsoft.Playwright;
+
+namespace NetDashboard.Browser.Tests;
+
+[Trait("Category", "Browser")]
+[Trait("Requires", "root,chromium")]
+public sealed class LabPageTests(DashboardServer server) : IClassFixture<DashboardServer>
+{
+    [Fact]
+    public async Task Home_LabStartedOutsideTheDashboard_IsListed()
+    {
+        await using var lab = server.NewLab("uh");
+        await lab.UpAsync("nat-pc.yaml");
+        var page = await server.NewPageAsync();
+
+        await page.GotoAsync("/");
+        var link = page.GetByTestId("lab-list").GetByText(lab.Name);
+
+        await Assertions.Expect(link).ToBeVisibleAsync();
+        await DashboardServer.ScreenshotAsync(page, "home");
+    }
+
+    [Fact]
+    public async Task LabPage_NatPc_GraphShowsBridgeWithPortAndNatMark()
+    {
+        await using var lab = server.NewLab("ug");
+        await lab.UpAsync("nat-pc.yaml");
+        var page = await server.NewPageAsync();
+
+        await page.GotoAsync($"/labs/{lab.Name}");
+        var graph = page.GetByTestId("topology-graph");
+        await Assertions.Expect(graph).ToHaveAttributeAsync("data-nodes", new System.Text.RegularExpressions.Regex("link:host:br0"));
+        var nodes = await graph.GetAttributeAsync("data-nodes");
+        var hostLabel = await page.EvaluateAsync<string>("() => document.querySelector('[data-testid=topology-graph]').__graph.cy.getElementById('ns:host').data('label')");
+        var memberEdge = await page.EvaluateAsync<bool>("() => document.querySelector('[data-testid=topology-graph]').__graph.cy.getElementById('member:host:ens192').nonempty()");
+        await DashboardServer.ScreenshotAsync(page, "lab-nat-pc");
+
+        Assert.Contains("link:host:ens160", nodes);
+        Assert.Contains("link:pc:eth0", nodes);
+        Assert.Contains("server", nodes);
+        Assert.Contains("NAT: MASQUERADE 192.168.1.0/24", hostLabel);
+        Assert.Contains("forwarding on", hostLabel);
+        Assert.True(memberEdge, "ens192 is drawn as a port of br0");
+    }
+
+    [Fact]
+    public async Task LabPage_BridgeAddedFromShell_AppearsOnGraphWithoutReload()
+    {
+        await using var lab = server.NewLab("us");
+        await lab.UpAsync("nat-pc.yaml");
+        var page = await server.NewPageAsync();
+        await page.GotoAsync($"/labs/{lab.Name}");
+        var graph = page.GetByTestId("topology-graph");
+        await Assertions.Expect(graph).ToHaveAttributeAsync("data-nodes", new System.Text.RegularExpressions.Regex("link:host:br0"));
+
+        var changed = Stopwatch.StartNew();
+        await Cli.Wrap("ip").WithArguments(["-n", lab.Namespaces.Host, "link", "add", "br7", "type", "bridge"]).ExecuteAsync();
+        await Assertions.Expect(graph).ToHaveAttributeAsync("data-nodes", new System.Text.RegularExpressions.Regex("link:host:br7"), new() { Timeout = 5000 });
+        changed.Stop();
+        await DashboardServer.ScreenshotAsync(page, "shell-change");
+
+        Assert.True(changed.ElapsedMilliseconds < 1500, $"the graph showed br7 after {changed.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task Inspector_CreateBridgeWithBadName_ErrorBesideFieldAndNothingCreated()
+    {
+        await using var lab = server.NewLab("uv");
+        await lab.UpAsync("nat-pc.yaml");
+        var page = await server.NewPageAsync();
+        await page.GotoAsync($"/labs/{lab.Name}");
+        await Assertions.Expect(page.GetByTestId("topology-graph")).ToHaveAttributeAsync("data-nodes", new System.Text.RegularExpressions.Regex("link:host:br0"));
+
+        await page.GetByLabel("New bridge").FillAsync("bad name");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create bridge" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByText("is not valid: an interface name")).ToBeVisibleAsync();
+        var host = (await lab.Reader.ReadAsync(lab.Name)).Host;
+        Assert.DoesNotContain(host.Links, l => l.Name.Contains(' ', StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Inspector_TurnForwardingOff_KernelAndJournalFollow()
+    {
+        await using var lab = server.NewLab("uf");
+        await lab.UpAsync("nat-pc.yaml");
+        var page = await server.NewPageAsync();
+        await page.GotoAsync($"/labs/{lab.Name}");
+        await Assertions.Expect(page.GetByText("IP forwarding is on")).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Turn off" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("IP forwarding is off")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("journal").GetByText("(host)$ echo 0 > /proc/sys/net/ipv4/ip_forward")).ToBeVisibleAsync();
+
+        Assert.False((await lab.Reader.ReadAsync(lab.Name)).Host.Forwarding);
+    }
+}
