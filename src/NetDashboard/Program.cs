@@ -34,6 +34,7 @@ builder.Services.AddLabServices(builder.Configuration);
 builder.Services.AddHostedService<StartupLab>();
 builder.Services.AddMudServices();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddOpenApi();
 
 var app = builder.Build();
 if (!app.Environment.IsDevelopment())
@@ -41,6 +42,7 @@ if (!app.Environment.IsDevelopment())
 app.UseAntiforgery();
 app.UseStaticFiles();
 app.MapStaticAssets();
+app.MapOpenApi();
 app.MapLabApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 await app.RunAsync();
