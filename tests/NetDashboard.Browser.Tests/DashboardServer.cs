@@ -43,6 +43,8 @@ public sealed class DashboardServer : IAsyncLifetime
         _app.BeginErrorReadLine();
         await WaitUntilServingAsync();
 
+        // Under TCG guests the two cores are busy; give the first snapshot time to arrive.
+        Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new()
         {

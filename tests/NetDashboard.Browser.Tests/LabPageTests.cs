@@ -97,3 +97,32 @@ public sealed class LabPageTests(DashboardServer server) : IClassFixture<Dashboa
         Assert.False((await lab.Reader.ReadAsync(lab.Name)).Host.Forwarding);
     }
 }
+
+[Trait("Category", "Browser")]
+[Trait("Requires", "root,chromium,qemu")]
+[Collection(NetDashboard.Integration.Tests.VmCollection.Name)]
+public sealed class LabPageVmTests(DashboardServer server) : IClassFixture<DashboardServer>
+{
+    [Fact]
+    public async Task LabPage_SeedNat_VmsDrawnOnTheirTapsInsideBr0AndPingFromVmSucceeds()
+    {
+        await using var lab = server.NewLab("uvm");
+        await lab.UpAsync("seed-nat.yaml");
+        var page = await server.NewPageAsync();
+        await page.GotoAsync($"/labs/{lab.Name}");
+        var graph = page.GetByTestId("topology-graph");
+        await Assertions.Expect(graph).ToHaveAttributeAsync("data-nodes", new System.Text.RegularExpressions.Regex("vm:vm2"));
+
+        var edges = await page.EvaluateAsync<string[]>("() => document.querySelector('[data-testid=topology-graph]').__graph.cy.edges().map(e => e.id())");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Elements" }).ClickAsync();
+        await page.GetByTestId("element-list").GetByText("vm1 ·").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Ping" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("action-result")).ToContainTextAsync("reply received", new() { Timeout = 30_000 });
+        await DashboardServer.ScreenshotAsync(page, "lab-seed-nat");
+
+        Assert.Contains("vmtap:vm1", edges);
+        Assert.Contains("vmtap:vm2", edges);
+        Assert.Contains("member:host:tap0", edges);
+        Assert.Contains("member:host:tap1", edges);
+    }
+}
