@@ -64,8 +64,11 @@ public sealed class DashboardServer : IAsyncLifetime
         return page;
     }
 
-    public static Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactsFolder, $"{name}.png"), FullPage = true });
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactsFolder, $"{name}.png") });
+    }
 
     private async Task WaitUntilServingAsync()
     {
