@@ -107,6 +107,10 @@ public sealed class DashboardServer : IAsyncLifetime
             await _app.WaitForExitAsync();
         }
         _app?.Dispose();
+        // A lab a failed test left behind (one made through the UI has no TestLab to remove it).
+        var engine = new TestLab("cleanup", RuntimeRoot).Engine;
+        foreach (var lab in engine.Store.ListLabs())
+            await engine.DownAsync(lab);
         Directory.Delete(RuntimeRoot, recursive: true);
     }
 }

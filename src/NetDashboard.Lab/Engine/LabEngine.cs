@@ -30,7 +30,7 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
     /// they have something to configure, or always with <paramref name="waitForVms"/>.
     /// </summary>
     public async Task<ApplyResult> ApplyAsync(LabDefinition lab, string labFileYaml, string? sourceFile,
-        IProgress<JournalEntry>? progress = null, CancellationToken cancellationToken = default, bool waitForVms = false)
+        IProgress<JournalEntry>? progress = null, CancellationToken cancellationToken = default, bool waitForVms = false, bool asLesson = false)
     {
         var ran = new List<JournalEntry>();
         void Report(string name, JournalEntry entry)
@@ -43,8 +43,10 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
         try
         {
             using var _ = store.Lock(lab.Name);
-            store.Update(lab.Name, r => r with { SourceFile = sourceFile ?? r.SourceFile });
+            var record = store.Update(lab.Name, r => r with { SourceFile = sourceFile ?? r.SourceFile, AsLesson = asLesson || r.AsLesson });
             store.SaveDefinition(lab.Name, labFileYaml);
+            if (record.AsLesson)
+                lab = Lessons.LessonStart.From(lab);
             var webRoot = EnsureWebRoot(lab);
 
             var plan = await PlanAndRunAsync(lab, webRoot, cancellationToken);
@@ -78,6 +80,11 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
     /// </summary>
     public async Task ReconcileVmAsync(LabDefinition lab, VmDefinition vm, CancellationToken cancellationToken = default)
     {
+        if (store.Read(lab.Name)?.AsLesson == true)
+        {
+            lab = Lessons.LessonStart.From(lab);
+            vm = lab.Vms.Single(v => v.Name == vm.Name);
+        }
         using (store.Lock(lab.Name))
             await PlanAndRunAsync(lab, store.WebRootOf(lab.Name), cancellationToken);
         if (vm.IsBuiltin)

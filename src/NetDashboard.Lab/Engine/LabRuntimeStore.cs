@@ -11,6 +11,8 @@ public sealed record LabRecord
     public required DateTimeOffset CreatedAt { get; init; }
     public string? SourceFile { get; init; }
     public int? InternetServerPid { get; init; }
+    /// <summary>Brought up as a lesson's starting point: the host and the guests are left for the lesson to configure.</summary>
+    public bool AsLesson { get; init; }
     public IReadOnlyDictionary<string, VmRecord> Vms { get; init; } = new Dictionary<string, VmRecord>();
 }
 

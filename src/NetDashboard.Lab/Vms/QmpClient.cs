@@ -20,9 +20,20 @@ public static class QmpClient
             await SendAsync(stream, "qmp_capabilities", cancellationToken);
             await ReadReplyAsync(reader, "return", cancellationToken);
             await SendAsync(stream, "quit", cancellationToken);
+            // Wait for QEMU's reply: closing at once often makes QEMU drop the command.
+            using var replyWait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            replyWait.CancelAfter(TimeSpan.FromSeconds(2));
+            try
+            {
+                await ReadReplyAsync(reader, "return", replyWait.Token);
+            }
+            catch (IOException)
+            {
+                // QEMU may close the connection as it exits, before or instead of replying.
+            }
             return true;
         }
-        catch (Exception e) when (e is SocketException or IOException or JsonException)
+        catch (Exception e) when (e is SocketException or IOException or JsonException or OperationCanceledException)
         {
             return false;
         }

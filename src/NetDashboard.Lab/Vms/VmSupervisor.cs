@@ -128,6 +128,9 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         var status = StatusOf(lab, vm);
         if (!status.IsUp)
             throw new GuestCommandException($"{vm.Name} is {status.State.ToString().ToLowerInvariant()}; start it first");
+        // The agent drops what arrives before it is up: a guest still booting is waited for.
+        if (status.State == VmState.Starting)
+            await WaitReadyAsync(lab, vm, TimeSpan.FromSeconds(90), cancellationToken);
         var paths = store.PathsOf(lab, vm.Name);
         var started = DateTimeOffset.UtcNow;
         GuestResult result;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
+using NetDashboard.Lab.Lessons;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;
 using NetDashboard.Model;
@@ -25,6 +26,8 @@ public sealed partial class LabPage : IAsyncDisposable
     private string? _selected;
     private string? _problem;
     private long _journalLength = -1;
+    private Lesson? _lesson;
+    private bool _asLesson;
 
     [Inject] private TopologyWatchers Watchers { get; set; } = null!;
     [Inject] private LabEngine Engine { get; set; } = null!;
@@ -54,12 +57,15 @@ public sealed partial class LabPage : IAsyncDisposable
                 var vms = definition?.Vms.Select(vm => Engine.Vms.StatusOf(Lab, vm)).ToList() ?? [];
                 var graph = TopologyGraph.Build(topology, definition, vms);
                 var journal = ReadJournalIfChanged();
+                var record = Engine.Store.Read(Lab);
                 await InvokeAsync(() =>
                 {
                     _topology = topology;
                     _definition = definition;
                     _vms = vms;
                     _graph = graph;
+                    _lesson = TutorialLessons.ForLabFile(record?.SourceFile);
+                    _asLesson = record?.AsLesson == true;
                     if (journal is not null)
                     {
                         _journal.Clear();

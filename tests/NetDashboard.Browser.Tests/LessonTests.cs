@@ -1,0 +1,67 @@
+using Microsoft.Playwright;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Browser.Tests;
+
+/// <summary>The tutorial's lessons done by clicks only, in Chromium, against real namespaces and real guests.</summary>
+[Trait("Category", "Browser")]
+[Trait("Requires", "root,chromium,qemu")]
+[Collection(NetDashboard.Integration.Tests.VmCollection.Name)]
+public sealed class LessonTests(DashboardServer server) : IClassFixture<DashboardServer>
+{
+    [Fact]
+    public async Task NatLesson_ClicksOnly_PingCheckTurnsGreenAndGraphShowsBridgeAndNat()
+    {
+        await using var lab = server.NewLab("ln");
+        var page = await server.NewPageAsync();
+
+        await page.GotoAsync("/");
+        await page.GetByLabel("Name (optional)").FillAsync(lab.Name);
+        await page.GetByLabel(new System.Text.RegularExpressions.Regex("Start as a lesson")).CheckAsync();
+        await page.GetByTestId("create-lab").ClickAsync();
+        await page.WaitForURLAsync($"**/labs/{lab.Name}", new() { Timeout = 90_000 });
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Lesson" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("step-1")).ToBeVisibleAsync();
+        var count = await page.GetByTestId("lesson").Locator("li").CountAsync();
+        for (var i = 1; i <= count; i++)
+        {
+            await page.GetByRole(AriaRole.Button, new() { Name = $"Run step {i}", Exact = true }).ClickAsync();
+            var step = page.GetByTestId($"step-{i}");
+            await Assertions.Expect(step).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("todo"), new() { Timeout = 60_000 });
+            await Assertions.Expect(step.GetByRole(AriaRole.Button, new() { Name = $"Run step {i}", Exact = true })).ToBeEnabledAsync(new() { Timeout = 60_000 });
+            var state = await step.GetAttributeAsync("class");
+            Assert.True(state!.Contains("done") || state.Contains("ran"), $"step {i} is {state}: {await step.InnerTextAsync()}");
+        }
+        var last = page.GetByTestId($"step-{count}");
+        await Assertions.Expect(last).ToContainTextAsync("vm1 can ping 203.0.113.5 ✓");
+        var graph = page.GetByTestId("topology-graph");
+        var edges = await page.EvaluateAsync<string[]>("() => document.querySelector('[data-testid=topology-graph]').__graph.cy.edges().map(e => e.id())");
+        var hostLabel = await page.EvaluateAsync<string>("() => document.querySelector('[data-testid=topology-graph]').__graph.cy.getElementById('ns:host').data('label')");
+        await DashboardServer.ScreenshotAsync(page, "lesson-nat-done");
+        var host = (await lab.Reader.ReadAsync(lab.Name)).Host;
+
+        Assert.Equal(10, count);
+        Assert.Contains("member:host:tap0", edges);
+        Assert.Contains("member:host:tap1", edges);
+        Assert.Contains("NAT: MASQUERADE 192.168.1.0/24", hostLabel);
+        Assert.True(host.Forwarding);
+        Assert.Equal("br0", host.Link("tap0")?.Master);
+        Assert.Contains(InterfaceAddress.Parse("192.168.1.1/24"), host.Link("br0")!.Addresses);
+    }
+
+    [Fact]
+    public async Task BridgeLesson_StepDoneByHandInShell_ShowsAsDone()
+    {
+        await using var lab = server.NewLab("lb");
+        var path = NetDashboard.Integration.Tests.TestLab.LabFile("seed-bridge.yaml");
+        await lab.Engine.ApplyAsync(LabFileLoader.LoadFile(path, lab.Name), await File.ReadAllTextAsync(path), path, asLesson: true);
+        var page = await server.NewPageAsync();
+        await page.GotoAsync($"/labs/{lab.Name}");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Lesson" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("step-1")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("todo"));
+
+        await CliWrap.Cli.Wrap("ip").WithArguments(["-n", lab.Namespaces.Host, "link", "add", "br0", "type", "bridge"]).ExecuteAsync();
+
+        await Assertions.Expect(page.GetByTestId("step-1")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("done"), new() { Timeout = 5_000 });
+    }
+}
