@@ -126,3 +126,36 @@ public sealed class LabPageVmTests(DashboardServer server) : IClassFixture<Dashb
         Assert.Contains("member:host:tap1", edges);
     }
 }
+
+[Trait("Category", "Browser")]
+[Trait("Requires", "root,chromium,qemu")]
+[Collection(NetDashboard.Integration.Tests.VmCollection.Name)]
+public sealed class CreateVmTests(DashboardServer server) : IClassFixture<DashboardServer>
+{
+    [Fact]
+    public async Task CreateVm_FormWithGeneratedMac_VmRunsOnItsTapAndDuplicateMacIsRefusedBesideTheField()
+    {
+        await using var lab = server.NewLab("cv");
+        await lab.UpAsync("nat-pc.yaml");
+        var page = await server.NewPageAsync();
+        await page.GotoAsync($"/labs/{lab.Name}");
+        await Assertions.Expect(page.GetByTestId("topology-graph")).ToHaveAttributeAsync("data-nodes", new System.Text.RegularExpressions.Regex("link:host:br0"));
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create VM" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("action-result")).ToContainTextAsync("vm1", new() { Timeout = 90_000 });
+        await Assertions.Expect(page.GetByTestId("topology-graph")).ToHaveAttributeAsync("data-nodes", new System.Text.RegularExpressions.Regex("vm:vm1"));
+        var definition = lab.Store.ReadDefinition(lab.Name)!;
+        var vm1 = Assert.Single(definition.Vms);
+        var tap = (await lab.Reader.ReadAsync(lab.Name)).Host.Link(vm1.Tap);
+
+        await page.GetByLabel("MAC (empty: generated)").FillAsync(vm1.Mac.ToString());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create VM" }).ClickAsync();
+        await Assertions.Expect(page.GetByText($"share MAC {vm1.Mac}")).ToBeVisibleAsync();
+
+        Assert.Equal("tap0", vm1.Tap);
+        Assert.True(vm1.Mac.IsLocallyAdministered);
+        Assert.Equal("tun", tap?.Kind);
+        Assert.Single(lab.Store.ReadDefinition(lab.Name)!.Vms);
+        Assert.Equal(NetDashboard.Lab.Vms.VmState.Running, lab.Vms.StatusOf(lab.Name, vm1).State);
+    }
+}

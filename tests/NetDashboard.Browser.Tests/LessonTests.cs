@@ -65,3 +65,39 @@ public sealed class LessonTests(DashboardServer server) : IClassFixture<Dashboar
         await Assertions.Expect(page.GetByTestId("step-1")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("done"), new() { Timeout = 5_000 });
     }
 }
+
+/// <summary>The other three lessons, each by clicks only from a lesson-start lab.</summary>
+[Trait("Category", "Browser")]
+[Trait("Requires", "root,chromium,qemu")]
+[Collection(NetDashboard.Integration.Tests.VmCollection.Name)]
+public sealed class AllLessonsTests(DashboardServer server) : IClassFixture<DashboardServer>
+{
+    [Theory]
+    [InlineData("seed-tap.yaml", "host can ping 192.168.1.2 ✓")]
+    [InlineData("seed-bridge.yaml", "vm1 can ping 192.168.1.11 ✓")]
+    [InlineData("seed-bridge-external.yaml", "vm2 can ping 192.168.1.3 ✓")]
+    public async Task Lesson_AllStepsByClicks_LastCheckPasses(string file, string lastCheck)
+    {
+        await using var lab = server.NewLab("la");
+        var path = NetDashboard.Integration.Tests.TestLab.LabFile(file);
+        await lab.Engine.ApplyAsync(LabFileLoader.LoadFile(path, lab.Name), await File.ReadAllTextAsync(path), path, waitForVms: true, asLesson: true);
+        var page = await server.NewPageAsync();
+        await page.GotoAsync($"/labs/{lab.Name}");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Lesson" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("step-1")).ToBeVisibleAsync();
+        var count = await page.GetByTestId("lesson").Locator("li").CountAsync();
+
+        for (var i = 1; i <= count; i++)
+        {
+            await page.GetByRole(AriaRole.Button, new() { Name = $"Run step {i}", Exact = true }).ClickAsync();
+            var step = page.GetByTestId($"step-{i}");
+            await Assertions.Expect(step).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("todo"), new() { Timeout = 60_000 });
+            await Assertions.Expect(step.GetByRole(AriaRole.Button, new() { Name = $"Run step {i}", Exact = true })).ToBeEnabledAsync(new() { Timeout = 60_000 });
+            var state = await step.GetAttributeAsync("class");
+            Assert.True(state!.Contains("done") || state.Contains("ran"), $"step {i} is {state}: {await step.InnerTextAsync()}");
+        }
+
+        await Assertions.Expect(page.GetByTestId($"step-{count}")).ToContainTextAsync(lastCheck);
+        await DashboardServer.ScreenshotAsync(page, $"lesson-{Path.GetFileNameWithoutExtension(file)}-done");
+    }
+}

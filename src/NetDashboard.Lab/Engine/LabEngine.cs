@@ -94,6 +94,22 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
         }
     }
 
+    /// <summary>
+    /// Adds a VM to the lab's file and starts it. The whole file is validated again first, so a duplicate
+    /// name, tap or MAC is refused with the same message as in a lab file, and nothing runs.
+    /// </summary>
+    public async Task<VmStatus> AddVmAsync(string lab, VmDefinition vm, CancellationToken cancellationToken = default)
+    {
+        var current = store.ReadDefinition(lab)
+            ?? throw new LabFileException(lab, [new LabFileProblem("lab", $"there is no lab named '{lab}'")]);
+        var yaml = LabFileLoader.ToYaml(current with { Vms = [.. current.Vms, vm] });
+        var updated = LabFileLoader.Parse(yaml, $"lab {lab}", lab);
+        store.SaveDefinition(lab, yaml);
+        await vms.StartAsync(lab, vm, cancellationToken);
+        await ReconcileVmAsync(updated, vm, cancellationToken);
+        return vms.StatusOf(lab, vm);
+    }
+
     private async Task<LabPlan> PlanAndRunAsync(LabDefinition lab, string webRoot, CancellationToken cancellationToken)
     {
         var actual = await reader.ReadAsync(lab.Name, cancellationToken);

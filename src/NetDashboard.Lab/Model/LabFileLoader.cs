@@ -9,7 +9,7 @@ namespace NetDashboard.Lab.Model;
 /// Reads a lab file (YAML, schema in labs/README.md) and validates every value,
 /// reporting all problems at once with the field that holds each.
 /// </summary>
-public static class LabFileLoader
+public static partial class LabFileLoader
 {
     private static readonly IDeserializer Deserializer = new DeserializerBuilder()
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
@@ -206,7 +206,7 @@ public static class LabFileLoader
         private void CheckVmsUnique(IReadOnlyList<VmDefinition> vms)
         {
             foreach (var group in vms.GroupBy(v => v.Name).Where(g => g.Count() > 1))
-                problems.Add(new("vms", $"two VMs are named '{group.Key}'"));
+                problems.Add(new("vms", $"two VMs are named '{group.Key}'; each VM needs its own name"));
             foreach (var group in vms.GroupBy(v => v.Tap).Where(g => g.Count() > 1))
                 problems.Add(new("vms", $"VMs {string.Join(" and ", group.Select(v => v.Name))} share tap '{group.Key}'; each VM needs its own tap"));
             foreach (var group in vms.GroupBy(v => v.Mac).Where(g => g.Count() > 1))

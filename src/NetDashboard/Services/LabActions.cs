@@ -6,6 +6,19 @@ using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Services;
 
+/// <summary>The create-VM form: strings as typed; an empty MAC asks for a generated one.</summary>
+public sealed record NewVmRequest
+{
+    public string? Name { get; init; }
+    public string? Mac { get; init; }
+    public string? Tap { get; init; }
+    public string Nic { get; init; } = "e1000";
+    public int MemoryMb { get; init; } = 256;
+    public string? Image { get; init; }
+    public string? Address { get; init; }
+    public string? Gateway { get; init; }
+}
+
 /// <summary>What an action did: success with a message, refused input (per field, nothing ran), or a failed command.</summary>
 public sealed record ActionResult(bool Succeeded, string Message, IReadOnlyList<LabFileProblem> Problems, string? Output = null)
 {
@@ -93,6 +106,66 @@ public sealed class LabActions(LabEngine engine, TopologyWatchers watchers)
         }
     }
 
+    /// <summary>Creates a VM from a form's strings (empty MAC: a new one is generated) and starts it.</summary>
+    public async Task<ActionResult> CreateVmAsync(string lab, NewVmRequest request, CancellationToken cancellationToken = default)
+    {
+        var current = InputRules.CheckLabName(lab) is null ? engine.Store.ReadDefinition(lab) : null;
+        if (current is null)
+            return ActionResult.Refused([new("lab", $"there is no lab named '{lab}'")]);
+        var problems = new List<LabFileProblem>();
+        void Check(string field, string? value, Func<string?, string?> rule)
+        {
+            if (rule(value) is { } problem) problems.Add(new(field, value is null ? $"is required ({problem})" : $"'{value}' is not valid: {problem}"));
+        }
+        Check("name", request.Name, InputRules.CheckVmName);
+        Check("tap", request.Tap, InputRules.CheckInterfaceName);
+        var mac = string.IsNullOrWhiteSpace(request.Mac) ? LabFileLoader.NewMac(current).ToString() : request.Mac.Trim();
+        Check("mac", mac, InputRules.CheckMac);
+        if (!string.IsNullOrEmpty(request.Address)) Check("address", request.Address, InputRules.CheckInterfaceAddress);
+        if (!string.IsNullOrEmpty(request.Gateway)) Check("gateway", request.Gateway, InputRules.CheckIpv4);
+        var image = string.IsNullOrWhiteSpace(request.Image) ? VmDefinition.BuiltinImage : request.Image.Trim();
+        if (image != VmDefinition.BuiltinImage && DiskImage.Problem(image) is { } imageProblem) problems.Add(new("image", imageProblem));
+        if (request.MemoryMb is < 64 or > 8192) problems.Add(new("memory", "memory is in MiB, between 64 and 8192"));
+        if (request.Nic is not ("e1000" or "virtio-net")) problems.Add(new("nic", $"'{request.Nic}' is not e1000 or virtio-net"));
+        if (problems.Count > 0) return ActionResult.Refused(problems);
+
+        var vm = new VmDefinition
+        {
+            Name = request.Name!,
+            Mac = MacAddress.Parse(mac),
+            Tap = request.Tap!,
+            Nic = request.Nic == "virtio-net" ? NicModel.VirtioNet : NicModel.E1000,
+            MemoryMb = request.MemoryMb,
+            Image = image,
+            Address = string.IsNullOrEmpty(request.Address) ? null : InterfaceAddress.Parse(request.Address),
+            Gateway = string.IsNullOrEmpty(request.Gateway) ? null : IPAddress.Parse(request.Gateway),
+        };
+        try
+        {
+            var status = await engine.AddVmAsync(lab, vm, cancellationToken);
+            return ActionResult.Ok($"{vm.Name} ({vm.Mac} on {vm.Tap}) is {status.State.ToString().ToLowerInvariant()}");
+        }
+        catch (LabFileException e)
+        {
+            // The lab file refuses it as a whole (a duplicate name, tap or MAC): say which field.
+            return ActionResult.Refused(e.Problems.Select(p => p with { Field = FormFieldOf(p) }).ToList());
+        }
+        catch (Exception e) when (e is HostCommandException or GuestCommandException)
+        {
+            return ActionResult.Failed(e.Message);
+        }
+        finally
+        {
+            watchers.Trigger(lab);
+        }
+    }
+
+    private static string FormFieldOf(LabFileProblem problem) =>
+        problem.Field.EndsWith(".mac", StringComparison.Ordinal) || problem.Message.Contains("share MAC", StringComparison.Ordinal) ? "mac"
+        : problem.Field.EndsWith(".tap", StringComparison.Ordinal) || problem.Message.Contains("tap", StringComparison.Ordinal) ? "tap"
+        : problem.Field.EndsWith(".name", StringComparison.Ordinal) || problem.Message.Contains("are named", StringComparison.Ordinal) ? "name"
+        : problem.Field;
+
     /// <summary>Gives a guest its eth0 address and default gateway with the tutorial's commands.</summary>
     public async Task<ActionResult> ConfigureGuestAsync(string lab, string vm, string address, string? gateway, CancellationToken cancellationToken = default)
     {
@@ -126,6 +199,10 @@ public sealed class LabActions(LabEngine engine, TopologyWatchers watchers)
         var result = await ExecAsync(lab, from, $"ping -c 1 -W 2 {target}", cancellationToken);
         return result.Succeeded ? result with { Message = $"{result.Message}: reply received" } : result;
     }
+
+    /// <summary>The lab file as the app holds it now, or null.</summary>
+    public LabDefinition? DefinitionOf(string lab) =>
+        InputRules.CheckLabName(lab) is null ? engine.Store.ReadDefinition(lab) : null;
 
     private VmDefinition? FindVm(string lab, string vm) =>
         InputRules.CheckLabName(lab) is null ? engine.Store.ReadDefinition(lab)?.Vms.FirstOrDefault(v => v.Name == vm) : null;

@@ -22,6 +22,19 @@ public sealed partial class Inspector
     private bool _busy;
     private string? _address, _source = "192.168.1.0/24", _bridge = "br0", _target = "203.0.113.5", _guestAddress, _guestGateway;
     private string? _shownSelection;
+    private NewVmForm _newVm = new();
+
+    /// <summary>The create-VM form's fields, bound to the inputs.</summary>
+    private sealed class NewVmForm
+    {
+        public string? Name { get; set; }
+        public string? Tap { get; set; }
+        public string? Mac { get; set; }
+        public string Nic { get; set; } = "e1000";
+        public string? Image { get; set; } = "builtin";
+        public string? Address { get; set; }
+        public string? Gateway { get; set; }
+    }
 
     [Inject] private LabActions Actions { get; set; } = null!;
 
@@ -54,6 +67,8 @@ public sealed partial class Inspector
             _shownSelection = Selected;
             _result = null;
         }
+        if (_newVm.Name is null && Definition is not null)
+            _newVm = SuggestVm(Definition);
         _kind = SelectionKind.None;
         _link = null;
         _vm = null;
@@ -93,6 +108,25 @@ public sealed partial class Inspector
     private Task VmAsync(string verb) => ActAsync(() => Actions.VmAsync(Lab, _vm!.Name, verb));
 
     private Task ConfigureGuestAsync() => ActAsync(() => Actions.ConfigureGuestAsync(Lab, _vm!.Name, _guestAddress ?? "", _guestGateway));
+
+    private async Task CreateVmAsync()
+    {
+        await ActAsync(() => Actions.CreateVmAsync(Lab, new NewVmRequest
+        {
+            Name = _newVm.Name, Tap = _newVm.Tap, Mac = _newVm.Mac, Nic = _newVm.Nic, Image = _newVm.Image,
+            Address = _newVm.Address, Gateway = _newVm.Gateway,
+        }));
+        if (_result?.Succeeded == true && Actions.DefinitionOf(Lab) is { } updated)
+            _newVm = SuggestVm(updated);
+    }
+
+    // The next free vmN and tapN, numbered as the tutorial numbers them.
+    private static NewVmForm SuggestVm(LabDefinition lab)
+    {
+        var n = Enumerable.Range(1, 99).First(i => lab.Vms.All(v => v.Name != $"vm{i}"));
+        var t = Enumerable.Range(0, 99).First(i => lab.Vms.All(v => v.Tap != $"tap{i}"));
+        return new NewVmForm { Name = $"vm{n}", Tap = $"tap{t}" };
+    }
 
     private Task PingAsync(string from) => ActAsync(() => Actions.PingAsync(Lab, from, _target ?? ""));
 
