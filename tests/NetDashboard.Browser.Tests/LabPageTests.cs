@@ -23,6 +23,27 @@ public sealed class LabPageTests(DashboardServer server) : IClassFixture<Dashboa
     }
 
     [Fact]
+    public async Task Home_CreateEmptyLab_LabPageShowsTheWorldWithoutBridge()
+    {
+        await using var lab = server.NewLab("ue");
+        var page = await server.NewPageAsync();
+
+        await page.GotoAsync("/");
+        await page.GetByLabel("Lab file").ClickAsync();
+        await page.GetByText("(empty: the world only").ClickAsync();
+        await page.GetByLabel("Name (optional)").FillAsync(lab.Name);
+        await page.GetByTestId("create-lab").ClickAsync();
+        await page.WaitForURLAsync($"**/labs/{lab.Name}");
+        var graph = page.GetByTestId("topology-graph");
+        await Assertions.Expect(graph).ToHaveAttributeAsync("data-nodes", new System.Text.RegularExpressions.Regex("link:pc:eth0"));
+        var nodes = await graph.GetAttributeAsync("data-nodes");
+
+        Assert.Contains("link:host:ens160", nodes);
+        Assert.DoesNotContain("br0", nodes);
+        Assert.Empty(lab.Store.ReadDefinition(lab.Name)!.Vms);
+    }
+
+    [Fact]
     public async Task LabPage_NatPc_GraphShowsBridgeWithPortAndNatMark()
     {
         await using var lab = server.NewLab("ug");

@@ -156,8 +156,7 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
         using (store.Lock(lab))
         {
             vms.Forget(lab);
-            var definition = TryReadDefinition(lab);
-            foreach (var vm in definition?.Vms ?? [])
+            foreach (var vm in store.Read(lab)?.Vms.Keys ?? [])
                 await vms.StopAsync(lab, vm, cancellationToken);
             foreach (var ns in existing)
             {
@@ -212,18 +211,6 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
         catch (HostCommandException) when (operation is StopProcess stop && !ProcessTable.IsRunning(stop.Pid))
         {
             return store.JournalOf(lab).ReadAll().Last();
-        }
-    }
-
-    private LabDefinition? TryReadDefinition(string lab)
-    {
-        try
-        {
-            return store.ReadDefinition(lab);
-        }
-        catch (LabFileException)
-        {
-            return null;
         }
     }
 

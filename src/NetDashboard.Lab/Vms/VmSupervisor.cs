@@ -96,20 +96,26 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     /// <summary>Stops the VM: QMP quit first, SIGKILL when QEMU has not exited after a grace period.</summary>
     public async Task<VmStatus> StopAsync(string lab, VmDefinition vm, CancellationToken cancellationToken = default)
     {
-        var record = store.Read(lab)?.Vms.GetValueOrDefault(vm.Name);
+        await StopAsync(lab, vm.Name, cancellationToken);
+        var status = StatusOf(lab, vm);
+        Changed?.Invoke(status);
+        return status;
+    }
+
+    /// <summary>Stops a VM known only by name (teardown reads no lab file).</summary>
+    public async Task StopAsync(string lab, string vmName, CancellationToken cancellationToken = default)
+    {
+        var record = store.Read(lab)?.Vms.GetValueOrDefault(vmName);
         if (record is null || !IsQemu(record.Pid))
-            return StatusOf(lab, vm);
-        store.Update(lab, r => r with { Vms = new Dictionary<string, VmRecord>(r.Vms) { [vm.Name] = record with { StoppedOnPurpose = true } } });
+            return;
+        store.Update(lab, r => r with { Vms = new Dictionary<string, VmRecord>(r.Vms) { [vmName] = record with { StoppedOnPurpose = true } } });
         var ns = new LabNamespaces(lab).Host;
         var exited = ProcessExit.WaitAsync(record.Pid, cancellationToken);
-        if (!await QmpClient.QuitAsync(store.PathsOf(lab, vm.Name).Qmp, cancellationToken))
+        if (!await QmpClient.QuitAsync(store.PathsOf(lab, vmName).Qmp, cancellationToken))
             await operations.RunAsync(lab, new StopProcess(ns, record.Pid, Force: false), cancellationToken);
         if (await Task.WhenAny(exited, Task.Delay(QuitGrace, cancellationToken)) != exited)
             await operations.RunAsync(lab, new StopProcess(ns, record.Pid, Force: true), cancellationToken);
         await exited;
-        var status = StatusOf(lab, vm);
-        Changed?.Invoke(status);
-        return status;
     }
 
     public async Task<VmStatus> RestartAsync(string lab, VmDefinition vm, CancellationToken cancellationToken = default)
