@@ -12,7 +12,7 @@ namespace NetDashboard.Browser.Tests;
 /// </summary>
 public sealed class DashboardServer : IAsyncLifetime
 {
-    private Process? _app;
+    private AppProcess? _app;
     private IPlaywright? _playwright;
 
     public string RuntimeRoot { get; } = Directory.CreateTempSubdirectory("netdash-ui-").FullName;
@@ -24,25 +24,8 @@ public sealed class DashboardServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var port = FreePort();
-        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = TestLab.RepositoryRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"));
-        start.ArgumentList.Add($"--urls={BaseAddress}");
-        start.Environment["NetDashboard__RuntimeRoot"] = RuntimeRoot;
-        start.Environment["NetDashboard__GuestImageFolder"] = TestLab.GuestImageUnderTest.Folder;
-        _app = Process.Start(start)!;
-        _app.OutputDataReceived += (_, _) => { };
-        _app.ErrorDataReceived += (_, _) => { };
-        _app.BeginOutputReadLine();
-        _app.BeginErrorReadLine();
-        await WaitUntilServingAsync();
-
+        _app = await AppProcess.StartAsync(RuntimeRoot);
+        BaseAddress = _app.BaseAddress;
         // Under TCG guests the two cores are busy; give the first snapshot time to arrive.
         Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
@@ -70,47 +53,11 @@ public sealed class DashboardServer : IAsyncLifetime
         await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactsFolder, $"{name}.png") });
     }
 
-    private async Task WaitUntilServingAsync()
-    {
-        using var http = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_app!.HasExited)
-                throw new InvalidOperationException($"the dashboard exited with {_app.ExitCode} before serving");
-            try
-            {
-                if ((await http.GetAsync(BaseAddress)).StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException("the dashboard did not answer within 60 s");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     public async Task DisposeAsync()
     {
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
-        if (_app is { HasExited: false })
-        {
-            _app.Kill(entireProcessTree: true);
-            await _app.WaitForExitAsync();
-        }
-        _app?.Dispose();
-        // A lab a failed test left behind (one made through the UI has no TestLab to remove it).
-        var engine = new TestLab("cleanup", RuntimeRoot).Engine;
-        foreach (var lab in engine.Store.ListLabs())
-            await engine.DownAsync(lab);
+        if (_app is not null) await _app.DisposeAsync();
         Directory.Delete(RuntimeRoot, recursive: true);
     }
 }

@@ -9,6 +9,24 @@ namespace NetDashboard.Browser.Tests;
 [Collection(NetDashboard.Integration.Tests.VmCollection.Name)]
 public sealed class LessonTests(DashboardServer server) : IClassFixture<DashboardServer>
 {
+    /// <summary>Clicks Run on each step in order; each must end done (kernel or check) or ran. Returns the step count.</summary>
+    internal static async Task<int> RunEveryStepAsync(IPage page)
+    {
+        await Assertions.Expect(page.GetByTestId("step-1")).ToBeVisibleAsync();
+        var count = await page.GetByTestId("lesson").Locator("li").CountAsync();
+        for (var i = 1; i <= count; i++)
+        {
+            var run = page.GetByRole(AriaRole.Button, new() { Name = $"Run step {i}", Exact = true });
+            await run.ClickAsync();
+            var step = page.GetByTestId($"step-{i}");
+            await Assertions.Expect(step).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("todo"), new() { Timeout = 60_000 });
+            await Assertions.Expect(run).ToBeEnabledAsync(new() { Timeout = 60_000 });
+            var state = await step.GetAttributeAsync("class");
+            Assert.True(state!.Contains("done") || state.Contains("ran"), $"step {i} is {state}: {await step.InnerTextAsync()}");
+        }
+        return count;
+    }
+
     [Fact]
     public async Task NatLesson_ClicksOnly_PingCheckTurnsGreenAndGraphShowsBridgeAndNat()
     {
@@ -21,17 +39,7 @@ public sealed class LessonTests(DashboardServer server) : IClassFixture<Dashboar
         await page.GetByTestId("create-lab").ClickAsync();
         await page.WaitForURLAsync($"**/labs/{lab.Name}", new() { Timeout = 90_000 });
         await page.GetByRole(AriaRole.Tab, new() { Name = "Lesson" }).ClickAsync();
-        await Assertions.Expect(page.GetByTestId("step-1")).ToBeVisibleAsync();
-        var count = await page.GetByTestId("lesson").Locator("li").CountAsync();
-        for (var i = 1; i <= count; i++)
-        {
-            await page.GetByRole(AriaRole.Button, new() { Name = $"Run step {i}", Exact = true }).ClickAsync();
-            var step = page.GetByTestId($"step-{i}");
-            await Assertions.Expect(step).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("todo"), new() { Timeout = 60_000 });
-            await Assertions.Expect(step.GetByRole(AriaRole.Button, new() { Name = $"Run step {i}", Exact = true })).ToBeEnabledAsync(new() { Timeout = 60_000 });
-            var state = await step.GetAttributeAsync("class");
-            Assert.True(state!.Contains("done") || state.Contains("ran"), $"step {i} is {state}: {await step.InnerTextAsync()}");
-        }
+        var count = await RunEveryStepAsync(page);
         var last = page.GetByTestId($"step-{count}");
         await Assertions.Expect(last).ToContainTextAsync("vm1 can ping 203.0.113.5 ✓");
         var graph = page.GetByTestId("topology-graph");
@@ -84,18 +92,7 @@ public sealed class AllLessonsTests(DashboardServer server) : IClassFixture<Dash
         var page = await server.NewPageAsync();
         await page.GotoAsync($"/labs/{lab.Name}");
         await page.GetByRole(AriaRole.Tab, new() { Name = "Lesson" }).ClickAsync();
-        await Assertions.Expect(page.GetByTestId("step-1")).ToBeVisibleAsync();
-        var count = await page.GetByTestId("lesson").Locator("li").CountAsync();
-
-        for (var i = 1; i <= count; i++)
-        {
-            await page.GetByRole(AriaRole.Button, new() { Name = $"Run step {i}", Exact = true }).ClickAsync();
-            var step = page.GetByTestId($"step-{i}");
-            await Assertions.Expect(step).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("todo"), new() { Timeout = 60_000 });
-            await Assertions.Expect(step.GetByRole(AriaRole.Button, new() { Name = $"Run step {i}", Exact = true })).ToBeEnabledAsync(new() { Timeout = 60_000 });
-            var state = await step.GetAttributeAsync("class");
-            Assert.True(state!.Contains("done") || state.Contains("ran"), $"step {i} is {state}: {await step.InnerTextAsync()}");
-        }
+        var count = await LessonTests.RunEveryStepAsync(page);
 
         await Assertions.Expect(page.GetByTestId($"step-{count}")).ToContainTextAsync(lastCheck);
         await DashboardServer.ScreenshotAsync(page, $"lesson-{Path.GetFileNameWithoutExtension(file)}-done");

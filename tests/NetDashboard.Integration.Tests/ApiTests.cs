@@ -11,65 +11,21 @@ namespace NetDashboard.Integration.Tests;
 /// <summary>The built dashboard on a free loopback port with its own runtime folder, shared by the API tests.</summary>
 public sealed class ApiServer : IAsyncLifetime
 {
-    private Process? _app;
+    private AppProcess? _app;
 
     public string RuntimeRoot { get; } = Directory.CreateTempSubdirectory("netdash-api-").FullName;
     public HttpClient Http { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}/");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = TestLab.RepositoryRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"));
-        start.ArgumentList.Add($"--urls={baseAddress}");
-        start.Environment["NetDashboard__RuntimeRoot"] = RuntimeRoot;
-        start.Environment["NetDashboard__GuestImageFolder"] = TestLab.GuestImageUnderTest.Folder;
-        start.Environment["NetDashboard__StartupLab"] = "";
-        _app = Process.Start(start)!;
-        _app.OutputDataReceived += (_, _) => { };
-        _app.ErrorDataReceived += (_, _) => { };
-        _app.BeginOutputReadLine();
-        _app.BeginErrorReadLine();
-        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(3) };
-
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_app.HasExited)
-                throw new InvalidOperationException($"the dashboard exited with {_app.ExitCode} before serving");
-            try
-            {
-                if ((await Http.GetAsync("api/labs")).StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException("the dashboard did not answer within 60 s");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        _app = await AppProcess.StartAsync(RuntimeRoot);
+        Http = new HttpClient { BaseAddress = _app.BaseAddress, Timeout = TimeSpan.FromMinutes(3) };
     }
 
     public async Task DisposeAsync()
     {
         Http?.Dispose();
-        if (_app is { HasExited: false })
-        {
-            _app.Kill(entireProcessTree: true);
-            await _app.WaitForExitAsync();
-        }
-        _app?.Dispose();
+        if (_app is not null) await _app.DisposeAsync();
         Directory.Delete(RuntimeRoot, recursive: true);
     }
 }
