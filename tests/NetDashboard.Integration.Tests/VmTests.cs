@@ -221,3 +221,61 @@ public sealed class VmCollection
 {
     public const string Name = "QEMU guests";
 }
+
+/// <summary>VMs that boot a disk image of the user's instead of the built-in guest: console only.</summary>
+[Collection(VmCollection.Name)]
+[Trait("Category", "Integration")]
+[Trait("Requires", "root,qemu")]
+public sealed class DiskImageTests
+{
+    [Theory]
+    [InlineData("qcow2")]
+    [InlineData("raw")]
+    public async Task DiskImage_Booted_RunsOnItsTapWithDetectedFormatAndRefusesGuestCommands(string format)
+    {
+        await using var lab = new TestLab("di");
+        var image = Path.Combine(lab.RuntimeRoot, $"disk.{format}");
+        await Cli.Wrap("qemu-img").WithArguments(["create", "-q", "-f", format, image, "16M"]).ExecuteAsync();
+        var yaml = $"""
+            name: {lab.Name}
+            vms:
+              - name: vm1
+                mac: 52:54:98:76:54:30
+                tap: tap0
+                image: {image}
+            """;
+        var definition = LabFileLoader.Parse(yaml, "test");
+        await lab.Engine.ApplyAsync(definition, yaml, null, waitForVms: true);
+        var vm = definition.Vms[0];
+
+        var status = lab.Vms.StatusOf(lab.Name, vm);
+        var cmdline = File.ReadAllText($"/proc/{status.Pid}/cmdline").Replace('\0', ' ');
+        var tap = (await lab.Reader.ReadAsync(lab.Name)).Host.Link("tap0");
+        var refused = await Assert.ThrowsAsync<GuestCommandException>(() => lab.Vms.ExecAsync(lab.Name, vm, "true", TimeSpan.FromSeconds(5)));
+
+        Assert.Equal(VmState.Running, status.State);
+        Assert.Contains($"file={image},format={format},if=virtio,snapshot=on", cmdline);
+        Assert.Equal("tun", tap?.Kind);
+        Assert.Contains("built-in guest", refused.Message);
+    }
+
+    [Fact]
+    public async Task DiskImage_MissingFile_RefusedBeforeQemuRuns()
+    {
+        await using var lab = new TestLab("dm");
+        var yaml = $"""
+            name: {lab.Name}
+            vms:
+              - name: vm1
+                mac: 52:54:98:76:54:30
+                tap: tap0
+                image: /nonexistent/cirros-0.4.0-x86_64-disk.img
+            """;
+        var definition = LabFileLoader.Parse(yaml, "test");
+
+        var error = await Assert.ThrowsAsync<LabFileException>(() => lab.Engine.ApplyAsync(definition, yaml, null));
+
+        Assert.Contains("does not exist", error.Message);
+        Assert.DoesNotContain(lab.Store.JournalOf(lab.Name).ReadAll(), e => e.Argv.Contains("qemu-system-x86_64"));
+    }
+}

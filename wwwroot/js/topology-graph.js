@@ -2,7 +2,7 @@
 // so a node that stays keeps its place; only new nodes take the position the server suggests.
 const style = [
   { selector: 'node', style: {
-      'label': 'data(label)', 'text-wrap': 'wrap', 'font-size': 11, 'text-valign': 'bottom', 'text-margin-y': 4,
+      'label': 'data(label)', 'text-wrap': 'wrap', 'font-size': 13, 'text-valign': 'bottom', 'text-margin-y': 4,
       'color': 'data(fg)', 'width': 34, 'height': 34, 'border-width': 2, 'background-color': '#90a4ae', 'border-color': '#546e7a' } },
   { selector: 'node[kind = "namespace"]', style: {
       'shape': 'round-rectangle', 'background-opacity': 0.06, 'border-style': 'dashed', 'text-valign': 'top',

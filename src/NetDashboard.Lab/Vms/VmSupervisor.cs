@@ -52,7 +52,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         if (current.IsUp) return current;
         var problem = vm.IsBuiltin ? guest.Problem : DiskImage.Problem(vm.Image);
         if (problem is not null)
-            throw new LabFileException(vm.Name, [new LabFileProblem($"vms.{vm.Name}.image", problem)]);
+            throw new LabFileException($"lab {lab}", [new LabFileProblem($"vms.{vm.Name}.image", problem)]);
 
         var paths = store.PathsOf(lab, vm.Name);
         Directory.CreateDirectory(paths.Folder);
