@@ -155,8 +155,16 @@ run_tests() {
     mkdir -p "$RESULTS_DIR"
     say "running the tests (results in ${RESULTS_DIR#"$ROOT"/})"
     local test_rc=0 log="$RESULTS_DIR/dotnet-test.log"
-    dotnet test NetDashboard.sln -c Release --no-build --logger "trx" --results-directory "$RESULTS_DIR" 2>&1 \
-        | tee "$log" || test_rc=${PIPESTATUS[0]}
+    # One project at a time: the VM tests of two projects would otherwise share the two cores, and each
+    # report gets a name of its own (default names are the second a run ended, and two can collide).
+    local project name rc
+    for project in tests/*/*.csproj; do
+        name="$(basename "$project" .csproj)"
+        rc=0
+        dotnet test "$project" -c Release --no-build --logger "trx;LogFileName=$name.trx" --results-directory "$RESULTS_DIR" 2>&1 \
+            | tee -a "$log" || rc=${PIPESTATUS[0]}
+        [[ $rc -eq 0 ]] || test_rc=$rc
+    done
 
     local summary summary_rc=0 assemblies reports
     summary="$(bash scripts/trx-summary.sh "$RESULTS_DIR")" || summary_rc=$?
