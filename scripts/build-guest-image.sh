@@ -27,8 +27,12 @@ GUEST_SRC=$REPO/guest
 # depmod/modprobe: guest/init insmods them in dependency order). virtio_net
 # needs net_failover, failover and the virtio core and PCI transport, which
 # are modules too in Debian's kernel; e1000 needs nothing.
+# The display modules give the VGA screen a console when the kernel is booted
+# as vmlinux (PVH entry), which hands the kernel no text-mode screen: bochs DRM
+# (QEMU's -vga std) with fbcon shows tty1, loaded in the background by /init.
 MODULES=(failover net_failover virtio_ring virtio virtio_pci_modern_dev
-         virtio_pci_legacy_dev virtio_pci virtio_net e1000)
+         virtio_pci_legacy_dev virtio_pci virtio_net e1000
+         drm drm_kms_helper ttm drm_ttm_helper drm_vram_helper bochs)
 
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 

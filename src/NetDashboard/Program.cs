@@ -1,5 +1,6 @@
 using MudBlazor.Services;
 using NetDashboard.Api;
+using NetDashboard.Hubs;
 using NetDashboard.Commands;
 using NetDashboard.Components;
 using NetDashboard.Configuration;
@@ -39,11 +40,13 @@ builder.Services.AddOpenApi();
 var app = builder.Build();
 if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/Error", createScopeForErrors: true);
+app.UseWebSockets();
 app.UseAntiforgery();
 app.UseStaticFiles();
 app.MapStaticAssets();
 app.MapOpenApi();
 app.MapLabApi();
+app.MapConsoleRelay();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 await app.RunAsync();
 return 0;
