@@ -29,6 +29,12 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     ContentRootPath = root,
     WebRootPath = Path.Combine(root, "wwwroot"),
 });
+if (ListenAddresses.NotLoopback(builder.Configuration) is { Count: > 0 } exposed)
+{
+    Console.Error.WriteLine($"error: NetDashboard listens on loopback addresses only (it has no sign-in yet), not on {string.Join(", ", exposed)}. "
+        + "Use --urls http://127.0.0.1:PORT, and an SSH tunnel to reach it from another machine.");
+    return LabCli.BadInput;
+}
 // Serve package assets (MudBlazor) from the build output in every environment, not only Development.
 builder.WebHost.UseStaticWebAssets();
 builder.Services.AddLabServices(builder.Configuration);
@@ -40,6 +46,7 @@ builder.Services.AddOpenApi();
 var app = builder.Build();
 if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/Error", createScopeForErrors: true);
+app.UseLiveConnectionGuard();
 app.UseWebSockets();
 app.UseAntiforgery();
 app.UseStaticFiles();
