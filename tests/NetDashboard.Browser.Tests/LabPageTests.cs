@@ -86,6 +86,26 @@ public sealed class LabPageTests(DashboardServer server) : IClassFixture<Dashboa
     }
 
     [Fact]
+    public async Task Drift_BridgeDeletedFromShell_ShownAndOneClickBringsItBack()
+    {
+        await using var lab = server.NewLab("ud");
+        await lab.UpAsync("nat-pc.yaml");
+        var page = await server.NewPageAsync();
+        await page.GotoAsync($"/labs/{lab.Name}");
+        await Assertions.Expect(page.GetByTestId("topology-graph")).ToHaveAttributeAsync("data-nodes", new System.Text.RegularExpressions.Regex("link:host:br0"));
+        await Assertions.Expect(page.GetByTestId("drift")).Not.ToBeVisibleAsync();
+
+        await Cli.Wrap("ip").WithArguments(["-n", lab.Namespaces.Host, "link", "del", "br0"]).ExecuteAsync();
+        await Assertions.Expect(page.GetByTestId("drift")).ToContainTextAsync("(host)$ brctl addbr br0");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Apply the lab file" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("drift")).Not.ToBeVisibleAsync();
+        var host = (await lab.Reader.ReadAsync(lab.Name)).Host;
+
+        Assert.Equal("bridge", host.Link("br0")?.Kind);
+        Assert.Equal("br0", host.Link("ens192")?.Master);
+    }
+
+    [Fact]
     public async Task Inspector_CreateBridgeWithBadName_ErrorBesideFieldAndNothingCreated()
     {
         await using var lab = server.NewLab("uv");

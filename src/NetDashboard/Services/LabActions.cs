@@ -200,6 +200,45 @@ public sealed class LabActions(LabEngine engine, TopologyWatchers watchers)
         return result.Succeeded ? result with { Message = $"{result.Message}: reply received" } : result;
     }
 
+    /// <summary>
+    /// What the lab file wants that the kernel lacks (the planner's steps for this snapshot), as tutorial lines.
+    /// A lesson lab is compared with its starting point, so the lesson's own steps are not drift.
+    /// </summary>
+    public IReadOnlyList<string> DriftOf(string lab, LabDefinition? definition, Topology topology)
+    {
+        if (definition is null || topology.Namespaces.All(n => !n.Exists)) return [];
+        var record = engine.Store.Read(lab);
+        if (record?.AsLesson == true)
+            definition = Lab.Lessons.LessonStart.From(definition);
+        var serverRunning = record?.InternetServerPid is { } pid && ProcessTable.IsRunning(pid);
+        var plan = LabPlanner.Plan(definition, topology, serverRunning, engine.Store.WebRootOf(lab));
+        var who = new LabNamespaces(lab);
+        return plan.Operations
+            .Select(op => $"({who.RoleOf(op.Namespace)?.ToString().ToLowerInvariant() ?? "host"})$ {op.Tutorial}")
+            .ToList();
+    }
+
+    /// <summary>Applies the lab's own file again: what drifted away comes back, nothing else runs.</summary>
+    public async Task<ActionResult> ReapplyAsync(string lab, CancellationToken cancellationToken = default)
+    {
+        if (DefinitionOf(lab) is not { } definition)
+            return ActionResult.Refused([new("lab", $"there is no lab named '{lab}'")]);
+        try
+        {
+            var result = await engine.ApplyAsync(definition, await File.ReadAllTextAsync(engine.Store.DefinitionPathOf(lab), cancellationToken), null,
+                cancellationToken: cancellationToken);
+            return ActionResult.Ok(result.Ran.Count == 0 ? "nothing was missing" : $"{result.Ran.Count} commands ran");
+        }
+        catch (Exception e) when (e is HostCommandException or GuestCommandException or LabFileException)
+        {
+            return ActionResult.Failed(e.Message);
+        }
+        finally
+        {
+            watchers.Trigger(lab);
+        }
+    }
+
     /// <summary>The lab file as the app holds it now, or null.</summary>
     public LabDefinition? DefinitionOf(string lab) =>
         InputRules.CheckLabName(lab) is null ? engine.Store.ReadDefinition(lab) : null;

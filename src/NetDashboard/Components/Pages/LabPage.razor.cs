@@ -5,6 +5,7 @@ using NetDashboard.Lab.Lessons;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;
 using NetDashboard.Model;
+using NetDashboard.Services;
 
 namespace NetDashboard.Components.Pages;
 
@@ -27,10 +28,14 @@ public sealed partial class LabPage : IAsyncDisposable
     private string? _problem;
     private long _journalLength = -1;
     private Lesson? _lesson;
+    private IReadOnlyList<string> _drift = [];
+    private ActionResult? _reapplied;
+    private bool _reapplying;
     private bool _asLesson;
 
     [Inject] private TopologyWatchers Watchers { get; set; } = null!;
     [Inject] private LabEngine Engine { get; set; } = null!;
+    [Inject] private LabActions Actions { get; set; } = null!;
 
     /// <summary>The lab's name, from the address /labs/{lab}.</summary>
     [Parameter] public string Lab { get; set; } = "";
@@ -56,6 +61,7 @@ public sealed partial class LabPage : IAsyncDisposable
                 var definition = ReadDefinition();
                 var vms = definition?.Vms.Select(vm => Engine.Vms.StatusOf(Lab, vm)).ToList() ?? [];
                 var graph = TopologyGraph.Build(topology, definition, vms);
+                var drift = Actions.DriftOf(Lab, definition, topology);
                 var journal = ReadJournalIfChanged();
                 var record = Engine.Store.Read(Lab);
                 await InvokeAsync(() =>
@@ -64,6 +70,7 @@ public sealed partial class LabPage : IAsyncDisposable
                     _definition = definition;
                     _vms = vms;
                     _graph = graph;
+                    _drift = drift;
                     _lesson = TutorialLessons.ForLabFile(record?.SourceFile);
                     _asLesson = record?.AsLesson == true;
                     if (journal is not null)
@@ -114,6 +121,19 @@ public sealed partial class LabPage : IAsyncDisposable
     }
 
     private void OnSelected(string? id) => _selected = id;
+
+    private async Task ReapplyAsync()
+    {
+        _reapplying = true;
+        try
+        {
+            _reapplied = await Actions.ReapplyAsync(Lab);
+        }
+        finally
+        {
+            _reapplying = false;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
