@@ -87,7 +87,7 @@ resolve_alternative() {
 }
 
 install_debian_packages() {
-    local wanted=(iproute2 iptables "libpcap0.8|libpcap0.8t64" qemu-system-x86 qemu-utils busybox-static cpio conntrack
+    local wanted=(iproute2 procps iptables "libpcap0.8|libpcap0.8t64" qemu-system-x86 qemu-utils busybox-static cpio conntrack
         iputils-ping tcpdump iperf3 wget ca-certificates)
     if [[ "$MODE" == test ]]; then
         wanted+=(chromium)
