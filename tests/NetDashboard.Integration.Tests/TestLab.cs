@@ -26,8 +26,10 @@ public sealed class TestLab : IAsyncDisposable
         Runner = new HostRunner();
         Reader = new TopologyReader(Runner);
         Store = new LabRuntimeStore(RuntimeRoot);
-        Vms = new VmSupervisor(new OperationRunner(Runner, Store), Store, GuestImageUnderTest, QemuAccelerator.Tcg);
-        Engine = new LabEngine(new OperationRunner(Runner, Store), Reader, Store, Vms);
+        // One runner, as in the app: the engine hears what the supervisor journals (VM starts, guest commands).
+        var operations = new OperationRunner(Runner, Store);
+        Vms = new VmSupervisor(operations, Store, GuestImageUnderTest, QemuAccelerator.Tcg);
+        Engine = new LabEngine(operations, Reader, Store, Vms);
     }
 
     public string Name { get; }

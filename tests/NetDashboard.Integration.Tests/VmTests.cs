@@ -99,11 +99,17 @@ public sealed class VmTests
     public async Task SeedNat_SecondApply_RunsNothing()
     {
         await using var lab = new TestLab("vs");
-        await lab.UpAsync("seed-nat.yaml");
+        var first = await lab.UpAsync("seed-nat.yaml");
+        var journalLength = lab.Store.JournalOf(lab.Name).ReadAll().Count;
+        var pids = lab.Store.Read(lab.Name)!.Vms.Values.Select(v => v.Pid).ToList();
 
         var second = await lab.UpAsync("seed-nat.yaml");
 
+        Assert.Contains(first.Ran, e => e.Argv.Contains("qemu-system-x86_64"));
+        Assert.Contains(first.Ran, e => e.TutorialLine == "(vm1)$ route add -net 0.0.0.0/0 gw 192.168.1.1");
         Assert.Empty(second.Ran);
+        Assert.Equal(journalLength, lab.Store.JournalOf(lab.Name).ReadAll().Count);
+        Assert.Equal(pids, lab.Store.Read(lab.Name)!.Vms.Values.Select(v => v.Pid).ToList());
     }
 
     [Fact]
