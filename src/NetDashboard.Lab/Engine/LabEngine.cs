@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;
@@ -113,9 +112,7 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
     private async Task<LabPlan> PlanAndRunAsync(LabDefinition lab, string webRoot, CancellationToken cancellationToken)
     {
         var actual = await reader.ReadAsync(lab.Name, cancellationToken);
-        var record = store.Read(lab.Name)!;
-        var serverRunning = await IsInternetServerRunningAsync(lab, record, actual, cancellationToken);
-        var plan = LabPlanner.Plan(lab, actual, serverRunning, webRoot);
+        var plan = LabPlanner.Plan(lab, actual, IsInternetServerRunning(lab.Name), webRoot);
         foreach (var operation in plan.Operations)
         {
             await RunAsync(lab.Name, operation, cancellationToken);
@@ -191,33 +188,27 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
     {
         var entries = new List<JournalEntry>();
         var pids = await reader.ReadPidsAsync(ns, cancellationToken);
+        var exited = Task.WhenAll(pids.Select(pid => ProcessExit.WaitAsync(pid, cancellationToken)));
         foreach (var pid in pids)
-            entries.Add(await RunTolerantAsync(lab, new StopProcess(ns, pid, Force: false), cancellationToken));
-        var deadline = Stopwatch.GetTimestamp() + (long)(StopGrace.TotalSeconds * Stopwatch.Frequency);
-        while (pids.Any(ProcessTable.IsRunning) && Stopwatch.GetTimestamp() < deadline)
-            await Task.Delay(20, cancellationToken);
+            entries.Add(await StopAsync(lab, new StopProcess(ns, pid, Force: false), cancellationToken));
+        await Task.WhenAny(exited, Task.Delay(StopGrace, cancellationToken));
         foreach (var pid in pids.Where(ProcessTable.IsRunning))
-            entries.Add(await RunTolerantAsync(lab, new StopProcess(ns, pid, Force: true), cancellationToken));
+            entries.Add(await StopAsync(lab, new StopProcess(ns, pid, Force: true), cancellationToken));
         return entries;
     }
 
     // A process may exit by itself between listing and kill; that is not a failure of the teardown.
-    private async Task<JournalEntry> RunTolerantAsync(string lab, LabOperation operation, CancellationToken cancellationToken)
+    private async Task<JournalEntry> StopAsync(string lab, StopProcess stop, CancellationToken cancellationToken)
     {
-        try
-        {
-            return await RunAsync(lab, operation, cancellationToken);
-        }
-        catch (HostCommandException) when (operation is StopProcess stop && !ProcessTable.IsRunning(stop.Pid))
-        {
-            return store.JournalOf(lab).ReadAll().Last();
-        }
+        var entry = await operations.TryRunAsync(lab, stop, cancellationToken);
+        return entry.Succeeded || !ProcessTable.IsRunning(stop.Pid)
+            ? entry
+            : throw new HostCommandException(CommandBuilder.Build(stop), entry.ExitCode, entry.StandardError);
     }
 
-    private async Task<bool> IsInternetServerRunningAsync(LabDefinition lab, LabRecord record, Topology actual, CancellationToken cancellationToken) =>
-        record.InternetServerPid is { } pid
-        && actual.Find(NamespaceRole.Wan)?.Exists == true
-        && (await reader.ReadPidsAsync(lab.Namespaces.Wan, cancellationToken)).Contains(pid);
+    /// <summary>Whether the wan's internet server the record names still runs (read from /proc: no process to spawn).</summary>
+    public bool IsInternetServerRunning(string lab) =>
+        store.Read(lab)?.InternetServerPid is { } pid && ProcessTable.IsRunningAs(pid, "busybox");
 
     private async Task<int?> FindInternetServerPidAsync(string wan, CancellationToken cancellationToken)
     {

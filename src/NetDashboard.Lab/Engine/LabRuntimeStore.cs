@@ -28,6 +28,7 @@ public sealed class LabRuntimeStore(string root)
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private readonly Lock _updates = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ((DateTime, long) Stamp, LabDefinition Definition)> _definitions = new();
 
     public string Root { get; } = root;
 
@@ -79,10 +80,35 @@ public sealed class LabRuntimeStore(string root)
     {
         Directory.CreateDirectory(FolderOf(lab));
         File.WriteAllText(DefinitionPathOf(lab), yaml);
+        _definitions.TryRemove(lab, out _);
     }
 
-    public LabDefinition? ReadDefinition(string lab) =>
-        File.Exists(DefinitionPathOf(lab)) ? LabFileLoader.LoadFile(DefinitionPathOf(lab), lab) : null;
+    /// <summary>The lab file as saved, parsed again only when the file changed (pages read it on every kernel change).</summary>
+    public LabDefinition? ReadDefinition(string lab)
+    {
+        var file = new FileInfo(DefinitionPathOf(lab));
+        if (!file.Exists) return null;
+        var stamp = (file.LastWriteTimeUtc, file.Length);
+        if (_definitions.TryGetValue(lab, out var cached) && cached.Stamp == stamp)
+            return cached.Definition;
+        var definition = LabFileLoader.LoadFile(file.FullName, lab);
+        _definitions[lab] = (stamp, definition);
+        return definition;
+    }
+
+    /// <summary>The lab file as saved, or null when the name is not a lab name, there is none, or it was edited into an invalid one.</summary>
+    public LabDefinition? TryReadDefinition(string lab)
+    {
+        if (InputRules.CheckLabName(lab) is not null) return null;
+        try
+        {
+            return ReadDefinition(lab);
+        }
+        catch (LabFileException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Takes the lab's lock, so two processes never change one lab at once.</summary>
     public IDisposable Lock(string lab)
@@ -105,6 +131,7 @@ public sealed class LabRuntimeStore(string root)
 
     public void Delete(string lab)
     {
+        _definitions.TryRemove(lab, out _);
         var folder = FolderOf(lab);
         if (Directory.Exists(folder))
             Directory.Delete(folder, recursive: true);

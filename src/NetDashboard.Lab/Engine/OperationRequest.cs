@@ -43,19 +43,17 @@ public sealed record OperationRequest
 
         string Name(string field, string? value)
         {
-            if (InputRules.CheckInterfaceName(value) is { } problem)
-                problems.Add(new(field, value is null ? $"is required ({problem})" : $"'{value}' is not valid: {problem}"));
+            if (LabFileProblem.Check(field, value, InputRules.CheckInterfaceName) is { } problem)
+                problems.Add(problem);
             return value ?? "";
         }
 
         T? Parsed<T>(string field, string? value, Func<string?, string?> rule, Func<string, T> parse) where T : class
         {
-            if (rule(value) is { } problem)
-            {
-                problems.Add(new(field, value is null ? $"is required ({problem})" : $"'{value}' is not valid: {problem}"));
-                return null;
-            }
-            return parse(value!);
+            if (LabFileProblem.Check(field, value, rule) is not { } problem)
+                return parse(value!);
+            problems.Add(problem);
+            return null;
         }
 
         bool Flag(string field, bool? value)
@@ -93,17 +91,17 @@ public sealed record OperationRequest
     {
         if (string.IsNullOrEmpty(OutInterface)) return null;
         if (InputRules.CheckInterfaceName(OutInterface) is { } problem)
-            problems.Add(new("outInterface", $"'{OutInterface}' is not valid: {problem}"));
+            problems.Add(LabFileProblem.Of("outInterface", OutInterface, problem));
         return OutInterface;
     }
 
     private LabOperation? Route(List<LabFileProblem> problems, Func<Subnet, IPAddress, LabOperation> make)
     {
         var to = To is "default" ? "0.0.0.0/0" : To;
-        if (InputRules.CheckSubnet(to) is { } toProblem)
-            problems.Add(new("to", to is null ? $"is required ({toProblem})" : $"'{To}' is not valid: {toProblem}"));
-        if (InputRules.CheckIpv4(Via) is { } viaProblem)
-            problems.Add(new("via", Via is null ? $"is required ({viaProblem})" : $"'{Via}' is not valid: {viaProblem}"));
+        if (LabFileProblem.Check("to", to, InputRules.CheckSubnet) is { } toProblem)
+            problems.Add(toProblem);
+        if (LabFileProblem.Check("via", Via, InputRules.CheckIpv4) is { } viaProblem)
+            problems.Add(viaProblem);
         return problems.Count == 0 ? make(Subnet.Parse(to!), IPAddress.Parse(Via!)) : null;
     }
 }

@@ -14,6 +14,15 @@ public sealed class OperationRunner(HostRunner runner, LabRuntimeStore store)
     /// <summary>Runs one operation, journals it, and throws <see cref="HostCommandException"/> when it fails.</summary>
     public async Task<JournalEntry> RunAsync(string lab, LabOperation operation, CancellationToken cancellationToken = default)
     {
+        var entry = await TryRunAsync(lab, operation, cancellationToken);
+        return entry.Succeeded
+            ? entry
+            : throw new HostCommandException(CommandBuilder.Build(operation), entry.ExitCode, entry.StandardError);
+    }
+
+    /// <summary>Runs one operation and journals it, whatever its exit code; the caller judges the result.</summary>
+    public async Task<JournalEntry> TryRunAsync(string lab, LabOperation operation, CancellationToken cancellationToken = default)
+    {
         var command = CommandBuilder.Build(operation);
         var result = await runner.RunAsync(command, cancellationToken);
         var entry = new JournalEntry
@@ -31,8 +40,6 @@ public sealed class OperationRunner(HostRunner runner, LabRuntimeStore store)
         // A lab's journal lives in its runtime folder, which is gone once the lab is torn down.
         if (operation is not DeleteNamespace)
             Append(lab, entry);
-        if (!result.Succeeded)
-            throw new HostCommandException(command, result.ExitCode, result.StandardError);
         return entry;
     }
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace NetDashboard.Lab.Vms;
+namespace NetDashboard.Lab.Host;
 
 /// <summary>
 /// Waits for any process (not only a child) to exit, through a pidfd: the kernel wakes the waiter the

@@ -16,4 +16,22 @@ public static class ProcessTable
             return false;
         }
     }
+
+    /// <summary>
+    /// True when the pid still runs the program it was recorded for: after an exit the kernel may give the
+    /// number to another process. <paramref name="program"/> is the first word of its command line.
+    /// </summary>
+    public static bool IsRunningAs(int pid, string program)
+    {
+        if (!IsRunning(pid)) return false;
+        try
+        {
+            var argv0 = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', 2)[0];
+            return Path.GetFileName(argv0) == program;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 }

@@ -49,6 +49,10 @@ public static partial class InputRules
     public static string? CheckIpv4(string? value) =>
         value is not null && Ipv4Pattern().IsMatch(value) ? null : "an address is a dotted IPv4 address, like 192.168.1.1";
 
+    /// <summary>A guest command is one line: the agent reads a line per command.</summary>
+    public static string? CheckGuestCommand(string? value) =>
+        string.IsNullOrWhiteSpace(value) || value.Any(c => c is '\n' or '\r' or '\0') ? "a guest command is one non-empty line" : null;
+
     public static string? CheckMac(string? value) =>
         MacAddress.TryParse(value, out var mac) ? mac.Problem : "a MAC address is six hex pairs separated by ':', like 52:54:98:76:54:30";
 }

@@ -91,4 +91,10 @@ public sealed record LabDefinition
     public IReadOnlyList<VmDefinition> Vms { get; init; } = [];
 
     public LabNamespaces Namespaces => new(Name);
+
+    public VmDefinition? Vm(string name) => Vms.FirstOrDefault(v => v.Name == name);
+
+    /// <summary>The sentence for a VM name this lab does not have.</summary>
+    public string NoSuchVm(string name) =>
+        $"lab {Name} has no VM named '{name}' (it has: {(Vms.Count == 0 ? "none" : string.Join(", ", Vms.Select(v => v.Name)))})";
 }

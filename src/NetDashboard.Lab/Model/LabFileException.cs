@@ -3,6 +3,14 @@ namespace NetDashboard.Lab.Model;
 /// <summary>One thing wrong with a lab file: where it is and which rule it breaks.</summary>
 public sealed record LabFileProblem(string Field, string Message)
 {
+    /// <summary>The problem of a value that breaks a rule (null when it keeps it), worded the same everywhere.</summary>
+    public static LabFileProblem? Check(string field, string? value, Func<string?, string?> rule) =>
+        rule(value) is { } problem ? Of(field, value, problem) : null;
+
+    /// <summary>"is required (RULE)" for a missing value, "'VALUE' is not valid: RULE" for a bad one.</summary>
+    public static LabFileProblem Of(string field, string? value, string rule) =>
+        new(field, value is null ? $"is required ({rule})" : $"'{value}' is not valid: {rule}");
+
     public override string ToString() => $"{Field}: {Message}";
 }
 

@@ -218,9 +218,8 @@ public static partial class LabFileLoader
 
         private bool Check(string field, string? value, Func<string?, string?> rule)
         {
-            var problem = rule(value);
-            if (problem is null) return true;
-            problems.Add(new(field, value is null ? $"is required ({problem})" : $"'{value}' is not valid: {problem}"));
+            if (LabFileProblem.Check(field, value, rule) is not { } problem) return true;
+            problems.Add(problem);
             return false;
         }
 

@@ -81,7 +81,9 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
             var status = StatusOf(lab, vm);
             if (!status.IsUp)
                 throw new GuestCommandException($"{vm.Name} is {status.State.ToString().ToLowerInvariant()}. {status.Detail}".Trim());
-            if (!vm.IsBuiltin || await GuestAgentClient.PingAsync(paths.Agent, TimeSpan.FromSeconds(1), cancellationToken))
+            // The agent drops a ping sent before it is up, so ask only once the console has said READY.
+            if (!vm.IsBuiltin
+                || (status.State == VmState.Running && await GuestAgentClient.PingAsync(paths.Agent, TimeSpan.FromSeconds(1), cancellationToken)))
             {
                 var ready = status with { State = VmState.Running };
                 Changed?.Invoke(ready);
@@ -89,7 +91,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
             }
             if (DateTime.UtcNow > deadline)
                 throw new GuestCommandException($"{vm.Name} did not become ready within {timeout.TotalSeconds:0} s. Last serial lines:\n{LastSerialLines(lab, vm.Name, 10)}");
-            await Task.Delay(200, cancellationToken);
+            await Task.Delay(50, cancellationToken);
         }
     }
 
@@ -129,8 +131,8 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     {
         if (!vm.IsBuiltin)
             throw new GuestCommandException($"{vm.Name} boots a disk image ({vm.Image}); guest commands need the built-in guest. Use its console instead.");
-        if (string.IsNullOrWhiteSpace(command) || command.Any(c => c is '\n' or '\r' or '\0'))
-            throw new GuestCommandException("a guest command is one non-empty line");
+        if (InputRules.CheckGuestCommand(command) is { } problem)
+            throw new GuestCommandException(problem);
         var status = StatusOf(lab, vm);
         if (!status.IsUp)
             throw new GuestCommandException($"{vm.Name} is {status.State.ToString().ToLowerInvariant()}; start it first");
@@ -202,27 +204,17 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
             Replayable = false,
         });
 
+    // READY comes early in the boot; the log grows with whatever a person types later, so only its head is read.
     private static bool SerialSaysReady(VmPaths paths)
     {
         if (!File.Exists(paths.SerialLog)) return false;
         using var stream = new FileStream(paths.SerialLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd().Contains("NETDASH-READY", StringComparison.Ordinal);
+        var head = new byte[64 * 1024];
+        var length = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        return head.AsSpan(0, length).IndexOf("NETDASH-READY"u8) >= 0;
     }
 
-    // A pid is ours only while it is still a QEMU: after an exit the kernel may give the number to another process.
-    private static bool IsQemu(int pid)
-    {
-        if (!ProcessTable.IsRunning(pid)) return false;
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").StartsWith("qemu-system", StringComparison.Ordinal);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
+    private static bool IsQemu(int pid) => ProcessTable.IsRunningAs(pid, "qemu-system-x86_64");
 
     public async ValueTask DisposeAsync()
     {

@@ -15,8 +15,6 @@ namespace NetDashboard.Api;
 /// <param name="Yaml">The text of a lab file (instead of <paramref name="File"/>).</param>
 /// <param name="Name">The lab's name; by default the name in the file.</param>
 /// <param name="Wait">Return only when every VM is ready and configured.</param>
-public sealed record CreateLabRequest(string? File = null, string? Yaml = null, string? Name = null, bool Wait = false);
-
 /// <summary>A lab that exists: owned (it has a runtime record) or only namespaces left behind.</summary>
 public sealed record LabSummary(string Name, bool Owned);
 
@@ -116,58 +114,14 @@ public static class LabApi
         return TypedResults.Ok(labs.Select(lab => new LabSummary(lab, owned.Contains(lab))).ToList());
     }
 
-    private static async Task<IResult> CreateLabAsync(CreateLabRequest request, LabEngine engine, TopologyWatchers watchers,
-        IOptions<DashboardOptions> options)
+    private static async Task<IResult> CreateLabAsync(CreateLabRequest request, LabActions actions)
     {
-        var problems = new List<LabFileProblem>();
-        if (request.Name is not null && InputRules.CheckLabName(request.Name) is { } nameProblem)
-            problems.Add(new("name", $"'{request.Name}' is not valid: {nameProblem}"));
-        string? path = null;
-        if (request.File is null == request.Yaml is null)
-            problems.Add(new(request.File is null ? "file" : "yaml", "give either file (a shipped lab file) or yaml (a lab file's text), not both"));
-        else if (request.File is { } file)
-        {
-            if (file.Length == 0 || file.Contains('/') || file.Contains('\\') || file.Contains("..", StringComparison.Ordinal) || file.Contains('\0'))
-                problems.Add(new("file", $"'{file}' is not a bare file name of the labs folder"));
-            else
-            {
-                path = Path.Combine(RepositoryLayout.FindRoot(), options.Value.LabsFolder, file);
-                if (!System.IO.File.Exists(path))
-                    problems.Add(new("file", $"the labs folder has no file '{file}'"));
-            }
-        }
-        if (problems.Count > 0) return Refused(problems);
-
-        LabDefinition definition;
-        string yaml;
-        try
-        {
-            yaml = path is null ? request.Yaml! : await System.IO.File.ReadAllTextAsync(path);
-            definition = LabFileLoader.Parse(yaml, path ?? "request body", request.Name);
-        }
-        catch (LabFileException e)
-        {
-            return Refused(e.Problems);
-        }
-
-        var existed = engine.Store.Read(definition.Name) is not null;
-        try
-        {
-            // Not the request's token: a client that gives up must not leave a half-built lab.
-            var result = await engine.ApplyAsync(definition, yaml, path, waitForVms: request.Wait);
-            var change = new LabChange(result.Lab, result.Ran, result.Pending);
-            return existed
-                ? TypedResults.Ok(change)
-                : TypedResults.Created($"/api/labs/{result.Lab}/topology", change);
-        }
-        catch (Exception e) when (e is HostCommandException or GuestCommandException or LabFileException)
-        {
-            return Failed($"lab {definition.Name} could not be applied", e.Message);
-        }
-        finally
-        {
-            watchers.Trigger(definition.Name);
-        }
+        // Not the request's token: a client that gives up must not leave a half-built lab.
+        var creation = await actions.CreateLabAsync(request);
+        if (creation.Applied is not { } applied)
+            return creation.Result.Problems.Count > 0 ? Refused(creation.Result.Problems) : Failed("the lab could not be applied", creation.Result.Message);
+        var change = new LabChange(applied.Lab, applied.Ran, applied.Pending);
+        return creation.Existed ? TypedResults.Ok(change) : TypedResults.Created($"/api/labs/{applied.Lab}/topology", change);
     }
 
     private static async Task<IResult> DeleteLabAsync(string lab, LabEngine engine, TopologyWatchers watchers)
@@ -193,13 +147,8 @@ public static class LabApi
     private static async Task<IResult> TopologyAsync(string lab, LabEngine engine, CancellationToken cancellationToken)
     {
         if (BadLabName(lab) is { } bad) return bad;
-        var topology = await engine.Reader.ReadAsync(lab, cancellationToken);
-        var record = engine.Store.Read(lab);
-        if (topology.Namespaces.All(n => !n.Exists) && record is null)
-            return NoSuchLab(lab);
-        var definition = ReadDefinitionOrNull(engine, lab);
-        var vms = definition?.Vms.Select(vm => engine.Vms.StatusOf(lab, vm)).ToList() ?? [];
-        return TypedResults.Json(LabStatus.From(topology, record, vms), LabStatus.JsonOptions);
+        var status = await LabStatus.ReadAsync(engine, lab, cancellationToken);
+        return status is null ? NoSuchLab(lab) : TypedResults.Json(status, LabStatus.JsonOptions);
     }
 
     private static async Task<IResult> RunOperationAsync(string lab, OperationRequest request, LabEngine engine, LabActions actions)
@@ -239,8 +188,8 @@ public static class LabApi
         if (BadLabName(lab) is { } bad) return bad;
         if (FindVm(engine, lab, vm, out var definition) is { } missing) return missing;
         var problems = new List<LabFileProblem>();
-        if (string.IsNullOrWhiteSpace(request.Command) || request.Command.Any(c => c is '\n' or '\r' or '\0'))
-            problems.Add(new("command", "is required: one non-empty line"));
+        if (InputRules.CheckGuestCommand(request.Command) is { } commandProblem)
+            problems.Add(new("command", commandProblem));
         var timeout = request.TimeoutSeconds ?? DefaultExecTimeoutSeconds;
         if (timeout is < 1 or > 3600)
             problems.Add(new("timeoutSeconds", $"{timeout} is not between 1 and 3600"));
@@ -273,25 +222,12 @@ public static class LabApi
     private static IResult? FindVm(LabEngine engine, string lab, string vm, out VmDefinition? definition)
     {
         definition = null;
-        var labDefinition = ReadDefinitionOrNull(engine, lab);
+        var labDefinition = engine.Store.TryReadDefinition(lab);
         if (labDefinition is null) return NoSuchLab(lab);
-        definition = labDefinition.Vms.FirstOrDefault(v => v.Name == vm);
+        definition = labDefinition.Vm(vm);
         return definition is null
-            ? TypedResults.Problem($"lab {lab} has no VM named '{vm}' (it has: {(labDefinition.Vms.Count == 0 ? "none" : string.Join(", ", labDefinition.Vms.Select(v => v.Name)))})",
-                statusCode: StatusCodes.Status404NotFound, title: "No such VM")
+            ? TypedResults.Problem(labDefinition.NoSuchVm(vm), statusCode: StatusCodes.Status404NotFound, title: "No such VM")
             : null;
-    }
-
-    private static LabDefinition? ReadDefinitionOrNull(LabEngine engine, string lab)
-    {
-        try
-        {
-            return engine.Store.ReadDefinition(lab);
-        }
-        catch (LabFileException)
-        {
-            return null;
-        }
     }
 
     private static async Task<bool> ExistsAsync(LabEngine engine, string lab) =>

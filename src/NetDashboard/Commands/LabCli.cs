@@ -139,10 +139,8 @@ public static class LabCli
             Console.Error.WriteLine($"error: there is no lab named '{lab}'");
             return Failure;
         }
-        vm = definition.Vms.FirstOrDefault(v => v.Name == name);
-        if (vm is null)
-            return Refuse($"lab {lab} has no VM named '{name}' (it has: {(definition.Vms.Count == 0 ? "none" : string.Join(", ", definition.Vms.Select(v => v.Name)))})");
-        return null;
+        vm = definition.Vm(name);
+        return vm is null ? Refuse(definition.NoSuchVm(name)) : null;
     }
 
     private static async Task<int> UpAsync(LabEngine engine, string file, string? name, bool wait, CancellationToken cancellationToken)
@@ -190,15 +188,12 @@ public static class LabCli
     {
         if (InputRules.CheckLabName(lab) is { } problem)
             return Refuse($"'{lab}' is not a lab name: {problem}");
-        var topology = await engine.Reader.ReadAsync(lab, cancellationToken);
-        if (topology.Namespaces.All(n => !n.Exists) && engine.Store.Read(lab) is null)
+        var status = await LabStatus.ReadAsync(engine, lab, cancellationToken);
+        if (status is null)
         {
             Console.Error.WriteLine($"error: there is no lab named '{lab}'");
             return Failure;
         }
-        var definition = engine.Store.ReadDefinition(lab);
-        var vms = definition?.Vms.Select(vm => engine.Vms.StatusOf(lab, vm)).ToList() ?? [];
-        var status = LabStatus.From(topology, engine.Store.Read(lab), vms);
         if (json)
             Console.WriteLine(JsonSerializer.Serialize(status, LabStatus.JsonOptions));
         else

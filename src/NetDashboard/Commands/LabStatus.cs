@@ -27,6 +27,17 @@ public sealed record LabStatus(string Lab, bool Owned, DateTimeOffset TakenAt, i
 
     public sealed record VmView(string Name, string State, int? Pid, string Mac, string Tap, string? Detail);
 
+    /// <summary>Reads a lab's status from the kernel, its record and its VMs; null when nothing of the lab exists.</summary>
+    public static async Task<LabStatus?> ReadAsync(LabEngine engine, string lab, CancellationToken cancellationToken)
+    {
+        var topology = await engine.Reader.ReadAsync(lab, cancellationToken);
+        var record = engine.Store.Read(lab);
+        if (topology.Namespaces.All(n => !n.Exists) && record is null)
+            return null;
+        var vms = engine.Store.TryReadDefinition(lab)?.Vms.Select(vm => engine.Vms.StatusOf(lab, vm)).ToList() ?? [];
+        return From(topology, record, vms);
+    }
+
     public static LabStatus From(Topology topology, LabRecord? record, IReadOnlyList<VmStatus> vms) => new(
         topology.Lab,
         record is not null,

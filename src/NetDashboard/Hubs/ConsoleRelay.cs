@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using NetDashboard.Lab.Engine;
-using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Hubs;
 
@@ -30,8 +29,7 @@ public static class ConsoleRelay
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return;
         }
-        if (InputRules.CheckLabName(lab) is not null || InputRules.CheckVmName(vm) is not null
-            || engine.Store.ReadDefinition(lab)?.Vms.Any(v => v.Name == vm) != true)
+        if (engine.Store.TryReadDefinition(lab)?.Vm(vm) is null)
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;

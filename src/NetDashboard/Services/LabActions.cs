@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.Options;
+using NetDashboard.Configuration;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
@@ -19,6 +21,15 @@ public sealed record NewVmRequest
     public string? Gateway { get; init; }
 }
 
+/// <summary>
+/// A lab to create or complete: a shipped lab file (a bare name in the labs folder), a lab file's text, or
+/// neither, for an empty lab (the world only) named <see cref="Name"/>.
+/// </summary>
+public sealed record CreateLabRequest(string? File = null, string? Yaml = null, string? Name = null, bool Wait = false, bool AsLesson = false);
+
+/// <summary>What creating a lab did; <see cref="Applied"/> is set when it ran, <see cref="Existed"/> when the lab was there before.</summary>
+public sealed record LabCreation(ActionResult Result, ApplyResult? Applied, bool Existed);
+
 /// <summary>What an action did: success with a message, refused input (per field, nothing ran), or a failed command.</summary>
 public sealed record ActionResult(bool Succeeded, string Message, IReadOnlyList<LabFileProblem> Problems, string? Output = null)
 {
@@ -32,9 +43,65 @@ public sealed record ActionResult(bool Succeeded, string Message, IReadOnlyList<
 /// The actions a person takes on a lab, shared by the dashboard and the HTTP API: validate, run through the
 /// engine (which journals), and turn failures into sentences with the tool's own stderr.
 /// </summary>
-public sealed class LabActions(LabEngine engine, TopologyWatchers watchers)
+public sealed class LabActions(LabEngine engine, TopologyWatchers watchers, IOptions<DashboardOptions> options)
 {
     private static readonly TimeSpan GuestTimeout = TimeSpan.FromSeconds(20);
+
+    private string LabsFolder => Path.GetFullPath(options.Value.LabsFolder, RepositoryLayout.FindRoot());
+
+    /// <summary>The lab files shipped in the labs folder, by file name.</summary>
+    public IReadOnlyList<string> ShippedLabFiles() =>
+        Directory.Exists(LabsFolder)
+            ? Directory.EnumerateFiles(LabsFolder, "*.yaml").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList()
+            : [];
+
+    /// <summary>Validates the request, then applies the lab file; every field's problem is told before anything runs.</summary>
+    public async Task<LabCreation> CreateLabAsync(CreateLabRequest request, CancellationToken cancellationToken = default)
+    {
+        var problems = new List<LabFileProblem>();
+        if (request.Name is not null && LabFileProblem.Check("name", request.Name, InputRules.CheckLabName) is { } nameProblem)
+            problems.Add(nameProblem);
+        string? path = null;
+        if (request.File is not null && request.Yaml is not null)
+            problems.Add(new("file", "give either file (a shipped lab file) or yaml (a lab file's text), not both"));
+        else if (request.File is null && request.Yaml is null && request.Name is null)
+            problems.Add(new("name", "an empty lab needs a name (or give file or yaml)"));
+        else if (request.File is { } file)
+        {
+            if (file.Length == 0 || file != Path.GetFileName(file) || file.Contains("..", StringComparison.Ordinal) || file.Contains('\0'))
+                problems.Add(new("file", $"'{file}' is not a bare file name of the labs folder"));
+            else if (!File.Exists(path = Path.Combine(LabsFolder, file)))
+                problems.Add(new("file", $"the labs folder has no file '{file}'"));
+        }
+        if (problems.Count > 0) return new(ActionResult.Refused(problems), null, false);
+
+        LabDefinition definition;
+        string yaml;
+        try
+        {
+            yaml = path is not null ? await File.ReadAllTextAsync(path, cancellationToken) : request.Yaml ?? $"name: {request.Name}\n";
+            definition = LabFileLoader.Parse(yaml, path ?? "the lab file", request.Name);
+        }
+        catch (LabFileException e)
+        {
+            return new(ActionResult.Refused(e.Problems), null, false);
+        }
+        var existed = engine.Store.Read(definition.Name) is not null;
+        try
+        {
+            var applied = await engine.ApplyAsync(definition, yaml, path, null, cancellationToken,
+                waitForVms: request.Wait || request.AsLesson, asLesson: request.AsLesson);
+            return new(ActionResult.Ok($"lab {definition.Name} is up ({applied.Ran.Count} commands)"), applied, existed);
+        }
+        catch (Exception e) when (e is HostCommandException or GuestCommandException or LabFileException)
+        {
+            return new(ActionResult.Failed(e.Message), null, existed);
+        }
+        finally
+        {
+            watchers.Trigger(definition.Name);
+        }
+    }
 
     public async Task<ActionResult> RunAsync(string lab, OperationRequest request, CancellationToken cancellationToken = default)
     {
@@ -72,7 +139,7 @@ public sealed class LabActions(LabEngine engine, TopologyWatchers watchers)
                 return ActionResult.Refused([new("action", $"'{verb}' is not start, stop or restart")]);
             // Once the tap exists again, the lab file's ports and addresses for it apply, and the guest is configured.
             if (verb != "stop")
-                await engine.ReconcileVmAsync(engine.Store.ReadDefinition(lab)!, definition, cancellationToken);
+                await engine.ReconcileVmAsync(engine.Store.TryReadDefinition(lab)!, definition, cancellationToken);
             return ActionResult.Ok($"{vm} is {status.State.ToString().ToLowerInvariant()}");
         }
         catch (Exception e) when (e is HostCommandException or GuestCommandException or LabFileException)
@@ -109,13 +176,13 @@ public sealed class LabActions(LabEngine engine, TopologyWatchers watchers)
     /// <summary>Creates a VM from a form's strings (empty MAC: a new one is generated) and starts it.</summary>
     public async Task<ActionResult> CreateVmAsync(string lab, NewVmRequest request, CancellationToken cancellationToken = default)
     {
-        var current = InputRules.CheckLabName(lab) is null ? engine.Store.ReadDefinition(lab) : null;
+        var current = engine.Store.TryReadDefinition(lab);
         if (current is null)
             return ActionResult.Refused([new("lab", $"there is no lab named '{lab}'")]);
         var problems = new List<LabFileProblem>();
         void Check(string field, string? value, Func<string?, string?> rule)
         {
-            if (rule(value) is { } problem) problems.Add(new(field, value is null ? $"is required ({problem})" : $"'{value}' is not valid: {problem}"));
+            if (LabFileProblem.Check(field, value, rule) is { } problem) problems.Add(problem);
         }
         Check("name", request.Name, InputRules.CheckVmName);
         Check("tap", request.Tap, InputRules.CheckInterfaceName);
@@ -210,8 +277,7 @@ public sealed class LabActions(LabEngine engine, TopologyWatchers watchers)
         var record = engine.Store.Read(lab);
         if (record?.AsLesson == true)
             definition = Lab.Lessons.LessonStart.From(definition);
-        var serverRunning = record?.InternetServerPid is { } pid && ProcessTable.IsRunning(pid);
-        var plan = LabPlanner.Plan(definition, topology, serverRunning, engine.Store.WebRootOf(lab));
+        var plan = LabPlanner.Plan(definition, topology, engine.IsInternetServerRunning(lab), engine.Store.WebRootOf(lab));
         var who = new LabNamespaces(lab);
         return plan.Operations
             .Select(op => $"({who.RoleOf(op.Namespace)?.ToString().ToLowerInvariant() ?? "host"})$ {op.Tutorial}")
@@ -240,9 +306,7 @@ public sealed class LabActions(LabEngine engine, TopologyWatchers watchers)
     }
 
     /// <summary>The lab file as the app holds it now, or null.</summary>
-    public LabDefinition? DefinitionOf(string lab) =>
-        InputRules.CheckLabName(lab) is null ? engine.Store.ReadDefinition(lab) : null;
+    public LabDefinition? DefinitionOf(string lab) => engine.Store.TryReadDefinition(lab);
 
-    private VmDefinition? FindVm(string lab, string vm) =>
-        InputRules.CheckLabName(lab) is null ? engine.Store.ReadDefinition(lab)?.Vms.FirstOrDefault(v => v.Name == vm) : null;
+    private VmDefinition? FindVm(string lab, string vm) => DefinitionOf(lab)?.Vm(vm);
 }

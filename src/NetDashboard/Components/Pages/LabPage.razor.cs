@@ -58,7 +58,7 @@ public sealed partial class LabPage : IAsyncDisposable
         {
             await foreach (var topology in Watchers.WatchAsync(Lab, cancellationToken))
             {
-                var definition = ReadDefinition();
+                var definition = Engine.Store.TryReadDefinition(Lab);
                 var vms = definition?.Vms.Select(vm => Engine.Vms.StatusOf(Lab, vm)).ToList() ?? [];
                 var graph = TopologyGraph.Build(topology, definition, vms);
                 var drift = Actions.DriftOf(Lab, definition, topology);
@@ -85,18 +85,6 @@ public sealed partial class LabPage : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-        }
-    }
-
-    private LabDefinition? ReadDefinition()
-    {
-        try
-        {
-            return Engine.Store.ReadDefinition(Lab);
-        }
-        catch (LabFileException)
-        {
-            return null;
         }
     }
 
