@@ -29,6 +29,8 @@ done
 
 cd "$repo"
 work=$(mktemp -d "${TMPDIR:-/tmp}/netdash-bench.XXXXXX")
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 
 # --- cleanup: only what this script made ------------------------------------------------------
 tool_labs=() manual_labs=()
@@ -122,13 +124,7 @@ med_raw() { sort -n "$work/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(
 # --- build once -------------------------------------------------------------------------------
 # Into a private folder (--artifacts-path), so another build of the repo can't swap the binary mid-run;
 # it is the same `dotnet build -c Release` of src/NetDashboard, only the output goes elsewhere.
-if [[ -z $dll ]]; then
-    echo "building Release of $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet HEAD -- src || echo ' + uncommitted src changes') ..."
-    dotnet build -c Release src/NetDashboard --artifacts-path "$work/build" -nologo -v q >"$work/build.log" 2>&1 \
-        || { cat "$work/build.log" >&2; exit 1; }
-    dll=$(find "$work/build/bin/NetDashboard" -name NetDashboard.dll -path '*release*' | head -1)
-fi
-[[ -f $dll ]] || { echo "no build at '$dll'" >&2; exit 1; }
+build_once
 echo "timing: dotnet $dll"
 
 # --- rounds -----------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ done
 
 cd "$repo"
 work=$(mktemp -d "${TMPDIR:-/tmp}/netdash-bench-nat.XXXXXX")
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 
 # --- cleanup: only what this script made ------------------------------------------------------
 tool_labs=() manual_labs=()
@@ -86,21 +88,6 @@ at() { # at FILE REGEX [first|last]: the stamp (us) of the first/last line match
     awk -v re="$2" -v which="${3:-first}" '{ t = $1; sub(/^[0-9]+ /, "") } $0 ~ re { if (which == "first" && !f) { f = t } if (which == "last") f = t } END { print f + 0 }' "$1"
 }
 
-# wait_quiet: with QUIET=1 (default), wait (at most 2 min) until the machine is >= 80 % idle over 1 s, so other
-# work on these 2 cores (builds, tests) skews a sample less. Prints a note when it gives up.
-idle_pct() {
-    local a b
-    a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
-    awk -v a="${a[*]:1:8}" -v b="${b[*]:1:8}" 'BEGIN { n = split(a, x); split(b, y); for (k = 1; k <= n; k++) { d = y[k] - x[k]; t += d; if (k == 4 || k == 5) i += d }
-        printf "%d", t ? 100 * i / t : 100 }'
-}
-wait_quiet() {
-    [[ ${QUIET:-1} == 1 ]] || return 0
-    local tries=0
-    until (( $(idle_pct) >= 80 )); do
-        if ((++tries >= 120)); then echo "  (the machine is still busy after 2 min; measuring anyway)"; return 0; fi
-    done
-}
 
 # watch_ready FOLDER VM...: passive (read-only) watcher of the tool's VM folders: prints "VM <time us>" when
 # FOLDER/vms/VM/serial.log first holds NETDASH-READY (the guest prints it on ttyS0 as its agent starts).
@@ -194,13 +181,7 @@ med() { pct "$1" 50; }
 last() { awk '{ v = $1 } END { printf "%.0f", v / 1e3 }' "$work/$1"; }   # the last sample, in ms
 
 # --- build once (into a private folder, so another build can't swap the binary mid-run) -----------------
-if [[ -z $dll ]]; then
-    echo "building Release of $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet HEAD -- src || echo ' + uncommitted src changes') ..."
-    dotnet build -c Release src/NetDashboard --artifacts-path "$work/build" -nologo -v q >"$work/build.log" 2>&1 \
-        || { cat "$work/build.log" >&2; exit 1; }
-    dll=$(find "$work/build/bin/NetDashboard" -name NetDashboard.dll -path '*release*' | head -1)
-fi
-[[ -f $dll ]] || { echo "no build at '$dll'" >&2; exit 1; }
+build_once
 kernel=$NETDASH_GUEST_DIR/vmlinux
 [[ -f $kernel ]] || kernel=$NETDASH_GUEST_DIR/vmlinuz
 

@@ -17,6 +17,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 loads=${LOADS:-5}
 changes=${CHANGES:-20}
 lab=uilat-$$
@@ -66,12 +68,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-idle_pct() {
-    local a b
-    a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
-    awk -v a="${a[*]:1:8}" -v b="${b[*]:1:8}" 'BEGIN { n = split(a, x); split(b, y); for (k = 1; k <= n; k++) { d = y[k] - x[k]; t += d; if (k == 4 || k == 5) i += d }
-        printf "%d", t ? 100 * i / t : 100 }'
-}
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # --- build ------------------------------------------------------------------------------------

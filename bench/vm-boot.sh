@@ -46,6 +46,8 @@ done
 
 cd "$repo"
 work=$(mktemp -d "${TMPDIR:-/tmp}/netdash-bench-vm.XXXXXX")
+# shellcheck source=bench/lib.sh
+source "$repo/bench/lib.sh"
 lab=bvm-$$
 
 # --- cleanup: only what this script made ------------------------------------------------------
@@ -91,21 +93,6 @@ ms() { awk -v ns="$1" 'BEGIN { printf "%.0f", ns / 1e6 }'; }
 med_raw() { sort -n "$work/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2] + v[NR/2+1]) / 2 }'; }
 med() { ms "$(med_raw "$1")"; }
 
-# wait_quiet: with QUIET=1 (default), wait (at most 2 min) until the machine is >= 80 % idle over 1 s, so other
-# work on these 2 cores (builds, tests) skews a sample less. Prints a note when it gives up.
-idle_pct() {
-    local a b
-    a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
-    awk -v a="${a[*]:1:8}" -v b="${b[*]:1:8}" 'BEGIN { n = split(a, x); split(b, y); for (k = 1; k <= n; k++) { d = y[k] - x[k]; t += d; if (k == 4 || k == 5) i += d }
-        printf "%d", t ? 100 * i / t : 100 }'
-}
-wait_quiet() {
-    [[ ${QUIET:-1} == 1 ]] || return 0
-    local tries=0
-    until (( $(idle_pct) >= 80 )); do
-        if ((++tries >= 120)); then echo "  (the machine is still busy after 2 min; measuring anyway)"; return 0; fi
-    done
-}
 
 # watch_log FILE PIDFILE: prints "time_ns cpu_ms" when a *new* FILE (replaced or re-created since the watch began)
 # holds NETDASH-READY, or "none" after 120 s; cpu_ms is the CPU time (user+system) QEMU (PIDFILE) has used by then,
@@ -256,13 +243,7 @@ ref_boot() { # the reference: the tool's argv shape, launched and timed here. re
 }
 
 # --- build once (into a private folder, so another build can't swap the binary mid-run) -----------------
-if [[ -z $dll ]]; then
-    echo "building Release of $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet HEAD -- src || echo ' + uncommitted src changes') ..."
-    dotnet build -c Release src/NetDashboard --artifacts-path "$work/build" -nologo -v q >"$work/build.log" 2>&1 \
-        || { cat "$work/build.log" >&2; exit 1; }
-    dll=$(find "$work/build/bin/NetDashboard" -name NetDashboard.dll -path '*release*' | head -1)
-fi
-[[ -f $dll ]] || { echo "no build at '$dll'" >&2; exit 1; }
+build_once
 
 echo "timing: dotnet $dll"
 echo "guest: $kernel + $initrd (TCG)"
