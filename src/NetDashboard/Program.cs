@@ -1,9 +1,11 @@
+using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using NetDashboard.Api;
-using NetDashboard.Hubs;
 using NetDashboard.Commands;
 using NetDashboard.Components;
 using NetDashboard.Configuration;
+using NetDashboard.Hubs;
+using NetDashboard.Security;
 using NetDashboard.Services;
 
 var root = RepositoryLayout.FindRoot();
@@ -17,6 +19,7 @@ if (LabCli.Handles(args))
         .Build();
 #pragma warning disable ASP0000 // no web host here: this provider is the CLI's only one
     var services = new ServiceCollection()
+        .AddSingleton<IConfiguration>(configuration)
         .AddLabServices(configuration)
         .BuildServiceProvider();
 #pragma warning restore ASP0000
@@ -29,15 +32,10 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     ContentRootPath = root,
     WebRootPath = Path.Combine(root, "wwwroot"),
 });
-if (ListenAddresses.NotLoopback(builder.Configuration) is { Count: > 0 } exposed)
-{
-    Console.Error.WriteLine($"error: NetDashboard listens on loopback addresses only (it has no sign-in yet), not on {string.Join(", ", exposed)}. "
-        + "Use --urls http://127.0.0.1:PORT, and an SSH tunnel to reach it from another machine.");
-    return LabCli.BadInput;
-}
 // Serve package assets (MudBlazor) from the build output in every environment, not only Development.
 builder.WebHost.UseStaticWebAssets();
 builder.Services.AddLabServices(builder.Configuration);
+builder.Services.AddSingleton<StartupLabState>();
 builder.Services.AddHostedService<StartupLab>();
 builder.Services.AddMudServices();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
@@ -46,14 +44,25 @@ builder.Services.AddOpenApi();
 var app = builder.Build();
 if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/Error", createScopeForErrors: true);
-app.UseLiveConnectionGuard();
+app.UseRequestGuard();
 app.UseWebSockets();
 app.UseAntiforgery();
 app.UseStaticFiles();
 app.MapStaticAssets();
 app.MapOpenApi();
+app.MapLogin();
 app.MapLabApi();
 app.MapConsoleRelay();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+// The login link, as Jupyter prints it: whoever runs the dashboard signs in by opening it.
+var token = app.Services.GetRequiredService<AccessToken>();
+_ = token.Current;
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    var url = LoginUrl.Base(app.Urls, app.Configuration["urls"]);
+    Console.WriteLine($"NetDashboard is serving. Sign in by opening: {token.LoginLink(url)}");
+    Console.WriteLine($"(the token is kept in {token.FilePath}; `dotnet run --project src/NetDashboard -- token` prints this link again)");
+});
 await app.RunAsync();
 return 0;

@@ -40,12 +40,16 @@ public sealed class DashboardServer : IAsyncLifetime
     /// <summary>A lab in this server's runtime folder, made and removed by the engine directly.</summary>
     public TestLab NewLab(string prefix) => new(prefix, RuntimeRoot);
 
+    /// <summary>A page of a new browser context, signed in as a person is: by opening the login link the app printed.</summary>
     public async Task<IPage> NewPageAsync()
     {
         var page = await Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 }, BaseURL = BaseAddress.ToString() });
         page.SetDefaultTimeout(20_000);
+        await page.GotoAsync(App.LoginLink);
         return page;
     }
+
+    public AppProcess App => _app ?? throw new InvalidOperationException("not started");
 
     public static async Task ScreenshotAsync(IPage page, string name)
     {

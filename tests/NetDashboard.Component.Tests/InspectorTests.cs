@@ -7,7 +7,8 @@ using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;
-using NetDashboard.Services;
+using Microsoft.Extensions.Logging.Abstractions;
+using NetDashboard.Lab.Events;
 using static NetDashboard.Component.Tests.LabFixtures;
 
 namespace NetDashboard.Component.Tests;
@@ -35,9 +36,12 @@ public sealed class InspectorTests : BunitContext, IAsyncLifetime
         Services.AddSingleton(operations);
         Services.AddSingleton(reader);
         Services.AddSingleton(vms);
-        Services.AddSingleton(new LabEngine(operations, reader, _store, vms));
-        Services.AddSingleton(new TopologyWatchers(reader));
-        Services.AddSingleton<LabActions>();
+        var options = new LabServiceOptions { LabsFolder = _runtime };
+        var engine = new LabEngine(operations, reader, _store, vms, options);
+        var events = new LabEvents(reader, _store, vms, operations, NullLoggerFactory.Instance);
+        Services.AddSingleton(engine);
+        Services.AddSingleton(events);
+        Services.AddSingleton(new LabService(engine, _store, vms, reader, events, options));
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

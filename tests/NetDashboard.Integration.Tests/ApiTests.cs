@@ -13,13 +13,14 @@ public sealed class ApiServer : IAsyncLifetime
 {
     private AppProcess? _app;
 
+    public AppProcess App => _app ?? throw new InvalidOperationException("not started");
     public string RuntimeRoot { get; } = Directory.CreateTempSubdirectory("netdash-api-").FullName;
     public HttpClient Http { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         _app = await AppProcess.StartAsync(RuntimeRoot);
-        Http = new HttpClient { BaseAddress = _app.BaseAddress, Timeout = TimeSpan.FromMinutes(3) };
+        Http = _app.CreateClient();
     }
 
     public async Task DisposeAsync()

@@ -6,25 +6,56 @@ namespace NetDashboard.Integration.Tests;
 
 /// <summary>
 /// The built dashboard as a user runs it: its own process on a free loopback port, with a runtime folder of
-/// the caller's. On dispose it stops the process and removes any lab still in that folder (one a failed test
+/// the caller's and a state folder (its access token) of its own. It signs in as a user does: with the login link
+/// it prints at start. On dispose it stops the process and removes any lab still in that folder (one a failed test
 /// made through the UI or the API has nothing else to remove it).
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _runtimeRoot;
+    private readonly TaskCompletionSource<string> _loginLink = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Text.StringBuilder _output = new();
 
-    private AppProcess(Process process, string runtimeRoot, Uri baseAddress)
+    private AppProcess(Process process, string runtimeRoot, string stateFolder, Uri baseAddress)
     {
         _process = process;
         _runtimeRoot = runtimeRoot;
+        StateFolder = stateFolder;
         BaseAddress = baseAddress;
     }
 
     public Uri BaseAddress { get; }
 
-    public static async Task<AppProcess> StartAsync(string runtimeRoot)
+    /// <summary>The folder of the app's access token (set as NetDashboard__StateFolder for a CLI that should share it).</summary>
+    public string StateFolder { get; }
+
+    /// <summary>The login link the app printed at start, e.g. http://127.0.0.1:PORT/?token=….</summary>
+    public string LoginLink => _loginLink.Task.IsCompleted ? _loginLink.Task.Result : throw new InvalidOperationException("no login link printed yet");
+
+    /// <summary>The access token, taken from the printed login link.</summary>
+    public string Token => LoginLink[(LoginLink.IndexOf("?token=", StringComparison.Ordinal) + "?token=".Length)..];
+
+    /// <summary>What the app printed (stdout and stderr), for a test that checks its messages.</summary>
+    public string Output
     {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    /// <summary>An HTTP client for the app: with the Bearer token as a script would, or signed out.</summary>
+    public HttpClient CreateClient(bool withToken = true, HttpMessageHandler? handler = null)
+    {
+        var http = handler is null ? new HttpClient() : new HttpClient(handler);
+        http.BaseAddress = BaseAddress;
+        http.Timeout = TimeSpan.FromMinutes(3);
+        if (withToken)
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        return http;
+    }
+
+    public static async Task<AppProcess> StartAsync(string runtimeRoot, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var stateFolder = Directory.CreateTempSubdirectory("netdash-state-").FullName;
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}/");
         var start = new ProcessStartInfo("dotnet")
         {
@@ -37,19 +68,34 @@ public sealed class AppProcess : IAsyncDisposable
         start.Environment["NetDashboard__RuntimeRoot"] = runtimeRoot;
         start.Environment["NetDashboard__GuestImageFolder"] = TestLab.GuestImageUnderTest.Folder;
         start.Environment["NetDashboard__StartupLab"] = "";
+        start.Environment["NetDashboard__StateFolder"] = stateFolder;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            start.Environment[key] = value;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var app = new AppProcess(process, runtimeRoot, stateFolder, baseAddress);
+        process.OutputDataReceived += (_, e) => app.Heard(e.Data);
+        process.ErrorDataReceived += (_, e) => app.Heard(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var app = new AppProcess(process, runtimeRoot, baseAddress);
         await app.WaitUntilServingAsync();
         return app;
     }
 
+    private void Heard(string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.AppendLine(line);
+        const string marker = "Sign in by opening: ";
+        var at = line.IndexOf(marker, StringComparison.Ordinal);
+        if (at >= 0) _loginLink.TrySetResult(line[(at + marker.Length)..].Trim());
+    }
+
     private async Task WaitUntilServingAsync()
     {
-        using var http = new HttpClient { BaseAddress = BaseAddress };
+        await Task.WhenAny(_loginLink.Task, _process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+        if (!_loginLink.Task.IsCompleted)
+            throw new InvalidOperationException($"the dashboard printed no login link. Its output:\n{Output}");
+        using var http = CreateClient();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
@@ -82,8 +128,9 @@ public sealed class AppProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
-        var engine = new TestLab("cleanup", _runtimeRoot).Engine;
-        foreach (var lab in engine.Store.ListLabs())
-            await engine.DownAsync(lab);
+        var cleanup = new TestLab("cleanup", _runtimeRoot);
+        foreach (var lab in cleanup.Store.ListLabs())
+            await cleanup.Engine.DownAsync(lab);
+        Directory.Delete(StateFolder, recursive: true);
     }
 }

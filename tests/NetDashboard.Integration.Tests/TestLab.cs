@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using CliWrap;
 using CliWrap.Buffered;
+using Microsoft.Extensions.Logging.Abstractions;
 using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Events;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;
@@ -29,7 +31,10 @@ public sealed class TestLab : IAsyncDisposable
         // One runner, as in the app: the engine hears what the supervisor journals (VM starts, guest commands).
         var operations = new OperationRunner(Runner, Store);
         Vms = new VmSupervisor(operations, Store, GuestImageUnderTest, QemuAccelerator.Tcg);
-        Engine = new LabEngine(operations, Reader, Store, Vms);
+        Options = new LabServiceOptions { LabsFolder = Path.Combine(RepositoryRoot, "labs") };
+        Engine = new LabEngine(operations, Reader, Store, Vms, Options);
+        Events = new LabEvents(Reader, Store, Vms, operations, NullLoggerFactory.Instance);
+        Service = new LabService(Engine, Store, Vms, Reader, Events, Options);
     }
 
     public string Name { get; }
@@ -38,6 +43,10 @@ public sealed class TestLab : IAsyncDisposable
     public TopologyReader Reader { get; }
     public LabRuntimeStore Store { get; }
     public LabEngine Engine { get; }
+    public LabServiceOptions Options { get; }
+    public LabEvents Events { get; }
+    /// <summary>The one lab service, as the UI, the API and the CLI use it.</summary>
+    public LabService Service { get; }
     public VmSupervisor Vms { get; }
     public LabNamespaces Namespaces => new(Name);
 
@@ -80,6 +89,7 @@ public sealed class TestLab : IAsyncDisposable
             // Belt and braces: the exact three names, never a pattern.
             foreach (var ns in Namespaces.All.Intersect(await RootNamespacesAsync()))
                 await Cli.Wrap("ip").WithArguments(["netns", "del", ns]).WithValidation(CommandResultValidation.None).ExecuteAsync();
+            await Events.DisposeAsync();
             await Vms.DisposeAsync();
             if (_ownsRuntimeRoot)
                 Directory.Delete(RuntimeRoot, recursive: true);

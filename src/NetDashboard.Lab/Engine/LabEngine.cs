@@ -11,16 +11,9 @@ public sealed record ApplyResult(string Lab, IReadOnlyList<JournalEntry> Ran, IR
 /// Applies lab files, runs single operations and tears labs down. Every command goes through the
 /// <see cref="OperationRunner"/>, which journals it exactly as run.
 /// </summary>
-public sealed class LabEngine(OperationRunner operations, TopologyReader reader, LabRuntimeStore store, VmSupervisor vms)
+public sealed class LabEngine(OperationRunner operations, TopologyReader reader, LabRuntimeStore store, VmSupervisor vms, LabServiceOptions options)
 {
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(3);
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
-    private static readonly TimeSpan GuestCommandTimeout = TimeSpan.FromSeconds(20);
-
-    public LabRuntimeStore Store => store;
-    public TopologyReader Reader => reader;
-    public VmSupervisor Vms => vms;
-    public OperationRunner Operations => operations;
 
     /// <summary>
     /// Brings the kernel and the VMs to what the lab file wants; running it again on a complete lab runs nothing.
@@ -60,11 +53,11 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
 
             foreach (var vm in lab.Vms.Where(vm => vm.IsBuiltin && (waitForVms || vm.Address is not null || vm.Gateway is not null)))
             {
-                await vms.WaitReadyAsync(lab.Name, vm, ReadyTimeout, cancellationToken);
+                await vms.WaitReadyAsync(lab.Name, vm, options.ReadyTimeout, cancellationToken);
                 await ConfigureGuestAsync(lab.Name, vm, cancellationToken);
             }
             foreach (var vm in lab.Vms.Where(vm => !vm.IsBuiltin && waitForVms))
-                await vms.WaitReadyAsync(lab.Name, vm, ReadyTimeout, cancellationToken);
+                await vms.WaitReadyAsync(lab.Name, vm, options.ReadyTimeout, cancellationToken);
             lock (ran) return new ApplyResult(lab.Name, ran.ToList(), plan.Pending);
         }
         finally
@@ -88,7 +81,7 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
             await PlanAndRunAsync(lab, store.WebRootOf(lab.Name), cancellationToken);
         if (vm.IsBuiltin)
         {
-            await vms.WaitReadyAsync(lab.Name, vm, ReadyTimeout, cancellationToken);
+            await vms.WaitReadyAsync(lab.Name, vm, options.ReadyTimeout, cancellationToken);
             await ConfigureGuestAsync(lab.Name, vm, cancellationToken);
         }
     }
@@ -128,10 +121,10 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
     /// <summary>Sets the guest's eth0 address and default route with the tutorial's own commands, when the guest lacks them.</summary>
     private async Task ConfigureGuestAsync(string lab, VmDefinition vm, CancellationToken cancellationToken)
     {
-        var state = await GuestAgentClient.RunAsync(store.PathsOf(lab, vm.Name).Agent, "ip addr show dev eth0; ip route show", GuestCommandTimeout, cancellationToken);
+        var state = await GuestAgentClient.RunAsync(store.PathsOf(lab, vm.Name).Agent, "ip addr show dev eth0; ip route show", options.GuestCommandTimeout, cancellationToken);
         foreach (var command in GuestSetup.CommandsFor(vm, state.Output))
         {
-            var result = await vms.ExecAsync(lab, vm, command, GuestCommandTimeout, cancellationToken);
+            var result = await vms.ExecAsync(lab, vm, command, options.GuestCommandTimeout, cancellationToken);
             if (!result.Succeeded)
                 throw new GuestCommandException($"({vm.Name})$ {command} failed with exit code {result.ExitCode}: {result.Output.Trim()}");
         }

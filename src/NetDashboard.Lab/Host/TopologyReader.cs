@@ -2,8 +2,14 @@ using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Host;
 
+/// <summary>Where kernel snapshots of a lab come from (the kernel itself, or a recorded or broken one in a test).</summary>
+public interface ITopologySource
+{
+    Task<Topology> ReadAsync(string lab, CancellationToken cancellationToken = default);
+}
+
 /// <summary>Reads a lab's namespaces from the kernel: links and addresses, routes, bridge ports, forwarding and the nat table.</summary>
-public sealed class TopologyReader(HostRunner runner)
+public sealed class TopologyReader(HostRunner runner) : ITopologySource
 {
     public async Task<IReadOnlyList<string>> ListNamespacesAsync(CancellationToken cancellationToken = default) =>
         KernelJsonParser.ParseNamespaceNames(await runner.ReadAsync(CommandBuilder.ListNamespaces(), cancellationToken));

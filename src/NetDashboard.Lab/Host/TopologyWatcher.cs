@@ -1,5 +1,7 @@
 using System.Threading.Channels;
 using CliWrap;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Host;
@@ -7,14 +9,17 @@ namespace NetDashboard.Lab.Host;
 /// <summary>
 /// Follows one lab's kernel state: `ip monitor` in each namespace is only a trigger for a debounced
 /// re-read; a slow timer catches what ip monitor does not report (the nat table). Subscribers get each
-/// snapshot that differs from the one before, latest first: a slow reader skips stale snapshots.
+/// snapshot that differs from the one before, latest first: a slow reader skips stale snapshots. A read that fails
+/// (a tool missing, output it cannot parse) is logged and reported through <see cref="ReadFailed"/>, and the
+/// watcher keeps going: the next trigger reads again.
 /// </summary>
-public sealed class TopologyWatcher : IAsyncDisposable
+public sealed partial class TopologyWatcher : IAsyncDisposable
 {
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(40);
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
 
-    private readonly TopologyReader _reader;
+    private readonly ITopologySource _reader;
+    private readonly ILogger _logger;
     private readonly string _lab;
     private readonly CancellationTokenSource _stop = new();
     private readonly Channel<bool> _triggers = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -23,10 +28,11 @@ public sealed class TopologyWatcher : IAsyncDisposable
     private readonly List<Task> _tasks = [];
     private Topology? _latest;
 
-    public TopologyWatcher(TopologyReader reader, string lab)
+    public TopologyWatcher(ITopologySource reader, string lab, ILogger? logger = null)
     {
         _reader = reader;
         _lab = lab;
+        _logger = logger ?? NullLogger.Instance;
         foreach (var ns in new LabNamespaces(lab).All)
             _tasks.Add(Task.Run(() => MonitorAsync(ns, _stop.Token)));
         _tasks.Add(Task.Run(() => ReadLoopAsync(_stop.Token)));
@@ -35,6 +41,9 @@ public sealed class TopologyWatcher : IAsyncDisposable
     }
 
     public Topology? Latest => _latest;
+
+    /// <summary>Raised with the reason each time a read fails; the next successful read publishes as usual.</summary>
+    public event Action<string>? ReadFailed;
 
     /// <summary>Snapshots as they change, starting with the latest one known.</summary>
     public async IAsyncEnumerable<Topology> WatchAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -103,8 +112,10 @@ public sealed class TopologyWatcher : IAsyncDisposable
                 {
                     topology = await _reader.ReadAsync(_lab, cancellationToken);
                 }
-                catch (HostCommandException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
+                    LogReadFailed(_lab, e.Message);
+                    ReadFailed?.Invoke(e.Message);
                     continue;
                 }
                 Publish(topology);
@@ -125,6 +136,9 @@ public sealed class TopologyWatcher : IAsyncDisposable
                 subscriber.Writer.TryWrite(topology);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kernel read of lab {Lab} failed: {Reason}")]
+    private partial void LogReadFailed(string lab, string reason);
 
     public async ValueTask DisposeAsync()
     {

@@ -16,7 +16,13 @@ public sealed record LabFileProblem(string Field, string Message)
 
 /// <summary>A lab file or value that breaks a rule; nothing has run when this is thrown.</summary>
 public sealed class LabFileException(string source, IReadOnlyList<LabFileProblem> problems)
-    : Exception($"{source} is not a valid lab file:{Environment.NewLine}" + string.Join(Environment.NewLine, problems.Select(p => "  " + p)))
+    : LabException($"{source} is not a valid lab file:{Environment.NewLine}" + string.Join(Environment.NewLine, problems.Select(p => "  " + p)))
 {
     public IReadOnlyList<LabFileProblem> Problems { get; } = problems;
 }
+
+/// <summary>
+/// What a person can cause (a bad value, a command the kernel refused, a guest that does not answer): the one type
+/// the UI, the API and the CLI catch, turned into a message; anything else is a bug and is left to crash loudly.
+/// </summary>
+public abstract class LabException(string message) : Exception(message);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Vms;
 
@@ -11,7 +12,7 @@ public sealed record GuestResult(int ExitCode, string Output, TimeSpan Duration)
 }
 
 /// <summary>A guest command that could not run or did not finish: the guest is not ready, busy, or the command timed out.</summary>
-public sealed class GuestCommandException(string message) : Exception(message);
+public sealed class GuestCommandException(string message) : LabException(message);
 
 /// <summary>
 /// Talks to the built-in guest's command agent on its second serial port (protocol in guest/README.md):

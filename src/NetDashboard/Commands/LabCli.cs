@@ -5,13 +5,14 @@ using NetDashboard.Configuration;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
-using NetDashboard.Lab.Vms;
+using NetDashboard.Security;
 
 namespace NetDashboard.Commands;
 
 /// <summary>
-/// The command-line face: `lab up|down|ls|status|journal` and `cleanup`.
-/// Exit codes: 0 success, 1 a command failed (the tool's stderr is printed), 2 bad input (nothing ran).
+/// The command-line face: `lab up|down|ls|status|journal`, `vm start|stop|restart|exec`, `cleanup` and `token`.
+/// A translation of <see cref="LabService"/>'s results into text and exit codes: 0 success, 1 a command failed or
+/// the lab does not exist (the tool's stderr is printed), 2 bad input (nothing ran).
 /// </summary>
 public static class LabCli
 {
@@ -19,15 +20,13 @@ public static class LabCli
     public const int Failure = 1;
     public const int BadInput = 2;
 
-    private static readonly string[] Verbs = ["lab", "vm", "cleanup"];
+    private static readonly string[] Verbs = ["lab", "vm", "cleanup", "token"];
 
     public static bool Handles(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
     public static async Task<int> RunAsync(string[] args, IServiceProvider services)
     {
-        var engine = services.GetRequiredService<LabEngine>();
-        var options = services.GetRequiredService<IOptions<DashboardOptions>>().Value;
-        var root = BuildCommands(engine, options);
+        var root = BuildCommands(services);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -36,210 +35,178 @@ public static class LabCli
             Console.Error.WriteLine("Try `--help` for usage.");
             return BadInput;
         }
-        try
-        {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
-        }
-        catch (LabFileException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return BadInput;
-        }
-        catch (Exception e) when (e is HostCommandException or GuestCommandException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return Failure;
-        }
+        return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
     }
 
-    private static RootCommand BuildCommands(LabEngine engine, DashboardOptions options)
+    private static RootCommand BuildCommands(IServiceProvider services)
     {
+        var service = services.GetRequiredService<LabService>();
+        var options = services.GetRequiredService<IOptions<DashboardOptions>>().Value;
+
         var fileArgument = new Argument<string>("file") { Description = "A lab file (YAML), e.g. labs/nat-pc.yaml" };
         var nameOption = new Option<string?>("--name") { Description = "The lab's name (default: the name in the file)" };
         var waitOption = new Option<bool>("--wait") { Description = "Return only when every VM is ready and configured" };
         var up = new Command("up", "Create a lab from a lab file, or bring an existing one to what the file wants") { fileArgument, nameOption, waitOption };
-        up.SetAction((parse, ct) => UpAsync(engine, parse.GetValue(fileArgument)!, parse.GetValue(nameOption), parse.GetValue(waitOption), ct));
+        up.SetAction((parse, ct) => UpAsync(service, parse.GetValue(fileArgument)!, parse.GetValue(nameOption), parse.GetValue(waitOption), ct));
 
         var labArgument = new Argument<string>("name") { Description = "The lab's name" };
         var down = new Command("down", "Remove every namespace, process and file of a lab") { labArgument };
-        down.SetAction((parse, ct) => DownAsync(engine, parse.GetValue(labArgument)!, ct));
+        down.SetAction(async (parse, ct) =>
+        {
+            var lab = parse.GetValue(labArgument)!;
+            var teardown = await service.TearDownAsync(lab, new Progress(PrintEntry), ct);
+            return Report(teardown.Result);
+        });
 
         var ls = new Command("ls", "List the labs that exist");
-        ls.SetAction((_, ct) => ListAsync(engine, ct));
+        ls.SetAction(async (_, ct) =>
+        {
+            foreach (var lab in await service.ListLabsAsync(ct))
+                Console.WriteLine($"{lab.Name,-20}  {(lab.Owned ? $"created {lab.CreatedAt:u}" : "not in the runtime folder (remove with `lab down`)")}");
+            return Success;
+        });
 
         var jsonOption = new Option<bool>("--json") { Description = "Print the kernel snapshot as JSON" };
         var status = new Command("status", "Show what the kernel holds for a lab") { labArgument, jsonOption };
-        status.SetAction((parse, ct) => StatusAsync(engine, parse.GetValue(labArgument)!, parse.GetValue(jsonOption), ct));
+        status.SetAction(async (parse, ct) =>
+        {
+            var lab = parse.GetValue(labArgument)!;
+            if (InputRules.CheckLabName(lab) is { } problem) return Report(ActionResult.Refused("lab", $"'{lab}' is not a lab name: {problem}"));
+            if (await service.StatusAsync(lab, ct) is not { } labStatus) return Report(ActionResult.NoSuchLab(lab));
+            Console.Write(parse.GetValue(jsonOption) ? JsonSerializer.Serialize(labStatus, LabStatus.JsonOptions) + "\n" : labStatus.ToText());
+            return Success;
+        });
 
         var scriptOption = new Option<bool>("--script") { Description = "Print a bash script that rebuilds the lab from nothing" };
         var journal = new Command("journal", "Show every command run for a lab") { labArgument, scriptOption };
-        journal.SetAction(parse => ShowJournal(engine, parse.GetValue(labArgument)!, parse.GetValue(scriptOption)));
+        journal.SetAction(parse =>
+        {
+            var lab = parse.GetValue(labArgument)!;
+            if (InputRules.CheckLabName(lab) is { } problem) return Report(ActionResult.Refused("lab", $"'{lab}' is not a lab name: {problem}"));
+            if (service.JournalOf(lab) is not { } entries) return Report(ActionResult.NoSuchLab(lab));
+            if (parse.GetValue(scriptOption))
+                Console.Write(Journal.ExportScript(lab, entries));
+            else
+                foreach (var entry in entries) PrintEntry(entry);
+            return Success;
+        });
 
-        var lab = new Command("lab", "Create, inspect and remove labs") { up, down, ls, status, journal };
-        var vm = BuildVmCommands(engine);
+        var labCommand = new Command("lab", "Create, inspect and remove labs") { up, down, ls, status, journal };
         var cleanup = new Command("cleanup", $"Remove every lab this app owns (runtime folder {options.RuntimeRoot}), nothing else");
-        cleanup.SetAction((_, ct) => CleanupAsync(engine, ct));
-        return new RootCommand("NetDashboard: build, see and probe the virtual network of QEMU VMs") { lab, vm, cleanup };
+        cleanup.SetAction(async (_, ct) =>
+        {
+            var result = await service.CleanupAsync(ct);
+            foreach (var lab in result.Removed) Console.WriteLine($"removed lab {lab}");
+            foreach (var lab in result.LeftAlone)
+                Console.WriteLine($"left alone: lab {lab} has namespaces but no runtime record; remove it with `lab down {lab}`");
+            Console.WriteLine(result.Removed.Count == 0 ? "no lab to remove" : $"{result.Removed.Count} lab(s) removed");
+            return Success;
+        });
+        return new RootCommand("NetDashboard: build, see and probe the virtual network of QEMU VMs")
+        {
+            labCommand, BuildVmCommands(service), cleanup, BuildTokenCommand(services),
+        };
     }
 
-    private static Command BuildVmCommands(LabEngine engine)
+    private static Command BuildVmCommands(LabService service)
     {
         var labArgument = new Argument<string>("lab") { Description = "The lab's name" };
         var vmArgument = new Argument<string>("vm") { Description = "The VM's name, as in the lab file" };
         var vm = new Command("vm", "Start, stop and run commands in a lab's VMs");
-        foreach (var (verb, description) in new[] { ("start", "Start a VM (QEMU creates its tap)"), ("stop", "Stop a VM: QMP quit, then kill"), ("restart", "Stop and start a VM") })
+        foreach (var (verb, description) in new[]
+                 {
+                     (VmVerb.Start, "Start a VM (QEMU creates its tap), then apply the lab file's ports and guest settings"),
+                     (VmVerb.Stop, "Stop a VM: QMP quit, then kill"),
+                     (VmVerb.Restart, "Stop and start a VM, then apply the lab file's ports and guest settings"),
+                 })
         {
-            var command = new Command(verb, description) { labArgument, vmArgument };
-            command.SetAction((parse, ct) => VmLifecycleAsync(engine, verb, parse.GetValue(labArgument)!, parse.GetValue(vmArgument)!, ct));
+            var command = new Command(verb.ToString().ToLowerInvariant(), description) { labArgument, vmArgument };
+            command.SetAction(async (parse, ct) =>
+                Report(await service.VmAsync(parse.GetValue(labArgument)!, parse.GetValue(vmArgument)!, verb, ct)));
             vm.Subcommands.Add(command);
         }
-        var timeoutOption = new Option<int>("--timeout") { Description = "Seconds to wait for the command", DefaultValueFactory = _ => 30 };
+        var timeoutOption = new Option<int?>("--timeout") { Description = "Seconds to wait for the command (default: the configured guest-command timeout)" };
         var commandArgument = new Argument<string[]>("command") { Description = "The command to run in the guest, after --", Arity = ArgumentArity.OneOrMore };
-        var exec = new Command("exec", "Run a command in a built-in guest; prints its output and exits with its exit code") { labArgument, vmArgument, timeoutOption, commandArgument };
-        exec.SetAction((parse, ct) => VmExecAsync(engine, parse.GetValue(labArgument)!, parse.GetValue(vmArgument)!,
-            parse.GetValue(commandArgument)!, parse.GetValue(timeoutOption), ct));
+        var exec = new Command("exec", "Run a command in a built-in guest; prints its output and exits with its exit code")
+            { labArgument, vmArgument, timeoutOption, commandArgument };
+        exec.SetAction(async (parse, ct) =>
+        {
+            var line = string.Join(' ', parse.GetValue(commandArgument)!.Select(HostCommand.ShellQuote));
+            var timeout = parse.GetValue(timeoutOption) is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+            var outcome = await service.ExecAsync(parse.GetValue(labArgument)!, parse.GetValue(vmArgument)!, line, timeout, ct);
+            if (outcome.Guest is not { } guest) return Report(outcome.Result);
+            Console.Write(guest.Output);
+            return guest.ExitCode;
+        });
         vm.Subcommands.Add(exec);
         return vm;
     }
 
-    private static async Task<int> VmLifecycleAsync(LabEngine engine, string verb, string lab, string name, CancellationToken cancellationToken)
+    private static Command BuildTokenCommand(IServiceProvider services)
     {
-        if (FindVm(engine, lab, name, out var vm) is { } refused) return refused;
-        var status = verb switch
+        var rotateOption = new Option<bool>("--rotate") { Description = "Replace the token: every session signed in with the old one ends" };
+        var token = new Command("token", "Print the dashboard's login link (root only)") { rotateOption };
+        token.SetAction(parse =>
         {
-            "start" => await engine.Vms.StartAsync(lab, vm!, cancellationToken),
-            "stop" => await engine.Vms.StopAsync(lab, vm!, cancellationToken),
-            _ => await engine.Vms.RestartAsync(lab, vm!, cancellationToken),
-        };
-        if (verb != "stop" && vm!.IsBuiltin)
-            status = await engine.Vms.WaitReadyAsync(lab, vm, TimeSpan.FromSeconds(90), cancellationToken);
-        Console.WriteLine($"{name}: {status.State.ToString().ToLowerInvariant()}{(status.Pid is { } pid ? $" (pid {pid})" : "")}");
-        return Success;
+            if (!Environment.IsPrivilegedProcess)
+                return Report(ActionResult.Refused("token", "only root may read the access token"));
+            var accessToken = services.GetRequiredService<AccessToken>();
+            if (parse.GetValue(rotateOption))
+                accessToken.Rotate();
+            var configuration = services.GetRequiredService<IConfiguration>();
+            Console.WriteLine(accessToken.LoginLink(LoginUrl.Base(null, configuration["urls"] ?? configuration["Urls"])));
+            Console.WriteLine(parse.GetValue(rotateOption)
+                ? "The token was replaced: browsers and scripts that used the old one must sign in again."
+                : $"For scripts: Authorization: Bearer {accessToken.Current}");
+            return Success;
+        });
+        return token;
     }
 
-    private static async Task<int> VmExecAsync(LabEngine engine, string lab, string name, string[] command, int timeoutSeconds, CancellationToken cancellationToken)
+    private static async Task<int> UpAsync(LabService service, string file, string? name, bool wait, CancellationToken cancellationToken)
     {
-        if (FindVm(engine, lab, name, out var vm) is { } refused) return refused;
-        if (timeoutSeconds is < 1 or > 3600)
-            return Refuse("--timeout is between 1 and 3600 seconds");
-        var line = string.Join(' ', command.Select(HostCommand.ShellQuote));
-        var result = await engine.Vms.ExecAsync(lab, vm!, line, TimeSpan.FromSeconds(timeoutSeconds), cancellationToken);
-        Console.Write(result.Output);
-        return result.ExitCode;
-    }
-
-    private static int? FindVm(LabEngine engine, string lab, string name, out VmDefinition? vm)
-    {
-        vm = null;
-        if (InputRules.CheckLabName(lab) is { } problem)
-            return Refuse($"'{lab}' is not a lab name: {problem}");
-        var definition = engine.Store.ReadDefinition(lab);
-        if (definition is null)
+        string yaml;
+        try
         {
-            Console.Error.WriteLine($"error: there is no lab named '{lab}'");
-            return Failure;
+            yaml = await File.ReadAllTextAsync(file, cancellationToken);
         }
-        vm = definition.Vm(name);
-        return vm is null ? Refuse(definition.NoSuchVm(name)) : null;
-    }
-
-    private static async Task<int> UpAsync(LabEngine engine, string file, string? name, bool wait, CancellationToken cancellationToken)
-    {
-        if (name is not null && InputRules.CheckLabName(name) is { } problem)
-            return Refuse($"--name '{name}' is not valid: {problem}");
-        var definition = LabFileLoader.LoadFile(file, name);
-        var yaml = await File.ReadAllTextAsync(file, cancellationToken);
-        Console.WriteLine($"lab {definition.Name}: applying {file}");
-        var result = await engine.ApplyAsync(definition, yaml, Path.GetFullPath(file), new Progress(PrintEntry), cancellationToken, waitForVms: wait);
-        foreach (var pending in result.Pending)
-            Console.WriteLine($"  waiting: {pending}");
-        Console.WriteLine(result.Ran.Count == 0
-            ? $"lab {definition.Name}: already as the file wants; nothing to do"
-            : $"lab {definition.Name}: up ({result.Ran.Count} commands, {result.Ran.Sum(e => e.DurationMs):0} ms)");
-        return Success;
-    }
-
-    private static async Task<int> DownAsync(LabEngine engine, string lab, CancellationToken cancellationToken)
-    {
-        if (InputRules.CheckLabName(lab) is { } problem)
-            return Refuse($"'{lab}' is not a lab name: {problem}");
-        if (!await engine.DownAsync(lab, new Progress(PrintEntry), cancellationToken))
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"error: there is no lab named '{lab}'");
-            return Failure;
+            return Report(ActionResult.Refused("file", $"cannot read {file}: {e.Message}"));
         }
-        Console.WriteLine($"lab {lab}: down");
-        return Success;
-    }
-
-    private static async Task<int> ListAsync(LabEngine engine, CancellationToken cancellationToken)
-    {
-        var owned = engine.Store.ListLabs();
-        foreach (var lab in await engine.ListLabsAsync(cancellationToken))
+        Console.WriteLine($"applying {file}");
+        var creation = await service.CreateLabAsync(new CreateLabRequest(Yaml: yaml, Name: name, Wait: wait, SourcePath: Path.GetFullPath(file)),
+            new Progress(PrintEntry), cancellationToken);
+        if (creation.Applied is { } applied)
         {
-            var record = engine.Store.Read(lab);
-            var note = owned.Contains(lab) ? $"created {record?.CreatedAt:u}" : "not in the runtime folder (remove with `lab down`)";
-            Console.WriteLine($"{lab,-20}  {note}");
-        }
-        return Success;
-    }
-
-    private static async Task<int> StatusAsync(LabEngine engine, string lab, bool json, CancellationToken cancellationToken)
-    {
-        if (InputRules.CheckLabName(lab) is { } problem)
-            return Refuse($"'{lab}' is not a lab name: {problem}");
-        var status = await LabStatus.ReadAsync(engine, lab, cancellationToken);
-        if (status is null)
-        {
-            Console.Error.WriteLine($"error: there is no lab named '{lab}'");
-            return Failure;
-        }
-        if (json)
-            Console.WriteLine(JsonSerializer.Serialize(status, LabStatus.JsonOptions));
-        else
-            Console.Write(status.ToText());
-        return Success;
-    }
-
-    private static int ShowJournal(LabEngine engine, string lab, bool script)
-    {
-        if (InputRules.CheckLabName(lab) is { } problem)
-            return Refuse($"'{lab}' is not a lab name: {problem}");
-        if (engine.Store.Read(lab) is null)
-        {
-            Console.Error.WriteLine($"error: there is no lab named '{lab}'");
-            return Failure;
-        }
-        var entries = engine.Store.JournalOf(lab).ReadAll();
-        if (script)
-        {
-            Console.Write(Journal.ExportScript(lab, entries));
+            foreach (var pending in applied.Pending)
+                Console.WriteLine($"  waiting: {pending}");
+            Console.WriteLine(applied.Ran.Count == 0
+                ? $"lab {applied.Lab}: already as the file wants; nothing to do"
+                : $"lab {applied.Lab}: up ({applied.Ran.Count} commands, {applied.Ran.Sum(e => e.DurationMs):0} ms)");
             return Success;
         }
-        foreach (var entry in entries)
-            PrintEntry(entry);
-        return Success;
+        return Report(creation.Result);
     }
 
-    private static async Task<int> CleanupAsync(LabEngine engine, CancellationToken cancellationToken)
+    /// <summary>The one mapping from an action's outcome to text and an exit code.</summary>
+    private static int Report(ActionResult result)
     {
-        var owned = engine.Store.ListLabs();
-        foreach (var lab in owned)
+        if (result.Succeeded)
         {
-            await engine.DownAsync(lab, null, cancellationToken);
-            Console.WriteLine($"removed lab {lab}");
+            Console.WriteLine(result.Message);
+            if (!string.IsNullOrEmpty(result.Output)) Console.Write(result.Output);
+            return Success;
         }
-        var others = (await engine.ListLabsAsync(cancellationToken)).Except(owned).ToList();
-        foreach (var lab in others)
-            Console.WriteLine($"left alone: lab {lab} has namespaces but no runtime record; remove it with `lab down {lab}`");
-        Console.WriteLine(owned.Count == 0 ? "no lab to remove" : $"{owned.Count} lab(s) removed");
-        return Success;
-    }
-
-    private static int Refuse(string message)
-    {
-        Console.Error.WriteLine($"error: {message}");
-        return BadInput;
+        if (result.Outcome == ActionOutcome.Refused)
+        {
+            foreach (var problem in result.Problems)
+                Console.Error.WriteLine($"error: {problem}");
+            return BadInput;
+        }
+        Console.Error.WriteLine($"error: {result.Message}");
+        if (!string.IsNullOrEmpty(result.Output)) Console.Error.Write(result.Output);
+        return Failure;
     }
 
     private static void PrintEntry(JournalEntry entry)

@@ -27,4 +27,22 @@ public sealed class DashboardOptions
 
     /// <summary>A lab file to bring up when the dashboard starts (empty: none).</summary>
     public string StartupLab { get; set; } = "";
+
+    /// <summary>Where the access token lives (file "token", mode 0600, in a folder only root can enter).</summary>
+    [Required]
+    public string StateFolder { get; set; } = "/var/lib/netdashboard";
+
+    /// <summary>How long a guest command may run when the caller names no timeout (UI, API and CLI alike).</summary>
+    [Range(1, 3600)]
+    public int GuestCommandTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>How long a booting guest is waited for before its lab is reported as failed.</summary>
+    [Range(1, 3600)]
+    public int GuestReadyTimeoutSeconds { get; set; } = 90;
+
+    /// <summary>
+    /// Host names the dashboard answers to besides its own URLs, localhost and IP addresses (e.g. the name a
+    /// reverse proxy forwards). Any other Host header gets 400: that is what stops DNS rebinding.
+    /// </summary>
+    public string[] AllowedHosts { get; set; } = [];
 }

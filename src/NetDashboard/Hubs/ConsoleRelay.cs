@@ -1,13 +1,14 @@
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Hubs;
 
 /// <summary>
 /// Relays a browser's WebSocket to a VM's console unix socket (VNC for noVNC, the serial port for xterm.js).
 /// The browser never names a host or port: the route names the lab and the VM, which are looked up here.
-/// A handshake from another origin never gets here (<see cref="LiveConnectionGuard"/>).
+/// A handshake without sign-in or from another origin never gets here (<see cref="Security.RequestGuard"/>).
 /// </summary>
 public static class ConsoleRelay
 {
@@ -15,21 +16,21 @@ public static class ConsoleRelay
 
     public static IEndpointRouteBuilder MapConsoleRelay(this IEndpointRouteBuilder app)
     {
-        app.Map("/labs/{lab}/vms/{vm}/vnc", (HttpContext context, string lab, string vm, LabEngine engine) =>
-            RelayAsync(context, lab, vm, engine, paths => paths.Vnc));
-        app.Map("/labs/{lab}/vms/{vm}/serial", (HttpContext context, string lab, string vm, LabEngine engine) =>
-            RelayAsync(context, lab, vm, engine, paths => paths.Serial));
+        app.Map("/labs/{lab}/vms/{vm}/vnc", (HttpContext context, string lab, string vm, LabService labs, LabRuntimeStore store) =>
+            RelayAsync(context, lab, vm, labs, store, paths => paths.Vnc));
+        app.Map("/labs/{lab}/vms/{vm}/serial", (HttpContext context, string lab, string vm, LabService labs, LabRuntimeStore store) =>
+            RelayAsync(context, lab, vm, labs, store, paths => paths.Serial));
         return app;
     }
 
-    private static async Task RelayAsync(HttpContext context, string lab, string vm, LabEngine engine, Func<Lab.Vms.VmPaths, string> socketOf)
+    private static async Task RelayAsync(HttpContext context, string lab, string vm, LabService labs, LabRuntimeStore store, Func<VmPaths, string> socketOf)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return;
         }
-        if (engine.Store.TryReadDefinition(lab)?.Vm(vm) is null)
+        if (labs.DefinitionOf(lab)?.Vm(vm) is null)
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
@@ -38,7 +39,7 @@ public static class ConsoleRelay
         using var target = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            await target.ConnectAsync(new UnixDomainSocketEndPoint(socketOf(engine.Store.PathsOf(lab, vm))), context.RequestAborted);
+            await target.ConnectAsync(new UnixDomainSocketEndPoint(socketOf(store.PathsOf(lab, vm))), context.RequestAborted);
         }
         catch (SocketException)
         {

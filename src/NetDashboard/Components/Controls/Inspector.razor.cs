@@ -4,7 +4,6 @@ using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;
 using NetDashboard.Model;
-using NetDashboard.Services;
 
 namespace NetDashboard.Components.Controls;
 
@@ -36,7 +35,7 @@ public sealed partial class Inspector
         public string? Gateway { get; set; }
     }
 
-    [Inject] private LabActions Actions { get; set; } = null!;
+    [Inject] private LabService Actions { get; set; } = null!;
 
     /// <summary>The lab shown.</summary>
     [Parameter, EditorRequired] public string Lab { get; set; } = "";
@@ -105,7 +104,7 @@ public sealed partial class Inspector
 
     private Task RunAsync(OperationRequest request) => ActAsync(() => Actions.RunAsync(Lab, request));
 
-    private Task VmAsync(string verb) => ActAsync(() => Actions.VmAsync(Lab, _vm!.Name, verb));
+    private Task VmAsync(VmVerb verb) => ActAsync(() => Actions.VmAsync(Lab, _vm!.Name, verb));
 
     private Task ConfigureGuestAsync() => ActAsync(() => Actions.ConfigureGuestAsync(Lab, _vm!.Name, _guestAddress ?? "", _guestGateway));
 

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using NetDashboard.Lab.Lessons;
 using NetDashboard.Lab.Model;
-using NetDashboard.Services;
+using NetDashboard.Lab.Engine;
 
 namespace NetDashboard.Components.Controls;
 
@@ -19,7 +19,7 @@ public sealed partial class LessonPanel
     private readonly HashSet<int> _ran = [];
     private int? _running;
 
-    [Inject] private LabActions Actions { get; set; } = null!;
+    [Inject] private LabService Actions { get; set; } = null!;
 
     /// <summary>The lab the lesson runs in.</summary>
     [Parameter, EditorRequired] public string Lab { get; set; } = "";
@@ -53,7 +53,7 @@ public sealed partial class LessonPanel
                 var result = action switch
                 {
                     HostAction host => await Actions.RunAsync(Lab, host.Request),
-                    GuestAction guest => await Actions.ExecAsync(Lab, guest.Vm, guest.Command),
+                    GuestAction guest => (await Actions.ExecAsync(Lab, guest.Vm, guest.Command)).Result,
                     _ => ActionResult.Failed("unknown step action"),
                 };
                 if (!result.Succeeded)

@@ -1,22 +1,19 @@
 using Microsoft.AspNetCore.Components;
 using NetDashboard.Lab.Engine;
-using NetDashboard.Lab.Host;
+using NetDashboard.Lab.Events;
 using NetDashboard.Lab.Lessons;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;
 using NetDashboard.Model;
-using NetDashboard.Services;
 
 namespace NetDashboard.Components.Pages;
 
 /// <summary>
-/// One lab: the graph follows the kernel (shared watcher → at most 10 redraws a second → InvokeAsync),
-/// the inspector acts on the selection, the journal lists every command run.
+/// One lab: the page follows the lab's live events (kernel snapshots, journal entries, VM states, at most ten
+/// updates a second → InvokeAsync); the inspector acts on the selection through the lab service.
 /// </summary>
 public sealed partial class LabPage : IAsyncDisposable
 {
-    private static readonly TimeSpan MinRedrawInterval = TimeSpan.FromMilliseconds(100);
-
     private readonly CancellationTokenSource _stop = new();
     // Newest first, so the command just run is in view.
     private readonly List<JournalEntry> _journal = [];
@@ -26,16 +23,16 @@ public sealed partial class LabPage : IAsyncDisposable
     private GraphModel _graph = GraphModel.Empty;
     private string? _selected;
     private string? _problem;
-    private long _journalLength = -1;
+    private string? _kernelProblem;
     private Lesson? _lesson;
     private IReadOnlyList<string> _drift = [];
     private ActionResult? _reapplied;
     private bool _reapplying;
     private bool _asLesson;
 
-    [Inject] private TopologyWatchers Watchers { get; set; } = null!;
-    [Inject] private LabEngine Engine { get; set; } = null!;
-    [Inject] private LabActions Actions { get; set; } = null!;
+    [Inject] private LabEvents Events { get; set; } = null!;
+    [Inject] private LabService Labs { get; set; } = null!;
+    [Inject] private ILogger<LabPage> Logger { get; set; } = null!;
 
     /// <summary>The lab's name, from the address /labs/{lab}.</summary>
     [Parameter] public string Lab { get; set; } = "";
@@ -47,8 +44,6 @@ public sealed partial class LabPage : IAsyncDisposable
             _problem = $"'{Lab}' is not a lab name: {problem}.";
             return;
         }
-        Engine.Vms.Changed += OnVmChanged;
-        Engine.Operations.Journaled += OnJournaled;
         _ = FollowAsync(_stop.Token);
     }
 
@@ -56,56 +51,49 @@ public sealed partial class LabPage : IAsyncDisposable
     {
         try
         {
-            await foreach (var topology in Watchers.WatchAsync(Lab, cancellationToken))
+            await foreach (var update in Events.SubscribeAsync(Lab, cancellationToken))
             {
-                var definition = Engine.Store.TryReadDefinition(Lab);
-                var vms = definition?.Vms.Select(vm => Engine.Vms.StatusOf(Lab, vm)).ToList() ?? [];
-                var graph = TopologyGraph.Build(topology, definition, vms);
-                var drift = Actions.DriftOf(Lab, definition, topology);
-                var journal = ReadJournalIfChanged();
-                var record = Engine.Store.Read(Lab);
+                var topology = update.Topology ?? _topology;
+                var vms = update.Vms ?? _vms;
+                var definition = Labs.DefinitionOf(Lab);
+                var record = Labs.RecordOf(Lab);
+                var redraw = topology is not null && (update.Topology is not null || update.Vms is not null || !ReferenceEquals(definition, _definition));
+                var graph = redraw ? TopologyGraph.Build(topology!, definition, vms) : _graph;
+                var drift = redraw ? Labs.DriftOf(Lab, definition, topology!) : _drift;
                 await InvokeAsync(() =>
                 {
                     _topology = topology;
+                    _kernelProblem = update.KernelProblem;
                     _definition = definition;
                     _vms = vms;
                     _graph = graph;
                     _drift = drift;
                     _lesson = TutorialLessons.ForLabFile(record?.SourceFile);
                     _asLesson = record?.AsLesson == true;
-                    if (journal is not null)
+                    if (update.Journal is { } whole)
                     {
                         _journal.Clear();
-                        _journal.AddRange(journal.Reverse());
+                        _journal.AddRange(whole.Reverse());
                     }
+                    foreach (var entry in update.JournalAppended)
+                        _journal.Insert(0, entry);
                     StateHasChanged();
                 });
-                await Task.Delay(MinRedrawInterval, cancellationToken);
             }
         }
         catch (OperationCanceledException)
         {
         }
-    }
-
-    // The journal file also grows from the CLI, in another process: re-read it when its length changed.
-    private IReadOnlyList<JournalEntry>? ReadJournalIfChanged()
-    {
-        var journal = Engine.Store.JournalOf(Lab);
-        var length = File.Exists(journal.Path) ? new FileInfo(journal.Path).Length : 0;
-        if (length == _journalLength) return null;
-        _journalLength = length;
-        return journal.ReadAll();
-    }
-
-    private void OnJournaled(string lab, JournalEntry entry)
-    {
-        if (lab == Lab) Watchers.Trigger(Lab);
-    }
-
-    private void OnVmChanged(VmStatus status)
-    {
-        if (status.Lab == Lab) Watchers.Trigger(Lab);
+        catch (Exception e)
+        {
+            // A page that stops following must say so, not freeze silently.
+            Logger.LogError(e, "Following lab {Lab} stopped", Lab);
+            await InvokeAsync(() =>
+            {
+                _kernelProblem = $"live updates stopped: {e.Message}. Reload the page.";
+                StateHasChanged();
+            });
+        }
     }
 
     private void OnSelected(string? id) => _selected = id;
@@ -115,7 +103,7 @@ public sealed partial class LabPage : IAsyncDisposable
         _reapplying = true;
         try
         {
-            _reapplied = await Actions.ReapplyAsync(Lab);
+            _reapplied = await Labs.ReapplyAsync(Lab);
         }
         finally
         {
@@ -125,8 +113,6 @@ public sealed partial class LabPage : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Engine.Vms.Changed -= OnVmChanged;
-        Engine.Operations.Journaled -= OnJournaled;
         await _stop.CancelAsync();
         _stop.Dispose();
     }

@@ -1,11 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;
 
-namespace NetDashboard.Commands;
+namespace NetDashboard.Lab.Engine;
 
 /// <summary>The JSON shape of `lab status --json` and of the API's topology: plain strings, easy for jq.</summary>
 public sealed record LabStatus(string Lab, bool Owned, DateTimeOffset TakenAt, int? InternetServerPid,
@@ -26,17 +25,6 @@ public sealed record LabStatus(string Lab, bool Owned, DateTimeOffset TakenAt, i
     public sealed record NatRuleView(string Chain, string Target, string? Source, string? NotDestination, string? OutInterface, string? Comment, string Spec);
 
     public sealed record VmView(string Name, string State, int? Pid, string Mac, string Tap, string? Detail);
-
-    /// <summary>Reads a lab's status from the kernel, its record and its VMs; null when nothing of the lab exists.</summary>
-    public static async Task<LabStatus?> ReadAsync(LabEngine engine, string lab, CancellationToken cancellationToken)
-    {
-        var topology = await engine.Reader.ReadAsync(lab, cancellationToken);
-        var record = engine.Store.Read(lab);
-        if (topology.Namespaces.All(n => !n.Exists) && record is null)
-            return null;
-        var vms = engine.Store.TryReadDefinition(lab)?.Vms.Select(vm => engine.Vms.StatusOf(lab, vm)).ToList() ?? [];
-        return From(topology, record, vms);
-    }
 
     public static LabStatus From(Topology topology, LabRecord? record, IReadOnlyList<VmStatus> vms) => new(
         topology.Lab,

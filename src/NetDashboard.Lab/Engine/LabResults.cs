@@ -1,0 +1,80 @@
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Vms;
+
+namespace NetDashboard.Lab.Engine;
+
+/// <summary>How an action ended; the API maps it to a status code, the CLI to an exit code, a page to a colour.</summary>
+public enum ActionOutcome
+{
+    /// <summary>It ran and did what was asked.</summary>
+    Done,
+    /// <summary>Bad input: nothing ran; <see cref="ActionResult.Problems"/> names each field.</summary>
+    Refused,
+    /// <summary>The lab or VM named does not exist; nothing ran.</summary>
+    NotFound,
+    /// <summary>It ran and a command, QEMU or the guest failed; the message carries the tool's own words.</summary>
+    Failed,
+}
+
+/// <summary>What an action did: a sentence for a person, the problems per field when refused, and any output.</summary>
+public sealed record ActionResult(ActionOutcome Outcome, string Message, IReadOnlyList<LabFileProblem> Problems, string? Output = null)
+{
+    public bool Succeeded => Outcome == ActionOutcome.Done;
+
+    public static ActionResult Ok(string message, string? output = null) => new(ActionOutcome.Done, message, [], output);
+
+    public static ActionResult Refused(IReadOnlyList<LabFileProblem> problems) =>
+        new(ActionOutcome.Refused, string.Join("; ", problems.Select(p => p.ToString())), problems);
+
+    public static ActionResult Refused(string field, string message) => Refused([new LabFileProblem(field, message)]);
+
+    public static ActionResult NotFound(string message) => new(ActionOutcome.NotFound, message, []);
+
+    public static ActionResult Failed(string message, string? output = null) => new(ActionOutcome.Failed, message, [], output);
+
+    public static ActionResult NoSuchLab(string lab) => NotFound($"there is no lab named '{lab}'");
+}
+
+/// <summary>The verbs a VM takes.</summary>
+public enum VmVerb { Start, Stop, Restart }
+
+/// <summary>
+/// A lab to create or complete: a shipped lab file (a bare name in the labs folder), a lab file's text, or
+/// neither, for an empty lab (the world only) named <see cref="Name"/>.
+/// </summary>
+/// <param name="File">A file of the labs folder, e.g. "seed-nat.yaml" (a bare name: no '/', no "..").</param>
+/// <param name="Yaml">The text of a lab file (instead of <paramref name="File"/>).</param>
+/// <param name="Name">The lab's name; by default the name in the file.</param>
+/// <param name="Wait">Return only when every VM is ready and configured.</param>
+/// <param name="AsLesson">Bring up the lesson's starting point: VMs run, host and guests are left unconfigured.</param>
+/// <param name="SourcePath">Where <paramref name="Yaml"/> was read from (the CLI's file), remembered in the lab's record.</param>
+public sealed record CreateLabRequest(string? File = null, string? Yaml = null, string? Name = null, bool Wait = false, bool AsLesson = false,
+    string? SourcePath = null);
+
+/// <summary>What creating a lab did; <see cref="Applied"/> is set when it ran, <see cref="Existed"/> when the lab was there before.</summary>
+public sealed record LabCreation(ActionResult Result, ApplyResult? Applied, bool Existed);
+
+/// <summary>What tearing a lab down ran.</summary>
+public sealed record LabTeardown(ActionResult Result, IReadOnlyList<JournalEntry> Ran);
+
+/// <summary>A guest command's result: <see cref="Guest"/> is set when the command ran (whatever its exit code).</summary>
+public sealed record GuestCommandOutcome(ActionResult Result, GuestResult? Guest);
+
+/// <summary>A lab that exists: owned (it has a runtime record) or only namespaces left behind.</summary>
+public sealed record LabSummary(string Name, bool Owned, DateTimeOffset? CreatedAt);
+
+/// <summary>What `cleanup` did: the labs removed, and those left alone because the app does not own them.</summary>
+public sealed record CleanupResult(IReadOnlyList<string> Removed, IReadOnlyList<string> LeftAlone);
+
+/// <summary>The create-VM form: strings as typed; an empty MAC asks for a generated one.</summary>
+public sealed record NewVmRequest
+{
+    public string? Name { get; init; }
+    public string? Mac { get; init; }
+    public string? Tap { get; init; }
+    public string Nic { get; init; } = "e1000";
+    public int MemoryMb { get; init; } = 256;
+    public string? Image { get; init; }
+    public string? Address { get; init; }
+    public string? Gateway { get; init; }
+}

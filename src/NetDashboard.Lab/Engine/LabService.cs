@@ -1,0 +1,388 @@
+using System.Net;
+using NetDashboard.Lab.Events;
+using NetDashboard.Lab.Host;
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Vms;
+
+namespace NetDashboard.Lab.Engine;
+
+/// <summary>
+/// The one door: every action a person takes on a lab, whether from a page, the HTTP API or the CLI. It validates,
+/// runs through the engine (which journals), turns what a person can cause into an <see cref="ActionResult"/>, and
+/// pokes the lab's live events. The faces only translate its results (status codes, exit codes, what a page shows).
+/// </summary>
+public sealed class LabService(
+    LabEngine engine, LabRuntimeStore store, VmSupervisor vms, TopologyReader reader, LabEvents events, LabServiceOptions options)
+{
+    /// <summary>The lab files shipped in the labs folder, by file name.</summary>
+    public IReadOnlyList<string> ShippedLabFiles() =>
+        Directory.Exists(options.LabsFolder)
+            ? Directory.EnumerateFiles(options.LabsFolder, "*.yaml").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList()
+            : [];
+
+    /// <summary>Validates the request, then applies the lab file; every field's problem is told before anything runs.</summary>
+    public async Task<LabCreation> CreateLabAsync(CreateLabRequest request, IProgress<JournalEntry>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var problems = new List<LabFileProblem>();
+        if (request.Name is not null && LabFileProblem.Check("name", request.Name, InputRules.CheckLabName) is { } nameProblem)
+            problems.Add(nameProblem);
+        string? path = null;
+        if (request.File is not null && request.Yaml is not null)
+            problems.Add(new("file", "give either file (a shipped lab file) or yaml (a lab file's text), not both"));
+        else if (request.File is null && request.Yaml is null && request.Name is null)
+            problems.Add(new("name", "an empty lab needs a name (or give file or yaml)"));
+        else if (request.File is { } file)
+        {
+            if (file.Length == 0 || file != Path.GetFileName(file) || file.Contains("..", StringComparison.Ordinal) || file.Contains('\0'))
+                problems.Add(new("file", $"'{file}' is not a bare file name of the labs folder"));
+            else if (!File.Exists(path = Path.Combine(options.LabsFolder, file)))
+                problems.Add(new("file", $"the labs folder has no file '{file}'"));
+        }
+        if (problems.Count > 0) return new(ActionResult.Refused(problems), null, false);
+
+        LabDefinition definition;
+        string yaml;
+        try
+        {
+            yaml = path is not null ? await File.ReadAllTextAsync(path, cancellationToken) : request.Yaml ?? $"name: {request.Name}\n";
+            definition = LabFileLoader.Parse(yaml, path ?? request.SourcePath ?? "the lab file", request.Name);
+        }
+        catch (LabFileException e)
+        {
+            return new(ActionResult.Refused(e.Problems), null, false);
+        }
+        var existed = store.Read(definition.Name) is not null;
+        try
+        {
+            var applied = await engine.ApplyAsync(definition, yaml, path ?? request.SourcePath, progress, cancellationToken,
+                waitForVms: request.Wait || request.AsLesson, asLesson: request.AsLesson);
+            return new(ActionResult.Ok(applied.Ran.Count == 0
+                ? $"lab {definition.Name}: already as the file wants; nothing to do"
+                : $"lab {definition.Name} is up ({applied.Ran.Count} commands)"), applied, existed);
+        }
+        catch (LabException e)
+        {
+            return new(e is LabFileException file ? ActionResult.Refused(file.Problems) : ActionResult.Failed(e.Message), null, existed);
+        }
+        finally
+        {
+            events.Trigger(definition.Name);
+        }
+    }
+
+    /// <summary>Removes every namespace, process and runtime file of a lab.</summary>
+    public async Task<LabTeardown> TearDownAsync(string lab, IProgress<JournalEntry>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (BadLabName(lab) is { } bad) return new(bad, []);
+        var ran = new List<JournalEntry>();
+        try
+        {
+            var removed = await engine.DownAsync(lab, new Collect(entry =>
+            {
+                ran.Add(entry);
+                progress?.Report(entry);
+            }), cancellationToken);
+            return new(removed ? ActionResult.Ok($"lab {lab}: down") : ActionResult.NoSuchLab(lab), ran);
+        }
+        catch (LabException e)
+        {
+            return new(ActionResult.Failed($"lab {lab} could not be removed: {e.Message}"), ran);
+        }
+        finally
+        {
+            events.Trigger(lab);
+        }
+    }
+
+    /// <summary>Removes every lab the app owns, and names those it leaves alone (namespaces without a runtime record).</summary>
+    public async Task<CleanupResult> CleanupAsync(CancellationToken cancellationToken = default)
+    {
+        var owned = store.ListLabs();
+        foreach (var lab in owned)
+            await TearDownAsync(lab, null, cancellationToken);
+        var others = (await engine.ListLabsAsync(cancellationToken)).Except(owned).ToList();
+        return new CleanupResult(owned, others);
+    }
+
+    /// <summary>Labs the app owns plus labs whose three namespaces exist without a record.</summary>
+    public async Task<IReadOnlyList<LabSummary>> ListLabsAsync(CancellationToken cancellationToken = default)
+    {
+        var labs = await engine.ListLabsAsync(cancellationToken);
+        return labs.Select(lab => store.Read(lab) is { } record
+                ? new LabSummary(lab, true, record.CreatedAt)
+                : new LabSummary(lab, false, null))
+            .ToList();
+    }
+
+    /// <summary>What the kernel holds for a lab, its record and its VMs; null when nothing of the lab exists.</summary>
+    public async Task<LabStatus?> StatusAsync(string lab, CancellationToken cancellationToken = default)
+    {
+        if (InputRules.CheckLabName(lab) is not null) return null;
+        var topology = await reader.ReadAsync(lab, cancellationToken);
+        var record = store.Read(lab);
+        if (topology.Namespaces.All(n => !n.Exists) && record is null)
+            return null;
+        return LabStatus.From(topology, record, VmStatuses(lab));
+    }
+
+    /// <summary>Each VM of the lab file as the supervisor sees it now.</summary>
+    public IReadOnlyList<VmStatus> VmStatuses(string lab) =>
+        DefinitionOf(lab)?.Vms.Select(vm => vms.StatusOf(lab, vm)).ToList() ?? [];
+
+    /// <summary>Every command run for a lab, in order; null when the app does not own the lab.</summary>
+    public IReadOnlyList<JournalEntry>? JournalOf(string lab) =>
+        InputRules.CheckLabName(lab) is null && store.Read(lab) is not null ? store.JournalOf(lab).ReadAll() : null;
+
+    /// <summary>The journal as a bash script that rebuilds the lab; null when the app does not own the lab.</summary>
+    public string? JournalScriptOf(string lab) => JournalOf(lab) is { } entries ? Journal.ExportScript(lab, entries) : null;
+
+    /// <summary>The lab file as the app holds it now, or null.</summary>
+    public LabDefinition? DefinitionOf(string lab) => store.TryReadDefinition(lab);
+
+    /// <summary>The lab's record (source file, lesson or not), or null.</summary>
+    public LabRecord? RecordOf(string lab) => InputRules.CheckLabName(lab) is null ? store.Read(lab) : null;
+
+    /// <summary>Runs one change typed by a person (the inspector, POST …/operations).</summary>
+    public async Task<ActionResult> RunAsync(string lab, OperationRequest request, CancellationToken cancellationToken = default)
+    {
+        if (BadLabName(lab) is { } bad) return bad;
+        if (!await ExistsAsync(lab, cancellationToken)) return ActionResult.NoSuchLab(lab);
+        var (operation, problems) = request.ToOperation(lab);
+        if (operation is null) return ActionResult.Refused(problems);
+        try
+        {
+            var entry = await engine.RunAsync(lab, operation, cancellationToken);
+            return ActionResult.Ok(entry.TutorialLine);
+        }
+        catch (HostCommandException e)
+        {
+            return ActionResult.Failed($"{operation.Tutorial} failed: {e.StandardError}");
+        }
+        finally
+        {
+            events.Trigger(lab);
+        }
+    }
+
+    /// <summary>
+    /// Starts, stops or restarts a VM. After a start the lab file's ports and addresses for its tap apply again and the
+    /// guest is configured, whoever asked: the UI, the API and the CLI get the same reconcile.
+    /// </summary>
+    public async Task<ActionResult> VmAsync(string lab, string vm, VmVerb verb, CancellationToken cancellationToken = default)
+    {
+        if (FindVm(lab, vm, out var definition) is { } missing) return missing;
+        try
+        {
+            var status = verb switch
+            {
+                VmVerb.Start => await vms.StartAsync(lab, definition, cancellationToken),
+                VmVerb.Stop => await vms.StopAsync(lab, definition, cancellationToken),
+                _ => await vms.RestartAsync(lab, definition, cancellationToken),
+            };
+            if (verb != VmVerb.Stop)
+            {
+                await engine.ReconcileVmAsync(DefinitionOf(lab)!, definition, cancellationToken);
+                status = vms.StatusOf(lab, definition);
+            }
+            return ActionResult.Ok($"{vm} is {status.State.ToString().ToLowerInvariant()}{(status.Pid is { } pid ? $" (pid {pid})" : "")}");
+        }
+        catch (LabException e)
+        {
+            return ActionResult.Failed(e.Message);
+        }
+        finally
+        {
+            events.Trigger(lab);
+        }
+    }
+
+    /// <summary>
+    /// Runs one command line in a built-in guest. <paramref name="timeout"/> defaults to the configured one; the
+    /// command and the timeout are checked here only, for every face.
+    /// </summary>
+    public async Task<GuestCommandOutcome> ExecAsync(string lab, string vm, string? command, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (FindVm(lab, vm, out var definition) is { } missing) return new(missing, null);
+        var problems = new List<LabFileProblem>();
+        if (InputRules.CheckGuestCommand(command) is { } commandProblem)
+            problems.Add(new("command", commandProblem));
+        var wait = timeout ?? options.GuestCommandTimeout;
+        if (wait < TimeSpan.FromSeconds(1) || wait > LabServiceOptions.MaxGuestCommandTimeout)
+            problems.Add(new("timeout", $"{wait.TotalSeconds:0.###} s is not between 1 and {LabServiceOptions.MaxGuestCommandTimeout.TotalSeconds:0} seconds"));
+        if (problems.Count > 0) return new(ActionResult.Refused(problems), null);
+        try
+        {
+            var result = await vms.ExecAsync(lab, definition, command!, wait, cancellationToken);
+            return new(result.Succeeded
+                ? ActionResult.Ok($"({vm})$ {command}", result.Output)
+                : ActionResult.Failed($"({vm})$ {command} exited with {result.ExitCode}", result.Output), result);
+        }
+        catch (LabException e)
+        {
+            return new(ActionResult.Failed($"({vm})$ {command} did not run: {e.Message}"), null);
+        }
+        finally
+        {
+            events.Trigger(lab);
+        }
+    }
+
+    /// <summary>Creates a VM from a form's strings (empty MAC: a new one is generated) and starts it.</summary>
+    public async Task<ActionResult> CreateVmAsync(string lab, NewVmRequest request, CancellationToken cancellationToken = default)
+    {
+        if (BadLabName(lab) is { } bad) return bad;
+        if (DefinitionOf(lab) is not { } current) return ActionResult.NoSuchLab(lab);
+        var problems = new List<LabFileProblem>();
+        void Check(string field, string? value, Func<string?, string?> rule)
+        {
+            if (LabFileProblem.Check(field, value, rule) is { } problem) problems.Add(problem);
+        }
+        Check("name", request.Name, InputRules.CheckVmName);
+        Check("tap", request.Tap, InputRules.CheckInterfaceName);
+        var mac = string.IsNullOrWhiteSpace(request.Mac) ? LabFileLoader.NewMac(current).ToString() : request.Mac.Trim();
+        Check("mac", mac, InputRules.CheckMac);
+        if (!string.IsNullOrEmpty(request.Address)) Check("address", request.Address, InputRules.CheckInterfaceAddress);
+        if (!string.IsNullOrEmpty(request.Gateway)) Check("gateway", request.Gateway, InputRules.CheckIpv4);
+        var image = string.IsNullOrWhiteSpace(request.Image) ? VmDefinition.BuiltinImage : request.Image.Trim();
+        if (image != VmDefinition.BuiltinImage && DiskImage.Problem(image) is { } imageProblem) problems.Add(new("image", imageProblem));
+        if (request.MemoryMb is < 64 or > 8192) problems.Add(new("memory", "memory is in MiB, between 64 and 8192"));
+        if (request.Nic is not ("e1000" or "virtio-net")) problems.Add(new("nic", $"'{request.Nic}' is not e1000 or virtio-net"));
+        if (problems.Count > 0) return ActionResult.Refused(problems);
+
+        var vm = new VmDefinition
+        {
+            Name = request.Name!,
+            Mac = MacAddress.Parse(mac),
+            Tap = request.Tap!,
+            Nic = request.Nic == "virtio-net" ? NicModel.VirtioNet : NicModel.E1000,
+            MemoryMb = request.MemoryMb,
+            Image = image,
+            Address = string.IsNullOrEmpty(request.Address) ? null : InterfaceAddress.Parse(request.Address),
+            Gateway = string.IsNullOrEmpty(request.Gateway) ? null : IPAddress.Parse(request.Gateway),
+        };
+        try
+        {
+            var status = await engine.AddVmAsync(lab, vm, cancellationToken);
+            return ActionResult.Ok($"{vm.Name} ({vm.Mac} on {vm.Tap}) is {status.State.ToString().ToLowerInvariant()}");
+        }
+        catch (LabFileException e)
+        {
+            // The lab file refuses it as a whole (a duplicate name, tap or MAC): say which field.
+            return ActionResult.Refused(e.Problems.Select(p => p with { Field = FormFieldOf(p) }).ToList());
+        }
+        catch (LabException e)
+        {
+            return ActionResult.Failed(e.Message);
+        }
+        finally
+        {
+            events.Trigger(lab);
+        }
+    }
+
+    private static string FormFieldOf(LabFileProblem problem) =>
+        problem.Field.EndsWith(".mac", StringComparison.Ordinal) || problem.Message.Contains("share MAC", StringComparison.Ordinal) ? "mac"
+        : problem.Field.EndsWith(".tap", StringComparison.Ordinal) || problem.Message.Contains("tap", StringComparison.Ordinal) ? "tap"
+        : problem.Field.EndsWith(".name", StringComparison.Ordinal) || problem.Message.Contains("are named", StringComparison.Ordinal) ? "name"
+        : problem.Field;
+
+    /// <summary>Gives a guest its eth0 address and default gateway with the tutorial's commands.</summary>
+    public async Task<ActionResult> ConfigureGuestAsync(string lab, string vm, string address, string? gateway, CancellationToken cancellationToken = default)
+    {
+        var problems = new List<LabFileProblem>();
+        if (InputRules.CheckInterfaceAddress(address) is { } addressProblem) problems.Add(new("address", addressProblem));
+        if (!string.IsNullOrEmpty(gateway) && InputRules.CheckIpv4(gateway) is { } gatewayProblem) problems.Add(new("gateway", gatewayProblem));
+        if (problems.Count > 0) return ActionResult.Refused(problems);
+        var result = (await ExecAsync(lab, vm, GuestSetup.IfconfigCommand(InterfaceAddress.Parse(address)), cancellationToken: cancellationToken)).Result;
+        if (!result.Succeeded || string.IsNullOrEmpty(gateway)) return result;
+        return (await ExecAsync(lab, vm, $"route add -net 0.0.0.0/0 gw {gateway}", cancellationToken: cancellationToken)).Result;
+    }
+
+    /// <summary>One ping from a VM (by name) or from the external PC ("pc"), the host ("host") or the wan ("wan").</summary>
+    public async Task<ActionResult> PingAsync(string lab, string from, string target, CancellationToken cancellationToken = default)
+    {
+        if (BadLabName(lab) is { } bad) return bad;
+        if (InputRules.CheckIpv4(target) is { } problem)
+            return ActionResult.Refused("target", problem);
+        if (from is "pc" or "host" or "wan")
+        {
+            var role = Enum.Parse<NamespaceRole>(from, ignoreCase: true);
+            try
+            {
+                var entry = await engine.RunAsync(lab, new Ping(new LabNamespaces(lab).NameOf(role), IPAddress.Parse(target)), cancellationToken);
+                return ActionResult.Ok($"{entry.TutorialLine}: reply received");
+            }
+            catch (HostCommandException e)
+            {
+                return ActionResult.Failed($"({from})$ ping -c 1 {target}: no reply. {e.StandardError}".Trim());
+            }
+            finally
+            {
+                events.Trigger(lab);
+            }
+        }
+        var result = (await ExecAsync(lab, from, $"ping -c 1 -W 2 {target}", cancellationToken: cancellationToken)).Result;
+        return result.Succeeded ? result with { Message = $"{result.Message}: reply received" } : result;
+    }
+
+    /// <summary>
+    /// What the lab file wants that the kernel lacks (the planner's steps for this snapshot), as tutorial lines.
+    /// A lesson lab is compared with its starting point, so the lesson's own steps are not drift.
+    /// </summary>
+    public IReadOnlyList<string> DriftOf(string lab, LabDefinition? definition, Topology topology)
+    {
+        if (definition is null || topology.Namespaces.All(n => !n.Exists)) return [];
+        if (store.Read(lab)?.AsLesson == true)
+            definition = Lessons.LessonStart.From(definition);
+        var plan = LabPlanner.Plan(definition, topology, engine.IsInternetServerRunning(lab), store.WebRootOf(lab));
+        var who = new LabNamespaces(lab);
+        return plan.Operations
+            .Select(op => $"({who.RoleOf(op.Namespace)?.ToString().ToLowerInvariant() ?? "host"})$ {op.Tutorial}")
+            .ToList();
+    }
+
+    /// <summary>Applies the lab's own file again: what drifted away comes back, nothing else runs.</summary>
+    public async Task<ActionResult> ReapplyAsync(string lab, CancellationToken cancellationToken = default)
+    {
+        if (BadLabName(lab) is { } bad) return bad;
+        if (DefinitionOf(lab) is not { } definition) return ActionResult.NoSuchLab(lab);
+        try
+        {
+            var result = await engine.ApplyAsync(definition, await File.ReadAllTextAsync(store.DefinitionPathOf(lab), cancellationToken), null,
+                cancellationToken: cancellationToken);
+            return ActionResult.Ok(result.Ran.Count == 0 ? "nothing was missing" : $"{result.Ran.Count} commands ran");
+        }
+        catch (LabException e)
+        {
+            return ActionResult.Failed(e.Message);
+        }
+        finally
+        {
+            events.Trigger(lab);
+        }
+    }
+
+    private async Task<bool> ExistsAsync(string lab, CancellationToken cancellationToken) =>
+        store.Read(lab) is not null
+        || (await reader.ListNamespacesAsync(cancellationToken)).Any(new LabNamespaces(lab).All.Contains);
+
+    private static ActionResult? BadLabName(string lab) =>
+        InputRules.CheckLabName(lab) is { } problem ? ActionResult.Refused("lab", $"'{lab}' is not a lab name: {problem}") : null;
+
+    private ActionResult? FindVm(string lab, string vm, out VmDefinition definition)
+    {
+        definition = null!;
+        if (BadLabName(lab) is { } bad) return bad;
+        if (DefinitionOf(lab) is not { } labDefinition) return ActionResult.NoSuchLab(lab);
+        if (labDefinition.Vm(vm) is not { } found) return ActionResult.NotFound(labDefinition.NoSuchVm(vm));
+        definition = found;
+        return null;
+    }
+
+    private sealed class Collect(Action<JournalEntry> report) : IProgress<JournalEntry>
+    {
+        public void Report(JournalEntry value) => report(value);
+    }
+}
