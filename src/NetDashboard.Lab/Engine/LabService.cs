@@ -147,9 +147,9 @@ public sealed class LabService(
     public async Task<ActionResult> RunAsync(string lab, OperationRequest request, CancellationToken cancellationToken = default)
     {
         if (BadLabName(lab) is { } bad) return bad;
-        if (!await ExistsAsync(lab, cancellationToken)) return ActionResult.NoSuchLab(lab);
         var (operation, problems) = request.ToOperation(lab);
         if (operation is null) return ActionResult.Refused(problems);
+        if (!await ExistsAsync(lab, cancellationToken)) return ActionResult.NoSuchLab(lab);
         try
         {
             var entry = await engine.RunAsync(lab, operation, cancellationToken);
