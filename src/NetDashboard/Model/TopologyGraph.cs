@@ -20,10 +20,10 @@ public sealed record GraphModel(IReadOnlyList<GraphNode> Nodes, IReadOnlyList<Gr
 /// </summary>
 public static class TopologyGraph
 {
-    public static string NamespaceId(NamespaceRole role) => $"ns:{Role(role)}";
-    public static string LinkId(NamespaceRole role, string link) => $"link:{Role(role)}:{link}";
-    public static string VmId(string vm) => $"vm:{vm}";
-    public const string ServerId = "server";
+    public static string NamespaceId(NamespaceRole role) => GraphElementId.Namespace(role).ToString();
+    public static string LinkId(NamespaceRole role, string link) => GraphElementId.Link(role, link).ToString();
+    public static string VmId(string vm) => GraphElementId.Vm(vm).ToString();
+    public static readonly string ServerId = GraphElementId.Server.ToString();
 
     public static GraphModel Build(Topology topology, LabDefinition? definition, IReadOnlyList<VmStatus> vms)
     {

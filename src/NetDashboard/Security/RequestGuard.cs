@@ -132,10 +132,11 @@ public static class RequestGuard
         || request.Path.Value?.EndsWith("/vnc", StringComparison.Ordinal) == true
         || request.Path.Value?.EndsWith("/serial", StringComparison.Ordinal) == true;
 
+    // A plain GET changes nothing and a browser sends no Origin with a same-origin GET; a cross-site GET carries no
+    // cookie (SameSite=Strict), so it is refused by sign-in instead. A WebSocket handshake is a GET that always has one.
     private static bool ChangesState(HttpRequest request) =>
         !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))
-        || IsWebSocket(request)
-        || request.Path.StartsWithSegments("/_blazor") || request.Path.StartsWithSegments("/hubs");
+        || IsWebSocket(request);
 
     private static bool IsWebSocket(HttpRequest request) =>
         request.Headers.Upgrade.Any(u => string.Equals(u, "websocket", StringComparison.OrdinalIgnoreCase));

@@ -71,19 +71,20 @@ public sealed partial class Inspector
         _kind = SelectionKind.None;
         _link = null;
         _vm = null;
-        var parts = Selected?.Split(':') ?? [];
-        switch (parts)
+        switch (GraphElementId.Parse(Selected))
         {
-            case ["ns", var role] when Enum.TryParse(role, true, out _role):
-                _namespace = Topology?.Find(_role);
+            case { Kind: GraphElementKind.Namespace or GraphElementKind.Server, Role: var role }:
+                _role = role;
+                _namespace = Topology?.Find(role);
                 _kind = SelectionKind.Namespace;
                 break;
-            case ["link", var role, var name] when Enum.TryParse(role, true, out _role):
-                _namespace = Topology?.Find(_role);
-                _link = _namespace?.Link(name);
+            case { Kind: GraphElementKind.Link, Role: var role, Name: var name }:
+                _role = role;
+                _namespace = Topology?.Find(role);
+                _link = _namespace?.Link(name!);
                 _kind = _link is null ? SelectionKind.None : SelectionKind.Link;
                 break;
-            case ["vm", var name]:
+            case { Kind: GraphElementKind.Vm, Name: var name }:
                 _vm = Definition?.Vms.FirstOrDefault(v => v.Name == name);
                 _kind = _vm is null ? SelectionKind.None : SelectionKind.Vm;
                 if (_vm is not null && _guestAddress is null)
@@ -91,11 +92,6 @@ public sealed partial class Inspector
                     _guestAddress = _vm.Address?.ToString();
                     _guestGateway = _vm.Gateway?.ToString();
                 }
-                break;
-            case ["server"]:
-                _role = NamespaceRole.Wan;
-                _namespace = Topology?.Find(_role);
-                _kind = SelectionKind.Namespace;
                 break;
         }
     }
