@@ -43,6 +43,7 @@ public sealed class ConsoleTests(DashboardServer server) : IClassFixture<Dashboa
         await using var lab = server.NewLab("cf");
         await lab.UpAsync("seed-tap.yaml");
         using var socket = new ClientWebSocket();
+        socket.Options.Cookies = await server.SignedInCookiesAsync();
         socket.Options.SetRequestHeader("Origin", "http://evil.example");
         var uri = new Uri($"ws://{server.BaseAddress.Authority}/labs/{lab.Name}/vms/vm1/vnc");
 
@@ -57,6 +58,7 @@ public sealed class ConsoleTests(DashboardServer server) : IClassFixture<Dashboa
         await using var lab = server.NewLab("cu");
         await lab.UpAsync("nat-pc.yaml");
         using var socket = new ClientWebSocket();
+        socket.Options.Cookies = await server.SignedInCookiesAsync();
         socket.Options.SetRequestHeader("Origin", server.BaseAddress.GetLeftPart(UriPartial.Authority));
         var uri = new Uri($"ws://{server.BaseAddress.Authority}/labs/{lab.Name}/vms/nosuch/vnc");
 

@@ -51,6 +51,16 @@ public sealed class DashboardServer : IAsyncLifetime
 
     public AppProcess App => _app ?? throw new InvalidOperationException("not started");
 
+    /// <summary>The session cookie a browser gets from the login link, for a raw WebSocket client.</summary>
+    public async Task<CookieContainer> SignedInCookiesAsync()
+    {
+        var cookies = new CookieContainer();
+        using var http = App.CreateClient(withToken: false, new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false });
+        using var login = await http.GetAsync(App.LoginLink);
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        return cookies;
+    }
+
     public static async Task ScreenshotAsync(IPage page, string name)
     {
         await page.EvaluateAsync("() => window.scrollTo(0, 0)");

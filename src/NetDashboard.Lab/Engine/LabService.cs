@@ -126,6 +126,9 @@ public sealed class LabService(
         return LabStatus.From(topology, record, VmStatuses(lab));
     }
 
+    /// <summary>Refused when <paramref name="lab"/> is not a lab name, with the one wording every face shows; else null.</summary>
+    public static ActionResult? CheckLabName(string lab) => BadLabName(lab);
+
     /// <summary>Each VM of the lab file as the supervisor sees it now.</summary>
     public IReadOnlyList<VmStatus> VmStatuses(string lab) =>
         DefinitionOf(lab)?.Vms.Select(vm => vms.StatusOf(lab, vm)).ToList() ?? [];
@@ -210,7 +213,7 @@ public sealed class LabService(
             problems.Add(new("command", commandProblem));
         var wait = timeout ?? options.GuestCommandTimeout;
         if (wait < TimeSpan.FromSeconds(1) || wait > LabServiceOptions.MaxGuestCommandTimeout)
-            problems.Add(new("timeout", $"{wait.TotalSeconds:0.###} s is not between 1 and {LabServiceOptions.MaxGuestCommandTimeout.TotalSeconds:0} seconds"));
+            problems.Add(new("timeoutSeconds", $"{wait.TotalSeconds:0.###} is not between 1 and {LabServiceOptions.MaxGuestCommandTimeout.TotalSeconds:0} seconds"));
         if (problems.Count > 0) return new(ActionResult.Refused(problems), null);
         try
         {

@@ -43,7 +43,8 @@ public static class LabApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         labs.MapGet("/{lab}/topology", async (string lab, LabService service, CancellationToken cancellationToken) =>
-                await service.StatusAsync(lab, cancellationToken) is { } status
+                LabService.CheckLabName(lab) is { } bad ? Problem(bad, "bad lab name")
+                : await service.StatusAsync(lab, cancellationToken) is { } status
                     ? (IResult)TypedResults.Json(status, LabStatus.JsonOptions)
                     : Problem(ActionResult.NoSuchLab(lab), "no such lab"))
             .WithName("GetTopology").WithSummary("What the kernel holds for a lab, and its VMs (the JSON of `lab status --json`)")
@@ -58,12 +59,14 @@ public static class LabApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         labs.MapGet("/{lab}/journal", (string lab, LabService service) =>
-                service.JournalOf(lab) is { } entries ? (IResult)TypedResults.Ok(entries) : Problem(ActionResult.NoSuchLab(lab), "no such lab"))
+                LabService.CheckLabName(lab) is { } bad ? Problem(bad, "bad lab name")
+                : service.JournalOf(lab) is { } entries ? (IResult)TypedResults.Ok(entries) : Problem(ActionResult.NoSuchLab(lab), "no such lab"))
             .WithName("GetJournal").WithSummary("Every command run for a lab, exactly as run, beside its tutorial form")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         labs.MapGet("/{lab}/journal/script", (string lab, LabService service) =>
-                service.JournalScriptOf(lab) is { } script
+                LabService.CheckLabName(lab) is { } bad ? Problem(bad, "bad lab name")
+                : service.JournalScriptOf(lab) is { } script
                     ? (IResult)TypedResults.File(System.Text.Encoding.UTF8.GetBytes(script), "text/x-shellscript", $"{lab}.sh")
                     : Problem(ActionResult.NoSuchLab(lab), "no such lab"))
             .WithName("ExportJournalScript").WithSummary("The journal as a bash script that rebuilds the lab")

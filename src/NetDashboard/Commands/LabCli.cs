@@ -71,7 +71,7 @@ public static class LabCli
         status.SetAction(async (parse, ct) =>
         {
             var lab = parse.GetValue(labArgument)!;
-            if (InputRules.CheckLabName(lab) is { } problem) return Report(ActionResult.Refused("lab", $"'{lab}' is not a lab name: {problem}"));
+            if (LabService.CheckLabName(lab) is { } bad) return Report(bad);
             if (await service.StatusAsync(lab, ct) is not { } labStatus) return Report(ActionResult.NoSuchLab(lab));
             Console.Write(parse.GetValue(jsonOption) ? JsonSerializer.Serialize(labStatus, LabStatus.JsonOptions) + "\n" : labStatus.ToText());
             return Success;
@@ -82,7 +82,7 @@ public static class LabCli
         journal.SetAction(parse =>
         {
             var lab = parse.GetValue(labArgument)!;
-            if (InputRules.CheckLabName(lab) is { } problem) return Report(ActionResult.Refused("lab", $"'{lab}' is not a lab name: {problem}"));
+            if (LabService.CheckLabName(lab) is { } bad) return Report(bad);
             if (service.JournalOf(lab) is not { } entries) return Report(ActionResult.NoSuchLab(lab));
             if (parse.GetValue(scriptOption))
                 Console.Write(Journal.ExportScript(lab, entries));
