@@ -60,8 +60,9 @@ public sealed class CaptureOptionsValidator : IValidateOptions<CaptureOptions>
         var results = new List<ValidationResult>();
         Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
         var failures = results.Select(r => $"{CaptureOptions.Section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}").ToList();
-        if (options.Snaplen > options.MaxBytes / 16)
-            failures.Add($"{CaptureOptions.Section}:MaxBytes must hold at least 16 packets of Snaplen bytes");
+        // The slot ring is allocated whole for every capture.
+        if ((long)options.RingSlots * options.Snaplen > 256L << 20)
+            failures.Add($"{CaptureOptions.Section}:RingSlots × Snaplen must stay within 256 MiB per capture");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -8,13 +8,14 @@ using Microsoft.Extensions.Options;
 using NetDashboard.Lab.Capture;
 using NetDashboard.Lab.Model;
 using PacketDotNet;
+using Xunit.Abstractions;
 
 namespace NetDashboard.Integration.Tests.Capture;
 
 /// <summary>Captures on a real nat-pc lab (no VMs): the PC pings the internet server through br0 and NAT on ens160.</summary>
 [Trait("Category", "Integration")]
 [Trait("Requires", "root")]
-public sealed class CaptureServiceTests
+public sealed class CaptureServiceTests(ITestOutputHelper output)
 {
     private static CaptureService NewService(CaptureOptions? options = null) =>
         new(Options.Create(options ?? new CaptureOptions()), NullLogger<CaptureService>.Instance);
@@ -129,6 +130,8 @@ public sealed class CaptureServiceTests
 
         await IpAsync(lab, "link", "del", "tap7");
         await WaitForStateAsync(capture, CaptureState.InterfaceGone, TimeSpan.FromSeconds(5));
+        output.WriteLine($"gone: {capture.Stats.Message}");
+        Assert.Contains("tap7", capture.Stats.Message, StringComparison.Ordinal);
         Assert.Equal(0, service.OpenHandles);
 
         await IpAsync(lab, "tuntap", "add", "dev", "tap7", "mode", "tap");
