@@ -74,6 +74,12 @@ public sealed partial class Capture
             device.StartCapture();
             return device;
         }
+        catch (PcapException e) when (e.Error == PcapError.InterfaceNotUp)
+        {
+            // As QEMU leaves a new tap until something sets it up: wait for it like a missing one.
+            device.Close();
+            throw new InterfaceMissingException($"interface {Key.Interface} in {Key.Namespace} is down");
+        }
         catch (PcapException) when (Find() is null)
         {
             device.Close();

@@ -17,6 +17,9 @@ internal static partial class NetworkNamespace
     /// <param name="name">A name already checked to be one of a lab's namespaces (it becomes a path).</param>
     public static Task<T> RunAsync<T>(string name, string threadName, Func<T> work)
     {
+        // A lab that is down is looked for every retry: answer that without starting a thread.
+        if (!File.Exists(NamespacePath(name)))
+            return Task.FromException<T>(new NamespaceMissingException($"namespace {name} does not exist"));
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
@@ -38,12 +41,11 @@ internal static partial class NetworkNamespace
         return done.Task;
     }
 
+    private static string NamespacePath(string name) => Path.Combine("/run/netns", name);
+
     private static void Enter(string name)
     {
-        var path = Path.Combine("/run/netns", name);
-        if (!File.Exists(path))
-            throw new NamespaceMissingException($"namespace {name} does not exist");
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        using var handle = File.OpenHandle(NamespacePath(name), FileMode.Open, FileAccess.Read);
         if (setns((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
             throw new InvalidOperationException($"setns into {name} failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
     }

@@ -117,6 +117,46 @@ public sealed class CaptureServiceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task DisposeAsync_CapturesStillLeased_EveryHandleClosedAndCapturesClosed()
+    {
+        await using var lab = new TestLab("cap");
+        await lab.UpAsync("nat-pc.yaml");
+        var service = NewService();
+        var bridge = await service.AcquireAsync(CaptureKey.For(lab.Name, NamespaceRole.Host, "br0"));
+        var peer = await service.AcquireAsync(CaptureKey.For(lab.Name, NamespaceRole.Pc, "eth0"));
+        Assert.Equal(2, service.OpenHandles);
+
+        await service.DisposeAsync();
+
+        Assert.Equal(0, service.OpenHandles);
+        Assert.Equal(CaptureState.Closed, bridge.Capture.Stats.State);
+        Assert.Equal(CaptureState.Closed, peer.Capture.Stats.State);
+        await bridge.DisposeAsync(); // a lease released after the service is harmless
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => service.AcquireAsync(CaptureKey.For(lab.Name, NamespaceRole.Host, "br0")));
+    }
+
+    [Fact]
+    public async Task Acquire_InterfaceNotThereYet_InterfaceGoneThenRunningWhenItIsUp()
+    {
+        await using var lab = new TestLab("cap");
+        await lab.UpAsync("nat-pc.yaml");
+        await using var service = NewService();
+        await using var lease = await service.AcquireAsync(CaptureKey.For(lab.Name, NamespaceRole.Host, "tap9"));
+        Assert.Equal(CaptureState.InterfaceGone, lease.Capture.Stats.State);
+        Assert.Equal($"there is no interface tap9 in {lab.Namespaces.Host}", lease.Capture.Stats.Message);
+
+        // Created down, as QEMU creates its tap: still gone for a capture until it is up.
+        await IpAsync(lab, "tuntap", "add", "dev", "tap9", "mode", "tap");
+        await Task.Delay(1200);
+        Assert.Equal(CaptureState.InterfaceGone, lease.Capture.Stats.State);
+        Assert.Equal($"interface tap9 in {lab.Namespaces.Host} is down", lease.Capture.Stats.Message);
+
+        await IpAsync(lab, "link", "set", "tap9", "up");
+        await WaitForStateAsync(lease.Capture, CaptureState.Running, TimeSpan.FromSeconds(3));
+        Assert.Equal(1, service.OpenHandles);
+    }
+
+    [Fact]
     public async Task Capture_TapDeletedAndRecreated_InterfaceGoneThenRunningWithNewRows()
     {
         await using var lab = new TestLab("cap");
