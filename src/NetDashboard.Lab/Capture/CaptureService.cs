@@ -5,7 +5,7 @@ using SharpPcap.LibPcap;
 namespace NetDashboard.Lab.Capture;
 
 /// <summary>
-/// The registry of live captures: one <see cref="Capture"/> (one libpcap handle) per key, shared by every lease of
+/// The registry of live captures: one <see cref="LiveCapture"/> (one libpcap handle) per key, shared by every lease of
 /// that key and closed when the last lease is released. Names are checked and the filter compiled before anything
 /// opens. Register it as a singleton; disposing it closes every capture.
 /// </summary>
@@ -17,9 +17,9 @@ public sealed class CaptureService : IAsyncDisposable
     private readonly HandleCounter _handles = new();
     private bool _disposed;
 
-    private sealed class Entry(Capture capture)
+    private sealed class Entry(LiveCapture capture)
     {
-        public Capture Capture { get; } = capture;
+        public LiveCapture Capture { get; } = capture;
         public int Leases { get; set; }
     }
 
@@ -37,7 +37,7 @@ public sealed class CaptureService : IAsyncDisposable
     /// <summary>libpcap handles opened since the service started (a reopening after an interface came back counts).</summary>
     public long HandlesOpened => _handles.Total;
 
-    public IReadOnlyList<Capture> Captures
+    public IReadOnlyList<LiveCapture> Captures
     {
         get { lock (_gate) return [.. _captures.Values.Select(e => e.Capture)]; }
     }
@@ -50,13 +50,13 @@ public sealed class CaptureService : IAsyncDisposable
     public async Task<CaptureLease> AcquireAsync(CaptureKey key, CancellationToken cancellationToken = default)
     {
         Check(key);
-        Capture capture;
+        LiveCapture capture;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_captures.TryGetValue(key, out var entry))
             {
-                entry = new Entry(new Capture(key, Options, _logger, _handles));
+                entry = new Entry(new LiveCapture(key, Options, _logger, _handles));
                 _captures.Add(key, entry);
                 entry.Capture.Start();
             }
@@ -104,7 +104,7 @@ public sealed class CaptureService : IAsyncDisposable
             throw new CaptureException($"the filter '{key.Filter}' is not valid: {error}");
     }
 
-    internal async ValueTask ReleaseAsync(Capture capture)
+    internal async ValueTask ReleaseAsync(LiveCapture capture)
     {
         lock (_gate)
         {
@@ -119,7 +119,7 @@ public sealed class CaptureService : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Capture[] captures;
+        LiveCapture[] captures;
         lock (_gate)
         {
             if (_disposed) return;
@@ -138,13 +138,13 @@ public sealed class CaptureLease : IAsyncDisposable
     private readonly CaptureService _service;
     private int _released;
 
-    internal CaptureLease(CaptureService service, Capture capture)
+    internal CaptureLease(CaptureService service, LiveCapture capture)
     {
         _service = service;
         Capture = capture;
     }
 
-    public Capture Capture { get; }
+    public LiveCapture Capture { get; }
 
     public ValueTask DisposeAsync() =>
         Interlocked.Exchange(ref _released, 1) == 0 ? _service.ReleaseAsync(Capture) : ValueTask.CompletedTask;

@@ -4,7 +4,7 @@ namespace NetDashboard.Lab.Capture;
 /// One packet as a pane shows it. Plain properties only, so System.Text.Json and SignalR's MessagePack
 /// protocol both carry it as it is.
 /// </summary>
-/// <param name="Sequence">The row's number in its capture's ring; the key for <see cref="Capture.Detail"/>.</param>
+/// <param name="Sequence">The row's number in its capture's ring; the key for <see cref="LiveCapture.Detail"/>.</param>
 /// <param name="TimestampMicros">Kernel timestamp, microseconds since the Unix epoch.</param>
 /// <param name="Length">Length on the wire.</param>
 /// <param name="CapturedLength">Bytes kept (at most the snap length).</param>

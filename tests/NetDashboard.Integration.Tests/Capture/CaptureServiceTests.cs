@@ -24,7 +24,7 @@ public sealed class CaptureServiceTests(ITestOutputHelper output)
         lab.ExecAsync(NamespaceRole.Pc, "ping", "-c", count.ToString(System.Globalization.CultureInfo.InvariantCulture), "-i", "0.2", "-W", "1", "203.0.113.5");
 
     /// <summary>Polls the capture's rows until one matches, for at most <paramref name="timeout"/>; returns it or null.</summary>
-    private static async Task<PacketRow?> FirstRowAsync(Lab.Capture.Capture capture, long from, Func<PacketRow, bool> match, TimeSpan timeout)
+    private static async Task<PacketRow?> FirstRowAsync(LiveCapture capture, long from, Func<PacketRow, bool> match, TimeSpan timeout)
     {
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < timeout)
@@ -37,7 +37,7 @@ public sealed class CaptureServiceTests(ITestOutputHelper output)
         return null;
     }
 
-    private static async Task WaitForStateAsync(Lab.Capture.Capture capture, CaptureState state, TimeSpan timeout)
+    private static async Task WaitForStateAsync(LiveCapture capture, CaptureState state, TimeSpan timeout)
     {
         var watch = Stopwatch.StartNew();
         while (capture.Stats.State != state && watch.Elapsed < timeout)

@@ -12,7 +12,7 @@ namespace NetDashboard.Lab.Capture;
 /// It survives its interface: when the interface goes away it says so and reopens it when it is back.
 /// Made and closed by <see cref="CaptureService"/>.
 /// </summary>
-public sealed partial class Capture
+public sealed partial class LiveCapture
 {
     private readonly CaptureOptions _options;
     private readonly ILogger _logger;
@@ -29,7 +29,7 @@ public sealed partial class Capture
     private volatile CaptureStats _stats;
     private long _seen;
 
-    internal Capture(CaptureKey key, CaptureOptions options, ILogger logger, HandleCounter handles)
+    internal LiveCapture(CaptureKey key, CaptureOptions options, ILogger logger, HandleCounter handles)
     {
         Key = key;
         _options = options;
@@ -129,7 +129,7 @@ public sealed partial class Capture
     private void Decode(byte[] buffer, int offset, int length, long timestampMicros, int wireLength)
     {
         var sequence = _store.Add(buffer.AsSpan(offset, length), timestampMicros, wireLength);
-        Rows.Append(PacketSummary.Summarize(sequence, timestampMicros, wireLength, buffer, offset, length, LinkType));
+        Rows.Append(PacketSummarizer.Summarize(sequence, timestampMicros, wireLength, buffer, offset, length, LinkType));
     }
 
     private void SetState(CaptureState state, string? message) => _stats = _stats with { State = state, Message = message };

@@ -5,7 +5,7 @@ using SharpPcap.LibPcap;
 namespace NetDashboard.Lab.Capture;
 
 // The handle's life: open it inside the namespace, watch it, reopen it when its interface comes back.
-public sealed partial class Capture
+public sealed partial class LiveCapture
 {
     private long _kernelDropsBefore; // kernel drops of handles already closed
 

@@ -8,7 +8,7 @@ namespace NetDashboard.Lab.Capture;
 /// Just enough DNS for tcpdump's one-line form (PacketDotNet has no DNS decoder):
 /// a query is "1234+ A? example.com. (29)", a response "1234 1/0/0 A 93.184.216.34 (45)".
 /// </summary>
-internal static class Dns
+internal static class DnsLine
 {
     private const int HeaderLength = 12;
 

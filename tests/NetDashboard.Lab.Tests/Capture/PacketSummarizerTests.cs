@@ -4,10 +4,10 @@ using static NetDashboard.Lab.Tests.Capture.Frames;
 
 namespace NetDashboard.Lab.Tests.Capture;
 
-public sealed class PacketSummaryTests
+public sealed class PacketSummarizerTests
 {
     private static PacketRow Summarize(byte[] frame, int? wireLength = null) =>
-        PacketSummary.Summarize(7, 1_700_000_000_123_456, wireLength ?? frame.Length, frame);
+        PacketSummarizer.Summarize(7, 1_700_000_000_123_456, wireLength ?? frame.Length, frame);
 
     [Fact]
     public void Summarize_EchoRequest_WritesTcpdumpLine()

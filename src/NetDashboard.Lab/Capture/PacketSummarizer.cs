@@ -10,7 +10,7 @@ namespace NetDashboard.Lab.Capture;
 /// the row shows (PacketDotNet parses lazily). Whatever the bytes, it returns a row: a packet that does not parse
 /// is a malformed row, never an exception, so one bad frame cannot stop a capture.
 /// </summary>
-public static class PacketSummary
+public static class PacketSummarizer
 {
     private const int EthernetHeaderLength = 14;
 
@@ -168,7 +168,7 @@ public static class PacketSummary
         var length = udp.Length - 8;
         if (IsPort(udp, 53) || IsPort(udp, 5353))
         {
-            if (Dns.Describe(payload, length) is { } dns)
+            if (DnsLine.Describe(payload, length) is { } dns)
                 return row with { Protocol = "DNS", Info = ports + dns };
         }
         else if ((IsPort(udp, 67) || IsPort(udp, 68)) && payload.Length >= 34)
