@@ -90,7 +90,8 @@ install_debian_packages() {
     local wanted=(iproute2 procps iptables "libpcap0.8|libpcap0.8t64" qemu-system-x86 qemu-utils busybox-static cpio conntrack
         iputils-ping tcpdump iperf3 wget ca-certificates)
     if [[ "$MODE" == test ]]; then
-        wanted+=(chromium)
+        # tshark reads back the pcapng files the capture tests write.
+        wanted+=(chromium tshark)
     fi
     if ! command -v npm >/dev/null; then
         wanted+=(nodejs npm)
@@ -108,6 +109,8 @@ install_debian_packages() {
         names+=("$(resolve_alternative "$item")")
     done
     say "installing Debian packages: ${names[*]}"
+    # Without this answer tshark's install stops to ask whether non-root users may capture.
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | "${SUDO[@]}" debconf-set-selections
     quietly "${SUDO[@]}" apt-get install -y -o DPkg::Lock::Timeout=600 "${names[@]}"
 }
 

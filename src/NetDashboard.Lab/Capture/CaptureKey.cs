@@ -1,0 +1,40 @@
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Lab.Capture;
+
+/// <summary>
+/// What one shared capture is: an interface in one of a lab's namespaces, with one kernel filter.
+/// Viewers that ask for the same key share one handle; a different filter is a different capture.
+/// </summary>
+/// <param name="Namespace">The full namespace name, e.g. netdash-LAB-host.</param>
+/// <param name="Filter">A BPF expression; empty captures everything.</param>
+public sealed record CaptureKey(string Lab, string Namespace, string Interface, string Filter = "")
+{
+    public static CaptureKey For(string lab, NamespaceRole role, string iface, string filter = "") =>
+        new(lab, new LabNamespaces(lab).NameOf(role), iface, filter);
+
+    /// <summary>"host/tap0": the role and the interface, how panes and pcapng interface blocks are named.</summary>
+    public string DisplayName =>
+        new LabNamespaces(Lab).RoleOf(Namespace) is { } role ? $"{role.ToString().ToLowerInvariant()}/{Interface}" : $"{Namespace}/{Interface}";
+
+    /// <summary>Every rule the key breaks, one sentence each; the filter is only compiled once these pass.</summary>
+    public IReadOnlyList<string> Problems(int maxFilterLength)
+    {
+        var problems = new List<string>();
+        if (InputRules.CheckLabName(Lab) is { } lab)
+            problems.Add($"lab '{Lab}' is not valid: {lab}");
+        else if (!new LabNamespaces(Lab).All.Contains(Namespace))
+            problems.Add($"namespace '{Namespace}' is not one of lab {Lab}'s: {string.Join(", ", new LabNamespaces(Lab).All)}");
+        if (InputRules.CheckInterfaceName(Interface) is { } iface)
+            problems.Add($"interface '{Interface}' is not valid: {iface}");
+        if (Filter is null)
+            problems.Add("the filter is missing (use an empty filter to capture everything)");
+        else if (Filter.Length > maxFilterLength)
+            problems.Add($"the filter is {Filter.Length} characters long; at most {maxFilterLength} are allowed");
+        else if (Filter.Any(char.IsControl))
+            problems.Add("the filter must be one line of printable text");
+        return problems;
+    }
+
+    public override string ToString() => Filter.Length == 0 ? $"{Lab}:{DisplayName}" : $"{Lab}:{DisplayName} [{Filter}]";
+}

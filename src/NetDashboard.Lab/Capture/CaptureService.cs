@@ -1,0 +1,169 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SharpPcap.LibPcap;
+
+namespace NetDashboard.Lab.Capture;
+
+/// <summary>
+/// The registry of live captures: one <see cref="LiveCapture"/> (one libpcap handle) per key, shared by every lease of
+/// that key and closed when the last lease is released. Names are checked and the filter compiled before anything
+/// opens. Register it as a singleton; disposing it closes every capture.
+/// </summary>
+public sealed class CaptureService : IAsyncDisposable
+{
+    private readonly Dictionary<CaptureKey, Entry> _captures = [];
+    private readonly Lock _gate = new();
+    private readonly ILogger<CaptureService> _logger;
+    private readonly HandleCounter _handles = new();
+    private bool _disposed;
+
+    private sealed class Entry(LiveCapture capture)
+    {
+        public LiveCapture Capture { get; } = capture;
+        public int Leases { get; set; }
+    }
+
+    public CaptureService(IOptions<CaptureOptions> options, ILogger<CaptureService> logger)
+    {
+        Options = CaptureOptionsValidator.Checked(options.Value);
+        _logger = logger;
+    }
+
+    public CaptureOptions Options { get; }
+
+    /// <summary>libpcap handles open right now, across all captures.</summary>
+    public int OpenHandles => _handles.Open;
+
+    /// <summary>libpcap handles opened since the service started (a reopening after an interface came back counts).</summary>
+    public long HandlesOpened => _handles.Total;
+
+    public IReadOnlyList<LiveCapture> Captures
+    {
+        get { lock (_gate) return [.. _captures.Values.Select(e => e.Capture)]; }
+    }
+
+    /// <summary>
+    /// A lease on the capture of <paramref name="key"/>, opening it if nobody else has. Returns once the first attempt
+    /// to open the handle has ended: the capture is then Running, InterfaceGone (it will retry) or Failed.
+    /// </summary>
+    /// <exception cref="CaptureException">A name breaks a rule or the filter does not compile; nothing was opened.</exception>
+    public async Task<CaptureLease> AcquireAsync(CaptureKey key, CancellationToken cancellationToken = default)
+    {
+        Check(key);
+        LiveCapture capture;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_captures.TryGetValue(key, out var entry))
+            {
+                entry = new Entry(new LiveCapture(key, Options, _logger, _handles));
+                _captures.Add(key, entry);
+                entry.Capture.Start();
+            }
+            entry.Leases++;
+            capture = entry.Capture;
+        }
+        var lease = new CaptureLease(this, capture);
+        try
+        {
+            await capture.FirstAttempt.WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            await lease.DisposeAsync();
+            throw;
+        }
+        return lease;
+    }
+
+    /// <summary>
+    /// Captures for <paramref name="duration"/> (at most <see cref="CaptureOptions.MaxCaptureSeconds"/>) and returns
+    /// the packets seen meanwhile, for a pcapng download. Shares the handle with any pane open on the same key.
+    /// </summary>
+    public async Task<CaptureSnapshot> CaptureForAsync(CaptureKey key, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        if (duration <= TimeSpan.Zero || duration > TimeSpan.FromSeconds(Options.MaxCaptureSeconds))
+            throw new CaptureException($"a capture lasts from 1 to {Options.MaxCaptureSeconds} seconds");
+        await using var lease = await AcquireAsync(key, cancellationToken);
+        var from = lease.Capture.Rows.Next;
+        await Task.Delay(duration, cancellationToken);
+        await lease.Capture.DrainedAsync(TimeSpan.FromSeconds(1), cancellationToken);
+        return lease.Capture.Snapshot(from);
+    }
+
+    /// <summary>Null when libpcap compiles <paramref name="filter"/>, else its compiler's message.</summary>
+    public static string? CheckFilter(string filter) =>
+        filter.Length == 0 || PcapDevice.CheckFilter(filter, out var error) ? null : error ?? "the filter does not compile";
+
+    private void Check(CaptureKey key)
+    {
+        var problems = key.Problems(Options.MaxFilterLength);
+        if (problems.Count > 0)
+            throw new CaptureException(string.Join(Environment.NewLine, problems));
+        if (CheckFilter(key.Filter) is { } error)
+            throw new CaptureException($"the filter '{key.Filter}' is not valid: {error}");
+    }
+
+    internal async ValueTask ReleaseAsync(LiveCapture capture)
+    {
+        lock (_gate)
+        {
+            if (!_captures.TryGetValue(capture.Key, out var entry) || entry.Capture != capture)
+                return; // the service closed it already
+            if (--entry.Leases > 0)
+                return;
+            _captures.Remove(capture.Key);
+        }
+        await capture.CloseAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        LiveCapture[] captures;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            captures = [.. _captures.Values.Select(e => e.Capture)];
+            _captures.Clear();
+        }
+        foreach (var capture in captures)
+            await capture.CloseAsync();
+    }
+}
+
+/// <summary>A viewer's hold on a shared capture; disposing it releases the hold (once).</summary>
+public sealed class CaptureLease : IAsyncDisposable
+{
+    private readonly CaptureService _service;
+    private int _released;
+
+    internal CaptureLease(CaptureService service, LiveCapture capture)
+    {
+        _service = service;
+        Capture = capture;
+    }
+
+    public LiveCapture Capture { get; }
+
+    public ValueTask DisposeAsync() =>
+        Interlocked.Exchange(ref _released, 1) == 0 ? _service.ReleaseAsync(Capture) : ValueTask.CompletedTask;
+}
+
+/// <summary>Counts libpcap handles, so sharing and closing can be seen from outside.</summary>
+internal sealed class HandleCounter
+{
+    private int _open;
+    private long _total;
+
+    public int Open => Volatile.Read(ref _open);
+    public long Total => Interlocked.Read(ref _total);
+
+    public void Opened()
+    {
+        Interlocked.Increment(ref _open);
+        Interlocked.Increment(ref _total);
+    }
+
+    public void Closed() => Interlocked.Decrement(ref _open);
+}

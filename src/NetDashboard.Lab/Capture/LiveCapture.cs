@@ -1,0 +1,139 @@
+using Microsoft.Extensions.Logging;
+using NetDashboard.Lab.Events;
+using PacketDotNet;
+using SharpPcap;
+using SharpPcap.LibPcap;
+
+namespace NetDashboard.Lab.Capture;
+
+/// <summary>
+/// One live capture, shared by every viewer of its <see cref="CaptureKey"/>: one libpcap handle opened inside the
+/// lab's namespace, a decoding worker, the rows (in <see cref="Rows"/>, read in batches) and the packets' bytes.
+/// It survives its interface: when the interface goes away it says so and reopens it when it is back.
+/// Made and closed by <see cref="CaptureService"/>.
+/// </summary>
+public sealed partial class LiveCapture
+{
+    private readonly CaptureOptions _options;
+    private readonly ILogger _logger;
+    private readonly HandleCounter _handles;
+    private readonly PacketSlotRing _slots;
+    private readonly PacketStore _store;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _workerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SlotHandler _decode;
+    private Task _supervisor = Task.CompletedTask;
+    private volatile bool _workerStopping;
+    private volatile int _linkType = (int)LinkLayers.Ethernet;
+    private volatile CaptureStats _stats;
+    private long _seen;
+
+    internal LiveCapture(CaptureKey key, CaptureOptions options, ILogger logger, HandleCounter handles)
+    {
+        Key = key;
+        _options = options;
+        _logger = logger;
+        _handles = handles;
+        _slots = new PacketSlotRing(options.RingSlots, options.Snaplen);
+        _store = new PacketStore(options.MaxRows, options.MaxBytes);
+        Rows = new EventRing<PacketRow>(options.MaxRows);
+        _decode = Decode;
+        _stats = new CaptureStats(CaptureState.Opening, null, 0, 0, 0, 0);
+    }
+
+    public CaptureKey Key { get; }
+
+    /// <summary>The rows in kernel order, numbered like <see cref="PacketRow.Sequence"/>; read with ReadBatchesAsync.</summary>
+    public EventRing<PacketRow> Rows { get; }
+
+    /// <summary>The state and counters; packets seen and ring drops are live, the rest at most a second old.</summary>
+    public CaptureStats Stats => _stats with { PacketsSeen = Interlocked.Read(ref _seen), RingDrops = _slots.Drops };
+
+    /// <summary>The link type of the interface (Ethernet for taps, bridges and veths).</summary>
+    public LinkLayers LinkType => (LinkLayers)_linkType;
+
+    /// <summary>A row's decoded layers and hex dump, from its stored bytes; null once they are forgotten.</summary>
+    public PacketDetail? Detail(long sequence) =>
+        _store.Get(sequence) is { } packet ? PacketDetails.Decode(sequence, packet.Data, LinkType) : null;
+
+    /// <summary>The stored packets from <paramref name="fromSequence"/> on, ordered by kernel timestamp, for pcapng.</summary>
+    public CaptureSnapshot Snapshot(long fromSequence = 0) =>
+        new(Key.DisplayName, (int)LinkType, _options.Snaplen, _store.From(fromSequence));
+
+    /// <summary>Completes once the first attempt to open the handle has ended, however it ended.</summary>
+    internal Task FirstAttempt => _firstAttempt.Task;
+
+    internal void Start()
+    {
+        var worker = new Thread(DecodeLoop) { IsBackground = true, Name = $"capture {Key.DisplayName}" };
+        worker.Start();
+        _supervisor = SuperviseAsync(_stop.Token);
+    }
+
+    /// <summary>Completes when every packet the callback has handed over so far is decoded into a row.</summary>
+    internal async Task DrainedAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!_slots.IsEmpty && DateTime.UtcNow < deadline)
+            await Task.Delay(10, cancellationToken);
+    }
+
+    /// <summary>Stops the capture on its handle, closes it and ends the worker.</summary>
+    internal async ValueTask CloseAsync()
+    {
+        await _stop.CancelAsync();
+        await _supervisor;
+        _workerStopping = true;
+        _slots.Wake();
+        await _workerDone.Task;
+        _slots.Dispose();
+        _stop.Dispose();
+        SetState(CaptureState.Closed, null);
+    }
+
+    // The hot path, on SharpPcap's capture thread: copy into a slot and return. No allocation of ours
+    // (GetPacket would copy into a new RawCapture; the span is read in place).
+    private void OnPacketArrival(object sender, PacketCapture e)
+    {
+        Interlocked.Increment(ref _seen);
+        var wireLength = e.Header is PcapHeader header ? (int)header.PacketLength : e.Data.Length;
+        var micros = (long)(e.Header.Timeval.Value * 1_000_000m);
+        _slots.Write(e.Data, micros, wireLength);
+    }
+
+    private void DecodeLoop()
+    {
+        try
+        {
+            while (!_workerStopping)
+            {
+                try
+                {
+                    if (_slots.Drain(_decode, 1024) == 0)
+                        _slots.Wait(TimeSpan.FromMilliseconds(200));
+                }
+                catch (Exception e)
+                {
+                    // Summaries never throw; this is a bug, and the capture goes on without the packet.
+                    LogWorkerFailed(Key, e);
+                }
+            }
+        }
+        finally
+        {
+            _workerDone.TrySetResult();
+        }
+    }
+
+    private void Decode(byte[] buffer, int offset, int length, long timestampMicros, int wireLength)
+    {
+        var sequence = _store.Add(buffer.AsSpan(offset, length), timestampMicros, wireLength);
+        Rows.Append(PacketSummarizer.Summarize(sequence, timestampMicros, wireLength, buffer, offset, length, LinkType));
+    }
+
+    private void SetState(CaptureState state, string? message) => _stats = _stats with { State = state, Message = message };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Capture {Key}: the decoding worker failed")]
+    private partial void LogWorkerFailed(CaptureKey key, Exception exception);
+}

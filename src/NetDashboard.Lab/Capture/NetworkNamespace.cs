@@ -1,0 +1,55 @@
+using System.Runtime.InteropServices;
+
+namespace NetDashboard.Lab.Capture;
+
+/// <summary>
+/// Runs work on a fresh thread that first entered a network namespace. setns changes only the calling OS thread,
+/// so the thread is ours alone and ends with the work: no pool thread is ever left in a lab's namespace.
+/// A socket (a pcap handle) opened there stays bound to that namespace after the thread is gone.
+/// </summary>
+internal static partial class NetworkNamespace
+{
+    private const int CloneNewNet = 0x40000000;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int setns(int fd, int nstype);
+
+    /// <param name="name">A name already checked to be one of a lab's namespaces (it becomes a path).</param>
+    public static Task<T> RunAsync<T>(string name, string threadName, Func<T> work)
+    {
+        // A lab that is down is looked for every retry: answer that without starting a thread.
+        if (!File.Exists(NamespacePath(name)))
+            return Task.FromException<T>(new NamespaceMissingException($"namespace {name} does not exist"));
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Enter(name);
+                done.SetResult(work());
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = threadName,
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private static string NamespacePath(string name) => Path.Combine("/run/netns", name);
+
+    private static void Enter(string name)
+    {
+        using var handle = File.OpenHandle(NamespacePath(name), FileMode.Open, FileAccess.Read);
+        if (setns((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
+            throw new InvalidOperationException($"setns into {name} failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+    }
+}
+
+/// <summary>The namespace is not there (the lab is down or being rebuilt): like a missing interface, worth retrying.</summary>
+internal sealed class NamespaceMissingException(string message) : Exception(message);

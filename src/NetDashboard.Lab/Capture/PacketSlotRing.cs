@@ -1,0 +1,91 @@
+namespace NetDashboard.Lab.Capture;
+
+/// <summary>
+/// The hand-off between the capture callback (one producer) and the decoding worker (one consumer): fixed slots
+/// of snap-length bytes allocated once, so the callback only copies and returns. When the worker falls behind
+/// and every slot is taken, the packet is dropped and counted rather than the callback waiting.
+/// </summary>
+internal sealed class PacketSlotRing : IDisposable
+{
+    private readonly byte[] _bytes;
+    private readonly long[] _timestamps;
+    private readonly int[] _wireLengths;
+    private readonly int[] _capturedLengths;
+    private readonly int _slotSize;
+    private readonly SemaphoreSlim _wake = new(0);
+    private long _head; // next slot the producer fills; written only by the producer
+    private long _tail; // next slot the consumer reads; written only by the consumer
+    private int _consumerSleeping;
+    private long _drops;
+
+    public PacketSlotRing(int slots, int slotSize)
+    {
+        _slotSize = slotSize;
+        _bytes = new byte[checked(slots * slotSize)];
+        _timestamps = new long[slots];
+        _wireLengths = new int[slots];
+        _capturedLengths = new int[slots];
+    }
+
+    public int Slots => _timestamps.Length;
+    public long Drops => Interlocked.Read(ref _drops);
+    public bool IsEmpty => Volatile.Read(ref _tail) == Interlocked.Read(ref _head);
+
+    /// <summary>Producer: copies at most a slot's worth of <paramref name="data"/>. Allocates nothing.</summary>
+    public void Write(ReadOnlySpan<byte> data, long timestampMicros, int wireLength)
+    {
+        var head = _head;
+        if (head - Volatile.Read(ref _tail) >= Slots)
+        {
+            Interlocked.Increment(ref _drops);
+            return;
+        }
+        var slot = (int)(head % Slots);
+        var length = Math.Min(data.Length, _slotSize);
+        data[..length].CopyTo(_bytes.AsSpan(slot * _slotSize, length));
+        _timestamps[slot] = timestampMicros;
+        _wireLengths[slot] = wireLength;
+        _capturedLengths[slot] = length;
+        // A full fence: the consumer must see the slot before the new head, and we must read its sleeping flag after.
+        Interlocked.Exchange(ref _head, head + 1);
+        if (Volatile.Read(ref _consumerSleeping) == 1 && Interlocked.Exchange(ref _consumerSleeping, 0) == 1)
+            _wake.Release();
+    }
+
+    /// <summary>
+    /// Consumer: hands each waiting slot to <paramref name="handle"/> (bytes valid only during the call) and frees it.
+    /// Returns how many were handled.
+    /// </summary>
+    public int Drain(SlotHandler handle, int max)
+    {
+        var handled = 0;
+        var head = Interlocked.Read(ref _head);
+        for (var tail = _tail; tail < head && handled < max; tail++, handled++)
+        {
+            var slot = (int)(tail % Slots);
+            handle(_bytes, slot * _slotSize, _capturedLengths[slot], _timestamps[slot], _wireLengths[slot]);
+            Volatile.Write(ref _tail, tail + 1);
+        }
+        return handled;
+    }
+
+    /// <summary>Consumer: sleeps until the producer writes or <paramref name="timeout"/> passes.</summary>
+    public void Wait(TimeSpan timeout)
+    {
+        Interlocked.Exchange(ref _consumerSleeping, 1);
+        if (!IsEmpty)
+        {
+            Volatile.Write(ref _consumerSleeping, 0);
+            return;
+        }
+        _wake.Wait(timeout);
+        Volatile.Write(ref _consumerSleeping, 0);
+    }
+
+    /// <summary>Wakes a sleeping consumer (to make it notice it should stop).</summary>
+    public void Wake() => _wake.Release();
+
+    public void Dispose() => _wake.Dispose();
+}
+
+internal delegate void SlotHandler(byte[] buffer, int offset, int length, long timestampMicros, int wireLength);

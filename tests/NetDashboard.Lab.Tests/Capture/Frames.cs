@@ -1,0 +1,56 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using PacketDotNet;
+using PacketDotNet.Utils;
+
+namespace NetDashboard.Lab.Tests.Capture;
+
+/// <summary>Frames built with PacketDotNet, as a guest would send them in the tutorial.</summary>
+internal static class Frames
+{
+    public static readonly PhysicalAddress Vm1 = PhysicalAddress.Parse("52-54-98-76-54-30");
+    public static readonly PhysicalAddress Bridge = PhysicalAddress.Parse("52-54-00-12-34-01");
+    public static readonly PhysicalAddress Broadcast = PhysicalAddress.Parse("FF-FF-FF-FF-FF-FF");
+    public static readonly IPAddress Guest = IPAddress.Parse("192.168.1.10");
+    public static readonly IPAddress Gateway = IPAddress.Parse("192.168.1.1");
+    public static readonly IPAddress Server = IPAddress.Parse("203.0.113.5");
+
+    public static byte[] Ethernet(PhysicalAddress source, PhysicalAddress destination, Packet payload, EthernetType type = EthernetType.IPv4) =>
+        new EthernetPacket(source, destination, type) { PayloadPacket = payload }.Bytes;
+
+    public static byte[] Ip(IPAddress source, IPAddress destination, Packet payload, PacketDotNet.ProtocolType protocol) =>
+        Ethernet(Vm1, Bridge, new IPv4Packet(source, destination) { Protocol = protocol, Id = 0x1234, PayloadPacket = payload });
+
+    /// <summary>ping's default: 56 bytes of data, so ICMP length 64 and a 98-byte frame.</summary>
+    public static byte[] Echo(IcmpV4TypeCode type, ushort id, ushort sequence, IPAddress source, IPAddress destination)
+    {
+        var icmp = new IcmpV4Packet(new ByteArraySegment(new byte[64])) { TypeCode = type, Id = id, Sequence = sequence };
+        return Ip(source, destination, icmp, PacketDotNet.ProtocolType.Icmp);
+    }
+
+    public static byte[] Tcp(TcpPacket tcp, IPAddress source, IPAddress destination) => Ip(source, destination, tcp, PacketDotNet.ProtocolType.Tcp);
+
+    public static byte[] Udp(ushort sourcePort, ushort destinationPort, byte[] payload, IPAddress source, IPAddress destination) =>
+        Ip(source, destination, new UdpPacket(sourcePort, destinationPort) { PayloadData = payload }, PacketDotNet.ProtocolType.Udp);
+
+    public static byte[] Arp(ArpOperation operation, PhysicalAddress senderMac, IPAddress sender, PhysicalAddress targetMac, IPAddress target) =>
+        Ethernet(senderMac, operation == ArpOperation.Request ? Broadcast : targetMac,
+            new ArpPacket(operation, targetMac, target, senderMac, sender), EthernetType.Arp);
+
+    /// <summary>A DNS query for example.com (A, recursion desired) with id 1234: 29 bytes.</summary>
+    public static byte[] DnsQuery() =>
+    [
+        0x04, 0xd2, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        7, (byte)'e', (byte)'x', (byte)'a', (byte)'m', (byte)'p', (byte)'l', (byte)'e', 3, (byte)'c', (byte)'o', (byte)'m', 0,
+        0x00, 0x01, 0x00, 0x01,
+    ];
+
+    /// <summary>The answer: example.com A 93.184.216.34, the name compressed to a pointer: 45 bytes.</summary>
+    public static byte[] DnsResponse() =>
+    [
+        0x04, 0xd2, 0x81, 0x80, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+        7, (byte)'e', (byte)'x', (byte)'a', (byte)'m', (byte)'p', (byte)'l', (byte)'e', 3, (byte)'c', (byte)'o', (byte)'m', 0,
+        0x00, 0x01, 0x00, 0x01,
+        0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x0e, 0x10, 0x00, 0x04, 93, 184, 216, 34,
+    ];
+}

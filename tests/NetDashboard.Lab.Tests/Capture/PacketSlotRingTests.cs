@@ -1,0 +1,71 @@
+using NetDashboard.Lab.Capture;
+
+namespace NetDashboard.Lab.Tests.Capture;
+
+public sealed class PacketSlotRingTests
+{
+    [Fact]
+    public void Write_RingFull_CountsDropsAndKeepsTheFirst()
+    {
+        using var ring = new PacketSlotRing(slots: 4, slotSize: 8);
+        for (var i = 0; i < 6; i++) ring.Write([(byte)i], i, 1);
+
+        var seen = new List<long>();
+        var drained = ring.Drain((_, _, _, timestamp, _) => seen.Add(timestamp), 100);
+
+        Assert.Equal(4, drained);
+        Assert.Equal([0L, 1L, 2L, 3L], seen);
+        Assert.Equal(2, ring.Drops);
+        Assert.True(ring.IsEmpty);
+    }
+
+    [Fact]
+    public void Write_LongerThanSlot_CutToSlotKeepsWireLength()
+    {
+        using var ring = new PacketSlotRing(2, 4);
+        ring.Write([1, 2, 3, 4, 5, 6], 9, 1500);
+
+        byte[]? copy = null;
+        var wire = 0;
+        ring.Drain((buffer, offset, length, _, wireLength) => { copy = buffer[offset..(offset + length)]; wire = wireLength; }, 1);
+
+        Assert.Equal([1, 2, 3, 4], copy);
+        Assert.Equal(1500, wire);
+    }
+
+    [Fact]
+    public async Task Wait_ProducerOnAnotherThread_EveryPacketArrivesInOrderOrIsCountedDropped()
+    {
+        using var ring = new PacketSlotRing(64, 8);
+        const int count = 200_000;
+        var producer = Task.Run(() =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                ring.Write(BitConverter.GetBytes(i), i, 4);
+                if (i % 1000 == 0) Thread.Yield();
+            }
+        });
+        long received = 0, last = -1;
+        var outOfOrder = false;
+        var consumer = Task.Run(() =>
+        {
+            while (received + ring.Drops < count)
+            {
+                var drained = ring.Drain((_, _, _, timestamp, _) =>
+                {
+                    outOfOrder |= timestamp <= last;
+                    last = timestamp;
+                    received++;
+                }, 1000);
+                if (drained == 0)
+                    ring.Wait(TimeSpan.FromMilliseconds(5));
+            }
+        });
+        await Task.WhenAll(producer, consumer).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(outOfOrder);
+        Assert.Equal(count, received + ring.Drops);
+        Assert.True(received > 0);
+    }
+}
