@@ -40,6 +40,7 @@ builder.Services.AddHostedService<StartupLab>();
 builder.Services.AddMudServices();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddOpenApi();
+builder.Services.AddSignalR(options => options.MaximumReceiveMessageSize = 32 * 1024).AddMessagePackProtocol();
 
 var app = builder.Build();
 if (!app.Environment.IsDevelopment())
@@ -52,6 +53,8 @@ app.MapStaticAssets();
 app.MapOpenApi();
 app.MapLogin();
 app.MapLabApi();
+app.MapCaptureApi();
+app.MapHub<CaptureHub>(CaptureHub.Path);
 app.MapConsoleRelay();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

@@ -1,4 +1,5 @@
 using System.Net;
+using NetDashboard.Lab.Capture;
 using NetDashboard.Lab.Events;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
@@ -11,8 +12,9 @@ namespace NetDashboard.Lab.Engine;
 /// runs through the engine (which journals), turns what a person can cause into an <see cref="ActionResult"/>, and
 /// pokes the lab's live events. The faces only translate its results (status codes, exit codes, what a page shows).
 /// </summary>
-public sealed class LabService(
-    LabEngine engine, LabRuntimeStore store, VmSupervisor vms, TopologyReader reader, LabEvents events, LabServiceOptions options)
+public sealed partial class LabService(
+    LabEngine engine, LabRuntimeStore store, VmSupervisor vms, TopologyReader reader, LabEvents events, CaptureService captures,
+    LabServiceOptions options)
 {
     /// <summary>The lab files shipped in the labs folder, by file name.</summary>
     public IReadOnlyList<string> ShippedLabFiles() =>

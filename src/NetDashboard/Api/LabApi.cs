@@ -133,7 +133,7 @@ public static class LabApi
         result.Succeeded ? TypedResults.Ok(new ActionDone(lab, result.Message)) : Problem(result, failure);
 
     /// <summary>The one mapping from an action's outcome to HTTP.</summary>
-    private static IResult Problem(ActionResult result, string title) => result.Outcome switch
+    internal static IResult Problem(ActionResult result, string title) => result.Outcome switch
     {
         ActionOutcome.Refused => TypedResults.ValidationProblem(result.Problems
             .GroupBy(p => p.Field)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using NetDashboard.Lab.Capture;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Events;
 using NetDashboard.Lab.Host;
@@ -18,6 +19,11 @@ public static class ServiceRegistration
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddLogging();
+        services.AddOptions<CaptureOptions>()
+            .Bind(configuration.GetSection($"{DashboardOptions.Section}:{CaptureOptions.Section}"))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CaptureOptions>, CaptureOptionsValidator>());
+        services.TryAddSingleton<CaptureService>();
         services.TryAddSingleton(sp => LabServiceOptionsFrom(sp.GetRequiredService<IOptions<DashboardOptions>>().Value));
         services.TryAddSingleton<HostRunner>();
         services.TryAddSingleton<TopologyReader>();

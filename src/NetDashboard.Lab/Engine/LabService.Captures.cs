@@ -1,0 +1,111 @@
+using NetDashboard.Lab.Capture;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Lab.Engine;
+
+/// <summary>A capture opened for a viewer: <see cref="Lease"/> is set when it opened; dispose it when the viewer leaves.</summary>
+public sealed record CaptureOpening(ActionResult Result, CaptureLease? Lease);
+
+/// <summary>Packets captured for a download: one snapshot per capture, each named like host/tap0.</summary>
+public sealed record CaptureDownload(ActionResult Result, IReadOnlyList<CaptureSnapshot> Captures);
+
+public sealed partial class LabService
+{
+    /// <summary>The longest live capture a download may ask for.</summary>
+    public int MaxCaptureSeconds => captures.Options.MaxCaptureSeconds;
+
+    /// <summary>
+    /// Opens (or joins) the capture of one interface of a lab: <paramref name="ns"/> is host, wan or pc. Every field is
+    /// checked, and the filter compiled by libpcap, before anything opens; each refusal names its field.
+    /// </summary>
+    public async Task<CaptureOpening> OpenCaptureAsync(string lab, string? ns, string? iface, string? filter,
+        CancellationToken cancellationToken = default)
+    {
+        if (await CheckCaptureAsync(lab, ns, iface, filter, cancellationToken) is { } refused) return new(refused, null);
+        try
+        {
+            var lease = await captures.AcquireAsync(CaptureKey.For(lab, RoleOf(ns!), iface!, filter ?? ""), cancellationToken);
+            return new(ActionResult.Ok($"capturing on {lease.Capture.Key.DisplayName}"), lease);
+        }
+        catch (CaptureException e)
+        {
+            return new(ActionResult.Failed(e.Message), null);
+        }
+    }
+
+    /// <summary>Captures one interface live for <paramref name="seconds"/> (1 to the configured maximum), for a pcapng download.</summary>
+    public async Task<CaptureDownload> CaptureForAsync(string lab, string? ns, string? iface, int seconds, string? filter,
+        CancellationToken cancellationToken = default)
+    {
+        if (seconds < 1 || seconds > captures.Options.MaxCaptureSeconds)
+            return new(ActionResult.Refused("seconds", $"{seconds} is not between 1 and {captures.Options.MaxCaptureSeconds}"), []);
+        if (await CheckCaptureAsync(lab, ns, iface, filter, cancellationToken) is { } refused) return new(refused, []);
+        try
+        {
+            var snapshot = await captures.CaptureForAsync(CaptureKey.For(lab, RoleOf(ns!), iface!, filter ?? ""), TimeSpan.FromSeconds(seconds),
+                cancellationToken);
+            return new(ActionResult.Ok($"{snapshot.Packets.Count} packets"), [snapshot]);
+        }
+        catch (CaptureException e)
+        {
+            return new(ActionResult.Failed(e.Message), []);
+        }
+    }
+
+    /// <summary>
+    /// The captures running now on the named interfaces ("host/tap0"), with what they hold, for a download of the
+    /// panes a person has open. A name that has no running capture is refused.
+    /// </summary>
+    public CaptureDownload RunningCaptures(string lab, IReadOnlyList<string> names)
+    {
+        if (BadLabName(lab) is { } bad) return new(bad, []);
+        if (names.Count is 0 or > 16) return new(ActionResult.Refused("panes", "name 1 to 16 captures, e.g. host/tap0,host/br0"), []);
+        var snapshots = new List<CaptureSnapshot>();
+        foreach (var name in names)
+        {
+            if (RunningCapture(lab, name) is not { } capture)
+                return new(ActionResult.NotFound($"no capture runs on {name} in lab {lab}; open it in the dashboard first"), []);
+            snapshots.Add(capture.Snapshot());
+        }
+        return new(ActionResult.Ok($"{snapshots.Count} captures"), snapshots);
+    }
+
+    /// <summary>The newest rows (at most <paramref name="limit"/>) of the capture running on "host/tap0", or why there are none.</summary>
+    public (ActionResult Result, IReadOnlyList<PacketRow> Rows) NewestRows(string lab, string ns, string iface, int limit)
+    {
+        if (BadLabName(lab) is { } bad) return (bad, []);
+        if (limit is < 1 or > 10_000) return (ActionResult.Refused("limit", $"{limit} is not between 1 and 10000"), []);
+        if (RunningCapture(lab, $"{ns}/{iface}") is not { } capture)
+            return (ActionResult.NotFound($"no capture runs on {ns}/{iface} in lab {lab}; open it in the dashboard or the hub first"), []);
+        var from = Math.Max(capture.Rows.Oldest, capture.Rows.Next - limit);
+        return (ActionResult.Ok($"{ns}/{iface}"), capture.Rows.Read(from, limit).Items);
+    }
+
+    private LiveCapture? RunningCapture(string lab, string displayName) =>
+        captures.Captures.Where(c => c.Key.Lab == lab && c.Key.DisplayName == displayName)
+            .OrderBy(c => c.Key.Filter.Length)
+            .FirstOrDefault();
+
+    private async Task<ActionResult?> CheckCaptureAsync(string lab, string? ns, string? iface, string? filter, CancellationToken cancellationToken)
+    {
+        if (BadLabName(lab) is { } bad) return bad;
+        var problems = new List<LabFileProblem>();
+        if (ns is not ("host" or "wan" or "pc"))
+            problems.Add(new("namespace", $"'{ns}' is not host, wan or pc"));
+        if (LabFileProblem.Check("interface", iface, InputRules.CheckInterfaceName) is { } ifaceProblem)
+            problems.Add(ifaceProblem);
+        if (filter is { Length: > 0 })
+        {
+            if (filter.Length > captures.Options.MaxFilterLength)
+                problems.Add(new("filter", $"the filter is {filter.Length} characters long; at most {captures.Options.MaxFilterLength} are allowed"));
+            else if (filter.Any(char.IsControl))
+                problems.Add(new("filter", "the filter must be one line of printable text"));
+            else if (CaptureService.CheckFilter(filter) is { } compile)
+                problems.Add(new("filter", $"'{filter}' is not a filter libpcap accepts: {compile}"));
+        }
+        if (problems.Count > 0) return ActionResult.Refused(problems);
+        return await ExistsAsync(lab, cancellationToken) ? null : ActionResult.NoSuchLab(lab);
+    }
+
+    private static NamespaceRole RoleOf(string ns) => Enum.Parse<NamespaceRole>(ns, ignoreCase: true);
+}

@@ -1,0 +1,59 @@
+using NetDashboard.Lab.Capture;
+using NetDashboard.Lab.Engine;
+
+namespace NetDashboard.Api;
+
+/// <summary>
+/// Captures over HTTP: a live capture of N seconds as pcapng, the running captures the panes hold as one pcapng,
+/// and the newest rows of a running capture as JSON. A translation of <see cref="LabService"/>'s results.
+/// </summary>
+public static class CaptureApi
+{
+    private const string PcapNg = "application/x-pcapng";
+
+    public static IEndpointRouteBuilder MapCaptureApi(this IEndpointRouteBuilder app)
+    {
+        var captures = app.MapGroup("/api/labs/{lab}").WithTags("Captures");
+
+        captures.MapGet("/captures/{ns}/{ifname}.pcapng", async (string lab, string ns, string ifname, int? seconds, string? filter,
+                LabService service, CancellationToken cancellationToken) =>
+            {
+                var download = await service.CaptureForAsync(lab, ns, ifname, seconds ?? 5, filter, cancellationToken);
+                return download.Result.Succeeded ? File(download.Captures, $"{lab}-{ns}-{ifname}.pcapng") : LabApi.Problem(download.Result, "capture failed");
+            })
+            .WithName("CaptureToPcapNg").WithSummary("Capture one interface live for `seconds` (1–60, default 5) with an optional BPF `filter`; returns pcapng")
+            .Produces(StatusCodes.Status200OK, contentType: PcapNg)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        captures.MapGet("/captures.pcapng", (string lab, string? panes, LabService service) =>
+            {
+                var names = (panes ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var download = service.RunningCaptures(lab, names);
+                return download.Result.Succeeded ? File(download.Captures, $"{lab}-captures.pcapng") : LabApi.Problem(download.Result, "no such capture");
+            })
+            .WithName("RunningCapturesToPcapNg").WithSummary("What the running captures named in `panes` (host/tap0,host/br0) hold, as one pcapng with one interface each")
+            .Produces(StatusCodes.Status200OK, contentType: PcapNg)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        captures.MapGet("/captures/{ns}/{ifname}/packets", (string lab, string ns, string ifname, int? limit, LabService service) =>
+            {
+                var (result, rows) = service.NewestRows(lab, ns, ifname, limit ?? 100);
+                return result.Succeeded ? TypedResults.Ok(rows) : LabApi.Problem(result, "no such capture");
+            })
+            .WithName("GetCapturedPackets").WithSummary("The newest rows (at most `limit`, default 100) of a running capture, tcpdump-style")
+            .Produces<IReadOnlyList<PacketRow>>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        return app;
+    }
+
+    private static IResult File(IReadOnlyList<CaptureSnapshot> captures, string name)
+    {
+        using var buffer = new MemoryStream();
+        PcapNgWriter.Write(buffer, captures);
+        return TypedResults.File(buffer.ToArray(), PcapNg, name);
+    }
+}

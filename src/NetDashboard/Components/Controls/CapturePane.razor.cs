@@ -1,0 +1,198 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
+using Microsoft.JSInterop;
+using MudBlazor;
+using NetDashboard.Lab.Capture;
+using NetDashboard.Lab.Engine;
+
+namespace NetDashboard.Components.Controls;
+
+/// <summary>
+/// One live capture, as tcpdump would print it: rows arrive in batches (at most ten a second, from the shared
+/// <see cref="CaptureFeed"/>), only the visible ones are rendered, and the list follows the newest row until the
+/// reader scrolls back. The pane holds a lease on the capture; leaving the page releases it.
+/// </summary>
+public sealed partial class CapturePane : IAsyncDisposable
+{
+    /// <summary>Rows one pane keeps; older ones leave the view (the capture itself keeps its own bounded store).</summary>
+    private const int MaxRowsShown = 10_000;
+
+    private readonly List<PacketRow> _rows = [];
+    private CancellationTokenSource? _reading;
+    private CaptureLease? _lease;
+    private CaptureStats? _stats;
+    private ElementReference _list;
+    private IJSObjectReference? _module;
+    private long _cursor = -1;
+    private long _missed;
+    private bool _paused;
+    private string? _filterText, _filterProblem, _problem;
+
+    [Inject] private LabService Labs { get; set; } = null!;
+    [Inject] private IJSRuntime JS { get; set; } = null!;
+
+    /// <summary>The lab whose interface this is.</summary>
+    [Parameter, EditorRequired] public string Lab { get; set; } = "";
+
+    /// <summary>The capture, "host/tap0": a namespace role and an interface.</summary>
+    [Parameter, EditorRequired] public string Pane { get; set; } = "";
+
+    /// <summary>The shared time axis: kernel time (µs since the epoch) that every pane of the page counts from.</summary>
+    [Parameter] public long ZeroMicros { get; set; }
+
+    /// <summary>The sequence of the row selected on this pane, to mark it.</summary>
+    [Parameter] public long? SelectedSequence { get; set; }
+
+    /// <summary>Raised with the decoded packet when a row is clicked (null when its bytes are no longer kept).</summary>
+    [Parameter] public EventCallback<(string Pane, PacketRow Row, PacketDetail? Detail)> OnSelect { get; set; }
+
+    /// <summary>Raised when the pane's close button is clicked.</summary>
+    [Parameter] public EventCallback<string> OnClose { get; set; }
+
+    protected override Task OnInitializedAsync() => OpenAsync("");
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/capture-pane.js");
+            await _module.InvokeVoidAsync("watch", _list);
+        }
+        else if (_module is not null)
+        {
+            await _module.InvokeVoidAsync("follow", _list);
+        }
+    }
+
+    private async Task OpenAsync(string filter)
+    {
+        var (ns, iface) = Split(Pane);
+        var opening = await Labs.OpenCaptureAsync(Lab, ns, iface, filter);
+        if (opening.Lease is not { } lease)
+        {
+            _filterProblem = opening.Result.Problems.FirstOrDefault(p => p.Field == "filter")?.Message;
+            _problem = _filterProblem is null ? opening.Result.Message : null;
+            return;
+        }
+        await CloseAsync();
+        _lease = lease;
+        _problem = _filterProblem = null;
+        _cursor = lease.Capture.Rows.Next;
+        StartReading();
+    }
+
+    private void StartReading()
+    {
+        if (_lease is null) return;
+        _reading = new CancellationTokenSource();
+        _ = ReadAsync(_lease.Capture, _cursor, _reading.Token);
+    }
+
+    private async Task ReadAsync(LiveCapture capture, long from, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var batch in CaptureFeed.ReadAsync(capture, from, cancellationToken))
+            {
+                await InvokeAsync(() =>
+                {
+                    _rows.AddRange(batch.Rows);
+                    if (_rows.Count > MaxRowsShown) _rows.RemoveRange(0, _rows.Count - MaxRowsShown);
+                    _missed += batch.Missed;
+                    _stats = batch.Stats;
+                    if (batch.Rows.Count > 0) _cursor = batch.Rows[^1].Sequence + 1;
+                    StateHasChanged();
+                });
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+            // The circuit went away while a batch was on its way.
+        }
+    }
+
+    private async Task TogglePauseAsync()
+    {
+        _paused = !_paused;
+        if (_paused && _reading is not null)
+            await _reading.CancelAsync();
+        else if (!_paused)
+            StartReading();
+    }
+
+    private void Clear() => _rows.Clear();
+
+    private async Task FilterKeyAsync(KeyboardEventArgs e)
+    {
+        if (e.Key == "Enter") await ApplyFilterAsync();
+    }
+
+    private async Task ApplyFilterAsync()
+    {
+        _rows.Clear();
+        await OpenAsync(_filterText?.Trim() ?? "");
+    }
+
+    private async Task SelectAsync(PacketRow row) =>
+        await OnSelect.InvokeAsync((Pane, row, _lease?.Capture.Detail(row.Sequence)));
+
+    private string Relative(PacketRow row) =>
+        ((row.TimestampMicros - ZeroMicros) / 1e6).ToString("0.000000", CultureInfo.InvariantCulture);
+
+    private static string Tooltip(PacketRow row) =>
+        $"{DateTimeOffset.FromUnixTimeMilliseconds(row.TimestampMicros / 1000).ToLocalTime():HH:mm:ss.fff}  {row.SourceMac} > {row.DestinationMac}  {row.Protocol}, {row.Length} bytes";
+
+    private string StateText => _stats?.State switch
+    {
+        CaptureState.Running => _paused ? "paused" : "capturing",
+        CaptureState.InterfaceGone => "interface gone; waiting for it",
+        CaptureState.Failed => $"failed: {_stats.Message}",
+        null => _problem is null ? "opening…" : "not capturing",
+        var state => state.ToString()!.ToLowerInvariant(),
+    };
+
+    private Color StateColor => _stats?.State switch
+    {
+        CaptureState.Running => _paused ? Color.Default : Color.Success,
+        CaptureState.InterfaceGone => Color.Warning,
+        CaptureState.Failed => Color.Error,
+        _ => Color.Default,
+    };
+
+    private static (string Ns, string Iface) Split(string pane) =>
+        pane.IndexOf('/') is var slash and > 0 ? (pane[..slash], pane[(slash + 1)..]) : ("host", pane);
+
+    private async Task CloseAsync()
+    {
+        if (_reading is not null)
+        {
+            await _reading.CancelAsync();
+            _reading.Dispose();
+            _reading = null;
+        }
+        if (_lease is not null)
+        {
+            await _lease.DisposeAsync();
+            _lease = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync();
+        if (_module is not null)
+        {
+            try
+            {
+                await _module.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using Microsoft.AspNetCore.Components;
+using NetDashboard.Lab.Capture;
+using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Lessons;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Components.Pages;
+
+/// <summary>
+/// Live captures side by side, on one time axis: by default the interfaces the lab's lesson is about (NAT: tap0,
+/// br0 and ens160, so the rewrite of the source address reads across one line), any interface of the lab addable.
+/// </summary>
+public sealed partial class CapturesPage
+{
+    private readonly List<string> _panes = [];
+    private IReadOnlyList<string> _candidates = [];
+    private string? _toAdd;
+    private string? _problem;
+    private long _zeroMicros;
+    private (string Pane, PacketRow Row, PacketDetail? Detail)? _selected;
+
+    [Inject] private LabService Labs { get; set; } = null!;
+    [Inject] private NavigationManager Navigation { get; set; } = null!;
+
+    /// <summary>The lab, from the address.</summary>
+    [Parameter] public string Lab { get; set; } = "";
+
+    /// <summary>Panes to open, e.g. "host/tap0,host/br0" (default: the lesson's).</summary>
+    [SupplyParameterFromQuery(Name = "panes")] public string? Panes { get; set; }
+
+    protected override async Task OnInitializedAsync()
+    {
+        if (InputRules.CheckLabName(Lab) is { } bad)
+        {
+            _problem = $"'{Lab}' is not a lab name: {bad}.";
+            return;
+        }
+        if (await Labs.StatusAsync(Lab) is not { } status)
+        {
+            _problem = $"There is no lab named '{Lab}'.";
+            return;
+        }
+        _zeroMicros = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        _candidates = status.Namespaces.Where(ns => ns.Exists)
+            .SelectMany(ns => ns.Links.Where(l => l.Kind != "loopback").Select(l => $"{ns.Role}/{l.Name}"))
+            .ToList();
+        var wanted = Panes is { Length: > 0 }
+            ? Panes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : DefaultPanes(Labs.RecordOf(Lab)?.SourceFile, _candidates);
+        _panes.AddRange(wanted.Distinct().Take(6));
+    }
+
+    /// <summary>The interfaces the tutorial's tcpdump watches in each part.</summary>
+    public static IReadOnlyList<string> DefaultPanes(string? sourceFile, IReadOnlyList<string> present)
+    {
+        string[] wanted = Path.GetFileNameWithoutExtension(sourceFile ?? "") switch
+        {
+            "seed-tap" => ["host/tap1"],
+            "seed-bridge" => ["host/tap0", "host/tap1", "host/br0"],
+            "seed-bridge-external" => ["host/br0", "host/ens192"],
+            _ => [present.Contains("host/tap0") ? "host/tap0" : "host/ens192", "host/br0", "host/ens160"],
+        };
+        var shown = wanted.Where(present.Contains).ToList();
+        return shown.Count > 0 ? shown : ["host/ens160"];
+    }
+
+    private void AddPane()
+    {
+        if (_toAdd is null || _panes.Contains(_toAdd)) return;
+        _panes.Add(_toAdd);
+        _toAdd = null;
+        KeepAddressInStep();
+    }
+
+    private void ClosePane(string pane)
+    {
+        _panes.Remove(pane);
+        if (_selected?.Pane == pane) _selected = null;
+        KeepAddressInStep();
+    }
+
+    private void OnSelect((string Pane, PacketRow Row, PacketDetail? Detail) selection) => _selected = selection;
+
+    // The address names the open panes, so a reload or a shared link shows the same view.
+    private void KeepAddressInStep() =>
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameter("panes", string.Join(',', _panes)), replace: true);
+}

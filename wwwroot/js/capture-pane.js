@@ -1,0 +1,13 @@
+// A capture pane follows the newest row while the reader is at the bottom; scrolling up stops that, scrolling
+// back to the bottom resumes it. Kept in the browser: no round trip per scroll event.
+export function watch(list) {
+    list.dataset.follow = "true";
+    list.addEventListener("scroll", () => {
+        const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 30;
+        list.dataset.follow = atBottom ? "true" : "false";
+    }, { passive: true });
+}
+
+export function follow(list) {
+    if (list && list.dataset.follow !== "false") list.scrollTop = list.scrollHeight;
+}
