@@ -3,6 +3,7 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using NetDashboard.Components.Controls;
+using NetDashboard.Lab.Capture;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
@@ -41,7 +42,9 @@ public sealed class InspectorTests : BunitContext, IAsyncLifetime
         var events = new LabEvents(reader, _store, vms, operations, NullLoggerFactory.Instance);
         Services.AddSingleton(engine);
         Services.AddSingleton(events);
-        Services.AddSingleton(new LabService(engine, _store, vms, reader, events, options));
+        var captures = new CaptureService(Microsoft.Extensions.Options.Options.Create(new CaptureOptions()), NullLogger<CaptureService>.Instance);
+        Services.AddSingleton(captures);
+        Services.AddSingleton(new LabService(engine, _store, vms, reader, events, captures, options));
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -14,6 +14,9 @@ public sealed class ApiServer : IAsyncLifetime
     private AppProcess? _app;
 
     public AppProcess App => _app ?? throw new InvalidOperationException("not started");
+
+    /// <summary>A lab in this server's runtime folder, made and removed by the engine directly.</summary>
+    public TestLab NewLab(string prefix) => new(prefix, RuntimeRoot);
     public string RuntimeRoot { get; } = Directory.CreateTempSubdirectory("netdash-api-").FullName;
     public HttpClient Http { get; private set; } = null!;
 

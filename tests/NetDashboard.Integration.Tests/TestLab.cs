@@ -2,6 +2,7 @@ using System.Diagnostics;
 using CliWrap;
 using CliWrap.Buffered;
 using Microsoft.Extensions.Logging.Abstractions;
+using NetDashboard.Lab.Capture;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Events;
 using NetDashboard.Lab.Host;
@@ -34,7 +35,8 @@ public sealed class TestLab : IAsyncDisposable
         Options = new LabServiceOptions { LabsFolder = Path.Combine(RepositoryRoot, "labs") };
         Engine = new LabEngine(operations, Reader, Store, Vms, Options);
         Events = new LabEvents(Reader, Store, Vms, operations, NullLoggerFactory.Instance);
-        Service = new LabService(Engine, Store, Vms, Reader, Events, Options);
+        Captures = new CaptureService(Microsoft.Extensions.Options.Options.Create(new CaptureOptions()), NullLogger<CaptureService>.Instance);
+        Service = new LabService(Engine, Store, Vms, Reader, Events, Captures, Options);
     }
 
     public string Name { get; }
@@ -45,6 +47,7 @@ public sealed class TestLab : IAsyncDisposable
     public LabEngine Engine { get; }
     public LabServiceOptions Options { get; }
     public LabEvents Events { get; }
+    public CaptureService Captures { get; }
     /// <summary>The one lab service, as the UI, the API and the CLI use it.</summary>
     public LabService Service { get; }
     public VmSupervisor Vms { get; }
@@ -89,6 +92,7 @@ public sealed class TestLab : IAsyncDisposable
             // Belt and braces: the exact three names, never a pattern.
             foreach (var ns in Namespaces.All.Intersect(await RootNamespacesAsync()))
                 await Cli.Wrap("ip").WithArguments(["netns", "del", ns]).WithValidation(CommandResultValidation.None).ExecuteAsync();
+            await Captures.DisposeAsync();
             await Events.DisposeAsync();
             await Vms.DisposeAsync();
             if (_ownsRuntimeRoot)

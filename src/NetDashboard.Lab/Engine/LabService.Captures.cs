@@ -6,6 +6,9 @@ namespace NetDashboard.Lab.Engine;
 /// <summary>A capture opened for a viewer: <see cref="Lease"/> is set when it opened; dispose it when the viewer leaves.</summary>
 public sealed record CaptureOpening(ActionResult Result, CaptureLease? Lease);
 
+/// <summary>A capture running now: what it watches, and its counters.</summary>
+public sealed record RunningCapture(string Name, string Filter, CaptureStats Stats, long RowsSeen);
+
 /// <summary>Packets captured for a download: one snapshot per capture, each named like host/tap0.</summary>
 public sealed record CaptureDownload(ActionResult Result, IReadOnlyList<CaptureSnapshot> Captures);
 
@@ -69,6 +72,13 @@ public sealed partial class LabService
         }
         return new(ActionResult.Ok($"{snapshots.Count} captures"), snapshots);
     }
+
+    /// <summary>The captures running now in a lab (one per interface and filter, however many viewers share it).</summary>
+    public IReadOnlyList<RunningCapture>? RunningCapturesOf(string lab) =>
+        InputRules.CheckLabName(lab) is not null ? null
+        : captures.Captures.Where(c => c.Key.Lab == lab)
+            .Select(c => new RunningCapture(c.Key.DisplayName, c.Key.Filter, c.Stats, c.Rows.Next))
+            .ToList();
 
     /// <summary>The newest rows (at most <paramref name="limit"/>) of the capture running on "host/tap0", or why there are none.</summary>
     public (ActionResult Result, IReadOnlyList<PacketRow> Rows) NewestRows(string lab, string ns, string iface, int limit)

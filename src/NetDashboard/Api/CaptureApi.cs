@@ -37,6 +37,12 @@ public static class CaptureApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        captures.MapGet("/captures", (string lab, LabService service) =>
+                service.RunningCapturesOf(lab) is { } running ? TypedResults.Ok(running) : LabApi.Problem(LabService.CheckLabName(lab)!, "bad lab name"))
+            .WithName("ListCaptures").WithSummary("The captures running now in a lab: one per interface and filter, shared by all its viewers")
+            .Produces<IReadOnlyList<RunningCapture>>()
+            .ProducesValidationProblem();
+
         captures.MapGet("/captures/{ns}/{ifname}/packets", (string lab, string ns, string ifname, int? limit, LabService service) =>
             {
                 var (result, rows) = service.NewestRows(lab, ns, ifname, limit ?? 100);

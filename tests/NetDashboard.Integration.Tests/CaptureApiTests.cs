@@ -1,0 +1,173 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CliWrap;
+using CliWrap.Buffered;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using NetDashboard.Lab.Capture;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Integration.Tests;
+
+/// <summary>
+/// Captures from outside the dashboard: the SignalR hub with the .NET client (MessagePack), the pcapng download read
+/// back by tshark, and the newest rows as JSON. The real app, a real nat-pc lab; the external PC pings the internet
+/// server through br0 and NAT, so br0 sees 192.168.1.3 and ens160 sees 10.180.13.232.
+/// </summary>
+[Trait("Category", "Integration")]
+[Trait("Requires", "root")]
+public sealed class CaptureApiTests(ApiServer server) : IClassFixture<ApiServer>
+{
+    private AppProcess App => server.App;
+
+    [Fact]
+    public async Task Hub_TwoClientsOfOneInterface_BothGetTheNatRowsFromOneSharedCapture()
+    {
+        await using var lab = server.NewLab("ch");
+        await lab.UpAsync("nat-pc.yaml");
+        await using var first = await ConnectAsync();
+        await using var second = await ConnectAsync();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        var firstRows = CollectAsync(first.StreamAsync<CaptureBatch>("Stream", lab.Name, "host", "ens160", "icmp", stop.Token), stop.Token);
+        var secondRows = CollectAsync(second.StreamAsync<CaptureBatch>("Stream", lab.Name, "host", "ens160", "icmp", stop.Token), stop.Token);
+        await WaitForAsync(async () => (await RunningAsync(lab.Name)).Count == 1, TimeSpan.FromSeconds(10));
+        await Task.Delay(300);
+        var ping = await lab.ExecAsync(NamespaceRole.Pc, "ping", "-c", "3", "-i", "0.2", "203.0.113.5");
+        Assert.Equal(0, ping.ExitCode);
+        await WaitForAsync(() => Task.FromResult(Copy(firstRows).Count(r => r.Info.Contains("echo request")) >= 3 && Copy(secondRows).Count(r => r.Info.Contains("echo request")) >= 3),
+            TimeSpan.FromSeconds(10));
+        var running = await RunningAsync(lab.Name);
+        await stop.CancelAsync();
+
+        var requests = Copy(firstRows).Where(r => r.Info.Contains("echo request")).ToList();
+        Assert.All(requests, r => Assert.StartsWith("IP 10.180.13.232 > 203.0.113.5: ICMP echo request", r.Info));
+        // One capture, one ring: both clients read the same rows, numbered the same.
+        Assert.Single(running);
+        Assert.Equal("host/ens160", running[0].GetProperty("name").GetString());
+        Assert.Equal(requests.Select(r => r.Sequence), Copy(secondRows).Where(r => r.Info.Contains("echo request")).Select(r => r.Sequence));
+    }
+
+    [Fact]
+    public async Task Hub_BadFilter_RefusedWithTheCompilersMessage()
+    {
+        await using var lab = server.NewLab("cb");
+        await lab.UpAsync("nat-pc.yaml");
+        await using var client = await ConnectAsync();
+
+        var error = await Assert.ThrowsAsync<HubException>(async () =>
+        {
+            await foreach (var _ in client.StreamAsync<CaptureBatch>("Stream", lab.Name, "host", "br0", "icmp and and", CancellationToken.None))
+            {
+            }
+        });
+
+        Assert.Contains("filter", error.Message);
+        Assert.Empty(await RunningAsync(lab.Name));
+    }
+
+    [Fact]
+    public async Task PcapNg_DuringAPing_TsharkShowsTheRewrittenSourceAndTheInterfaceName()
+    {
+        await using var lab = server.NewLab("cp");
+        await lab.UpAsync("nat-pc.yaml");
+        var download = server.Http.GetAsync($"api/labs/{lab.Name}/captures/host/ens160.pcapng?seconds=4&filter=icmp");
+        await Task.Delay(1000);
+        await lab.ExecAsync(NamespaceRole.Pc, "ping", "-c", "3", "-i", "0.2", "203.0.113.5");
+        using var response = await download;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var file = Path.Combine(server.RuntimeRoot, $"{lab.Name}.pcapng");
+        await File.WriteAllBytesAsync(file, await response.Content.ReadAsByteArrayAsync());
+
+        var tshark = await Cli.Wrap("tshark").WithArguments(["-r", file, "-T", "fields", "-e", "frame.interface_name", "-e", "ip.src", "-e", "ip.dst", "-e", "icmp.type"])
+            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+
+        Assert.True(tshark.ExitCode == 0, tshark.StandardError);
+        Assert.Contains("host/ens160\t10.180.13.232\t203.0.113.5\t8", tshark.StandardOutput);
+    }
+
+    [Theory]
+    [InlineData("api/labs/LAB/captures/nowhere/br0.pcapng?seconds=1", "namespace")]
+    [InlineData("api/labs/LAB/captures/host/bad%20name.pcapng?seconds=1", "interface")]
+    [InlineData("api/labs/LAB/captures/host/br0.pcapng?seconds=61", "seconds")]
+    [InlineData("api/labs/LAB/captures/host/br0.pcapng?seconds=1&filter=port%20banana", "filter")]
+    public async Task PcapNg_BadSegment_Refused400NamingIt(string path, string field)
+    {
+        await using var lab = server.NewLab("cv");
+        await lab.UpAsync("nat-pc.yaml");
+
+        using var response = await server.Http.GetAsync(path.Replace("LAB", lab.Name, StringComparison.Ordinal));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _), await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Packets_OfARunningCapture_NewestRowsAsJson()
+    {
+        await using var lab = server.NewLab("cj");
+        await lab.UpAsync("nat-pc.yaml");
+        await using var client = await ConnectAsync();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var rows = CollectAsync(client.StreamAsync<CaptureBatch>("Stream", lab.Name, "host", "br0", "", stop.Token), stop.Token);
+        await WaitForAsync(async () => (await RunningAsync(lab.Name)).Count == 1, TimeSpan.FromSeconds(10));
+        await lab.ExecAsync(NamespaceRole.Pc, "ping", "-c", "2", "-i", "0.2", "203.0.113.5");
+        await WaitForAsync(() => Task.FromResult(Copy(rows).Count(r => r.Info.Contains("echo request")) >= 2), TimeSpan.FromSeconds(10));
+
+        var packets = await server.Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab.Name}/captures/host/br0/packets?limit=50");
+        var none = await server.Http.GetAsync($"api/labs/{lab.Name}/captures/host/tap9/packets");
+        await stop.CancelAsync();
+
+        Assert.Contains(packets.EnumerateArray(), p => p.GetProperty("info").GetString()!.StartsWith("IP 192.168.1.3 > 203.0.113.5: ICMP echo request", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
+    }
+
+    private async Task<HubConnection> ConnectAsync()
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(App.BaseAddress, "hubs/captures"), options => options.Headers["Authorization"] = $"Bearer {App.Token}")
+            .AddMessagePackProtocol()
+            .Build();
+        await connection.StartAsync();
+        return connection;
+    }
+
+    private async Task<List<JsonElement>> RunningAsync(string lab) =>
+        (await server.Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/captures")).EnumerateArray().ToList();
+
+    private static List<PacketRow> CollectAsync(IAsyncEnumerable<CaptureBatch> batches, CancellationToken cancellationToken)
+    {
+        var rows = new List<PacketRow>();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var batch in batches.WithCancellation(cancellationToken))
+                    lock (rows) rows.AddRange(batch.Rows);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }, CancellationToken.None);
+        return rows;
+    }
+
+    private static List<PacketRow> Copy(List<PacketRow> rows)
+    {
+        lock (rows) return [.. rows];
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> probe, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await probe()) return;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"not within {timeout.TotalSeconds:0} s");
+    }
+}
