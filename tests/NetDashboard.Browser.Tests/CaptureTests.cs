@@ -1,0 +1,60 @@
+using Microsoft.Playwright;
+
+namespace NetDashboard.Browser.Tests;
+
+/// <summary>
+/// The tutorial's climax in the browser: vm1 pings the internet server and the captures page shows the same echo
+/// requests on tap0 and br0 from 192.168.1.10, and on the uplink ens160 from 10.180.13.232 (NAT rewrote it).
+/// </summary>
+[Trait("Category", "Browser")]
+[Trait("Requires", "root,chromium,qemu")]
+[Collection(NetDashboard.Integration.Tests.VmCollection.Name)]
+public sealed class CaptureTests(DashboardServer server) : IClassFixture<DashboardServer>
+{
+    [Fact]
+    public async Task CapturesPage_SeedNatWithVm1Pinging_PanesShowTheRewriteAndARowOpensItsBytes()
+    {
+        await using var lab = server.NewLab("cn");
+        await lab.UpAsync("seed-nat.yaml", wait: true);
+        var page = await server.NewPageAsync();
+        await page.GotoAsync($"/labs/{lab.Name}");
+        await page.GetByTestId("open-captures").ClickAsync();
+        await page.WaitForURLAsync($"**/labs/{lab.Name}/captures**");
+        var tap0 = page.GetByTestId("pane-host/tap0");
+        var br0 = page.GetByTestId("pane-host/br0");
+        var ens160 = page.GetByTestId("pane-host/ens160");
+        foreach (var pane in new[] { tap0, br0, ens160 })
+            await Assertions.Expect(pane.GetByTestId("pane-state")).ToHaveTextAsync("capturing");
+
+        var ping = await lab.Service.ExecAsync(lab.Name, "vm1", "ping -c 4 -i 0.3 203.0.113.5");
+        Assert.True(ping.Guest?.ExitCode == 0, ping.Result.Message + ping.Guest?.Output);
+
+        await Assertions.Expect(tap0.GetByTestId("pane-rows")).ToContainTextAsync("IP 192.168.1.10 > 203.0.113.5: ICMP echo request");
+        await Assertions.Expect(br0.GetByTestId("pane-rows")).ToContainTextAsync("IP 192.168.1.10 > 203.0.113.5: ICMP echo request");
+        await Assertions.Expect(ens160.GetByTestId("pane-rows")).ToContainTextAsync("IP 10.180.13.232 > 203.0.113.5: ICMP echo request");
+        await Assertions.Expect(ens160.GetByTestId("pane-rows")).Not.ToContainTextAsync("192.168.1.10 >");
+
+        await ens160.Locator(".capture-row", new() { HasText = "echo request" }).First.ClickAsync();
+        var detail = page.GetByTestId("packet-detail");
+        await Assertions.Expect(detail).ToContainTextAsync("ICMP");
+        await Assertions.Expect(page.GetByTestId("packet-hex")).ToContainTextAsync("0000");
+        await DashboardServer.ScreenshotAsync(page, "captures-nat");
+    }
+
+    [Fact]
+    public async Task CapturesPage_BadFilter_ShownBesideTheFieldAndTheCaptureKeepsRunning()
+    {
+        await using var lab = server.NewLab("cf");
+        await lab.UpAsync("nat-pc.yaml");
+        var page = await server.NewPageAsync();
+        await page.GotoAsync($"/labs/{lab.Name}/captures?panes=host/br0");
+        var pane = page.GetByTestId("pane-host/br0");
+        await Assertions.Expect(pane.GetByTestId("pane-state")).ToHaveTextAsync("capturing");
+
+        await pane.GetByLabel("BPF filter").FillAsync("icmp and and");
+        await pane.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
+
+        await Assertions.Expect(pane).ToContainTextAsync("not a filter libpcap accepts");
+        await Assertions.Expect(pane.GetByTestId("pane-state")).ToHaveTextAsync("capturing");
+    }
+}
