@@ -100,6 +100,7 @@ public sealed partial class TopologyWatcher : IAsyncDisposable
 
     private async Task ReadLoopAsync(CancellationToken cancellationToken)
     {
+        var failed = false;
         try
         {
             while (await _triggers.Reader.WaitToReadAsync(cancellationToken))
@@ -116,9 +117,12 @@ public sealed partial class TopologyWatcher : IAsyncDisposable
                 {
                     LogReadFailed(_lab, e.Message);
                     ReadFailed?.Invoke(e.Message);
+                    failed = true;
                     continue;
                 }
-                Publish(topology);
+                // The first good read after a failure is published even when unchanged: it says the kernel answers again.
+                Publish(topology, force: failed);
+                failed = false;
             }
         }
         catch (OperationCanceledException)
@@ -126,11 +130,11 @@ public sealed partial class TopologyWatcher : IAsyncDisposable
         }
     }
 
-    private void Publish(Topology topology)
+    private void Publish(Topology topology, bool force)
     {
         lock (_gate)
         {
-            if (_latest is not null && _latest.SameStateAs(topology)) return;
+            if (!force && _latest is not null && _latest.SameStateAs(topology)) return;
             _latest = topology;
             foreach (var subscriber in _subscribers)
                 subscriber.Writer.TryWrite(topology);
