@@ -144,9 +144,9 @@ internal static class WireToRow
 
     private static async Task<Dictionary<string, Seen>> SeenAsync(IPage page)
     {
-        var json = await page.EvaluateAsync<JsonElement>("() => window.__capSeen");
+        using var json = JsonDocument.Parse(await page.EvaluateAsync<string>("() => JSON.stringify(window.__capSeen)"));
         var seen = new Dictionary<string, Seen>();
-        foreach (var p in json.EnumerateObject())
+        foreach (var p in json.RootElement.EnumerateObject())
         {
             var v = p.Value;
             seen[p.Name] = new Seen(v.GetProperty("t").GetDouble(), v.GetProperty("d").GetDouble(), v.GetProperty("rel").GetString() ?? "",
