@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using CliWrap;
-using CliWrap.Buffered;
 using Microsoft.Playwright;
 
 namespace NetDashboard.Browser.Tests;
@@ -33,12 +31,8 @@ public sealed class LiveUpdateTests(DashboardServer server) : IClassFixture<Dash
         await Assertions.Expect(journal).ToContainTextAsync("(vm1)$ echo live-from-the-api", new() { Timeout = 5000 });
         var journalLag = apiDone.Elapsed;
 
-        var stop = await Cli.Wrap("dotnet")
-            .WithArguments([Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"), "vm", "stop", lab.Name, "vm1"])
-            .WithWorkingDirectory(Integration.Tests.TestLab.RepositoryRoot)
-            .WithEnvironmentVariables(env => env.Set("NetDashboard__RuntimeRoot", server.RuntimeRoot))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync();
+        var stop = await Integration.Tests.DashboardCli.RunAsync(
+            new Dictionary<string, string> { ["NetDashboard__RuntimeRoot"] = server.RuntimeRoot }, "vm", "stop", lab.Name, "vm1");
         Assert.True(stop.ExitCode == 0, stop.StandardError);
         var cliDone = Stopwatch.StartNew();
         await page.WaitForFunctionAsync($"() => ({vmLabel})().includes('stopped')", null, new() { Timeout = 5000 });

@@ -132,12 +132,7 @@ public sealed class CliTests : IDisposable
         namespaces.Where(n => n == $"netdash-{lab}-host" || n == $"netdash-{lab}-wan" || n == $"netdash-{lab}-pc").ToList();
 
     private Task<BufferedCommandResult> RunAsync(params string[] args) =>
-        Cli.Wrap("dotnet")
-            .WithArguments([Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"), .. args])
-            .WithWorkingDirectory(TestLab.RepositoryRoot)
-            .WithEnvironmentVariables(env => env.Set("NetDashboard__RuntimeRoot", _runtimeRoot))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync();
+        DashboardCli.RunAsync(new Dictionary<string, string> { ["NetDashboard__RuntimeRoot"] = _runtimeRoot }, args);
 
     public void Dispose()
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using CliWrap;
 using CliWrap.Buffered;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Events;
@@ -90,14 +89,11 @@ public sealed class LabEventsTests
     }
 
     private static Task<BufferedCommandResult> CliAsync(TestLab lab, params string[] args) =>
-        Cli.Wrap("dotnet")
-            .WithArguments([Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"), .. args])
-            .WithWorkingDirectory(TestLab.RepositoryRoot)
-            .WithEnvironmentVariables(env => env
-                .Set("NetDashboard__RuntimeRoot", lab.RuntimeRoot)
-                .Set("NetDashboard__GuestImageFolder", TestLab.GuestImageUnderTest.Folder))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync();
+        DashboardCli.RunAsync(new Dictionary<string, string>
+        {
+            ["NetDashboard__RuntimeRoot"] = lab.RuntimeRoot,
+            ["NetDashboard__GuestImageFolder"] = TestLab.GuestImageUnderTest.Folder,
+        }, args);
 
     private static async Task<T> WaitForAsync<T>(Func<T?> probe, TimeSpan timeout) where T : struct
     {

@@ -219,12 +219,11 @@ public sealed class SecurityTests(ApiServer server) : IClassFixture<ApiServer>
     }
 
     private Task<BufferedCommandResult> CliAsync(params string[] args) =>
-        Cli.Wrap("dotnet")
-            .WithArguments([Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"), .. args])
-            .WithWorkingDirectory(TestLab.RepositoryRoot)
-            .WithEnvironmentVariables(env => env.Set("NetDashboard__StateFolder", App.StateFolder).Set("NetDashboard__RuntimeRoot", server.RuntimeRoot))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync();
+        DashboardCli.RunAsync(new Dictionary<string, string>
+        {
+            ["NetDashboard__StateFolder"] = App.StateFolder,
+            ["NetDashboard__RuntimeRoot"] = server.RuntimeRoot,
+        }, args);
 
     // A browser that opened the login link: it holds the session cookie and sends no Bearer token.
     private async Task<(HttpClient Http, CookieContainer Cookies)> SignedInBrowserAsync()

@@ -1,6 +1,4 @@
 using System.Net;
-using CliWrap;
-using CliWrap.Buffered;
 
 namespace NetDashboard.Integration.Tests;
 
@@ -22,12 +20,7 @@ public sealed class TokenRotationTests
             using (var before = await browser.GetAsync("api/labs"))
                 Assert.Equal(HttpStatusCode.OK, before.StatusCode);
 
-            var rotate = await Cli.Wrap("dotnet")
-                .WithArguments([Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"), "token", "--rotate"])
-                .WithWorkingDirectory(TestLab.RepositoryRoot)
-                .WithEnvironmentVariables(env => env.Set("NetDashboard__StateFolder", app.StateFolder))
-                .WithValidation(CommandResultValidation.None)
-                .ExecuteBufferedAsync();
+            var rotate = await DashboardCli.RunAsync(new Dictionary<string, string> { ["NetDashboard__StateFolder"] = app.StateFolder }, "token", "--rotate");
             Assert.Equal(0, rotate.ExitCode);
             var newLink = rotate.StandardOutput.Split('\n')[0].Trim();
             Assert.DoesNotContain(app.Token, newLink);
