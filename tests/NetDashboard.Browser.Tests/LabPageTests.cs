@@ -200,3 +200,44 @@ public sealed class CreateVmTests(DashboardServer server) : IClassFixture<Dashbo
         Assert.Equal(NetDashboard.Lab.Vms.VmState.Running, lab.Vms.StatusOf(lab.Name, vm1).State);
     }
 }
+
+/// <summary>Lab management from the home page: what each lab is, deleting one after a confirmation, an unknown lab's page.</summary>
+[Trait("Category", "Browser")]
+[Trait("Requires", "root,chromium")]
+public sealed class LabManagementTests(DashboardServer server) : IClassFixture<DashboardServer>
+{
+    [Fact]
+    public async Task Home_DeleteAfterConfirmation_RemovesTheLab()
+    {
+        await using var lab = server.NewLab("ud");
+        await lab.UpAsync("nat-pc.yaml");
+        var page = await server.NewPageAsync();
+        await page.GotoAsync("/");
+        var row = page.GetByTestId($"lab-row-{lab.Name}");
+        await Assertions.Expect(row).ToContainTextAsync("nat-pc.yaml");
+        await Assertions.Expect(row).ToContainTextAsync("3 of 3");
+
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Delete lab {lab.Name}" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        Assert.Contains(lab.Namespaces.Host, await NetDashboard.Integration.Tests.TestLab.RootNamespacesAsync());
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Delete lab {lab.Name}" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+
+        await Assertions.Expect(row).Not.ToBeVisibleAsync(new() { Timeout = 30_000 });
+        Assert.DoesNotContain(await NetDashboard.Integration.Tests.TestLab.RootNamespacesAsync(), ns => lab.Namespaces.All.Contains(ns));
+        Assert.False(Directory.Exists(Path.Combine(server.RuntimeRoot, lab.Name)));
+    }
+
+    [Fact]
+    public async Task LabPage_UnknownLab_SaysSoAndOffersNothingThatActs()
+    {
+        var name = $"nolab-{Guid.NewGuid().ToString("N")[..6]}";
+        var page = await server.NewPageAsync();
+
+        await page.GotoAsync($"/labs/{name}");
+
+        await Assertions.Expect(page.GetByTestId("no-such-lab")).ToContainTextAsync($"There is no lab named {name}");
+        Assert.Equal(0, await page.Locator(".mud-main-content button").CountAsync());
+        Assert.False(Directory.Exists(Path.Combine(server.RuntimeRoot, name)));
+    }
+}

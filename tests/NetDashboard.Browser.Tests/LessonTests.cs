@@ -55,6 +55,20 @@ public sealed class LessonTests(DashboardServer server) : IClassFixture<Dashboar
         Assert.True(host.Forwarding);
         Assert.Equal("br0", host.Link("tap0")?.Master);
         Assert.Contains(InterfaceAddress.Parse("192.168.1.1/24"), host.Link("br0")!.Addresses);
+        await Assertions.Expect(page.GetByTestId("lesson-complete")).ToBeVisibleAsync();
+
+        // The learner's lab stays the learner's: restarting vm2 undoes nothing, and done steps survive a reload.
+        using var http = server.App.CreateClient();
+        var restart = await http.PostAsync($"api/labs/{lab.Name}/vms/vm2/restart", null);
+        Assert.True(restart.IsSuccessStatusCode, await restart.Content.ReadAsStringAsync());
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByTestId("lesson-complete")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("lesson-complete")).ToContainTextAsync("the tutorial's last part");
+        await Assertions.Expect(page.GetByTestId("drift")).Not.ToBeVisibleAsync();
+        var after = (await lab.Reader.ReadAsync(lab.Name)).Host;
+        Assert.True(after.Forwarding, "forwarding stays on after a VM restart");
+        Assert.Equal("br0", after.Link("tap1")?.Master);
+        Assert.True(after.Link("tap1")!.AdminUp);
     }
 
     [Fact]

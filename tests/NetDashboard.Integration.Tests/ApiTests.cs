@@ -209,6 +209,28 @@ public sealed class ApiTests(ApiServer server) : IClassFixture<ApiServer>, IAsyn
     }
 
     [Fact]
+    public async Task Labs_CreateWithATakenNameFromAnotherFile_Refused409AndTheFirstLabUnchanged()
+    {
+        var lab = NewLabName();
+        var first = await Http.PostAsJsonAsync("api/labs", new { file = "nat-pc.yaml", name = lab });
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var savedBefore = await File.ReadAllTextAsync(Path.Combine(server.RuntimeRoot, lab, "lab.yaml"));
+        var journalBefore = (await Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/journal")).GetArrayLength();
+
+        var second = await Http.PostAsJsonAsync("api/labs", new { file = "seed-bridge.yaml", name = lab });
+        var problem = await second.Content.ReadAsStringAsync();
+        var cli = await DashboardCli.RunAsync(new Dictionary<string, string> { ["NetDashboard__RuntimeRoot"] = server.RuntimeRoot },
+            "lab", "up", TestLab.LabFile("seed-tap.yaml"), "--name", lab);
+
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        Assert.Contains($"a lab named '{lab}' exists already (made from nat-pc.yaml)", problem);
+        Assert.Equal(2, cli.ExitCode);
+        Assert.Contains("exists already", cli.StandardError);
+        Assert.Equal(savedBefore, await File.ReadAllTextAsync(Path.Combine(server.RuntimeRoot, lab, "lab.yaml")));
+        Assert.Equal(journalBefore, (await Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/journal")).GetArrayLength());
+    }
+
+    [Fact]
     public async Task Vms_UnknownVm_Returns404()
     {
         var lab = await CreateNatPcAsync();

@@ -41,7 +41,7 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
                 lab = Lessons.LessonStart.From(lab);
             var webRoot = EnsureWebRoot(lab);
 
-            var plan = await PlanAndRunAsync(lab, webRoot, cancellationToken);
+            var plan = await PlanAndRunAsync(lab, webRoot, record.AsLesson, cancellationToken);
             var started = new List<VmDefinition>();
             foreach (var vm in lab.Vms.Where(vm => !vms.StatusOf(lab.Name, vm).IsUp))
             {
@@ -49,7 +49,7 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
                 started.Add(vm);
             }
             if (started.Count > 0)
-                plan = await PlanAndRunAsync(lab, webRoot, cancellationToken);
+                plan = await PlanAndRunAsync(lab, webRoot, record.AsLesson, cancellationToken);
 
             foreach (var vm in lab.Vms.Where(vm => vm.IsBuiltin && (waitForVms || vm.Address is not null || vm.Gateway is not null)))
             {
@@ -67,23 +67,53 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
     }
 
     /// <summary>
-    /// After one VM (re)started: its tap joins its bridge and gets its addresses, and the guest is configured,
-    /// as the lab file says; other VMs are left as they are (one stopped on purpose stays stopped).
+    /// After one VM (re)started: its tap joins its bridge and gets its addresses as the lab file says, then goes back
+    /// where it sat in the kernel before the VM stopped (a lesson's learner put it there), and the guest is
+    /// configured; other VMs are left as they are (one stopped on purpose stays stopped). In a lesson lab the guest
+    /// is configured only as <paramref name="guestAsGiven"/> says (a VM created with an address), never by the file.
     /// </summary>
-    public async Task ReconcileVmAsync(LabDefinition lab, VmDefinition vm, CancellationToken cancellationToken = default)
+    public async Task ReconcileVmAsync(LabDefinition lab, VmDefinition vm, CancellationToken cancellationToken = default, bool guestAsGiven = false)
     {
-        if (store.Read(lab.Name)?.AsLesson == true)
+        var asLesson = store.Read(lab.Name)?.AsLesson == true;
+        if (asLesson)
         {
             lab = Lessons.LessonStart.From(lab);
-            vm = lab.Vms.Single(v => v.Name == vm.Name);
+            if (!guestAsGiven)
+                vm = lab.Vms.Single(v => v.Name == vm.Name);
         }
         using (store.Lock(lab.Name))
-            await PlanAndRunAsync(lab, store.WebRootOf(lab.Name), cancellationToken);
+        {
+            await PlanAndRunAsync(lab, store.WebRootOf(lab.Name), asLesson, cancellationToken);
+            await RestoreTapAsync(lab.Name, vm, cancellationToken);
+        }
         if (vm.IsBuiltin)
         {
             await vms.WaitReadyAsync(lab.Name, vm, options.ReadyTimeout, cancellationToken);
             await ConfigureGuestAsync(lab.Name, vm, cancellationToken);
         }
+    }
+
+    /// <summary>Remembers where a VM's tap sits in the kernel (bridge, up, addresses) before its QEMU stops and takes the tap with it.</summary>
+    public async Task RememberTapAsync(string lab, VmDefinition vm, CancellationToken cancellationToken = default)
+    {
+        if ((await reader.ReadAsync(lab, cancellationToken)).Find(NamespaceRole.Host)?.Link(vm.Tap) is not { } tap) return;
+        var placement = new TapPlacement(tap.Master, tap.AdminUp,
+            tap.Addresses.Where(a => a.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).Select(a => a.ToString()).ToList());
+        store.Update(lab, r => r with { TapPlacements = new Dictionary<string, TapPlacement>(r.TapPlacements) { [vm.Tap] = placement } });
+    }
+
+    // What RememberTapAsync saw comes back on the new tap; what is already there is left alone.
+    private async Task RestoreTapAsync(string lab, VmDefinition vm, CancellationToken cancellationToken)
+    {
+        if (store.Read(lab)?.TapPlacements.GetValueOrDefault(vm.Tap) is not { } placement) return;
+        var host = (await reader.ReadAsync(lab, cancellationToken)).Find(NamespaceRole.Host);
+        if (host?.Link(vm.Tap) is not { } tap) return;
+        if (placement.Master is { } master && host.Link(master)?.Kind == "bridge" && tap.Master != master)
+            await RunAsync(lab, new AddBridgePort(host.Name, master, vm.Tap), cancellationToken);
+        foreach (var address in placement.Addresses.Select(InterfaceAddress.Parse).Where(a => !tap.Addresses.Contains(a)))
+            await RunAsync(lab, new AddAddress(host.Name, vm.Tap, address), cancellationToken);
+        if (placement.Up && !tap.AdminUp)
+            await RunAsync(lab, new SetLinkState(host.Name, vm.Tap, true), cancellationToken);
     }
 
     /// <summary>
@@ -98,13 +128,17 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
         var updated = LabFileLoader.Parse(yaml, $"lab {lab}", lab);
         store.SaveDefinition(lab, yaml);
         await vms.StartAsync(lab, vm, cancellationToken);
-        await ReconcileVmAsync(updated, vm, cancellationToken);
+        await ReconcileVmAsync(updated, vm, cancellationToken, guestAsGiven: true);
         return vms.StatusOf(lab, vm);
     }
 
-    private async Task<LabPlan> PlanAndRunAsync(LabDefinition lab, string webRoot, CancellationToken cancellationToken)
+    // A lesson lab is the learner's: the app builds its world and VMs but keeps forwarding as the learner left it,
+    // so nothing it does on its own (apply, VM restart, VM creation) undoes a lesson step.
+    private async Task<LabPlan> PlanAndRunAsync(LabDefinition lab, string webRoot, bool asLesson, CancellationToken cancellationToken)
     {
         var actual = await reader.ReadAsync(lab.Name, cancellationToken);
+        if (asLesson)
+            lab = lab with { Host = lab.Host with { Forwarding = actual.Find(NamespaceRole.Host)?.Forwarding ?? false } };
         var plan = LabPlanner.Plan(lab, actual, IsInternetServerRunning(lab.Name), webRoot);
         foreach (var operation in plan.Operations)
         {
@@ -165,10 +199,13 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
     }
 
     /// <summary>Labs the app owns (runtime folder) plus labs whose three namespaces exist without one.</summary>
-    public async Task<IReadOnlyList<string>> ListLabsAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> ListLabsAsync(CancellationToken cancellationToken = default) =>
+        ListLabs(await reader.ListNamespacesAsync(cancellationToken));
+
+    /// <summary>The same, from a list of namespaces already read.</summary>
+    public IReadOnlyList<string> ListLabs(IReadOnlyList<string> namespaces)
     {
         var owned = store.ListLabs();
-        var namespaces = await reader.ListNamespacesAsync(cancellationToken);
         var orphans = namespaces
             .Where(n => n.StartsWith(LabNamespaces.Prefix, StringComparison.Ordinal) && n.EndsWith("-host", StringComparison.Ordinal))
             .Select(n => n[LabNamespaces.Prefix.Length..^"-host".Length])

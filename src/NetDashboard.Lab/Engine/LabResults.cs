@@ -12,6 +12,8 @@ public enum ActionOutcome
     Refused,
     /// <summary>The lab or VM named does not exist; nothing ran.</summary>
     NotFound,
+    /// <summary>The name is taken by something else (a lab made from another file); nothing ran.</summary>
+    Conflict,
     /// <summary>It ran and a command, QEMU or the guest failed; the message carries the tool's own words.</summary>
     Failed,
 }
@@ -33,6 +35,8 @@ public sealed record ActionResult(ActionOutcome Outcome, string Message, IReadOn
     public static ActionResult Failed(string message, string? output = null) => new(ActionOutcome.Failed, message, [], output);
 
     public static ActionResult NoSuchLab(string lab) => NotFound($"there is no lab named '{lab}'");
+
+    public static ActionResult Conflict(string field, string message) => new(ActionOutcome.Conflict, message, [new LabFileProblem(field, message)]);
 }
 
 /// <summary>The verbs a VM takes.</summary>
@@ -61,7 +65,13 @@ public sealed record LabTeardown(ActionResult Result, IReadOnlyList<JournalEntry
 public sealed record GuestCommandOutcome(ActionResult Result, GuestResult? Guest);
 
 /// <summary>A lab that exists: owned (it has a runtime record) or only namespaces left behind.</summary>
-public sealed record LabSummary(string Name, bool Owned, DateTimeOffset? CreatedAt);
+/// <param name="SourceFile">The lab file it was made from (its bare name), when known.</param>
+/// <param name="Namespaces">How many of its three namespaces exist.</param>
+public sealed record LabSummary(string Name, bool Owned, DateTimeOffset? CreatedAt, string? SourceFile = null, bool AsLesson = false,
+    int VmsRunning = 0, int VmsTotal = 0, int Namespaces = 0);
+
+/// <summary>A shipped lab file and the description it gives of itself.</summary>
+public sealed record LabFileInfo(string File, string Description);
 
 /// <summary>What `cleanup` did: the labs removed, and those left alone because the app does not own them.</summary>
 public sealed record CleanupResult(IReadOnlyList<string> Removed, IReadOnlyList<string> LeftAlone);

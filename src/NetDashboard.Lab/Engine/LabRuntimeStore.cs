@@ -14,7 +14,12 @@ public sealed record LabRecord
     /// <summary>Brought up as a lesson's starting point: the host and the guests are left for the lesson to configure.</summary>
     public bool AsLesson { get; init; }
     public IReadOnlyDictionary<string, VmRecord> Vms { get; init; } = new Dictionary<string, VmRecord>();
+    /// <summary>Where each VM's tap sat in the kernel when its VM last stopped, by tap name: it goes back there.</summary>
+    public IReadOnlyDictionary<string, TapPlacement> TapPlacements { get; init; } = new Dictionary<string, TapPlacement>();
 }
+
+/// <summary>A tap's place in the host as the kernel held it: its bridge, whether it was up, its IPv4 addresses.</summary>
+public sealed record TapPlacement(string? Master, bool Up, IReadOnlyList<string> Addresses);
 
 /// <summary>A VM's QEMU as last started: its pid, and whether it was stopped on purpose (so an exit is not a crash).</summary>
 public sealed record VmRecord(int Pid, DateTimeOffset StartedAt, bool StoppedOnPurpose = false);

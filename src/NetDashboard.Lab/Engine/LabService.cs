@@ -54,7 +54,13 @@ public sealed partial class LabService(
         {
             return new(ActionResult.Refused(e.Problems), null, false);
         }
-        var existed = store.Read(definition.Name) is not null;
+        var existing = store.Read(definition.Name);
+        var existed = existing is not null;
+        // The same file again completes the lab (nothing to do when it is complete); another file never replaces it.
+        if (existing is not null && (existing.AsLesson != request.AsLesson || SavedYamlOf(definition.Name) != yaml))
+            return new(ActionResult.Conflict("name", $"a lab named '{definition.Name}' exists already"
+                + (existing.SourceFile is { } source ? $" (made from {Path.GetFileName(source)}{(existing.AsLesson ? ", as a lesson" : "")})" : "")
+                + "; open it, remove it first, or choose another name"), null, true);
         try
         {
             var applied = await engine.ApplyAsync(definition, yaml, path ?? request.SourcePath, progress, cancellationToken,
@@ -110,12 +116,30 @@ public sealed partial class LabService(
     /// <summary>Labs the app owns plus labs whose three namespaces exist without a record.</summary>
     public async Task<IReadOnlyList<LabSummary>> ListLabsAsync(CancellationToken cancellationToken = default)
     {
-        var labs = await engine.ListLabsAsync(cancellationToken);
-        return labs.Select(lab => store.Read(lab) is { } record
-                ? new LabSummary(lab, true, record.CreatedAt)
-                : new LabSummary(lab, false, null))
-            .ToList();
+        var namespaces = await reader.ListNamespacesAsync(cancellationToken);
+        return engine.ListLabs(namespaces).Select(lab =>
+        {
+            var present = new LabNamespaces(lab).All.Count(namespaces.Contains);
+            if (store.Read(lab) is not { } record) return new LabSummary(lab, false, null, Namespaces: present);
+            var vmStates = VmStatuses(lab);
+            return new LabSummary(lab, true, record.CreatedAt, record.SourceFile is { } file ? Path.GetFileName(file) : null, record.AsLesson,
+                vmStates.Count(v => v.IsUp), vmStates.Count, present);
+        }).ToList();
     }
+
+    /// <summary>The shipped lab files with their descriptions, for a picker.</summary>
+    public IReadOnlyList<LabFileInfo> ShippedLabFileInfos() =>
+        ShippedLabFiles().Select(file =>
+        {
+            try
+            {
+                return new LabFileInfo(file, LabFileLoader.LoadFile(Path.Combine(options.LabsFolder, file)).Description);
+            }
+            catch (LabFileException)
+            {
+                return new LabFileInfo(file, "(this file is not a valid lab file)");
+            }
+        }).ToList();
 
     /// <summary>What the kernel holds for a lab, its record and its VMs; null when nothing of the lab exists.</summary>
     public async Task<LabStatus?> StatusAsync(string lab, CancellationToken cancellationToken = default)
@@ -155,6 +179,8 @@ public sealed partial class LabService(
         var (operation, problems) = request.ToOperation(lab);
         if (operation is null) return ActionResult.Refused(problems);
         if (!await ExistsAsync(lab, cancellationToken)) return ActionResult.NoSuchLab(lab);
+        if (OperationChecks.Problem(operation, await reader.ReadAsync(lab, cancellationToken), DefinitionOf(lab)) is { } there)
+            return ActionResult.Refused([there]);
         try
         {
             var entry = await engine.RunAsync(lab, operation, cancellationToken);
@@ -179,6 +205,8 @@ public sealed partial class LabService(
         if (FindVm(lab, vm, out var definition) is { } missing) return missing;
         try
         {
+            if (verb != VmVerb.Start && vms.StatusOf(lab, definition).IsUp)
+                await engine.RememberTapAsync(lab, definition, cancellationToken);
             var status = verb switch
             {
                 VmVerb.Start => await vms.StartAsync(lab, definition, cancellationToken),
@@ -250,6 +278,7 @@ public sealed partial class LabService(
         Check("mac", mac, InputRules.CheckMac);
         if (!string.IsNullOrEmpty(request.Address)) Check("address", request.Address, InputRules.CheckInterfaceAddress);
         if (!string.IsNullOrEmpty(request.Gateway)) Check("gateway", request.Gateway, InputRules.CheckIpv4);
+        if (GatewayProblem(request.Address, request.Gateway) is { } gatewayProblem) problems.Add(gatewayProblem);
         var image = string.IsNullOrWhiteSpace(request.Image) ? VmDefinition.BuiltinImage : request.Image.Trim();
         if (image != VmDefinition.BuiltinImage && DiskImage.Problem(image) is { } imageProblem) problems.Add(new("image", imageProblem));
         if (request.MemoryMb is < 64 or > 8192) problems.Add(new("memory", "memory is in MiB, between 64 and 8192"));
@@ -299,6 +328,7 @@ public sealed partial class LabService(
         var problems = new List<LabFileProblem>();
         if (InputRules.CheckInterfaceAddress(address) is { } addressProblem) problems.Add(new("address", addressProblem));
         if (!string.IsNullOrEmpty(gateway) && InputRules.CheckIpv4(gateway) is { } gatewayProblem) problems.Add(new("gateway", gatewayProblem));
+        if (problems.Count == 0 && GatewayProblem(address, gateway) is { } outside) problems.Add(outside);
         if (problems.Count > 0) return ActionResult.Refused(problems);
         var result = (await ExecAsync(lab, vm, GuestSetup.IfconfigCommand(InterfaceAddress.Parse(address)), cancellationToken: cancellationToken)).Result;
         if (!result.Succeeded || string.IsNullOrEmpty(gateway)) return result;
@@ -313,6 +343,7 @@ public sealed partial class LabService(
             return ActionResult.Refused("target", problem);
         if (from is "pc" or "host" or "wan")
         {
+            if (!await ExistsAsync(lab, cancellationToken)) return ActionResult.NoSuchLab(lab);
             var role = Enum.Parse<NamespaceRole>(from, ignoreCase: true);
             try
             {
@@ -333,14 +364,13 @@ public sealed partial class LabService(
     }
 
     /// <summary>
-    /// What the lab file wants that the kernel lacks (the planner's steps for this snapshot), as tutorial lines.
-    /// A lesson lab is compared with its starting point, so the lesson's own steps are not drift.
+    /// What the lab file wants that the kernel lacks (the planner's steps for this snapshot), as tutorial lines. A lesson
+    /// lab is compared with the finished lesson (its whole file), so this is the list of steps still to do, never an
+    /// undo of a step the learner made.
     /// </summary>
     public IReadOnlyList<string> DriftOf(string lab, LabDefinition? definition, Topology topology)
     {
         if (definition is null || topology.Namespaces.All(n => !n.Exists)) return [];
-        if (store.Read(lab)?.AsLesson == true)
-            definition = Lessons.LessonStart.From(definition);
         var plan = LabPlanner.Plan(definition, topology, engine.IsInternetServerRunning(lab), store.WebRootOf(lab));
         var who = new LabNamespaces(lab);
         return plan.Operations
@@ -367,6 +397,17 @@ public sealed partial class LabService(
         {
             events.Trigger(lab);
         }
+    }
+
+    private static LabFileProblem? GatewayProblem(string? address, string? gateway) =>
+        InterfaceAddress.TryParse(address, out var parsed) && InputRules.CheckIpv4(gateway) is null
+            ? InputRules.CheckGatewayInSubnet(parsed, IPAddress.Parse(gateway!)) is { } problem ? new LabFileProblem("gateway", problem) : null
+            : null;
+
+    private string? SavedYamlOf(string lab)
+    {
+        var path = store.DefinitionPathOf(lab);
+        return File.Exists(path) ? File.ReadAllText(path) : null;
     }
 
     private async Task<bool> ExistsAsync(string lab, CancellationToken cancellationToken) =>

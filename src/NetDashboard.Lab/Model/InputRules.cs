@@ -20,6 +20,12 @@ public static partial class InputRules
     [GeneratedRegex(@"^[A-Za-z0-9_.-]+\z")]
     private static partial Regex InterfaceNameAllowlist();
 
+    /// <summary>A guest reaches its gateway on its own LAN: the gateway must be inside the subnet of eth0's address.</summary>
+    public static string? CheckGatewayInSubnet(InterfaceAddress address, System.Net.IPAddress gateway) =>
+        address.Network.Contains(gateway)
+            ? gateway.Equals(address.Address) ? $"the gateway cannot be the guest's own address {address.Address}" : null
+            : $"{gateway} is not inside eth0's subnet {address.Network}; a guest reaches its gateway on its own LAN";
+
     public static string? CheckLabName(string? value) =>
         value is not null && LabNamePattern().IsMatch(value) ? null : LabNameRule;
 

@@ -189,6 +189,8 @@ public static partial class LabFileLoader
             }
             var address = vm.Address is null ? null : Address($"{field}.address", vm.Address);
             var gateway = Ip($"{field}.gateway", vm.Gateway);
+            if (address is not null && gateway is not null && InputRules.CheckGatewayInSubnet(address, gateway) is { } outside)
+                problems.Add(new($"{field}.gateway", outside));
             if (!ok || mac is null) return null;
             return new VmDefinition
             {

@@ -32,8 +32,9 @@ public static class LabApi
             .WithName("ListLabs").WithSummary("The labs that exist, owned by this app or only namespaces left behind");
 
         labs.MapPost("/", CreateLabAsync)
-            .WithName("CreateLab").WithSummary("Create a lab from a shipped lab file or lab file text, or bring an existing one to what the file wants")
+            .WithName("CreateLab").WithSummary("Create a lab from a shipped lab file or lab file text, or complete an existing one made from the same file (another file for an existing name: 409)")
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         labs.MapDelete("/{lab}", DeleteLabAsync)
@@ -139,6 +140,7 @@ public static class LabApi
             .GroupBy(p => p.Field)
             .ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray())),
         ActionOutcome.NotFound => TypedResults.Problem(result.Message, statusCode: StatusCodes.Status404NotFound, title: title),
+        ActionOutcome.Conflict => TypedResults.Problem(result.Message, statusCode: StatusCodes.Status409Conflict, title: title),
         _ => TypedResults.Problem(result.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: title),
     };
 }

@@ -198,7 +198,7 @@ public static class LabCli
             if (!string.IsNullOrEmpty(result.Output)) Console.Write(result.Output);
             return Success;
         }
-        if (result.Outcome == ActionOutcome.Refused)
+        if (result.Outcome is ActionOutcome.Refused or ActionOutcome.Conflict)
         {
             foreach (var problem in result.Problems)
                 Console.Error.WriteLine($"error: {problem}");

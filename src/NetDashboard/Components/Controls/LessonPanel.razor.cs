@@ -1,21 +1,23 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
+using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Lessons;
 using NetDashboard.Lab.Model;
-using NetDashboard.Lab.Engine;
 
 namespace NetDashboard.Components.Controls;
 
 /// <summary>
-/// A tutorial part as steps. A step is done when the kernel says so (whoever did it), or when its ping check
-/// passed; Run does exactly that step through the same actions as the inspector.
+/// A tutorial part as steps. A step is done when the kernel says so (whoever did it), or, for what only the guest
+/// knows, when the journal holds its commands or its ping check succeeding: so done steps survive a reload. Run does
+/// exactly that step through the lab service; a step already done says so and runs nothing.
 /// </summary>
 public sealed partial class LessonPanel
 {
     private enum StepState { Todo, Ran, Done, Failed }
 
-    private readonly Dictionary<int, bool> _probes = [];
-    private readonly Dictionary<int, string> _errors = [];
+    private readonly Dictionary<int, (bool Ok, string Output)> _probes = [];
+    private readonly Dictionary<int, (string Message, string? Output)> _errors = [];
+    private readonly Dictionary<int, string> _notes = [];
     private readonly HashSet<int> _ran = [];
     private int? _running;
 
@@ -33,19 +35,44 @@ public sealed partial class LessonPanel
     /// <summary>The latest kernel snapshot; steps checked against the kernel follow it.</summary>
     [Parameter] public Topology? Topology { get; set; }
 
+    /// <summary>The lab's journal (any order): guest steps and ping checks are done when it holds them succeeding.</summary>
+    [Parameter] public IReadOnlyCollection<JournalEntry> Journal { get; set; } = [];
+
+    private Lesson? Next => Lesson is null ? null : TutorialLessons.All.SkipWhile(l => l != Lesson).Skip(1).FirstOrDefault();
+
+    private bool Complete => Lesson is not null && Lesson.Steps.Select((s, i) => StateOf(i, s)).All(s => s == StepState.Done);
+
     private StepState StateOf(int index, LessonStep step)
     {
         if (_errors.ContainsKey(index)) return StepState.Failed;
-        if (step.IsDone is { } isDone && Topology is not null && isDone(Topology)) return StepState.Done;
-        if (_probes.TryGetValue(index, out var ok)) return ok ? StepState.Done : StepState.Failed;
+        if (IsDone(step)) return StepState.Done;
+        if (_probes.TryGetValue(index, out var probe) && !probe.Ok) return StepState.Failed;
         return _ran.Contains(index) ? StepState.Ran : StepState.Todo;
     }
 
+    private bool IsDone(LessonStep step)
+    {
+        if (step.IsDone is { } isDone) return Topology is not null && isDone(Topology);
+        if (step.Probe is { } probe) return Journal.Any(e => e.Succeeded && IsPing(e, probe));
+        return step.Actions.OfType<GuestAction>().All(a => Journal.Any(e => e.Succeeded && e.Who == a.Vm && e.Tutorial == a.Command));
+    }
+
+    // A check is a ping from the probe's VM, host or PC to its target, journaled like any command.
+    private static bool IsPing(JournalEntry entry, LessonProbe probe) =>
+        entry.Who == probe.From && entry.Tutorial.StartsWith("ping ", StringComparison.Ordinal)
+        && entry.Tutorial.Split(' ').Contains(probe.Target);
+
     private async Task RunAsync(int index, LessonStep step)
     {
-        _running = index;
         _errors.Remove(index);
         _probes.Remove(index);
+        _notes.Remove(index);
+        if (IsDone(step))
+        {
+            _notes[index] = "Already done: nothing ran.";
+            return;
+        }
+        _running = index;
         try
         {
             foreach (var action in step.Actions)
@@ -58,7 +85,7 @@ public sealed partial class LessonPanel
                 };
                 if (!result.Succeeded)
                 {
-                    _errors[index] = result.Message;
+                    _errors[index] = (result.Message, result.Output);
                     return;
                 }
             }
@@ -76,6 +103,7 @@ public sealed partial class LessonPanel
     {
         _running = index;
         _errors.Remove(index);
+        _notes.Remove(index);
         try
         {
             await ProbeAsync(index, step.Probe!);
@@ -92,7 +120,7 @@ public sealed partial class LessonPanel
         for (var attempt = 0; attempt < 2; attempt++)
         {
             var result = await Actions.PingAsync(Lab, probe.From, probe.Target);
-            _probes[index] = result.Succeeded;
+            _probes[index] = (result.Succeeded, string.Join('\n', new[] { result.Message, result.Output }.Where(t => !string.IsNullOrWhiteSpace(t))));
             if (result.Succeeded) return;
         }
     }

@@ -29,6 +29,7 @@ public sealed partial class LabPage : IAsyncDisposable
     private ActionResult? _reapplied;
     private bool _reapplying;
     private bool _asLesson;
+    private bool _notFound;
 
     [Inject] private LabEvents Events { get; set; } = null!;
     [Inject] private LabService Labs { get; set; } = null!;
@@ -70,6 +71,8 @@ public sealed partial class LabPage : IAsyncDisposable
                     _drift = drift;
                     _lesson = TutorialLessons.ForLabFile(record?.SourceFile);
                     _asLesson = record?.AsLesson == true;
+                    // Nothing of the lab exists: the page says so and offers nothing that would act on it.
+                    _notFound = record is null && topology is not null && topology.Namespaces.All(n => !n.Exists);
                     if (update.Journal is { } whole)
                     {
                         _journal.Clear();
