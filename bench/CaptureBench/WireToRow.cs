@@ -69,9 +69,17 @@ internal static class WireToRow
         await page.WaitForSelectorAsync($"{paneSelector} [data-testid=\"pane-state\"]:has-text(\"capturing\")");
         if (options.Filter.Length > 0)
         {
-            await page.FillAsync($"{paneSelector} [data-testid=\"pane-filter\"] input", options.Filter);
-            await page.PressAsync($"{paneSelector} [data-testid=\"pane-filter\"] input", "Enter");
-            await WaitForCaptureAsync(options, pane, options.Filter, stop);
+            // MudTextField may put the test id on the input itself or on its wrapper.
+            var input = page.Locator($"{paneSelector} input[data-testid=\"pane-filter\"], {paneSelector} [data-testid=\"pane-filter\"] input").First;
+            await input.FillAsync(options.Filter);
+            await input.PressAsync("Enter");
+            if (!await WaitForCaptureAsync(options, pane, options.Filter, TimeSpan.FromSeconds(3), stop))
+            {
+                Console.WriteLine("  (Enter in the filter box did not open the filtered capture within 3 s; clicking Apply)");
+                await page.Locator($"{paneSelector} button:has-text(\"Apply\")").ClickAsync();
+                if (!await WaitForCaptureAsync(options, pane, options.Filter, TimeSpan.FromSeconds(15), stop))
+                    throw new TimeoutException($"the pane's capture of {pane} with filter '{options.Filter}' did not start within 15 s");
+            }
         }
 
         // The kernel timestamps: a hub stream of the same (interface, filter) shares the pane's capture and its rows.
@@ -155,23 +163,23 @@ internal static class WireToRow
         return seen;
     }
 
-    /// <summary>Until the capture of (pane, filter) that the pane just opened is running.</summary>
-    private static async Task WaitForCaptureAsync(Options options, string pane, string filter, CancellationToken stop)
+    /// <summary>Whether the capture of (pane, filter) that the pane just opened runs within <paramref name="timeout"/>.</summary>
+    private static async Task<bool> WaitForCaptureAsync(Options options, string pane, string filter, TimeSpan timeout, CancellationToken stop)
     {
         using var http = new HttpClient { BaseAddress = options.Url };
         http.DefaultRequestHeaders.Authorization = new("Bearer", options.Token);
-        for (var deadline = Program.EpochMs() + 15_000; Program.EpochMs() < deadline; await Task.Delay(200, stop))
+        for (var deadline = Program.EpochMs() + timeout.TotalMilliseconds; Program.EpochMs() < deadline; await Task.Delay(200, stop))
         {
             var running = await http.GetFromJsonAsync<JsonElement>($"api/labs/{options.Lab}/captures", stop);
-            if (running.EnumerateArray().Any(c => c.GetProperty("name").GetString() == pane && c.GetProperty("filter").GetString() == filter
-                                                  && c.GetProperty("stats").GetProperty("state").ValueKind switch
-                                                  {
-                                                      JsonValueKind.String => c.GetProperty("stats").GetProperty("state").GetString() == "Running",
-                                                      _ => c.GetProperty("stats").GetProperty("state").GetInt32() == (int)CaptureState.Running,
-                                                  }))
-                return;
+            foreach (var capture in running.EnumerateArray())
+            {
+                var state = capture.GetProperty("stats").GetProperty("state");
+                if (capture.GetProperty("name").GetString() == pane && capture.GetProperty("filter").GetString() == filter
+                    && (state.ValueKind == JsonValueKind.String ? state.GetString() == nameof(CaptureState.Running) : state.GetInt32() == (int)CaptureState.Running))
+                    return true;
+            }
         }
-        throw new TimeoutException($"the pane's capture of {pane} with filter '{filter}' did not start within 15 s");
+        return false;
     }
 
     private static async Task<string> RunAsync(CancellationToken stop, string program, params string[] arguments)
