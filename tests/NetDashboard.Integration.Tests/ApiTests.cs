@@ -112,12 +112,27 @@ public sealed class ApiTests(ApiServer server) : IClassFixture<ApiServer>, IAsyn
     {
         var lab = await CreateNatPcAsync();
 
-        var response = await Http.PostAsJsonAsync($"api/labs/{lab}/operations", new { kind = "deleteBridge", bridge = "br7" });
+        // Valid, not already there, but the kernel refuses it: no route reaches that gateway.
+        var response = await Http.PostAsJsonAsync($"api/labs/{lab}/operations", new { kind = "addRoute", to = "10.9.0.0/16", via = "172.31.9.9" });
         using var problem = await JsonOf(response);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
-        Assert.Contains("br7", problem.RootElement.GetProperty("detail").GetString());
-        Assert.Contains("Cannot find device", problem.RootElement.GetProperty("detail").GetString());
+        Assert.Contains("route add -net 10.9.0.0/16 gw 172.31.9.9", problem.RootElement.GetProperty("detail").GetString());
+        Assert.Contains("Nexthop has invalid gateway", problem.RootElement.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Operations_DeleteABridgeThatIsNotThere_Returns400BeforeTheKernel()
+    {
+        var lab = await CreateNatPcAsync();
+        var journalBefore = (await Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/journal")).GetArrayLength();
+
+        var response = await Http.PostAsJsonAsync($"api/labs/{lab}/operations", new { kind = "deleteBridge", bridge = "br7" });
+        using var problem = await JsonOf(response);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("there is no bridge named br7", problem.RootElement.GetProperty("errors").GetProperty("bridge")[0].GetString());
+        Assert.Equal(journalBefore, (await Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/journal")).GetArrayLength());
     }
 
     [Fact]
