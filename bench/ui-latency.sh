@@ -11,8 +11,9 @@
 # Env: LOADS=5  CHANGES=20  NETDASH_GUEST_DIR (the built-in guest, default /var/cache/netdashboard/guest)
 #      QUIET=1 after the lab is up, wait (up to 1 min) until the machine is >= 80 % idle; QUIET=0 does not wait
 # It builds Release (src/NetDashboard and bench/UiLatency), starts the app on a free loopback port with its own
-# runtime folder, brings up labs/seed-nat.yaml as uilat-<pid>, runs bench/UiLatency, and on any exit stops what it
-# started: the bench and the app by their pids, the lab with `lab down`, then the runtime folder.
+# runtime and state folders, reads the login link the app prints (the bench signs the browser in with it first),
+# brings up labs/seed-nat.yaml as uilat-<pid>, runs bench/UiLatency, and on any exit stops what it started: the bench
+# and the app by their pids, the lab with `lab down`, then the runtime folder.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -39,7 +40,9 @@ cd "$repo"
 dll=$repo/src/NetDashboard/bin/Release/net10.0/NetDashboard.dll
 bench_dll=$repo/bench/UiLatency/bin/Release/net10.0/UiLatency.dll
 runtime=$(mktemp -d "${TMPDIR:-/tmp}/netdash-uilat.XXXXXX")
-export NetDashboard__RuntimeRoot=$runtime
+mkdir -m 700 "$runtime/state"
+# The app's access token lives in its state folder; a private one, removed with the runtime folder.
+export NetDashboard__RuntimeRoot=$runtime NetDashboard__StateFolder=$runtime/state
 app_pid='' bench_pid='' lab_made=0
 
 # --- cleanup: only what this script started ---------------------------------------------------
@@ -81,12 +84,16 @@ url=http://127.0.0.1:$port/
 echo "== start the dashboard on $url (runtime folder $runtime)"
 dotnet "$dll" --urls "$url" >"$runtime/app.log" 2>&1 &
 app_pid=$!
+# Every page needs sign-in: the app prints its login link (…/?token=…) on stdout once it serves; the bench opens
+# it in the browser first, as a person does.
+login=''
 for ((i = 0; i < 300; i++)); do
     kill -0 "$app_pid" 2>/dev/null || { echo "the dashboard exited:" >&2; cat "$runtime/app.log" >&2; exit 1; }
-    curl -sf -o /dev/null "$url" && break
+    login=$(grep -o 'Sign in by opening: .*' "$runtime/app.log" | head -1 | cut -d' ' -f5) && [[ -n $login ]] && break
     sleep 0.2
 done
-curl -sf -o /dev/null "$url" || { echo "the dashboard did not answer within 60 s" >&2; exit 1; }
+[[ $login == *'?token='* ]] || { echo "the dashboard printed no login link within 60 s" >&2; exit 1; }
+curl -sf -o /dev/null -H "Authorization: Bearer ${login##*\?token=}" "$url" || { echo "the dashboard did not answer" >&2; exit 1; }
 
 # --- the lab ----------------------------------------------------------------------------------
 echo "== lab up labs/seed-nat.yaml --name $lab --wait"
@@ -100,7 +107,7 @@ fi
 
 # --- the bench --------------------------------------------------------------------------------
 echo "== bench: $loads page loads, $changes kernel changes; $(nproc) cores, load average $(loadavg) at the start"
-dotnet "$bench_dll" --url "$url" --lab "$lab" --loads "$loads" --changes "$changes" --markdown "$runtime/results.md" &
+dotnet "$bench_dll" --url "$url" --login "$login" --lab "$lab" --loads "$loads" --changes "$changes" --markdown "$runtime/results.md" &
 bench_pid=$!
 wait "$bench_pid"
 bench_pid=''

@@ -5,7 +5,9 @@
 //       stamped in Chromium (MutationObserver, epoch ms) against epoch ms taken in .NET just before the ip command;
 //       reference: the same change seen by `ip -n netdash-LAB-host monitor link`, in the same run.
 //
-//   dotnet UiLatency.dll --url http://127.0.0.1:PORT/ --lab NAME [--loads 5] [--changes 20] [--reads 10] [--markdown FILE]
+// Every page needs sign-in: the browser opens the login link the app printed (--login) once, before any measurement.
+//
+//   dotnet UiLatency.dll --url http://127.0.0.1:PORT/ --login http://127.0.0.1:PORT/?token=… --lab NAME [--loads 5] [--changes 20] [--reads 10] [--markdown FILE]
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -72,7 +74,7 @@ internal static partial class Program
         var options = Options.Parse(args);
         if (options is null)
         {
-            Console.Error.WriteLine("usage: UiLatency --url http://127.0.0.1:PORT/ --lab NAME [--loads 5] [--changes 20] [--reads 10] [--markdown FILE]");
+            Console.Error.WriteLine("usage: UiLatency --url http://127.0.0.1:PORT/ --login http://127.0.0.1:PORT/?token=… --lab NAME [--loads 5] [--changes 20] [--reads 10] [--markdown FILE]");
             return 2;
         }
         var ns = new LabNamespaces(options.Lab);
@@ -84,9 +86,24 @@ internal static partial class Program
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
         });
+        // Sign in once, as a person does (the login link sets the session cookie), and give every later context that
+        // cookie, so each measured load is still a fresh context, now signed in, and no extra page load is timed.
+        string signedIn;
+        {
+            var context = await browser.NewContextAsync();
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(options.Login);
+            if (page.Url.Contains("/login", StringComparison.Ordinal))
+                throw new InvalidOperationException($"the login link did not sign in (at {page.Url})");
+            signedIn = await context.StorageStateAsync();
+            await context.CloseAsync();
+        }
         var newPage = async () =>
         {
-            var context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 }, BaseURL = options.Url });
+            var context = await browser.NewContextAsync(new()
+            {
+                ViewportSize = new() { Width = 1400, Height = 1000 }, BaseURL = options.Url, StorageState = signedIn,
+            });
             var page = await context.NewPageAsync();
             page.SetDefaultTimeout(30_000);
             return (context, page);
@@ -299,11 +316,11 @@ internal static partial class Program
     [GeneratedRegex(@"^\d+: ([^:@\s]+)[:@]")]
     internal static partial Regex LinkLine();
 
-    private sealed record Options(string Url, string Lab, int Loads, int Changes, int Reads, string? Markdown)
+    private sealed record Options(string Url, string Login, string Lab, int Loads, int Changes, int Reads, string? Markdown)
     {
         public static Options? Parse(string[] args)
         {
-            string? url = null, lab = null, markdown = null;
+            string? url = null, login = null, lab = null, markdown = null;
             int loads = 5, changes = 20, reads = 10;
             for (var i = 0; i + 1 < args.Length; i += 2)
             {
@@ -311,6 +328,7 @@ internal static partial class Program
                 switch (args[i])
                 {
                     case "--url": url = value.EndsWith('/') ? value : value + "/"; break;
+                    case "--login": login = value; break;
                     case "--lab": lab = value; break;
                     case "--markdown": markdown = value; break;
                     case "--loads" when int.TryParse(value, CultureInfo.InvariantCulture, out var n) && n is > 0 and < 100: loads = n; break;
@@ -319,8 +337,9 @@ internal static partial class Program
                     default: return null;
                 }
             }
-            if (args.Length % 2 != 0 || url is null || lab is null || InputRules.CheckLabName(lab) is not null) return null;
-            return new Options(url, lab, loads, changes, reads, markdown);
+            if (args.Length % 2 != 0 || url is null || login is null || !login.Contains("?token=", StringComparison.Ordinal) || lab is null
+                || InputRules.CheckLabName(lab) is not null) return null;
+            return new Options(url, login, lab, loads, changes, reads, markdown);
         }
     }
 
