@@ -29,6 +29,30 @@ public sealed class TopologyGraphTests
     }
 
     [Fact]
+    public void Build_NatPcHost_RouterBetweenBr0AndEns160CarriesForwardingAndNat()
+    {
+        var graph = BuildNatPc();
+
+        var router = Node(graph, "router");
+        Assert.Equal("router", router.Kind);
+        Assert.Equal("ns:host", router.Parent);
+        Assert.Equal("on", router.State);
+        Assert.Contains("forwarding on", router.Label);
+        Assert.Contains("MASQUERADE 192.168.1.0/24", router.Label);
+        var routed = graph.Edges.Where(e => e.Kind == "route").Select(e => e.Source).Order().ToList();
+        Assert.Equal(["link:host:br0", "link:host:ens160"], routed);
+    }
+
+    [Fact]
+    public void Build_PortDown_MemberEdgeIsDown()
+    {
+        var graph = BuildNatPc(NatPc(Host(true, Link("tap0", "tun", up: false, master: "br0"))));
+
+        Assert.Equal("down", Assert.Single(graph.Edges, e => e.Id == "member:host:tap0").State);
+        Assert.Equal("up", Assert.Single(graph.Edges, e => e.Id == "member:host:ens192").State);
+    }
+
+    [Fact]
     public void Build_NatPcBridge_IsBridgeNodeUpInsideHost()
     {
         var br0 = Node(BuildNatPc(), "link:host:br0");

@@ -1,9 +1,14 @@
 // The topology graph: Cytoscape.js drawing what the server sends. Elements are diffed by id,
 // so a node that stays keeps its place; only new nodes take the position the server suggests.
+// Labels keep at least LABEL_PX on screen whatever the zoom, on a backdrop of the page's own colour,
+// so they read in both themes.
+const LABEL_PX = 13;
 const style = [
   { selector: 'node', style: {
-      'label': 'data(label)', 'text-wrap': 'wrap', 'font-size': 13, 'text-valign': 'bottom', 'text-margin-y': 4,
-      'color': 'data(fg)', 'width': 34, 'height': 34, 'border-width': 2, 'background-color': '#90a4ae', 'border-color': '#546e7a' } },
+      'label': 'data(label)', 'text-wrap': 'wrap', 'font-size': LABEL_PX, 'text-valign': 'bottom', 'text-margin-y': 4,
+      'color': 'data(fg)', 'text-background-color': 'data(bg)', 'text-background-opacity': 0.85, 'text-background-padding': 2,
+      'text-background-shape': 'roundrectangle',
+      'width': 34, 'height': 34, 'border-width': 2, 'background-color': '#90a4ae', 'border-color': '#546e7a' } },
   { selector: 'node[kind = "namespace"]', style: {
       'shape': 'round-rectangle', 'background-opacity': 0.06, 'border-style': 'dashed', 'text-valign': 'top',
       'text-halign': 'center', 'text-margin-y': -6, 'font-weight': 'bold', 'padding': 28 } },
@@ -13,24 +18,62 @@ const style = [
   { selector: 'node[kind = "tap"]', style: { 'shape': 'diamond' } },
   { selector: 'node[kind = "vm"]', style: { 'shape': 'round-rectangle', 'width': 60, 'height': 44, 'background-color': '#7e57c2', 'border-color': '#4527a0' } },
   { selector: 'node[kind = "server"]', style: { 'shape': 'barrel', 'background-color': '#26a69a', 'border-color': '#00695c' } },
+  { selector: 'node[kind = "router"]', style: { 'shape': 'ellipse', 'width': 46, 'height': 46, 'background-color': '#ffb74d', 'border-color': '#e65100', 'border-width': 3 } },
+  { selector: 'node[kind = "router"][state = "off"]', style: { 'background-color': '#e0e0e0', 'border-color': '#757575' } },
   { selector: 'node[state = "up"], node[state = "running"]', style: { 'border-color': '#2e7d32', 'background-color': '#66bb6a' } },
   { selector: 'node[state = "nocarrier"], node[state = "starting"]', style: { 'border-color': '#f9a825', 'background-color': '#fff176' } },
   { selector: 'node[state = "down"], node[state = "stopped"]', style: { 'border-color': '#757575', 'background-color': '#e0e0e0' } },
   { selector: 'node[state = "crashed"]', style: { 'border-color': '#b71c1c', 'background-color': '#e57373' } },
   { selector: 'edge', style: { 'width': 2, 'line-color': '#90a4ae', 'curve-style': 'bezier' } },
+  { selector: 'edge[kind = "route"]', style: { 'line-color': '#ef6c00', 'width': 3 } },
   { selector: 'edge[kind = "member"]', style: { 'line-color': '#1e88e5', 'target-arrow-shape': 'triangle', 'target-arrow-color': '#1e88e5' } },
   { selector: 'edge[kind = "cable"]', style: { 'line-style': 'dashed', 'width': 3 } },
   { selector: 'edge[kind = "vm"]', style: { 'line-color': '#7e57c2', 'width': 3 } },
+  { selector: 'edge[state = "down"]', style: { 'line-color': '#bdbdbd', 'line-style': 'dotted', 'target-arrow-color': '#bdbdbd' } },
   { selector: ':selected', style: { 'overlay-color': '#1e88e5', 'overlay-opacity': 0.25, 'overlay-padding': 6 } },
 ];
 
-export function create(container, dotnet, foreground) {
+// A label's size in graph units, so that zoomed out it still has LABEL_PX on screen.
+function fitLabels(cy) {
+  const size = LABEL_PX / Math.min(cy.zoom(), 1);
+  cy.style().selector('node').style('font-size', size).update();
+}
+
+export function create(container, dotnet, foreground, background, consoleBase) {
   const cy = window.cytoscape({ container, style, elements: [], layout: { name: 'preset' }, wheelSensitivity: 0.3, minZoom: 0.2, maxZoom: 3 });
-  const graph = { cy, dotnet, foreground, fitted: false };
+  const graph = { cy, dotnet, foreground, background, consoleBase, count: 0 };
   cy.on('tap', 'node, edge', e => dotnet.invokeMethodAsync('OnSelected', e.target.id()));
   cy.on('tap', e => { if (e.target === cy) dotnet.invokeMethodAsync('OnSelected', null); });
+  // Double-click a VM: its console in a new tab, as GNS3 does.
+  cy.on('dbltap', 'node[kind = "vm"]', e => openConsole(graph, e.target.id()));
+  cy.on('zoom', () => fitLabels(cy));
+  // Keyboard: arrows step through the elements in reading order, Enter on a VM opens its console.
+  container.addEventListener('keydown', e => onKey(graph, e));
+  new ResizeObserver(() => { cy.resize(); cy.fit(undefined, 30); }).observe(container);
   container.__graph = graph;
   return graph;
+}
+
+function openConsole(graph, id) {
+  if (id.startsWith('vm:')) window.open(`${graph.consoleBase}/${encodeURIComponent(id.slice(3))}/console`, '_blank');
+}
+
+function onKey(graph, e) {
+  const { cy } = graph;
+  const order = cy.nodes().filter(n => n.data('kind') !== 'namespace')
+    .sort((a, b) => a.position('y') - b.position('y') || a.position('x') - b.position('x'));
+  if (order.length === 0) return;
+  const current = cy.$(':selected').first();
+  const at = current.nonempty() ? order.indexOf(current) : -1;
+  let next = null;
+  if (e.key === 'ArrowRight' || e.key === 'ArrowDown') next = order[(at + 1) % order.length];
+  else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') next = order[(at - 1 + order.length) % order.length];
+  else if (e.key === 'Escape') { graph.dotnet.invokeMethodAsync('OnSelected', null); e.preventDefault(); return; }
+  else if (e.key === 'Enter' && current.nonempty()) { openConsole(graph, current.id()); e.preventDefault(); return; }
+  if (next) {
+    e.preventDefault();
+    graph.dotnet.invokeMethodAsync('OnSelected', next.id());
+  }
 }
 
 export function update(graph, model) {
@@ -39,7 +82,7 @@ export function update(graph, model) {
   cy.batch(() => {
     for (const n of model.nodes) {
       wanted.add(n.id);
-      const data = { id: n.id, label: n.label, kind: n.kind, state: n.state, fg: graph.foreground };
+      const data = { id: n.id, label: n.label, kind: n.kind, state: n.state, fg: graph.foreground, bg: graph.background };
       if (n.parent) data.parent = n.parent;
       const existing = cy.getElementById(n.id);
       if (existing.nonempty()) {
@@ -51,14 +94,18 @@ export function update(graph, model) {
     }
     for (const e of model.edges) {
       wanted.add(e.id);
-      if (cy.getElementById(e.id).empty()) cy.add({ group: 'edges', data: { id: e.id, source: e.source, target: e.target, kind: e.kind } });
+      const existing = cy.getElementById(e.id);
+      if (existing.empty()) cy.add({ group: 'edges', data: { id: e.id, source: e.source, target: e.target, kind: e.kind, state: e.state } });
+      else existing.data('state', e.state);
     }
     cy.elements().filter(el => !wanted.has(el.id())).remove();
   });
-  if (!graph.fitted && model.nodes.length > 0) {
+  // The graph fits its panel, and fits again when elements come or go.
+  if (cy.nodes().length !== graph.count) {
+    graph.count = cy.nodes().length;
     cy.fit(undefined, 30);
-    graph.fitted = true;
   }
+  fitLabels(cy);
   // For tests and the benchmark: when the graph last changed, and what it holds.
   cy.container().dataset.version = String((Number(cy.container().dataset.version) || 0) + 1);
   cy.container().dataset.nodes = cy.nodes().map(n => n.id()).join(' ');
@@ -69,9 +116,10 @@ export function select(graph, id) {
   if (id) graph.cy.getElementById(id).select();
 }
 
-export function setForeground(graph, color) {
-  graph.foreground = color;
-  graph.cy.nodes().forEach(n => n.data('fg', color));
+export function setColors(graph, foreground, background) {
+  graph.foreground = foreground;
+  graph.background = background;
+  graph.cy.nodes().forEach(n => n.data({ fg: foreground, bg: background }));
 }
 
 export function dispose(graph) {

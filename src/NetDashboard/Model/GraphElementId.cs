@@ -2,7 +2,7 @@ using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Model;
 
-public enum GraphElementKind { Namespace, Link, Vm, Server }
+public enum GraphElementKind { Namespace, Link, Vm, Server, Router }
 
 /// <summary>
 /// The id of a graph element, as the graph (JavaScript) and the page exchange it: "ns:host", "link:host:br0",
@@ -14,6 +14,8 @@ public sealed record GraphElementId(GraphElementKind Kind, NamespaceRole Role, s
     public static GraphElementId Link(NamespaceRole role, string name) => new(GraphElementKind.Link, role, name);
     public static GraphElementId Vm(string name) => new(GraphElementKind.Vm, NamespaceRole.Host, name);
     public static GraphElementId Server { get; } = new(GraphElementKind.Server, NamespaceRole.Wan, null);
+    /// <summary>The host's routing and netfilter: where forwarding and NAT happen.</summary>
+    public static GraphElementId Router { get; } = new(GraphElementKind.Router, NamespaceRole.Host, null);
 
     /// <summary>The element an id names, or null for anything else.</summary>
     public static GraphElementId? Parse(string? id)
@@ -25,6 +27,7 @@ public sealed record GraphElementId(GraphElementKind Kind, NamespaceRole Role, s
             ["link", var role, var name] when TryRole(role, out var r) && name.Length > 0 => Link(r, name),
             ["vm", var name] when name.Length > 0 => Vm(name),
             ["server"] => Server,
+            ["router"] => Router,
             _ => null,
         };
     }
@@ -34,6 +37,7 @@ public sealed record GraphElementId(GraphElementKind Kind, NamespaceRole Role, s
         GraphElementKind.Namespace => $"ns:{RoleName}",
         GraphElementKind.Link => $"link:{RoleName}:{Name}",
         GraphElementKind.Vm => $"vm:{Name}",
+        GraphElementKind.Router => "router",
         _ => "server",
     };
 

@@ -6,8 +6,11 @@ namespace NetDashboard.Model;
 /// <summary>A node of the topology graph. Parent makes the namespace boxes; X/Y place a node the first time it appears.</summary>
 public sealed record GraphNode(string Id, string Label, string Kind, string? Parent, string State, double X, double Y);
 
-/// <summary>An edge: member (port → bridge), cable (veth pair between namespaces) or vm (VM → its tap).</summary>
-public sealed record GraphEdge(string Id, string Source, string Target, string Kind);
+/// <summary>
+/// An edge: member (port → bridge), cable (veth pair between namespaces), vm (VM → its tap) or route (an addressed
+/// host link ↔ the host's router). State is "up" when both ends pass packets, else "down".
+/// </summary>
+public sealed record GraphEdge(string Id, string Source, string Target, string Kind, string State = "up");
 
 public sealed record GraphModel(IReadOnlyList<GraphNode> Nodes, IReadOnlyList<GraphEdge> Edges)
 {
@@ -24,6 +27,7 @@ public static class TopologyGraph
     public static string LinkId(NamespaceRole role, string link) => GraphElementId.Link(role, link).ToString();
     public static string VmId(string vm) => GraphElementId.Vm(vm).ToString();
     public static readonly string ServerId = GraphElementId.Server.ToString();
+    public static readonly string RouterId = GraphElementId.Router.ToString();
 
     public static GraphModel Build(Topology topology, LabDefinition? definition, IReadOnlyList<VmStatus> vms)
     {
@@ -39,12 +43,15 @@ public static class TopologyGraph
             {
                 var (x, y) = Place(ns.Role, link, bridges, taps, ref others);
                 nodes.Add(new GraphNode(LinkId(ns.Role, link.Name), LinkLabel(link), LinkKind(link), NamespaceId(ns.Role), StateClass(link), x, y));
-                if (link.Master is not null && ns.Link(link.Master) is not null)
-                    edges.Add(new GraphEdge($"member:{Role(ns.Role)}:{link.Name}", LinkId(ns.Role, link.Name), LinkId(ns.Role, link.Master), "member"));
+                if (link.Master is not null && ns.Link(link.Master) is { } master)
+                    edges.Add(new GraphEdge($"member:{Role(ns.Role)}:{link.Name}", LinkId(ns.Role, link.Name), LinkId(ns.Role, link.Master), "member",
+                        Passes(link, master)));
             }
         }
 
         var host = topology.Find(NamespaceRole.Host);
+        if (host is { Exists: true })
+            AddRouter(nodes, edges, host);
         var wan = topology.Find(NamespaceRole.Wan);
         var pc = topology.Find(NamespaceRole.Pc);
         AddCable(edges, host, WorldDefinition.UplinkName, wan, WorldDefinition.PeerName);
@@ -64,8 +71,9 @@ public static class TopologyGraph
             var tapIndex = hostTaps.IndexOf(vm.Tap);
             var y = (tapIndex >= 0 ? tapIndex : hostTaps.Count + i) * 120.0;
             nodes.Add(new GraphNode(VmId(vm.Name), VmLabel(vm, status), "vm", null, (status?.State ?? VmState.Stopped).ToString().ToLowerInvariant(), -260, y));
-            if (host?.Link(vm.Tap) is not null)
-                edges.Add(new GraphEdge($"vmtap:{vm.Name}", VmId(vm.Name), LinkId(NamespaceRole.Host, vm.Tap), "vm"));
+            if (host?.Link(vm.Tap) is { } tap)
+                edges.Add(new GraphEdge($"vmtap:{vm.Name}", VmId(vm.Name), LinkId(NamespaceRole.Host, vm.Tap), "vm",
+                    status?.State == VmState.Running && tap.AdminUp ? "up" : "down"));
         }
         return new GraphModel(nodes, edges);
     }
@@ -79,8 +87,23 @@ public static class TopologyGraph
 
     private static void AddCable(List<GraphEdge> edges, NamespaceState? a, string aLink, NamespaceState? b, string bLink)
     {
-        if (a?.Link(aLink) is not null && b?.Link(bLink) is not null)
-            edges.Add(new GraphEdge($"cable:{Role(a.Role)}:{aLink}", LinkId(a.Role, aLink), LinkId(b.Role, bLink), "cable"));
+        if (a?.Link(aLink) is { } left && b?.Link(bLink) is { } right)
+            edges.Add(new GraphEdge($"cable:{Role(a.Role)}:{aLink}", LinkId(a.Role, aLink), LinkId(b.Role, bLink), "cable", Passes(left, right)));
+    }
+
+    private static string Passes(LinkState a, LinkState b) => a.AdminUp && b.AdminUp ? "up" : "down";
+
+    /// <summary>
+    /// The host's router (routing table + netfilter), as in the tutorial's NAT figure: joined to every host link that
+    /// has an address (br0, ens160, an addressed tap), carrying forwarding and the NAT rules.
+    /// </summary>
+    private static void AddRouter(List<GraphNode> nodes, List<GraphEdge> edges, NamespaceState host)
+    {
+        var nat = host.NatRules.Where(r => r.IsMasquerade).Select(r => $"MASQUERADE {r.Source}").ToList();
+        var label = string.Join('\n', new[] { "router", host.Forwarding ? "forwarding on" : "forwarding off" }.Concat(nat));
+        nodes.Add(new GraphNode(RouterId, label, "router", NamespaceId(NamespaceRole.Host), host.Forwarding ? "on" : "off", 310, -130));
+        foreach (var link in host.Links.Where(l => l.Kind != "loopback" && l.Addresses.Count > 0))
+            edges.Add(new GraphEdge($"route:{link.Name}", LinkId(NamespaceRole.Host, link.Name), RouterId, "route", link.AdminUp ? "up" : "down"));
     }
 
     private static (double X, double Y) Place(NamespaceRole role, LinkState link, List<string> bridges, List<string> taps, ref int others)

@@ -73,7 +73,7 @@ public sealed partial class Inspector
         _vm = null;
         switch (GraphElementId.Parse(Selected))
         {
-            case { Kind: GraphElementKind.Namespace or GraphElementKind.Server, Role: var role }:
+            case { Kind: GraphElementKind.Namespace or GraphElementKind.Server or GraphElementKind.Router, Role: var role }:
                 _role = role;
                 _namespace = Topology?.Find(role);
                 _kind = SelectionKind.Namespace;

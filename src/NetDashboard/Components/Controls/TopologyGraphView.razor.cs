@@ -26,15 +26,29 @@ public sealed partial class TopologyGraphView
     /// <summary>Label colour, so labels stay readable in the dark theme.</summary>
     [Parameter] public string Foreground { get; set; } = "#212121";
 
+    /// <summary>The backdrop behind labels: the page's own background, so a label reads over lines and boxes.</summary>
+    [Parameter] public string Background { get; set; } = "#ffffff";
+
+    /// <summary>Where a VM's console lives, e.g. "labs/LAB/vms": double-click or Enter on a VM opens BASE/VM/console.</summary>
+    [Parameter] public string ConsoleBase { get; set; } = "";
+
+    private (string, string)? _drawnColors;
+
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (firstRender)
         {
             _self = DotNetObjectReference.Create(this);
             _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/topology-graph.js");
-            _graph = await _module.InvokeAsync<IJSObjectReference>("create", _container, _self, Foreground);
+            _graph = await _module.InvokeAsync<IJSObjectReference>("create", _container, _self, Foreground, Background, ConsoleBase);
+            _drawnColors = (Foreground, Background);
         }
         if (_module is null || _graph is null) return;
+        if (_drawnColors != (Foreground, Background))
+        {
+            _drawnColors = (Foreground, Background);
+            await _module.InvokeVoidAsync("setColors", _graph, Foreground, Background);
+        }
         if (!ReferenceEquals(_drawn, Model))
         {
             _drawn = Model;
