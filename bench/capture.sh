@@ -270,10 +270,12 @@ measure_tool() { # round name command...
     echo "   $name: $(calc "%.2f" "$used / $tck") s CPU ($used ticks of 1/$tck s) over $((t1 - t0)) ms for $n packets (its count; iperf3 sent $(sent "$json"))" \
          "= $(calc "%.2f" "$used / $tck * 1e6 / ($n > 0 ? $n : 1)") µs/packet; dropped ${drops:-(not reported)}"
 }
-# Warm-up, not counted: the app's first capture JIT-compiles the whole path (tiered compilation showed up as ~0.8 s of
-# CPU in a first window), which is start-up, not the cost per packet.
+# Warm-up, not counted: the app's first capture JIT-compiles the whole path, and tiered compilation goes on
+# re-compiling hot methods for a while (0.8 s of CPU in a first window without warm-up, 0.4 s after a 3 s warm-up,
+# < 0.1 s after that); that is start-up, not the cost per packet. One sample's worth of traffic.
+echo "-- warm-up (not counted): one hub client on host/br0, ${traffic_seconds} s of the same traffic"
 clients_start host/br0
-traffic 3 "$work/iperf-warmup.json"; traffic_wait "$work/iperf-warmup.json"
+traffic "$traffic_seconds" "$work/iperf-warmup.json"; traffic_wait "$work/iperf-warmup.json"
 settle_clients
 clients_stop
 sleep 2
@@ -325,14 +327,14 @@ echo "== 3. hub clients on host/ens192, host/br0, host/ens160; iperf3 for ${dura
 clients_start host/ens192,host/br0,host/ens160
 rss_series=("$(rss_kib)")
 extra=$(( loaded_latency == 1 ? 90 : 5 ))
-load_c0=$(cpu_ticks "$app_pid")
+load_c0=$(cpu_ticks "$app_pid"); thread_ticks "$app_pid" >"$work/threads-load-0"
 traffic $((duration + extra)) "$work/iperf-load.json"
 t_start=$(now_ms)
 for ((s = 10; s <= duration; s += 10)); do
     sleep "$(calc "%.3f" "($t_start + $s * 1000 - $(now_ms)) / 1000" | sed 's/^-.*/0/')"
     rss_series+=("$(rss_kib)")
 done
-load_c1=$(cpu_ticks "$app_pid"); t_end=$(now_ms)
+load_c1=$(cpu_ticks "$app_pid"); t_end=$(now_ms); thread_ticks "$app_pid" >"$work/threads-load-1"
 load_status=$(cat "$work/status.json")
 load_captures=$(api "api/labs/$lab/captures")
 load_pps=$(jq -r '[.panes[] | .packetsPerSecond | floor] | map(tostring) | join(" / ")' <<<"$load_status")
@@ -353,6 +355,7 @@ echo "   packets/s per capture (ens192 / br0 / ens160) near the end: $load_pps"
 load_packets=$(jq '[.[] | select(.filter == "") | .stats.packetsSeen] | add // 0' <<<"$load_captures")
 echo "   the dashboard used $(calc "%.0f" "($load_c1 - $load_c0) / $tck * 100000 / ($t_end - $t_start)") % of one core over the ${duration} s" \
      "($(calc "%.1f" "($load_c1 - $load_c0) / $tck") s for $load_packets packets on 3 captures, $(calc "%.2f" "($load_c1 - $load_c0) / $tck * 1e6 / ($load_packets > 0 ? $load_packets : 1)") µs each)"
+echo "     its threads: $(thread_breakdown "$work/threads-load-0" "$work/threads-load-1")"
 echo "   at the end of the ${duration} s (GET /api/labs/$lab/captures):"
 jq -r '.[] | "     \(.name) filter \"\(.filter)\": \(.stats.packetsSeen) packets seen, kernel drops \(.stats.kernelDrops), ring drops \(.stats.ringDrops), state \(.stats.state | if type == "number" then ["Opening", "Running", "InterfaceGone", "Failed", "Closed"][.] else . end)"' <<<"$load_captures"
 echo "   hub clients (rows received, rows skipped by the server = Missed): $(jq -r '[.panes | to_entries[] | "\(.key) \(.value.rows)/\(.value.missed)"] | join(", ")' <<<"$load_status")"
