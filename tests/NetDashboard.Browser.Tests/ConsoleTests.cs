@@ -67,3 +67,45 @@ public sealed class ConsoleTests(DashboardServer server) : IClassFixture<Dashboa
         Assert.Contains("404", error.Message);
     }
 }
+
+/// <summary>The graph shows what the guest holds, not what the lab file wants.</summary>
+[Trait("Category", "Browser")]
+[Trait("Requires", "root,chromium,qemu")]
+[Collection(NetDashboard.Integration.Tests.VmCollection.Name)]
+public sealed class GuestStateTests(DashboardServer server) : IClassFixture<DashboardServer>
+{
+    private const string Vm1Label =
+        "() => document.querySelector('[data-testid=topology-graph]')?.__graph?.cy.getElementById('vm:vm1').data('label') ?? ''";
+
+    [Fact]
+    public async Task Graph_AddressTypedInTheSerialConsole_ShowsWithinSecondsAndWasNotShownBefore()
+    {
+        await using var lab = server.NewLab("gs");
+        var path = NetDashboard.Integration.Tests.TestLab.LabFile("seed-tap.yaml");
+        await lab.Engine.ApplyAsync(NetDashboard.Lab.Model.LabFileLoader.LoadFile(path, lab.Name), await File.ReadAllTextAsync(path), path,
+            waitForVms: true, asLesson: true);
+        var labPage = await server.NewPageAsync();
+        await labPage.GotoAsync($"/labs/{lab.Name}");
+        await labPage.WaitForFunctionAsync($"() => ({Vm1Label})().includes('no address')", null, new() { Timeout = 20_000 });
+        var before = await labPage.EvaluateAsync<string>(Vm1Label);
+
+        var console = await server.NewPageAsync();
+        await console.GotoAsync($"/labs/{lab.Name}/vms/vm1/console");
+        await Assertions.Expect(console.GetByTestId("console-serial")).ToHaveAttributeAsync("data-state", "connected");
+        await console.GetByTestId("console-serial").ClickAsync();
+        await console.Keyboard.TypeAsync("ifconfig eth0 192.168.1.2\r");
+        var typed = DateTime.UtcNow;
+        await labPage.WaitForFunctionAsync($"() => ({Vm1Label})().includes('192.168.1.2/24')", null, new() { Timeout = 15_000 });
+        var seenAfter = DateTime.UtcNow - typed;
+        var after = await labPage.EvaluateAsync<string>(Vm1Label);
+        using var http = server.App.CreateClient();
+        var topology = await http.GetStringAsync($"api/labs/{lab.Name}/topology");
+
+        Assert.Contains("(wants 192.168.1.2)", before);
+        Assert.DoesNotContain("192.168.1.2/24", before);
+        Assert.DoesNotContain("wants", after);
+        Assert.True(seenAfter < TimeSpan.FromSeconds(8), $"the graph showed the new address after {seenAfter.TotalSeconds:0.0} s");
+        Assert.Contains("\"wantedAddress\": \"192.168.1.2/24\"", topology);
+        Assert.Contains("\"192.168.1.2/24\"", topology[topology.IndexOf("\"guest\"", StringComparison.Ordinal)..]);
+    }
+}

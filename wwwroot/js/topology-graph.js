@@ -49,7 +49,7 @@ export function create(container, dotnet, foreground, background, consoleBase) {
   cy.on('zoom', () => fitLabels(cy));
   // Keyboard: arrows step through the elements in reading order, Enter on a VM opens its console.
   container.addEventListener('keydown', e => onKey(graph, e));
-  new ResizeObserver(() => { cy.resize(); cy.fit(undefined, 30); }).observe(container);
+  new ResizeObserver(() => { cy.resize(); cy.fit(undefined, 45); }).observe(container);
   container.__graph = graph;
   return graph;
 }
@@ -103,7 +103,7 @@ export function update(graph, model) {
   // The graph fits its panel, and fits again when elements come or go.
   if (cy.nodes().length !== graph.count) {
     graph.count = cy.nodes().length;
-    cy.fit(undefined, 30);
+    cy.fit(undefined, 45);
   }
   fitLabels(cy);
   // For tests and the benchmark: when the graph last changed, and what it holds.

@@ -149,11 +149,26 @@ public sealed partial class LabService(
         var record = store.Read(lab);
         if (topology.Namespaces.All(n => !n.Exists) && record is null)
             return null;
-        return LabStatus.From(topology, record, VmStatuses(lab));
+        var definition = DefinitionOf(lab);
+        var guests = new Dictionary<string, GuestState>();
+        foreach (var vm in definition?.Vms ?? [])
+        {
+            if (await vms.ReadGuestAsync(lab, vm, cancellationToken) is { } guest)
+                guests[vm.Name] = guest;
+        }
+        return LabStatus.From(topology, record, VmStatuses(lab), definition, guests);
     }
 
     /// <summary>Refused when <paramref name="lab"/> is not a lab name, with the one wording every face shows; else null.</summary>
     public static ActionResult? CheckLabName(string lab) => BadLabName(lab);
+
+    /// <summary>What the kernel holds for a lab now (no guest is asked); null when nothing of the lab exists.</summary>
+    public async Task<Topology?> TopologyAsync(string lab, CancellationToken cancellationToken = default)
+    {
+        if (InputRules.CheckLabName(lab) is not null) return null;
+        var topology = await reader.ReadAsync(lab, cancellationToken);
+        return topology.Namespaces.All(n => !n.Exists) && store.Read(lab) is null ? null : topology;
+    }
 
     /// <summary>Each VM of the lab file as the supervisor sees it now.</summary>
     public IReadOnlyList<VmStatus> VmStatuses(string lab) =>

@@ -24,9 +24,17 @@ public sealed record LabStatus(string Lab, bool Owned, DateTimeOffset TakenAt, i
 
     public sealed record NatRuleView(string Chain, string Target, string? Source, string? NotDestination, string? OutInterface, string? Comment, string Spec);
 
-    public sealed record VmView(string Name, string State, int? Pid, string Mac, string Tap, string? Detail);
+    /// <param name="WantedAddress">What the lab file wants on eth0 (not a fact about the guest).</param>
+    /// <param name="Guest">What the guest holds, read from it; null when it is not running or did not answer.</param>
+    public sealed record VmView(string Name, string State, int? Pid, string Mac, string Tap, string? Detail,
+        string? WantedAddress = null, string? WantedGateway = null, GuestView? Guest = null);
 
-    public static LabStatus From(Topology topology, LabRecord? record, IReadOnlyList<VmStatus> vms) => new(
+    /// <param name="Known">False for a disk-image guest: it has no agent, so nothing is claimed.</param>
+    public sealed record GuestView(bool Known, bool LinkUp, IReadOnlyList<string> Addresses, IReadOnlyList<string> Routes,
+        IReadOnlyList<GuestNeighbour> Neighbours, DateTimeOffset ReadAt);
+
+    public static LabStatus From(Topology topology, LabRecord? record, IReadOnlyList<VmStatus> vms,
+        LabDefinition? definition = null, IReadOnlyDictionary<string, GuestState>? guests = null) => new(
         topology.Lab,
         record is not null,
         topology.TakenAt,
@@ -41,7 +49,15 @@ public sealed record LabStatus(string Lab, bool Owned, DateTimeOffset TakenAt, i
             ns.Routes,
             ns.NatRules.Select(r => new NatRuleView(r.Chain, r.Target, r.Source, r.NotDestination, r.OutInterface, r.Comment, r.Spec)).ToList()))
             .ToList(),
-        vms.Select(vm => new VmView(vm.Name, vm.State.ToString().ToLowerInvariant(), vm.Pid, vm.Mac, vm.Tap, vm.Detail)).ToList());
+        vms.Select(vm =>
+        {
+            var wanted = definition?.Vm(vm.Name);
+            var guest = guests?.GetValueOrDefault(vm.Name) is { } g
+                ? new GuestView(g.Known, g.LinkUp, g.Addresses.Select(a => a.ToString()).ToList(), g.Routes, g.Neighbours, g.ReadAt)
+                : null;
+            return new VmView(vm.Name, vm.State.ToString().ToLowerInvariant(), vm.Pid, vm.Mac, vm.Tap, vm.Detail,
+                wanted?.Address?.ToString(), wanted?.Gateway?.ToString(), guest);
+        }).ToList());
 
     public string ToText()
     {
@@ -63,7 +79,17 @@ public sealed record LabStatus(string Lab, bool Owned, DateTimeOffset TakenAt, i
                 text.AppendLine($"  nat {rule.Spec}");
         }
         foreach (var vm in Vms)
+        {
             text.AppendLine($"vm {vm.Name,-8} {vm.State,-8} pid {(vm.Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),-7} mac {vm.Mac} tap {vm.Tap}");
+            var holds = vm.Guest switch
+            {
+                null => "guest: not read (not running or busy)",
+                { Known: false } => "guest: unknown (no agent)",
+                var g => $"guest: eth0 {(g.LinkUp ? "up" : "down")} {(g.Addresses.Count == 0 ? "no address" : string.Join(' ', g.Addresses))}"
+                         + string.Concat(g.Routes.Where(r => r.StartsWith("default", StringComparison.Ordinal)).Select(r => $", {r}")),
+            };
+            text.AppendLine($"   {holds}{(vm.WantedAddress is { } want ? $" (the file wants {want}{(vm.WantedGateway is { } gw ? $" via {gw}" : "")})" : "")}");
+        }
         return text.ToString();
     }
 }

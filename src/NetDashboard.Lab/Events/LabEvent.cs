@@ -23,6 +23,9 @@ public sealed record JournalRestarted : LabEvent;
 /// <summary>A VM changed state: starting, running, stopped, or crashed (with its last serial lines in the detail).</summary>
 public sealed record VmStateChanged(VmStatus Status) : LabEvent;
 
+/// <summary>What a guest holds (addresses, routes, ARP) changed, or the guest stopped answering (null).</summary>
+public sealed record GuestChanged(string Vm, GuestState? State) : LabEvent;
+
 /// <summary>
 /// What a viewer of a lab receives, at most ten times a second. The first update carries the whole state; later
 /// ones carry what changed. A slow viewer skips stale snapshots but never loses a journal entry: after a gap the
@@ -47,4 +50,7 @@ public sealed record LabUpdate
 
     /// <summary>The VM transitions seen since the last update, in order.</summary>
     public IReadOnlyList<VmStatus> VmChanges { get; init; } = [];
+
+    /// <summary>What each running guest holds now, by VM name, when any changed (and in the first update), else null.</summary>
+    public IReadOnlyDictionary<string, GuestState>? Guests { get; init; }
 }

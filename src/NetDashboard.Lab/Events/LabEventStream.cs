@@ -21,6 +21,8 @@ internal sealed partial class LabEventStream : IAsyncDisposable
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(30);
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinDeliveryInterval = TimeSpan.FromMilliseconds(100);
+    // A guest changed from its own console is seen at the next look; a guest command or a boot triggers one at once.
+    private static readonly TimeSpan GuestLook = TimeSpan.FromSeconds(3);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly string _lab;
@@ -30,6 +32,8 @@ internal sealed partial class LabEventStream : IAsyncDisposable
     private readonly TopologyWatcher _watcher;
     private readonly EventRing<LabEvent> _ring = new(RingCapacity);
     private readonly Channel<bool> _pokes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool> _guestPokes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private Dictionary<string, GuestState> _guests = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly FileSystemWatcher? _files;
     private readonly List<Task> _tasks = [];
@@ -57,6 +61,7 @@ internal sealed partial class LabEventStream : IAsyncDisposable
         _files = WatchRuntimeFolder();
         _tasks.Add(Task.Run(() => FollowKernelAsync(_stop.Token)));
         _tasks.Add(Task.Run(() => FollowFilesAsync(_stop.Token)));
+        _tasks.Add(Task.Run(() => FollowGuestsAsync(_stop.Token)));
     }
 
     /// <summary>The current state first, then what changes, at most ten updates a second.</summary>
@@ -70,13 +75,15 @@ internal sealed partial class LabEventStream : IAsyncDisposable
         Topology? topology;
         string? problem;
         IReadOnlyList<VmStatus> vms;
+        IReadOnlyDictionary<string, GuestState> guests;
         lock (_gate)
         {
             topology = _latest;
             problem = _kernelProblem;
             vms = _vmStates.Values.ToList();
+            guests = _guests;
         }
-        yield return new LabUpdate { Topology = topology, KernelProblem = problem, Journal = journal, Vms = vms };
+        yield return new LabUpdate { Topology = topology, KernelProblem = problem, Journal = journal, Vms = vms, Guests = guests };
 
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -86,6 +93,7 @@ internal sealed partial class LabEventStream : IAsyncDisposable
             var appended = new List<JournalEntry>();
             var changes = new List<VmStatus>();
             var kernelChanged = false;
+            var guestsChanged = false;
             var restarted = batch.Missed > 0;
             foreach (var item in batch.Items)
             {
@@ -104,6 +112,9 @@ internal sealed partial class LabEventStream : IAsyncDisposable
                     case VmStateChanged { Status: var status }:
                         changes.Add(status);
                         break;
+                    case GuestChanged:
+                        guestsChanged = true;
+                        break;
                 }
             }
             IReadOnlyList<JournalEntry>? whole = null;
@@ -118,6 +129,7 @@ internal sealed partial class LabEventStream : IAsyncDisposable
                 topology = kernelChanged ? _latest : null;
                 problem = _kernelProblem;
                 vms = _vmStates.Values.ToList();
+                guests = _guests;
             }
             yield return new LabUpdate
             {
@@ -127,6 +139,7 @@ internal sealed partial class LabEventStream : IAsyncDisposable
                 JournalAppended = appended,
                 Vms = changes.Count > 0 ? vms : null,
                 VmChanges = changes,
+                Guests = guestsChanged ? guests : null,
             };
             await Task.Delay(MinDeliveryInterval, cancellationToken);
         }
@@ -267,7 +280,11 @@ internal sealed partial class LabEventStream : IAsyncDisposable
             consumed = newline + 1;
             if (line.IsEmpty) continue;
             if (ParseEntry(line) is { } entry)
+            {
                 _ring.Append(new JournalAppended(_journalLines, entry));
+                // A guest command may have changed what the guest holds: look now.
+                if (entry.Argv is ["guest-agent", ..]) _guestPokes.Writer.TryWrite(true);
+            }
             _journalLines++;
         }
         _journalOffset += consumed;
@@ -296,10 +313,54 @@ internal sealed partial class LabEventStream : IAsyncDisposable
             if (before is not null && before.State == status.State && before.Pid == status.Pid) continue;
             if (status.IsUp && before?.IsUp != true)
                 WatchVm(status.Name);
+            if (status.State == VmState.Running) _guestPokes.Writer.TryWrite(true);
             _ring.Append(new VmStateChanged(status));
         }
         lock (_gate)
             _vmStates = now.ToDictionary(s => s.Name);
+    }
+
+    private async Task FollowGuestsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                using (var look = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    look.CancelAfter(GuestLook);
+                    try
+                    {
+                        await _guestPokes.Reader.WaitToReadAsync(look.Token);
+                        _guestPokes.Reader.TryRead(out _);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                    }
+                }
+                await LookAtGuestsAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task LookAtGuestsAsync(CancellationToken cancellationToken)
+    {
+        var now = new Dictionary<string, GuestState>();
+        foreach (var vm in _store.TryReadDefinition(_lab)?.Vms ?? [])
+        {
+            var before = _guests.GetValueOrDefault(vm.Name);
+            var state = await _vms.ReadGuestAsync(_lab, vm, cancellationToken);
+            // An agent busy with a person's command keeps the last state it gave rather than none.
+            if (state is null && before is not null && _vms.StatusOf(_lab, vm).State == VmState.Running) state = before;
+            if (state is not null) now[vm.Name] = state;
+            if (!(state?.SameAs(before) ?? before is null))
+                _ring.Append(new GuestChanged(vm.Name, state));
+        }
+        lock (_gate)
+            _guests = now;
     }
 
     private IReadOnlyList<VmStatus> ReadVmStates() =>

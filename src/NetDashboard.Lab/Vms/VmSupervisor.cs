@@ -155,6 +155,26 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         return result;
     }
 
+    /// <summary>
+    /// What the guest holds now (addresses, routes, ARP), read through its agent and not journaled: reading changes
+    /// nothing. Null when the VM is not running or the agent does not answer in time; unknown for a disk image.
+    /// </summary>
+    public async Task<GuestState?> ReadGuestAsync(string lab, VmDefinition vm, CancellationToken cancellationToken = default)
+    {
+        if (StatusOf(lab, vm).State != VmState.Running) return null;
+        if (!vm.IsBuiltin) return GuestState.Unknown(DateTimeOffset.UtcNow);
+        try
+        {
+            var result = await GuestAgentClient.RunAsync(store.PathsOf(lab, vm.Name).Agent, GuestState.Command, TimeSpan.FromSeconds(3), cancellationToken);
+            return result.Succeeded || result.Output.Contains("@@", StringComparison.Ordinal) ? GuestState.Parse(result.Output, DateTimeOffset.UtcNow) : null;
+        }
+        catch (GuestCommandException)
+        {
+            // Busy with a person's command, or still booting: try again at the next look.
+            return null;
+        }
+    }
+
     /// <summary>Follows a VM's process so its exit is reported the moment it happens.</summary>
     public void Watch(string lab, VmDefinition vm)
     {

@@ -29,7 +29,9 @@ public static class TopologyGraph
     public static readonly string ServerId = GraphElementId.Server.ToString();
     public static readonly string RouterId = GraphElementId.Router.ToString();
 
-    public static GraphModel Build(Topology topology, LabDefinition? definition, IReadOnlyList<VmStatus> vms)
+    /// <param name="guests">What each running guest holds (its agent's answer); a VM without one shows what the file wants, marked as wanted.</param>
+    public static GraphModel Build(Topology topology, LabDefinition? definition, IReadOnlyList<VmStatus> vms,
+        IReadOnlyDictionary<string, GuestState>? guests = null)
     {
         var nodes = new List<GraphNode>();
         var edges = new List<GraphEdge>();
@@ -70,7 +72,7 @@ public static class TopologyGraph
             var status = vms.FirstOrDefault(s => s.Name == vm.Name);
             var tapIndex = hostTaps.IndexOf(vm.Tap);
             var y = (tapIndex >= 0 ? tapIndex : hostTaps.Count + i) * 120.0;
-            nodes.Add(new GraphNode(VmId(vm.Name), VmLabel(vm, status), "vm", null, (status?.State ?? VmState.Stopped).ToString().ToLowerInvariant(), -260, y));
+            nodes.Add(new GraphNode(VmId(vm.Name), VmLabel(vm, status, guests?.GetValueOrDefault(vm.Name)), "vm", null, (status?.State ?? VmState.Stopped).ToString().ToLowerInvariant(), -260, y));
             if (host?.Link(vm.Tap) is { } tap)
                 edges.Add(new GraphEdge($"vmtap:{vm.Name}", VmId(vm.Name), LinkId(NamespaceRole.Host, vm.Tap), "vm",
                     status?.State == VmState.Running && tap.AdminUp ? "up" : "down"));
@@ -147,8 +149,17 @@ public static class TopologyGraph
     private static string LinkLabel(LinkState link) =>
         string.Join('\n', new[] { $"{link.Name} ({link.State})" }.Concat(link.Addresses.Select(a => a.ToString())));
 
-    private static string VmLabel(VmDefinition vm, VmStatus? status) =>
-        $"{vm.Name} · {(status?.State ?? VmState.Stopped).ToString().ToLowerInvariant()}\n{vm.Mac}{(vm.Address is null ? "" : $"\n{vm.Address.Address}")}";
+    // The address line is what the guest holds; what the file wants but the guest lacks is marked as wanted, never shown as fact.
+    private static string VmLabel(VmDefinition vm, VmStatus? status, GuestState? guest)
+    {
+        var head = $"{vm.Name} · {(status?.State ?? VmState.Stopped).ToString().ToLowerInvariant()}\n{vm.Mac}";
+        var wanted = vm.Address is { } address ? $"wants {address.Address}" : null;
+        if (guest is null) return wanted is null ? head : $"{head}\n({wanted})";
+        if (!guest.Known) return $"{head}\naddress unknown (no agent)";
+        var holds = guest.Addresses.Select(a => a.ToString()).ToList();
+        var missing = vm.Address is { } want && !guest.Addresses.Contains(want) ? $" ({wanted})" : "";
+        return $"{head}\n{(holds.Count == 0 ? "no address" : string.Join(' ', holds))}{missing}";
+    }
 
     private static string Role(NamespaceRole role) => role.ToString().ToLowerInvariant();
 }

@@ -49,6 +49,9 @@ public sealed partial class Inspector
     /// <summary>Each VM's state.</summary>
     [Parameter] public IReadOnlyList<VmStatus> VmStatuses { get; set; } = [];
 
+    /// <summary>What each running guest holds (addresses, routes, ARP), by VM name.</summary>
+    [Parameter] public IReadOnlyDictionary<string, GuestState> Guests { get; set; } = new Dictionary<string, GuestState>();
+
     /// <summary>The selected graph element id (see <see cref="TopologyGraph"/>), or null.</summary>
     [Parameter] public string? Selected { get; set; }
 

@@ -35,14 +35,14 @@ public sealed partial class CapturesPage
             _problem = $"'{Lab}' is not a lab name: {bad}.";
             return;
         }
-        if (await Labs.StatusAsync(Lab) is not { } status)
+        if (await Labs.TopologyAsync(Lab) is not { } topology)
         {
             _problem = $"There is no lab named '{Lab}'.";
             return;
         }
         _zeroMicros = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
-        _candidates = status.Namespaces.Where(ns => ns.Exists)
-            .SelectMany(ns => ns.Links.Where(l => l.Kind != "loopback").Select(l => $"{ns.Role}/{l.Name}"))
+        _candidates = topology.Namespaces.Where(ns => ns.Exists)
+            .SelectMany(ns => ns.Links.Where(l => l.Kind != "loopback").Select(l => $"{ns.Role.ToString().ToLowerInvariant()}/{l.Name}"))
             .ToList();
         var wanted = Panes is { Length: > 0 }
             ? Panes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -20,6 +20,7 @@ public sealed partial class LabPage : IAsyncDisposable
     private Topology? _topology;
     private LabDefinition? _definition;
     private IReadOnlyList<VmStatus> _vms = [];
+    private IReadOnlyDictionary<string, GuestState> _guests = new Dictionary<string, GuestState>();
     private GraphModel _graph = GraphModel.Empty;
     private string? _selected;
     private string? _problem;
@@ -56,10 +57,12 @@ public sealed partial class LabPage : IAsyncDisposable
             {
                 var topology = update.Topology ?? _topology;
                 var vms = update.Vms ?? _vms;
+                var guests = update.Guests ?? _guests;
                 var definition = Labs.DefinitionOf(Lab);
                 var record = Labs.RecordOf(Lab);
-                var redraw = topology is not null && (update.Topology is not null || update.Vms is not null || !ReferenceEquals(definition, _definition));
-                var graph = redraw ? TopologyGraph.Build(topology!, definition, vms) : _graph;
+                var redraw = topology is not null
+                    && (update.Topology is not null || update.Vms is not null || update.Guests is not null || !ReferenceEquals(definition, _definition));
+                var graph = redraw ? TopologyGraph.Build(topology!, definition, vms, guests) : _graph;
                 var drift = redraw ? Labs.DriftOf(Lab, definition, topology!) : _drift;
                 await InvokeAsync(() =>
                 {
@@ -67,6 +70,7 @@ public sealed partial class LabPage : IAsyncDisposable
                     _kernelProblem = update.KernelProblem;
                     _definition = definition;
                     _vms = vms;
+                    _guests = guests;
                     _graph = graph;
                     _drift = drift;
                     _lesson = TutorialLessons.ForLabFile(record?.SourceFile);
