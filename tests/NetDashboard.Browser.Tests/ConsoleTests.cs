@@ -109,3 +109,29 @@ public sealed class GuestStateTests(DashboardServer server) : IClassFixture<Dash
         Assert.Contains("\"192.168.1.2/24\"", topology[topology.IndexOf("\"guest\"", StringComparison.Ordinal)..]);
     }
 }
+
+/// <summary>The kernel's tables of the bridge lesson: which MAC was learned on which port.</summary>
+[Trait("Category", "Browser")]
+[Trait("Requires", "root,chromium,qemu")]
+[Collection(NetDashboard.Integration.Tests.VmCollection.Name)]
+public sealed class KernelTablesTests(DashboardServer server) : IClassFixture<DashboardServer>
+{
+    [Fact]
+    public async Task Inspector_Br0AfterTheGuestsPinged_MacTableHasBothGuestsOnTheirTaps()
+    {
+        await using var lab = server.NewLab("kt");
+        await lab.UpAsync("seed-bridge.yaml", wait: true);
+        var ping = await lab.Service.ExecAsync(lab.Name, "vm1", "ping -c 2 192.168.1.11");
+        Assert.True(ping.Guest?.ExitCode == 0, ping.Result.Message + ping.Guest?.Output);
+        var page = await server.NewPageAsync();
+        await page.GotoAsync($"/labs/{lab.Name}");
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Elements" }).ClickAsync();
+        await page.GetByTestId("element-list").GetByText("br0 (UP)").ClickAsync();
+        var macs = page.GetByTestId("mac-table");
+
+        await Assertions.Expect(macs).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"tap0\s+52:54:98:76:54:30\s+no"));
+        await Assertions.Expect(macs).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"tap1\s+52:54:98:76:54:31\s+no"));
+        await DashboardServer.ScreenshotAsync(page, "br0-mac-table");
+    }
+}

@@ -65,6 +65,11 @@ public sealed class LessonTests(DashboardServer server) : IClassFixture<Dashboar
         await Assertions.Expect(page.GetByTestId("lesson-complete")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("lesson-complete")).ToContainTextAsync("the tutorial's last part");
         await Assertions.Expect(page.GetByTestId("drift")).Not.ToBeVisibleAsync();
+
+        // Watch it: the tutorial's climax, the same ping before and after MASQUERADE.
+        await page.GetByTestId("watch-10").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("pane-host/tap0").GetByTestId("pane-rows")).ToContainTextAsync("IP 192.168.1.10 > 203.0.113.5: ICMP echo request");
+        await Assertions.Expect(page.GetByTestId("pane-host/ens160").GetByTestId("pane-rows")).ToContainTextAsync("IP 10.180.13.232 > 203.0.113.5: ICMP echo request");
         var after = (await lab.Reader.ReadAsync(lab.Name)).Host;
         Assert.True(after.Forwarding, "forwarding stays on after a VM restart");
         Assert.Equal("br0", after.Link("tap1")?.Master);
@@ -95,10 +100,10 @@ public sealed class LessonTests(DashboardServer server) : IClassFixture<Dashboar
 public sealed class AllLessonsTests(DashboardServer server) : IClassFixture<DashboardServer>
 {
     [Theory]
-    [InlineData("seed-tap.yaml", "host can ping 192.168.1.2 ✓")]
-    [InlineData("seed-bridge.yaml", "vm1 can ping 192.168.1.11 ✓")]
-    [InlineData("seed-bridge-external.yaml", "vm2 can ping 192.168.1.3 ✓")]
-    public async Task Lesson_AllStepsByClicks_LastCheckPasses(string file, string lastCheck)
+    [InlineData("seed-tap.yaml", "host can ping 192.168.1.2 ✓", 2, "host/tap1", "IP 192.168.1.1 > 192.168.1.2: ICMP echo request")]
+    [InlineData("seed-bridge.yaml", "vm1 can ping 192.168.1.11 ✓", 6, "host/br0", "IP 192.168.1.10 > 192.168.1.11: ICMP echo request")]
+    [InlineData("seed-bridge-external.yaml", "vm2 can ping 192.168.1.3 ✓", 6, "host/ens192", "IP 192.168.1.10 > 192.168.1.3: ICMP echo request")]
+    public async Task Lesson_AllStepsByClicks_CompleteAndWatchItShowsTheTutorialsLine(string file, string lastCheck, int watchStep, string pane, string line)
     {
         await using var lab = server.NewLab("la");
         var path = NetDashboard.Integration.Tests.TestLab.LabFile(file);
@@ -109,6 +114,11 @@ public sealed class AllLessonsTests(DashboardServer server) : IClassFixture<Dash
         var count = await LessonTests.RunEveryStepAsync(page);
 
         await Assertions.Expect(page.GetByTestId($"step-{count}")).ToContainTextAsync(lastCheck);
+        await Assertions.Expect(page.GetByTestId("lesson-complete")).ToBeVisibleAsync();
         await DashboardServer.ScreenshotAsync(page, $"lesson-{Path.GetFileNameWithoutExtension(file)}-done");
+
+        await page.GetByTestId($"watch-{watchStep}").ClickAsync();
+        await page.WaitForURLAsync("**/captures?**");
+        await Assertions.Expect(page.GetByTestId($"pane-{pane}").GetByTestId("pane-rows")).ToContainTextAsync(line);
     }
 }

@@ -170,6 +170,30 @@ public sealed partial class LabService(
         return topology.Namespaces.All(n => !n.Exists) && store.Read(lab) is null ? null : topology;
     }
 
+    /// <summary>
+    /// The kernel's tables of one namespace (host, wan or pc): routes and neighbours, and a bridge's MAC table when
+    /// <paramref name="bridge"/> names one. Reading changes nothing and is not journaled.
+    /// </summary>
+    public async Task<(ActionResult Result, KernelTables? Tables)> TablesAsync(string lab, string ns, string? bridge, CancellationToken cancellationToken = default)
+    {
+        if (BadLabName(lab) is { } bad) return (bad, null);
+        if (ns is not ("host" or "wan" or "pc")) return (ActionResult.Refused("namespace", $"'{ns}' is not host, wan or pc"), null);
+        if (bridge is not null && LabFileProblem.Check("bridge", bridge, InputRules.CheckInterfaceName) is { } problem)
+            return (ActionResult.Refused([problem]), null);
+        if (await TopologyAsync(lab, cancellationToken) is not { } topology) return (ActionResult.NoSuchLab(lab), null);
+        var state = topology.Find(Enum.Parse<NamespaceRole>(ns, ignoreCase: true));
+        if (state is not { Exists: true }) return (ActionResult.NotFound($"{ns} of lab {lab} does not exist"), null);
+        if (bridge is not null && state.Link(bridge)?.Kind != "bridge") return (ActionResult.NotFound($"there is no bridge named {bridge} in {ns}"), null);
+        try
+        {
+            return (ActionResult.Ok($"{ns} tables"), await reader.ReadTablesAsync(state.Name, bridge, cancellationToken));
+        }
+        catch (HostCommandException e)
+        {
+            return (ActionResult.Failed($"the tables of {ns} could not be read: {e.StandardError}"), null);
+        }
+    }
+
     /// <summary>Each VM of the lab file as the supervisor sees it now.</summary>
     public IReadOnlyList<VmStatus> VmStatuses(string lab) =>
         DefinitionOf(lab)?.Vms.Select(vm => vms.StatusOf(lab, vm)).ToList() ?? [];

@@ -66,6 +66,33 @@ public static class KernelJsonParser
             .ToList();
     }
 
+    /// <summary>Parses `ip -j neigh show` (the ARP table): address, device, MAC (absent while unresolved), state.</summary>
+    public static IReadOnlyList<NeighbourEntry> ParseNeighbours(string ipNeighJson)
+    {
+        using var doc = JsonDocument.Parse(EmptyAsArray(ipNeighJson));
+        return doc.RootElement.EnumerateArray()
+            .Select(n => new NeighbourEntry(Str(n, "dst") ?? "?", Str(n, "dev"), Str(n, "lladdr"),
+                n.TryGetProperty("state", out var state) && state.ValueKind == JsonValueKind.Array
+                    ? string.Join(',', state.EnumerateArray().Select(s => s.GetString()))
+                    : ""))
+            .ToList();
+    }
+
+    /// <summary>
+    /// Parses `bridge -j -s fdb show br BR` into the bridge's MAC table as `brctl showmacs` shows it: only the entries
+    /// of the bridge's ports (the bridge's own multicast entries are left out), local or learned, with their age.
+    /// </summary>
+    public static IReadOnlyList<FdbEntry> ParseForwardingDatabase(string bridgeFdbJson, string bridge)
+    {
+        using var doc = JsonDocument.Parse(EmptyAsArray(bridgeFdbJson));
+        return doc.RootElement.EnumerateArray()
+            .Where(e => Str(e, "master") == bridge && Str(e, "mac") is not null)
+            .Select(e => new FdbEntry(Str(e, "mac")!, Str(e, "ifname") ?? "?", Str(e, "state") == "permanent",
+                e.TryGetProperty("updated", out var updated) && updated.TryGetInt32(out var seconds) ? seconds : null))
+            .OrderBy(e => e.Port, StringComparer.Ordinal).ThenBy(e => e.Mac, StringComparer.Ordinal)
+            .ToList();
+    }
+
     /// <summary>Parses `ip -j netns list` into namespace names.</summary>
     public static IReadOnlyList<string> ParseNamespaceNames(string ipNetnsJson)
     {

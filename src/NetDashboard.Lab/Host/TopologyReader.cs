@@ -56,6 +56,17 @@ public sealed class TopologyReader(HostRunner runner) : ITopologySource
             KernelJsonParser.ParseNatRules(nat.Result));
     }
 
+    /// <summary>A namespace's routing table and neighbour table, and the MAC table of <paramref name="bridge"/> when one is named.</summary>
+    public async Task<KernelTables> ReadTablesAsync(string ns, string? bridge, CancellationToken cancellationToken = default)
+    {
+        var routes = runner.ReadAsync(CommandBuilder.ReadRoutes(ns), cancellationToken);
+        var neighbours = runner.ReadAsync(CommandBuilder.ReadNeighbours(ns), cancellationToken);
+        var fdb = bridge is null ? Task.FromResult("[]") : runner.ReadAsync(CommandBuilder.ReadForwardingDatabase(ns, bridge), cancellationToken);
+        await Task.WhenAll(routes, neighbours, fdb);
+        return new KernelTables(KernelJsonParser.ParseRoutes(routes.Result), KernelJsonParser.ParseNeighbours(neighbours.Result),
+            bridge is null ? [] : KernelJsonParser.ParseForwardingDatabase(fdb.Result, bridge));
+    }
+
     /// <summary>The pids of the processes living in a namespace (`ip netns pids`).</summary>
     public async Task<IReadOnlyList<int>> ReadPidsAsync(string ns, CancellationToken cancellationToken = default)
     {

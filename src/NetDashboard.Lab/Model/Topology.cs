@@ -61,6 +61,16 @@ public sealed record LinkState
 }
 
 /// <summary>A route in the main table; Destination is "default" or a CIDR.</summary>
+/// <summary>One entry of a namespace's neighbour (ARP) table.</summary>
+public sealed record NeighbourEntry(string Address, string? Device, string? Mac, string State);
+
+/// <summary>One entry of a bridge's forwarding database: which MAC was seen on which port, local (the port's own) or learned.</summary>
+/// <param name="AgeSeconds">Seconds since the entry was last refreshed (learned entries age out), when the kernel says.</param>
+public sealed record FdbEntry(string Mac, string Port, bool Local, int? AgeSeconds);
+
+/// <summary>A namespace's tables as the kernel holds them now, read when a person looks at them.</summary>
+public sealed record KernelTables(IReadOnlyList<RouteState> Routes, IReadOnlyList<NeighbourEntry> Neighbours, IReadOnlyList<FdbEntry> MacTable);
+
 public sealed record RouteState(string Destination, string? Gateway, string? Device, string? Protocol, string? Scope);
 
 /// <summary>One rule of the nat table's POSTROUTING chain, as `iptables -S` prints it.</summary>

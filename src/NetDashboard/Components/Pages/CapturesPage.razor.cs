@@ -28,6 +28,25 @@ public sealed partial class CapturesPage
     /// <summary>Panes to open, e.g. "host/tap0,host/br0" (default: the lesson's).</summary>
     [SupplyParameterFromQuery(Name = "panes")] public string? Panes { get; set; }
 
+    /// <summary>A ping to run once the panes capture, "vm1>203.0.113.5" (a lesson's "Watch it").</summary>
+    [SupplyParameterFromQuery(Name = "ping")] public string? Ping { get; set; }
+
+    private string? _pinged;
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender || _problem is not null || Ping?.Split('>') is not [var from, var target]) return;
+        // The panes open their captures as they first render; give them a moment, then ping three times.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        _pinged = $"({from})$ ping {target} …";
+        StateHasChanged();
+        ActionResult? last = null;
+        for (var i = 0; i < 3; i++)
+            last = await Labs.PingAsync(Lab, from, target);
+        _pinged = last!.Succeeded ? $"({from})$ ping {target}: replies received — watch the rows above" : last.Message;
+        StateHasChanged();
+    }
+
     protected override async Task OnInitializedAsync()
     {
         if (InputRules.CheckLabName(Lab) is { } bad)
