@@ -338,10 +338,18 @@ internal sealed partial class LabEventStream : IAsyncDisposable
                     {
                     }
                 }
-                await LookAtGuestsAsync(cancellationToken);
+                try
+                {
+                    await LookAtGuestsAsync(cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // One bad look (a VM removed mid-read, a lab file edited into an invalid one) must not end the following.
+                    LogFollowFailed(_lab, $"reading the guests failed: {e.Message}");
+                }
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
     }

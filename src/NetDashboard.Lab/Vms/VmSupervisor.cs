@@ -168,9 +168,10 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
             var result = await GuestAgentClient.RunAsync(store.PathsOf(lab, vm.Name).Agent, GuestState.Command, TimeSpan.FromSeconds(3), cancellationToken);
             return result.Succeeded || result.Output.Contains("@@", StringComparison.Ordinal) ? GuestState.Parse(result.Output, DateTimeOffset.UtcNow) : null;
         }
-        catch (GuestCommandException)
+        catch (Exception e) when (e is GuestCommandException or IOException or System.Net.Sockets.SocketException
+                                   || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            // Busy with a person's command, or still booting: try again at the next look.
+            // Busy with a person's command, still booting, or just stopped: try again at the next look.
             return null;
         }
     }
