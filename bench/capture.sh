@@ -330,11 +330,23 @@ extra=$(( loaded_latency == 1 ? 90 : 5 ))
 load_c0=$(cpu_ticks "$app_pid"); thread_ticks "$app_pid" >"$work/threads-load-0"
 traffic $((duration + extra)) "$work/iperf-load.json"
 t_start=$(now_ms)
+# Every 10 s, besides RSS: the drops so far, the clients' Missed, the dashboard's CPU and how idle the machine was
+# over those 10 s (the 2 cores are shared: other work shows up here), and the load average.
+echo "     time   RSS MiB   kernel+ring drops   Missed   dashboard CPU   machine idle   load avg"
+prev_stat=($(head -1 /proc/stat)); prev_cpu=$load_c0
 for ((s = 10; s <= duration; s += 10)); do
     sleep "$(calc "%.3f" "($t_start + $s * 1000 - $(now_ms)) / 1000" | sed 's/^-.*/0/')"
     rss_series+=("$(rss_kib)")
+    stat=($(head -1 /proc/stat)); cpu=$(cpu_ticks "$app_pid")
+    idle=$(awk -v a="${prev_stat[*]:1:8}" -v b="${stat[*]:1:8}" 'BEGIN { n = split(a, x); split(b, y); for (k = 1; k <= n; k++) { d = y[k] - x[k]; t += d; if (k == 4 || k == 5) i += d }
+        printf "%d", t ? 100 * i / t : 100 }')
+    sofar=$(api "api/labs/$lab/captures" | jq '[.[] | .stats.kernelDrops + .stats.ringDrops] | add // 0' || echo '?')
+    printf '     %4d s   %7.0f   %17s   %6s   %11s %%   %10s %%   %s\n' "$s" "$(calc "%.1f" "${rss_series[-1]} / 1024")" "$sofar" \
+        "$(status '[.panes[] | .missed] | add')" "$(calc "%.0f" "($cpu - $prev_cpu) * 10 / $tck")" "$idle" "$(cut -d' ' -f1 /proc/loadavg)"
+    prev_stat=("${stat[@]}"); prev_cpu=$cpu
 done
 load_c1=$(cpu_ticks "$app_pid"); t_end=$(now_ms); thread_ticks "$app_pid" >"$work/threads-load-1"
+load_client_cpu=$(cpu_ticks "$client_pid")
 load_status=$(cat "$work/status.json")
 load_captures=$(api "api/labs/$lab/captures")
 load_pps=$(jq -r '[.panes[] | .packetsPerSecond | floor] | map(tostring) | join(" / ")' <<<"$load_status")
@@ -358,7 +370,8 @@ echo "   the dashboard used $(calc "%.0f" "($load_c1 - $load_c0) / $tck * 100000
 echo "     its threads: $(thread_breakdown "$work/threads-load-0" "$work/threads-load-1")"
 echo "   at the end of the ${duration} s (GET /api/labs/$lab/captures):"
 jq -r '.[] | "     \(.name) filter \"\(.filter)\": \(.stats.packetsSeen) packets seen, kernel drops \(.stats.kernelDrops), ring drops \(.stats.ringDrops), state \(.stats.state | if type == "number" then ["Opening", "Running", "InterfaceGone", "Failed", "Closed"][.] else . end)"' <<<"$load_captures"
-echo "   hub clients (rows received, rows skipped by the server = Missed): $(jq -r '[.panes | to_entries[] | "\(.key) \(.value.rows)/\(.value.missed)"] | join(", ")' <<<"$load_status")"
+echo "   hub clients (rows received / rows the server skipped = Missed): $(jq -r '[.panes | to_entries[] | "\(.key) \(.value.rows)/\(.value.missed)"] | join(", ")' <<<"$load_status");" \
+     "the client process used $(calc "%.1f" "$load_client_cpu / $tck") s of CPU"
 echo "   after the whole load phase, including the latency run:"
 jq -r '.[] | "     \(.name) filter \"\(.filter)\": \(.stats.packetsSeen) packets seen, kernel drops \(.stats.kernelDrops), ring drops \(.stats.ringDrops)"' <<<"$final_captures"
 missed=$(jq '[.panes[] | .missed] | add' <<<"$final_status")

@@ -19,7 +19,7 @@ namespace NetDashboard.Bench.CaptureBench;
 /// an ICMP echo (id and seq) is unique within a run. As a check, each matched row's relative time must equal its kernel
 /// timestamp minus one page zero, to the µs, for every row.
 /// </summary>
-internal static class WireToRow
+internal static partial class WireToRow
 {
     // Every .capture-row of the pane, first time each row text is in the DOM: epoch ms (timeOrigin + now, and Date.now
     // as a check), the row's relative time text, and the next animation frame (painted).
@@ -134,8 +134,9 @@ internal static class WireToRow
                 zeros.Add(row.TimestampMicros - (long)Math.Round(rel * 1_000_000m));
         }
 
+        var notSeen = requests.Where(r => !seen.ContainsKey(r.Info)).Select(r => SeqOf().Match(r.Info).Groups[1].Value).ToList();
         Console.WriteLine($"  echo requests captured: {requests.Count} of {options.Pings}; rows in the DOM: {latency.Count}" +
-                          $"{(requests.Count - latency.Count is > 0 and var missing ? $" ({missing} never appeared: skipped by the pane or scrolled past)" : "")}");
+                          $"{(notSeen.Count > 0 ? $" (never in the DOM: seq {string.Join(' ', notSeen)})" : "")}");
         if (latency.Count == 0)
         {
             Console.WriteLine("result n=0");
@@ -200,4 +201,7 @@ internal static class WireToRow
     }
 
     private sealed record Seen(double T, double D, string Rel, double? Frame);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bseq (\d+)")]
+    private static partial System.Text.RegularExpressions.Regex SeqOf();
 }
