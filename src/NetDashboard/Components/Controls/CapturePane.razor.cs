@@ -27,6 +27,7 @@ public sealed partial class CapturePane : IAsyncDisposable
     private long _cursor = -1;
     private long _missed;
     private bool _paused;
+    private bool _disposed;
     private string? _filterText, _filterProblem, _problem;
 
     [Inject] private LabService Labs { get; set; } = null!;
@@ -54,14 +55,21 @@ public sealed partial class CapturePane : IAsyncDisposable
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (firstRender)
+        try
         {
-            _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/capture-pane.js");
-            await _module.InvokeVoidAsync("watch", _list);
+            if (firstRender)
+            {
+                _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/capture-pane.js");
+                await _module.InvokeVoidAsync("watch", _list);
+            }
+            else if (_module is not null && !_disposed)
+            {
+                await _module.InvokeVoidAsync("follow", _list);
+            }
         }
-        else if (_module is not null)
+        catch (Exception e) when (_disposed && e is ObjectDisposedException or JSDisconnectedException or TaskCanceledException)
         {
-            await _module.InvokeVoidAsync("follow", _list);
+            // A batch rendered just as the page went away.
         }
     }
 
@@ -183,6 +191,7 @@ public sealed partial class CapturePane : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _disposed = true;
         await CloseAsync();
         if (_module is not null)
         {

@@ -33,9 +33,24 @@ public sealed partial class TopologyGraphView
     [Parameter] public string ConsoleBase { get; set; } = "";
 
     private (string, string)? _drawnColors;
+    private bool _disposed;
 
+    // A render queued just before the page went away (a live update racing a navigation) finds the graph disposed:
+    // that is not an error of the circuit, so it must not end it.
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        try
+        {
+            await DrawAsync(firstRender);
+        }
+        catch (Exception e) when (_disposed && e is ObjectDisposedException or JSDisconnectedException or TaskCanceledException)
+        {
+        }
+    }
+
+    private async Task DrawAsync(bool firstRender)
+    {
+        if (_disposed) return;
         if (firstRender)
         {
             _self = DotNetObjectReference.Create(this);
@@ -66,6 +81,7 @@ public sealed partial class TopologyGraphView
 
     public async ValueTask DisposeAsync()
     {
+        _disposed = true;
         try
         {
             if (_module is not null && _graph is not null)

@@ -88,8 +88,9 @@ public sealed partial class LabPage : IAsyncDisposable
                 });
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException || (e is ObjectDisposedException && _stop.IsCancellationRequested))
         {
+            // The page went away while an update was on its way.
         }
         catch (Exception e)
         {
