@@ -9,7 +9,8 @@
 #      (from the hub) → the row is in the DOM (MutationObserver); p50/p95;
 #   3. kernel and ring drops with hub clients on host/ens192, host/br0 and host/ens160 at once (3 × ~20 kpps), and
 #      the dashboard's RSS every 10 s over DURATION seconds of that load; then the latency again under that load
-#      (the pane filtered to icmp), for information.
+#      (the pane filtered to icmp), for information. Every 10 s it prints RSS, drops, Missed, the dashboard's CPU and the
+#      machine's idle time.
 # Goals: CPU per packet ≤ 0.3 × tshark's (aim 0.1), zero kernel drops, RSS flat, latency p95 ≤ 300 ms (aim 150).
 # The last line is `cpu_per_packet_ratio_vs_tshark=<x> drops=<n> latency_p95_ms=<n>`.
 #
@@ -18,7 +19,7 @@
 # Env: DURATION=300 (seconds of 3-interface load)  TRAFFIC_SECONDS=10 (per CPU sample)  ROUNDS=2 (CPU rounds; each
 #      measures all three tools, in alternating order)  RATE=10M (iperf3 -b; with -l 64, 10M ≈ 19.5 kpps)
 #      PINGS=50 (at 0.2 s)  LOADED_LATENCY=1 (0: skip the latency under load)  QUIET=1 (wait until the machine is
-#      >= 80 % idle before each CPU sample; 0: don't)  DLL=path/NetDashboard.dll (skip the app's build)
+#      >= 80 % idle before each CPU sample and the load phase; 0: don't)  DLL=path/NetDashboard.dll (skip the build)
 # It builds Release once (src/NetDashboard and bench/CaptureBench) into a private temp folder, starts the app on a
 # free loopback port with its own runtime and state folders, brings up labs/nat-pc.yaml as capb-<pid>, and on any
 # exit stops what it started, by pid (the app, iperf3, tcpdump, tshark, the bench clients), runs `lab down`, and
