@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using NetDashboard.Components.Controls;
 using NetDashboard.Lab.Engine;
@@ -66,7 +67,7 @@ public sealed class JournalPanelTests : BunitContext
     }
 
     [Fact]
-    public void Copy_TwoEntries_WritesOldestFirstToClipboard()
+    public void Copy_TwoEntries_WritesOldestFirstToClipboardAndSaysSo()
     {
         var cut = RenderPanel(FailedPort, AddBridge);
 
@@ -76,5 +77,7 @@ public sealed class JournalPanelTests : BunitContext
         Assert.Equal(
             $"{AddBridge.TutorialLine}\n{AddBridge.CommandLine}\n{FailedPort.TutorialLine}\n{FailedPort.CommandLine}",
             call.Arguments[0]);
+        var said = Assert.Single(Services.GetRequiredService<MudBlazor.ISnackbar>().ShownSnackbars);
+        Assert.Equal("Copied 2 commands", said.Message);
     }
 }

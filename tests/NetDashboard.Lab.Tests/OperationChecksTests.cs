@@ -110,3 +110,27 @@ public sealed class OperationChecksTests
         Assert.Contains(error.Problems, p => p.Field == "vms[0].gateway" && p.Message.Contains("not inside eth0's subnet"));
     }
 }
+
+public sealed class FailureTextTests
+{
+    [Theory]
+    [InlineData("RTNETLINK answers: File exists", "ip failed (exit 2): RTNETLINK answers: File exists. It is already there")]
+    [InlineData("qemu-system-x86_64: could not configure /dev/net/tun (tap1): Device or resource busy\nmore", "The tap is in use by another VM or process")]
+    [InlineData("", "ip failed (exit 2): (no message).")]
+    public void Sentence_KnownComplaint_SaysWhatToDo(string stderr, string expected) =>
+        Assert.Contains(expected, FailureText.Sentence("/usr/sbin/ip", 2, stderr));
+
+    [Fact]
+    public void Of_HostCommandFailure_SentenceWithTheCommandAndStderrKeptApart()
+    {
+        var failure = new NetDashboard.Lab.Host.HostCommandException(new NetDashboard.Lab.Host.HostCommand("ip", ["-n", "ns", "link", "add", "br0", "type", "bridge"]), 2,
+            "RTNETLINK answers: File exists");
+
+        var result = FailureText.Of(failure);
+
+        Assert.Equal(ActionOutcome.Failed, result.Outcome);
+        Assert.DoesNotContain("-n ns", result.Message);
+        Assert.Contains("ip -n ns link add br0 type bridge", result.Output);
+        Assert.Contains("RTNETLINK answers: File exists", result.Output);
+    }
+}

@@ -71,7 +71,7 @@ public sealed partial class LabService(
         }
         catch (LabException e)
         {
-            return new(e is LabFileException file ? ActionResult.Refused(file.Problems) : ActionResult.Failed(e.Message), null, existed);
+            return new(FailureText.Of(e), null, existed);
         }
         finally
         {
@@ -227,7 +227,8 @@ public sealed partial class LabService(
         }
         catch (HostCommandException e)
         {
-            return ActionResult.Failed($"{operation.Tutorial} failed: {e.StandardError}");
+            var failed = FailureText.Of(e);
+            return failed with { Message = $"{operation.Tutorial}: {failed.Message}" };
         }
         finally
         {
@@ -261,7 +262,7 @@ public sealed partial class LabService(
         }
         catch (LabException e)
         {
-            return ActionResult.Failed(e.Message);
+            return FailureText.Of(e);
         }
         finally
         {
@@ -347,7 +348,7 @@ public sealed partial class LabService(
         }
         catch (LabException e)
         {
-            return ActionResult.Failed(e.Message);
+            return FailureText.Of(e);
         }
         finally
         {
@@ -412,7 +413,10 @@ public sealed partial class LabService(
         if (definition is null || topology.Namespaces.All(n => !n.Exists)) return [];
         var plan = LabPlanner.Plan(definition, topology, engine.IsInternetServerRunning(lab), store.WebRootOf(lab));
         var who = new LabNamespaces(lab);
+        var asLesson = store.Read(lab)?.AsLesson == true;
         return plan.Operations
+            // A learner who turned something on that the lesson leaves off is exploring, not drifting.
+            .Where(op => !asLesson || op is not (SetForwarding { Enabled: false } or SetLinkState { Up: false }))
             .Select(op => $"({who.RoleOf(op.Namespace)?.ToString().ToLowerInvariant() ?? "host"})$ {op.Tutorial}")
             .ToList();
     }
@@ -430,7 +434,7 @@ public sealed partial class LabService(
         }
         catch (LabException e)
         {
-            return ActionResult.Failed(e.Message);
+            return FailureText.Of(e);
         }
         finally
         {

@@ -36,6 +36,9 @@ public sealed partial class Inspector
     }
 
     [Inject] private LabService Actions { get; set; } = null!;
+    [Inject] private IDialogService Dialogs { get; set; } = null!;
+
+    private bool _server;
 
     /// <summary>The lab shown.</summary>
     [Parameter, EditorRequired] public string Lab { get; set; } = "";
@@ -74,7 +77,9 @@ public sealed partial class Inspector
         _kind = SelectionKind.None;
         _link = null;
         _vm = null;
-        switch (GraphElementId.Parse(Selected))
+        var element = GraphElementId.Parse(Selected);
+        _server = element?.Kind == GraphElementKind.Server;
+        switch (element)
         {
             case { Kind: GraphElementKind.Namespace or GraphElementKind.Server or GraphElementKind.Router, Role: var role }:
                 _role = role;
@@ -104,6 +109,39 @@ public sealed partial class Inspector
     private Task RunAsync(OperationRequest request) => ActAsync(() => Actions.RunAsync(Lab, request));
 
     private Task VmAsync(VmVerb verb) => ActAsync(() => Actions.VmAsync(Lab, _vm!.Name, verb));
+
+    // What cannot be taken back with one click asks first.
+    private async Task ConfirmThenVmAsync(VmVerb verb)
+    {
+        var vm = _vm!.Name;
+        var what = verb == VmVerb.Stop ? "Stop" : "Restart";
+        if (await ConfirmAsync($"{what} {vm}?", $"Its QEMU process ends; what was typed in its guest and its guest's addresses are lost{(verb == VmVerb.Restart ? " until it is configured again" : "")}.", what))
+            await VmAsync(verb);
+    }
+
+    private async Task ConfirmThenRunAsync(string question, string consequence, OperationRequest request)
+    {
+        if (await ConfirmAsync(question, consequence, "Yes"))
+            await RunAsync(request);
+    }
+
+    private async Task<bool> ConfirmAsync(string question, string consequence, string yes) =>
+        await Dialogs.ShowMessageBoxAsync(question, consequence, yesText: yes, cancelText: "Cancel") == true;
+
+    private static string NamespaceTitle(NamespaceRole role) => role switch
+    {
+        NamespaceRole.Host => "Host",
+        NamespaceRole.Wan => "Wan (the internet)",
+        _ => "External PC",
+    };
+
+    private static string KindName(string kind) => kind switch
+    {
+        "tun" => "tap device",
+        "veth" => "veth (one end of a virtual cable)",
+        "bridge" => "bridge",
+        _ => kind,
+    };
 
     private Task ConfigureGuestAsync() => ActAsync(() => Actions.ConfigureGuestAsync(Lab, _vm!.Name, _guestAddress ?? "", _guestGateway));
 
