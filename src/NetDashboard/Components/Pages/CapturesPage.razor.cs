@@ -36,8 +36,12 @@ public sealed partial class CapturesPage
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (!firstRender || _problem is not null || Ping?.Split('>') is not [var from, var target]) return;
-        // The panes open their captures as they first render; give them a moment, then ping three times.
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // The panes open their captures as they first render: ping once every pane captures (or after 15 s).
+        _pinged = $"({from})$ ping {target}: waiting for the panes to capture…";
+        StateHasChanged();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (DateTime.UtcNow < deadline && !AllPanesCapture())
+            await Task.Delay(200);
         _pinged = $"({from})$ ping {target} …";
         StateHasChanged();
         ActionResult? last = null;
@@ -67,6 +71,12 @@ public sealed partial class CapturesPage
             ? Panes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             : DefaultPanes(Labs.RecordOf(Lab)?.SourceFile, _candidates);
         _panes.AddRange(wanted.Distinct().Take(6));
+    }
+
+    private bool AllPanesCapture()
+    {
+        var running = Labs.RunningCapturesOf(Lab) ?? [];
+        return _panes.All(pane => running.Any(c => c.Name == pane && c.Stats.State == CaptureState.Running));
     }
 
     /// <summary>The interfaces the tutorial's tcpdump watches in each part.</summary>
