@@ -33,7 +33,7 @@ public sealed class CaptureApiTests(ApiServer server) : IClassFixture<ApiServer>
 
         var firstRows = CollectAsync(first.StreamAsync<CaptureBatch>("Stream", lab.Name, "host", "ens160", "icmp", stop.Token), stop.Token);
         var secondRows = CollectAsync(second.StreamAsync<CaptureBatch>("Stream", lab.Name, "host", "ens160", "icmp", stop.Token), stop.Token);
-        await WaitForAsync(async () => (await RunningAsync(lab.Name)).Count == 1, TimeSpan.FromSeconds(10));
+        await WaitForAsync(async () => await CapturingAsync(lab.Name), TimeSpan.FromSeconds(10));
         await Task.Delay(300);
         var ping = await lab.ExecAsync(NamespaceRole.Pc, "ping", "-c", "3", "-i", "0.2", "203.0.113.5");
         Assert.Equal(0, ping.ExitCode);
@@ -113,7 +113,7 @@ public sealed class CaptureApiTests(ApiServer server) : IClassFixture<ApiServer>
         await using var client = await ConnectAsync();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var rows = CollectAsync(client.StreamAsync<CaptureBatch>("Stream", lab.Name, "host", "br0", "", stop.Token), stop.Token);
-        await WaitForAsync(async () => (await RunningAsync(lab.Name)).Count == 1, TimeSpan.FromSeconds(10));
+        await WaitForAsync(async () => await CapturingAsync(lab.Name), TimeSpan.FromSeconds(10));
         await lab.ExecAsync(NamespaceRole.Pc, "ping", "-c", "2", "-i", "0.2", "203.0.113.5");
         await WaitForAsync(() => Task.FromResult(Copy(rows).Count(r => r.Info.Contains("echo request")) >= 2), TimeSpan.FromSeconds(10));
 
@@ -134,6 +134,10 @@ public sealed class CaptureApiTests(ApiServer server) : IClassFixture<ApiServer>
         await connection.StartAsync();
         return connection;
     }
+
+    // The one capture is listed and its handle is open: what is sent now is seen.
+    private async Task<bool> CapturingAsync(string lab) =>
+        await RunningAsync(lab) is [var capture] && capture.GetProperty("stats").GetProperty("state").GetString() == "Running";
 
     private async Task<List<JsonElement>> RunningAsync(string lab) =>
         (await server.Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/captures")).EnumerateArray().ToList();

@@ -20,6 +20,10 @@ public sealed partial class LiveCapture
                 try
                 {
                     device = await NetworkNamespace.RunAsync(Key.Namespace, $"open {Key.DisplayName}", () => Open(stopped));
+                    // Running before the first attempt is reported done: a caller that acquired it sees the truth.
+                    _handles.Opened();
+                    SetState(CaptureState.Running, null);
+                    LogRunning(Key);
                 }
                 catch (Exception e) when (e is NamespaceMissingException or InterfaceMissingException)
                 {
@@ -97,9 +101,6 @@ public sealed partial class LiveCapture
     /// <summary>Runs while the handle captures: counts every second, closes the handle when it stops or we stop.</summary>
     private async Task WatchAsync(LibPcapLiveDevice device, Task<CaptureStoppedEventStatus> stopped, CancellationToken stop)
     {
-        _handles.Opened();
-        SetState(CaptureState.Running, null);
-        LogRunning(Key);
         long kernelDrops = 0;
         var lastSeen = Interlocked.Read(ref _seen);
         var lastTime = DateTime.UtcNow;
