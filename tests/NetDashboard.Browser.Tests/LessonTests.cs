@@ -101,7 +101,7 @@ public sealed class AllLessonsTests(DashboardServer server) : IClassFixture<Dash
 {
     [Theory]
     [InlineData("seed-tap.yaml", "host can ping 192.168.1.2 ✓", 2, "host/tap1", "IP 192.168.1.1 > 192.168.1.2: ICMP echo request")]
-    [InlineData("seed-bridge.yaml", "vm1 can ping 192.168.1.11 ✓", 6, "host/br0", "IP 192.168.1.10 > 192.168.1.11: ICMP echo request")]
+    [InlineData("seed-bridge.yaml", "vm1 can ping 192.168.1.11 ✓", 6, "host/tap1", "IP 192.168.1.10 > 192.168.1.11: ICMP echo request")]
     [InlineData("seed-bridge-external.yaml", "vm2 can ping 192.168.1.3 ✓", 6, "host/ens192", "IP 192.168.1.10 > 192.168.1.3: ICMP echo request")]
     public async Task Lesson_AllStepsByClicks_CompleteAndWatchItShowsTheTutorialsLine(string file, string lastCheck, int watchStep, string pane, string line)
     {

@@ -10,7 +10,7 @@ namespace NetDashboard.Browser.Tests;
 /// </summary>
 [Trait("Category", "Browser")]
 [Trait("Requires", "root,chromium,qemu")]
-public sealed class LiveUpdateTests(DashboardServer server) : IClassFixture<DashboardServer>
+public sealed class LiveUpdateTests(DashboardServer server, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<DashboardServer>
 {
     [Fact]
     public async Task LabPage_ApiGuestCommandAndCliVmStop_ShowWithinOneSecond()
@@ -39,6 +39,7 @@ public sealed class LiveUpdateTests(DashboardServer server) : IClassFixture<Dash
         var stopLag = cliDone.Elapsed;
         await DashboardServer.ScreenshotAsync(page, "live-updates");
 
+        output.WriteLine($"API guest command → page journal: {journalLag.TotalMilliseconds:0} ms; CLI vm stop → page VM state: {stopLag.TotalMilliseconds:0} ms");
         Assert.True(journalLag <= TimeSpan.FromSeconds(1), $"the API's guest command reached the page after {journalLag.TotalMilliseconds:0} ms");
         Assert.True(stopLag <= TimeSpan.FromSeconds(1), $"the CLI's vm stop reached the page after {stopLag.TotalMilliseconds:0} ms");
     }

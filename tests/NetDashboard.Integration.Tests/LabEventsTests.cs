@@ -14,7 +14,7 @@ namespace NetDashboard.Integration.Tests;
 /// </summary>
 [Trait("Category", "Integration")]
 [Trait("Needs", "QEMU")]
-public sealed class LabEventsTests
+public sealed class LabEventsTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string OneVmOnBridge = """
         name: placeholder
@@ -56,12 +56,14 @@ public sealed class LabEventsTests
         var execDone = clock.Elapsed;
         Assert.Equal(0, exec.ExitCode);
         var journaled = await WaitForAsync(() => FirstAt(updates, u => u.JournalAppended.Any(e => e.Tutorial.Contains("from-the-cli"))), TimeSpan.FromSeconds(5));
+        output.WriteLine($"CLI vm exec → journal entry at the subscriber: {(journaled - execDone).TotalMilliseconds:0} ms after the CLI exited");
         Assert.True(journaled - execDone <= TimeSpan.FromSeconds(1), $"the journal entry arrived {(journaled - execDone).TotalMilliseconds:0} ms after the CLI exited");
 
         var vmStop = await CliAsync(lab, "vm", "stop", lab.Name, "vm1");
         var stopDone = clock.Elapsed;
         Assert.Equal(0, vmStop.ExitCode);
         var stopped = await WaitForAsync(() => FirstAt(updates, u => u.VmChanges.Any(v => v.Name == "vm1" && v.State == VmState.Stopped)), TimeSpan.FromSeconds(5));
+        output.WriteLine($"CLI vm stop → VM state at the subscriber: {(stopped - stopDone).TotalMilliseconds:0} ms after the CLI exited");
         Assert.True(stopped - stopDone <= TimeSpan.FromSeconds(1), $"the stop arrived {(stopped - stopDone).TotalMilliseconds:0} ms after the CLI exited");
 
         await stop.CancelAsync();

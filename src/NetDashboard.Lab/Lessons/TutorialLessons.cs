@@ -28,7 +28,8 @@ public static class TutorialLessons
                 GuestStep("vm1", "192.168.1.10", null, "vm1's eth0 gets 192.168.1.10.", null),
                 GuestStep("vm2", "192.168.1.11", null,
                     "vm2's eth0 gets 192.168.1.11; now the guests reach each other through br0. Select br0 on the graph: its MAC table "
-                    + "shows vm1's MAC 52:54:98:76:54:30 learned on tap0 and vm2's :31 on tap1.", new LessonProbe("vm1", "192.168.1.11"))
+                    + "shows vm1's MAC 52:54:98:76:54:30 learned on tap0 and vm2's :31 on tap1. Watch it: the ping crosses tap0 and tap1; "
+                    + "br0 itself sees only what is broadcast or meant for the host (the ARP), not the guests' unicast.", new LessonProbe("vm1", "192.168.1.11"))
                     with { Watch = ["host/tap0", "host/tap1", "host/br0"] },
             ]),
         new("bridge-external", "3. bridged external", "seed-bridge-external.yaml",
