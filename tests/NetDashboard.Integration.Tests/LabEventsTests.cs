@@ -90,6 +90,28 @@ public sealed class LabEventsTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Contains("192.168.1.10/24", address.Guest!.Output);
     }
 
+    [Fact]
+    public async Task LessonLab_CreateVmWithAddressAndGateway_GuestGetsThemAndForwardingStaysAsTheLearnerLeftIt()
+    {
+        await using var lab = new TestLab("evls");
+        var created = await lab.Service.CreateLabAsync(new CreateLabRequest(File: "seed-tap.yaml", Name: lab.Name, AsLesson: true));
+        Assert.True(created.Result.Succeeded, created.Result.Message);
+        // The learner turns forwarding on although the tap lesson never asks for it.
+        Assert.True((await lab.Service.RunAsync(lab.Name, new OperationRequest { Kind = "setForwarding", Enabled = true })).Succeeded);
+
+        var vm = await lab.Service.CreateVmAsync(lab.Name, new NewVmRequest { Name = "vm2", Tap = "tap5", Address = "192.168.1.20/24", Gateway = "192.168.1.1" });
+        var guest = await lab.Service.ExecAsync(lab.Name, "vm2", "ip addr show dev eth0; ip route show");
+        var host = (await lab.Reader.ReadAsync(lab.Name)).Host;
+        var drift = lab.Service.DriftOf(lab.Name, lab.Service.DefinitionOf(lab.Name), await lab.Reader.ReadAsync(lab.Name));
+
+        Assert.True(vm.Succeeded, vm.Message);
+        Assert.Contains("inet 192.168.1.20/24", guest.Guest!.Output);
+        Assert.Contains("default via 192.168.1.1", guest.Guest.Output);
+        Assert.True(host.Forwarding, "creating a VM in a lesson lab must not turn forwarding off");
+        Assert.DoesNotContain(drift, line => line.Contains("echo 0", StringComparison.Ordinal));
+        Assert.Contains(drift, line => line.Contains("ifconfig tap1 192.168.1.1/24", StringComparison.Ordinal));
+    }
+
     private static Task<BufferedCommandResult> CliAsync(TestLab lab, params string[] args) =>
         DashboardCli.RunAsync(new Dictionary<string, string>
         {
