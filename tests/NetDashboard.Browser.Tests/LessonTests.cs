@@ -121,6 +121,16 @@ public sealed class AllLessonsTests(DashboardServer server) : IClassFixture<Dash
         await page.GetByTestId($"watch-{watchStep}").ClickAsync();
         await page.WaitForURLAsync("**/captures?**");
         await Assertions.Expect(page.GetByTestId("watch-ping")).ToContainTextAsync("replies received", new() { Timeout = 40_000 });
-        await Assertions.Expect(page.GetByTestId($"pane-{pane}").GetByTestId("pane-rows")).ToContainTextAsync(line);
+        try
+        {
+            await Assertions.Expect(page.GetByTestId($"pane-{pane}").GetByTestId("pane-rows")).ToContainTextAsync(line);
+        }
+        catch (PlaywrightException e)
+        {
+            // Tell a capture that missed the packets from a page that did not show them.
+            using var http = server.App.CreateClient();
+            var held = await http.GetStringAsync($"api/labs/{lab.Name}/captures/{pane}/packets?limit=40");
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nThe capture holds: {held}\nJournal: {string.Join(" | ", lab.Store.JournalOf(lab.Name).ReadAll().TakeLast(6).Select(j => $"{j.Time:HH:mm:ss.fff} {j.TutorialLine} → {j.ExitCode}"))}");
+        }
     }
 }

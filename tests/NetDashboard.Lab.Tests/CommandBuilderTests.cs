@@ -32,6 +32,7 @@ public sealed class CommandBuilderTests
         ["RemoveBridgePort"] = (new RemoveBridgePort(HostNs, "br0", "tap0"), ["ip", "-n", HostNs, "link", "set", "tap0", "nomaster"]),
         ["SetLinkState up"] = (new SetLinkState(HostNs, "br0", true), ["ip", "-n", HostNs, "link", "set", "br0", "up"]),
         ["SetLinkState down"] = (new SetLinkState(HostNs, "tap0", false), ["ip", "-n", HostNs, "link", "set", "tap0", "down"]),
+        ["SetLinkAddress"] = (new SetLinkAddress(HostNs, "br0", "52:54:00:12:34:56"), ["ip", "-n", HostNs, "link", "set", "br0", "address", "52:54:00:12:34:56"]),
         ["AddAddress"] = (new AddAddress(HostNs, "br0", BridgeAddress), ["ip", "-n", HostNs, "addr", "add", "192.168.1.1/24", "dev", "br0"]),
         ["RemoveAddress"] = (new RemoveAddress(HostNs, "br0", BridgeAddress), ["ip", "-n", HostNs, "addr", "del", "192.168.1.1/24", "dev", "br0"]),
         ["SetForwarding on"] = (new SetForwarding(HostNs, true),

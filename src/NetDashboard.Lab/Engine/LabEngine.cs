@@ -96,9 +96,11 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
     /// <summary>Remembers where a VM's tap sits in the kernel (bridge, up, addresses) before its QEMU stops and takes the tap with it.</summary>
     public async Task RememberTapAsync(string lab, VmDefinition vm, CancellationToken cancellationToken = default)
     {
-        if ((await reader.ReadAsync(lab, cancellationToken)).Find(NamespaceRole.Host)?.Link(vm.Tap) is not { } tap) return;
+        var host = (await reader.ReadAsync(lab, cancellationToken)).Find(NamespaceRole.Host);
+        if (host?.Link(vm.Tap) is not { } tap) return;
         var placement = new TapPlacement(tap.Master, tap.AdminUp,
-            tap.Addresses.Where(a => a.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).Select(a => a.ToString()).ToList());
+            tap.Addresses.Where(a => a.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).Select(a => a.ToString()).ToList(),
+            tap.Master is { } master ? host.Link(master)?.Mac : null);
         store.Update(lab, r => r with { TapPlacements = new Dictionary<string, TapPlacement>(r.TapPlacements) { [vm.Tap] = placement } });
     }
 
@@ -109,7 +111,14 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
         var host = (await reader.ReadAsync(lab, cancellationToken)).Find(NamespaceRole.Host);
         if (host?.Link(vm.Tap) is not { } tap) return;
         if (placement.Master is { } master && host.Link(master)?.Kind == "bridge" && tap.Master != master)
+        {
             await RunAsync(lab, new AddBridgePort(host.Name, master, vm.Tap), cancellationToken);
+            // A bridge takes the lowest MAC of its ports unless one was set: the new tap's random MAC may change it, and
+            // the guests' ARP caches would then point their gateway at a MAC nobody has. Keep the one they know.
+            var after = (await reader.ReadAsync(lab, cancellationToken)).Find(NamespaceRole.Host)?.Link(master)?.Mac;
+            if (placement.MasterMac is { } mac && after is not null && !string.Equals(after, mac, StringComparison.OrdinalIgnoreCase))
+                await RunAsync(lab, new SetLinkAddress(host.Name, master, mac), cancellationToken);
+        }
         foreach (var address in placement.Addresses.Select(InterfaceAddress.Parse).Where(a => !tap.Addresses.Contains(a)))
             await RunAsync(lab, new AddAddress(host.Name, vm.Tap, address), cancellationToken);
         if (placement.Up && !tap.AdminUp)

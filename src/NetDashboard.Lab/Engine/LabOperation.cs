@@ -52,6 +52,12 @@ public sealed record RemoveBridgePort(string Namespace, string Bridge, string Po
     public override string Tutorial => $"brctl delif {Bridge} {Port}";
 }
 
+/// <summary>Gives a link a fixed MAC address (a bridge keeps it then, whichever ports come and go).</summary>
+public sealed record SetLinkAddress(string Namespace, string Link, string Mac) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"ip link set {Link} address {Mac}";
+}
+
 public sealed record SetLinkState(string Namespace, string Link, bool Up) : LabOperation(Namespace)
 {
     public override string Tutorial => $"ifconfig {Link} {(Up ? "up" : "down")}";

@@ -18,8 +18,8 @@ public sealed record LabRecord
     public IReadOnlyDictionary<string, TapPlacement> TapPlacements { get; init; } = new Dictionary<string, TapPlacement>();
 }
 
-/// <summary>A tap's place in the host as the kernel held it: its bridge, whether it was up, its IPv4 addresses.</summary>
-public sealed record TapPlacement(string? Master, bool Up, IReadOnlyList<string> Addresses);
+/// <summary>A tap's place in the host as the kernel held it: its bridge (and the bridge's MAC then), whether it was up, its IPv4 addresses.</summary>
+public sealed record TapPlacement(string? Master, bool Up, IReadOnlyList<string> Addresses, string? MasterMac = null);
 
 /// <summary>A VM's QEMU as last started: its pid, and whether it was stopped on purpose (so an exit is not a crash).</summary>
 public sealed record VmRecord(int Pid, DateTimeOffset StartedAt, bool StoppedOnPurpose = false);

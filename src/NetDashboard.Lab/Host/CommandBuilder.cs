@@ -19,6 +19,7 @@ public static class CommandBuilder
         AddBridgePort op => IpIn(op.Namespace, "link", "set", op.Port, "master", op.Bridge),
         RemoveBridgePort op => IpIn(op.Namespace, "link", "set", op.Port, "nomaster"),
         SetLinkState op => IpIn(op.Namespace, "link", "set", op.Link, op.Up ? "up" : "down"),
+        SetLinkAddress op => IpIn(op.Namespace, "link", "set", op.Link, "address", op.Mac),
         AddAddress op => IpIn(op.Namespace, "addr", "add", op.Address.ToString(), "dev", op.Link),
         RemoveAddress op => IpIn(op.Namespace, "addr", "del", op.Address.ToString(), "dev", op.Link),
         SetForwarding op => Exec(op.Namespace, "sysctl", "-q", "-w", $"net.ipv4.ip_forward={(op.Enabled ? 1 : 0)}"),

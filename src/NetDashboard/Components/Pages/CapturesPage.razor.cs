@@ -46,7 +46,10 @@ public sealed partial class CapturesPage
         StateHasChanged();
         ActionResult? last = null;
         for (var i = 0; i < 3; i++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
             last = await Labs.PingAsync(Lab, from, target);
+        }
         _pinged = last!.Succeeded ? $"({from})$ ping {target}: replies received — watch the rows above" : last.Message;
         StateHasChanged();
     }
