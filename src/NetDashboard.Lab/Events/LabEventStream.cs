@@ -61,6 +61,8 @@ internal sealed partial class LabEventStream : IAsyncDisposable
         _files = WatchRuntimeFolder();
         _tasks.Add(Task.Run(() => FollowKernelAsync(_stop.Token)));
         _tasks.Add(Task.Run(() => FollowFilesAsync(_stop.Token)));
+        // The first look at the guests comes at once, so a page does not show "wanted" for a configured guest for seconds.
+        _guestPokes.Writer.TryWrite(true);
         _tasks.Add(Task.Run(() => FollowGuestsAsync(_stop.Token)));
     }
 
