@@ -13,13 +13,14 @@ namespace NetDashboard.Lab.Events;
 /// One lab's live events, shared by all its viewers: kernel snapshots from the <see cref="TopologyWatcher"/>, the
 /// journal followed from its file, and VM states recomputed from the runtime record and the processes. The runtime
 /// folder is watched (inotify), so what the CLI or another dashboard does shows up too, not only this process's own
-/// calls; a one-second tick catches what no file change announces (a guest that became ready in another process).
+/// calls; a quarter-second tick catches what no file change announces (a guest that became ready in another process).
 /// </summary>
 internal sealed partial class LabEventStream : IAsyncDisposable
 {
     private const int RingCapacity = 4096;
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(30);
-    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    // inotify is the fast path; the tick is the floor when it misses an event (or cannot watch): a quarter second.
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MinDeliveryInterval = TimeSpan.FromMilliseconds(100);
     // A guest changed from its own console is seen at the next look; a guest command or a boot triggers one at once.
     private static readonly TimeSpan GuestLook = TimeSpan.FromSeconds(3);
