@@ -45,6 +45,13 @@ builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.C
 builder.Services.AddSignalR(options => options.MaximumReceiveMessageSize = 32 * 1024).AddMessagePackProtocol();
 
 var app = builder.Build();
+var (instance, refusal) = SingleInstance.TryTake(app.Services.GetRequiredService<IOptions<DashboardOptions>>().Value.RuntimeRoot);
+if (instance is null)
+{
+    Console.Error.WriteLine($"error: {refusal}");
+    return 1;
+}
+using var runtimeFolderLock = instance;
 if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/Error", createScopeForErrors: true);
 app.UseRequestGuard();

@@ -27,6 +27,9 @@ public sealed class AppProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The dashboard's process id.</summary>
+    public int Pid => _process.Id;
+
     /// <summary>The folder of the app's access token (set as NetDashboard__StateFolder for a CLI that should share it).</summary>
     public string StateFolder { get; }
 
