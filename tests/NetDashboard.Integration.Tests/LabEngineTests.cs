@@ -191,5 +191,13 @@ public sealed class LabEngineTests
         Assert.NotNull(names);
         Assert.Empty(names.All.Intersect(await TestLab.RootNamespacesAsync()));
     }
-}
 
+    [Fact]
+    public async Task Up_NewLab_ItsRuntimeFolderIsOwnerOnly()
+    {
+        await using var lab = new TestLab("mode");
+        await lab.UpAsync("nat-pc.yaml");
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(lab.Store.FolderOf(lab.Name)));
+    }
+}

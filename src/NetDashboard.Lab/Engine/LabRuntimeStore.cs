@@ -59,9 +59,26 @@ public sealed class LabRuntimeStore(string root)
         return File.Exists(path) ? JsonSerializer.Deserialize<LabRecord>(File.ReadAllText(path), Json) : null;
     }
 
+    /// <summary>
+    /// The lab's folder, made owner-only (0700): journals hold guest output, and the sockets inside drive the VMs'
+    /// consoles, so no other local user may enter.
+    /// </summary>
+    public string EnsureFolderOf(string lab)
+    {
+        const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        // The root is made owner-only only when the app makes it: a configured folder that exists keeps its mode.
+        if (!Directory.Exists(Root))
+            Directory.CreateDirectory(Root, OwnerOnly);
+        var folder = FolderOf(lab);
+        Directory.CreateDirectory(folder, OwnerOnly);
+        if (File.GetUnixFileMode(folder) != OwnerOnly)
+            File.SetUnixFileMode(folder, OwnerOnly);
+        return folder;
+    }
+
     public void Write(LabRecord record)
     {
-        Directory.CreateDirectory(FolderOf(record.Name));
+        EnsureFolderOf(record.Name);
         var path = RecordPathOf(record.Name);
         var temp = path + ".tmp";
         File.WriteAllText(temp, JsonSerializer.Serialize(record, Json));
@@ -83,7 +100,7 @@ public sealed class LabRuntimeStore(string root)
 
     public void SaveDefinition(string lab, string yaml)
     {
-        Directory.CreateDirectory(FolderOf(lab));
+        EnsureFolderOf(lab);
         File.WriteAllText(DefinitionPathOf(lab), yaml);
         _definitions.TryRemove(lab, out _);
     }
@@ -118,7 +135,7 @@ public sealed class LabRuntimeStore(string root)
     /// <summary>Takes the lab's lock, so two processes never change one lab at once.</summary>
     public IDisposable Lock(string lab)
     {
-        Directory.CreateDirectory(FolderOf(lab));
+        EnsureFolderOf(lab);
         var path = Path.Combine(FolderOf(lab), "lock");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
