@@ -71,7 +71,12 @@ public sealed class DashboardServer : IAsyncLifetime
     {
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
-        if (_app is not null) await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            // The app's log beside the screenshots: what a failed browser test saw from the server's side.
+            await File.WriteAllTextAsync(Path.Combine(ArtifactsFolder, $"app-{Path.GetFileName(RuntimeRoot)}.log"), _app.Output);
+            await _app.DisposeAsync();
+        }
         Directory.Delete(RuntimeRoot, recursive: true);
     }
 }
