@@ -19,7 +19,22 @@ public sealed class LessonTests(DashboardServer server) : IClassFixture<Dashboar
             var run = page.GetByRole(AriaRole.Button, new() { Name = $"Run step {i}", Exact = true });
             await run.ClickAsync();
             var step = page.GetByTestId($"step-{i}");
-            await Assertions.Expect(step).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("todo"), new() { Timeout = 60_000 });
+            var todo = new System.Text.RegularExpressions.Regex("todo");
+            var changed = true;
+            try
+            {
+                await Assertions.Expect(step).Not.ToHaveClassAsync(todo, new() { Timeout = 20_000 });
+            }
+            catch (PlaywrightException)
+            {
+                changed = false;
+            }
+            if (!changed && await run.IsEnabledAsync() && (await run.InnerTextAsync()).Trim() == "Run")
+            {
+                // Nothing runs and nothing changed: the click was lost (seen once in a full run); a person clicks again.
+                await run.ClickAsync();
+            }
+            await Assertions.Expect(step).Not.ToHaveClassAsync(todo, new() { Timeout = 60_000 });
             await Assertions.Expect(run).ToBeEnabledAsync(new() { Timeout = 60_000 });
             var state = await step.GetAttributeAsync("class");
             Assert.True(state!.Contains("done") || state.Contains("ran"), $"step {i} is {state}: {await step.InnerTextAsync()}");
