@@ -7,9 +7,9 @@ public sealed record LabFileProblem(string Field, string Message)
     public static LabFileProblem? Check(string field, string? value, Func<string?, string?> rule) =>
         rule(value) is { } problem ? Of(field, value, problem) : null;
 
-    /// <summary>"is required (RULE)" for a missing value, "'VALUE' is not valid: RULE" for a bad one.</summary>
+    /// <summary>"is required (RULE)" for a missing value, "'VALUE' is not valid: RULE" for a bad one (quoted printable and short).</summary>
     public static LabFileProblem Of(string field, string? value, string rule) =>
-        new(field, value is null ? $"is required ({rule})" : $"'{value}' is not valid: {rule}");
+        new(field, value is null ? $"is required ({rule})" : $"'{Printable.Quote(value)}' is not valid: {rule}");
 
     public override string ToString() => $"{Field}: {Message}";
 }
