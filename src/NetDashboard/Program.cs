@@ -40,9 +40,25 @@ builder.Services.AddHostedService<StartupLab>();
 builder.Services.AddMudServices();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddOpenApi();
-// States and kinds read as words in the API's JSON ("Running", not 1).
-builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+// States and kinds read as words in the API's JSON ("Running", not 1); a field the API does not know is an error, not ignored.
+builder.Services.ConfigureHttpJsonOptions(options =>
+{
+    options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+    options.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+    options.SerializerOptions.MaxDepth = 16;
+});
+// A bad body throws, so ApiErrors can say which field was wrong.
+builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+builder.Services.AddProblemDetails();
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = ApiErrors.MaxRequestBodyBytes);
 builder.Services.AddSignalR(options => options.MaximumReceiveMessageSize = 32 * 1024).AddMessagePackProtocol();
+
+var listenUrls = builder.Configuration["urls"];
+if (ListenUrls.Problem(listenUrls) is { } badUrls)
+{
+    Console.Error.WriteLine($"error: {badUrls}");
+    return 2;
+}
 
 var app = builder.Build();
 var (instance, refusal) = SingleInstance.TryTake(app.Services.GetRequiredService<IOptions<DashboardOptions>>().Value.RuntimeRoot);
@@ -52,8 +68,9 @@ if (instance is null)
     return 1;
 }
 using var runtimeFolderLock = instance;
+app.UseApiErrors();
 if (!app.Environment.IsDevelopment())
-    app.UseExceptionHandler("/Error", createScopeForErrors: true);
+    app.UseWhen(context => !ApiErrors.IsApiRequest(context), pages => pages.UseExceptionHandler("/Error", createScopeForErrors: true));
 app.UseRequestGuard();
 app.UseWebSockets();
 app.UseAntiforgery();
@@ -76,5 +93,14 @@ app.Lifetime.ApplicationStarted.Register(() =>
     Console.WriteLine($"NetDashboard is serving. Sign in by opening: {token.LoginLink(url)}");
     Console.WriteLine($"(the token is kept in {token.FilePath}; `dotnet run --project src/NetDashboard -- token` prints this link again)");
 });
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+{
+    // A port in use, an address this machine does not have: a sentence, not a crash.
+    Console.Error.WriteLine($"error: the dashboard cannot listen on {listenUrls}: {e.Message}");
+    return 1;
+}
 return 0;

@@ -31,7 +31,7 @@ public sealed class InspectorTests : BunitContext, IAsyncLifetime
         _store = new LabRuntimeStore(_runtime);
         var operations = new OperationRunner(runner, _store);
         var reader = new TopologyReader(runner);
-        var vms = new VmSupervisor(operations, _store, new GuestImage("/nonexistent"), QemuAccelerator.Tcg);
+        var vms = new VmSupervisor(operations, _store, new GuestImage("/nonexistent"), new DiskImages([]), QemuAccelerator.Tcg);
         Services.AddSingleton(runner);
         Services.AddSingleton(_store);
         Services.AddSingleton(operations);

@@ -45,7 +45,7 @@ public sealed class LabPageLiveTests : BunitContext, IAsyncLifetime
         _store.Write(new LabRecord { Name = LabName, CreatedAt = DateTimeOffset.UtcNow });
         var operations = new OperationRunner(runner, _store);
         var reader = new TopologyReader(runner);
-        var vms = new VmSupervisor(operations, _store, new GuestImage("/nonexistent"), QemuAccelerator.Tcg);
+        var vms = new VmSupervisor(operations, _store, new GuestImage("/nonexistent"), new DiskImages([]), QemuAccelerator.Tcg);
         var options = new LabServiceOptions { LabsFolder = _runtime };
         var engine = new LabEngine(operations, reader, _store, vms, options);
         var events = new LabEvents(_kernel, _store, vms, operations, NullLoggerFactory.Instance);

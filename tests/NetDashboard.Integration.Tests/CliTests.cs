@@ -100,7 +100,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, journal.ExitCode);
         Assert.Contains("(host)$ brctl addbr br0", journal.StandardOutput);
         Assert.StartsWith("#!/usr/bin/env bash", script.StandardOutput);
-        Assert.Contains($"ip -n netdash-{lab}-host link add br0 type bridge", script.StandardOutput);
+        Assert.Contains($"ip -n netdash-{lab}-host link add name br0 type bridge", script.StandardOutput);
     }
 
     [Fact]

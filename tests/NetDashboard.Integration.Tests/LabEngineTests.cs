@@ -80,7 +80,7 @@ public sealed class LabEngineTests
         var addif = Assert.Single(entries, e => e.Tutorial == "brctl addif br0 ens192");
         var script = Journal.ExportScript(lab.Name, entries);
 
-        Assert.Equal(["ip", "-n", lab.Namespaces.Host, "link", "set", "ens192", "master", "br0"], addif.Argv);
+        Assert.Equal(["ip", "-n", lab.Namespaces.Host, "link", "set", "dev", "ens192", "master", "br0"], addif.Argv);
         Assert.Equal("(host)$ brctl addif br0 ens192", addif.TutorialLine);
         Assert.All(entries, e => Assert.True(e.Succeeded));
         Assert.Contains($"ip netns add {lab.Namespaces.Host}", script);
@@ -151,7 +151,7 @@ public sealed class LabEngineTests
 
         var removed = await lab.Engine.DownAsync(lab.Name);
 
-        Assert.True(removed);
+        Assert.Equal(DownOutcome.Removed, removed);
         Assert.NotNull(serverPid);
         Assert.False(ProcessTable.IsRunning(serverPid.Value), $"internet server pid {serverPid} still runs");
         Assert.Empty(lab.Namespaces.All.Intersect(await TestLab.RootNamespacesAsync()));
@@ -167,7 +167,7 @@ public sealed class LabEngineTests
         {
             await lab.UpAsync("nat-pc.yaml");
             pids.Add(lab.Store.Read(lab.Name)!.InternetServerPid!.Value);
-            Assert.True(await lab.Engine.DownAsync(lab.Name));
+            Assert.Equal(DownOutcome.Removed, await lab.Engine.DownAsync(lab.Name));
         }
 
         Assert.Empty(lab.Namespaces.All.Intersect(await TestLab.RootNamespacesAsync()));

@@ -31,7 +31,7 @@ public sealed class TestLab : IAsyncDisposable
         Store = new LabRuntimeStore(RuntimeRoot);
         // One runner, as in the app: the engine hears what the supervisor journals (VM starts, guest commands).
         var operations = new OperationRunner(Runner, Store);
-        Vms = new VmSupervisor(operations, Store, GuestImageUnderTest, QemuAccelerator.Tcg);
+        Vms = new VmSupervisor(operations, Store, GuestImageUnderTest, new DiskImages([ImagesFolder]), QemuAccelerator.Tcg);
         Options = new LabServiceOptions { LabsFolder = Path.Combine(RepositoryRoot, "labs") };
         Engine = new LabEngine(operations, Reader, Store, Vms, Options);
         Events = new LabEvents(Reader, Store, Vms, operations, NullLoggerFactory.Instance);
@@ -41,6 +41,8 @@ public sealed class TestLab : IAsyncDisposable
 
     public string Name { get; }
     public string RuntimeRoot { get; }
+    /// <summary>The lab's own image folder (inside its runtime folder), the only place its VMs may boot a disk image from.</summary>
+    public string ImagesFolder => Path.Combine(RuntimeRoot, "images");
     public HostRunner Runner { get; }
     public TopologyReader Reader { get; }
     public LabRuntimeStore Store { get; }
@@ -85,7 +87,8 @@ public sealed class TestLab : IAsyncDisposable
     {
         try
         {
-            await Engine.DownAsync(Name);
+            // The test's own lab, also when the test built it by hand (no record): foreign is fine here.
+            await Engine.DownAsync(Name, foreign: true);
         }
         finally
         {

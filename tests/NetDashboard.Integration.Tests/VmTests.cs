@@ -240,7 +240,8 @@ public sealed class DiskImageTests
     public async Task DiskImage_Booted_RunsOnItsTapWithDetectedFormatAndRefusesGuestCommands(string format)
     {
         await using var lab = new TestLab("di");
-        var image = Path.Combine(lab.RuntimeRoot, $"disk.{format}");
+        Directory.CreateDirectory(lab.ImagesFolder);
+        var image = Path.Combine(lab.ImagesFolder, $"disk.{format}");
         await Cli.Wrap("qemu-img").WithArguments(["create", "-q", "-f", format, image, "16M"]).ExecuteAsync();
         var yaml = $"""
             name: {lab.Name}
@@ -266,22 +267,70 @@ public sealed class DiskImageTests
     }
 
     [Fact]
-    public async Task DiskImage_MissingFile_RefusedBeforeQemuRuns()
+    public async Task DiskImage_ByBareName_BootsTheFileOfTheImageFolder()
+    {
+        await using var lab = new TestLab("dn");
+        Directory.CreateDirectory(lab.ImagesFolder);
+        await Cli.Wrap("qemu-img").WithArguments(["create", "-q", "-f", "qcow2", Path.Combine(lab.ImagesFolder, "tiny.qcow2"), "16M"]).ExecuteAsync();
+
+        var listed = lab.Service.DiskImages();
+        var result = await lab.Service.CreateLabAsync(new CreateLabRequest(Yaml: DiskLab(lab.Name, "tiny.qcow2")));
+        var pid = lab.Store.Read(lab.Name)!.Vms["vm1"].Pid;
+        var cmdline = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+
+        Assert.Equal(ActionOutcome.Done, result.Result.Outcome);
+        Assert.Equal(["tiny.qcow2"], listed.Select(i => i.Name));
+        Assert.Equal("qcow2", listed[0].Format);
+        Assert.Contains($"file={Path.Combine(lab.ImagesFolder, "tiny.qcow2")},format=qcow2", cmdline);
+    }
+
+    /// <summary>QEMU runs as root and opens what it is given: only a regular file inside an image folder may be booted.</summary>
+    [Theory]
+    [InlineData("/nonexistent/cirros-0.4.0-x86_64-disk.img", "does not exist")]
+    [InlineData("/etc/shadow", "not inside an image folder")]
+    [InlineData("/dev/zero", "not inside an image folder")]
+    [InlineData("@fifo", "a FIFO")]
+    [InlineData("@device", "a character device")]
+    [InlineData("@folder", "a folder")]
+    [InlineData("@link-out", "not inside an image folder")]
+    [InlineData("missing.img", "there is no image named 'missing.img'")]
+    public async Task DiskImage_NotARegularFileInAnImageFolder_RefusedWithNothingRun(string image, string expected)
     {
         await using var lab = new TestLab("dm");
-        var yaml = $"""
-            name: {lab.Name}
-            vms:
-              - name: vm1
-                mac: 52:54:98:76:54:30
-                tap: tap0
-                image: /nonexistent/cirros-0.4.0-x86_64-disk.img
-            """;
-        var definition = LabFileLoader.Parse(yaml, "test");
+        Directory.CreateDirectory(lab.ImagesFolder);
+        var value = image switch
+        {
+            "@fifo" => Made(Path.Combine(lab.ImagesFolder, "pipe.img"), path => Cli.Wrap("mkfifo").WithArguments([path]).ExecuteAsync().GetAwaiter().GetResult()),
+            "@device" => Made(Path.Combine(lab.ImagesFolder, "zero.img"), path => Cli.Wrap("mknod").WithArguments([path, "c", "1", "5"]).ExecuteAsync().GetAwaiter().GetResult()),
+            "@folder" => Made(Path.Combine(lab.ImagesFolder, "dir.img"), path => Directory.CreateDirectory(path)),
+            "@link-out" => Made(Path.Combine(lab.ImagesFolder, "shadow.img"), path => File.CreateSymbolicLink(path, "/etc/shadow")),
+            _ => image,
+        };
+        var namespacesBefore = await TestLab.RootNamespacesAsync();
 
-        var error = await Assert.ThrowsAsync<LabFileException>(() => lab.Engine.ApplyAsync(definition, yaml, null));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var result = await lab.Service.CreateLabAsync(new CreateLabRequest(Yaml: DiskLab(lab.Name, value)));
+        started.Stop();
 
-        Assert.Contains("does not exist", error.Message);
-        Assert.DoesNotContain(lab.Store.JournalOf(lab.Name).ReadAll(), e => e.Argv.Contains("qemu-system-x86_64"));
+        Assert.Equal(ActionOutcome.Refused, result.Result.Outcome);
+        Assert.Contains(result.Result.Problems, p => p.Field == "vms[0].image" && p.Message.Contains(expected, StringComparison.Ordinal));
+        Assert.Equal(namespacesBefore.Order(), (await TestLab.RootNamespacesAsync()).Order());
+        Assert.False(Directory.Exists(lab.Store.FolderOf(lab.Name)), "a refused lab left its runtime folder");
+        Assert.True(started.ElapsedMilliseconds < 2000, $"refusing took {started.ElapsedMilliseconds} ms");
     }
+
+    private static string Made(string path, Action<string> make)
+    {
+        make(path);
+        return path;
+    }
+
+    private static string DiskLab(string name, string image) => $"""
+        name: {name}
+        vms:
+          - name: vm1
+            mac: 52:54:98:76:54:30
+            tap: tap0
+            image: {image}
+        """;
 }

@@ -27,6 +27,7 @@ public static class FailureText
     public static ActionResult Of(LabException failure) => failure switch
     {
         LabFileException file => ActionResult.Refused(file.Problems),
+        LabBusyException busy => ActionResult.Conflict("lab", busy.Message),
         HostCommandException command => ActionResult.Failed(Sentence(command.Command.Program, command.ExitCode, command.StandardError),
             $"{command.Command}\n{command.StandardError}".Trim()),
         _ => ActionResult.Failed(failure.Message),

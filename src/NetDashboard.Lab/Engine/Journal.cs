@@ -45,7 +45,7 @@ public sealed class Journal(string path)
         lock (_gate)
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-            File.AppendAllText(Path, JsonSerializer.Serialize(entry, Json) + "\n");
+            RuntimeFile.Write(Path, JsonSerializer.Serialize(entry, Json) + "\n", append: true);
         }
         Appended?.Invoke(entry);
     }
@@ -57,9 +57,22 @@ public sealed class Journal(string path)
             if (!File.Exists(Path)) return [];
             return File.ReadLines(Path)
                 .Where(line => line.Length > 0)
-                .Select(line => JsonSerializer.Deserialize<JournalEntry>(line, Json))
+                .Select(Parse)
                 .OfType<JournalEntry>()
                 .ToList();
+        }
+    }
+
+    // A line cut short (the file system filled up mid-write) is skipped, not a reason to lose the rest.
+    private static JournalEntry? Parse(string line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<JournalEntry>(line, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

@@ -4,6 +4,9 @@ using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Lab.Engine;
 
+/// <summary>What a teardown found: the lab removed, nothing of it there, or a lab this runtime folder has no record of (left alone).</summary>
+public enum DownOutcome { Removed, NothingThere, Foreign }
+
 /// <summary>What applying a lab file did: the steps run and what waits for a VM.</summary>
 public sealed record ApplyResult(string Lab, IReadOnlyList<JournalEntry> Ran, IReadOnlyList<string> Pending);
 
@@ -31,6 +34,9 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
             lock (ran) ran.Add(entry);
             progress?.Report(entry);
         }
+        // Before the lock, which makes the runtime folder: a refused lab leaves no file behind.
+        if (LabPreflight.Problems(lab, await reader.ReadAsync(lab.Name, cancellationToken), vms) is { Count: > 0 } problems)
+            throw new LabFileException($"lab {lab.Name}", problems);
         operations.Journaled += Report;
         try
         {
@@ -177,14 +183,21 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
     public Task<JournalEntry> RunAsync(string lab, LabOperation operation, CancellationToken cancellationToken = default) =>
         operations.RunAsync(lab, operation, cancellationToken);
 
-    /// <summary>Removes every namespace, process and runtime file of a lab. Returns false when there was nothing to remove.</summary>
-    public async Task<bool> DownAsync(string lab, IProgress<JournalEntry>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Removes every namespace, process and runtime file of a lab the app owns (it has a record in this runtime folder).
+    /// A lab without one is foreign — made by hand, or by a dashboard on another runtime folder — and is removed only
+    /// when <paramref name="foreign"/> says so.
+    /// </summary>
+    public async Task<DownOutcome> DownAsync(string lab, IProgress<JournalEntry>? progress = null, CancellationToken cancellationToken = default,
+        bool foreign = false)
     {
         var names = new LabNamespaces(lab);
         var owned = store.Read(lab) is not null;
         var existing = (await reader.ListNamespacesAsync(cancellationToken)).Where(names.All.Contains).ToList();
         if (!owned && existing.Count == 0 && !Directory.Exists(store.FolderOf(lab)))
-            return false;
+            return DownOutcome.NothingThere;
+        if (!owned && existing.Count > 0 && !foreign)
+            return DownOutcome.Foreign;
 
         using (store.Lock(lab))
         {
@@ -204,7 +217,7 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
             }
         }
         store.Delete(lab);
-        return true;
+        return DownOutcome.Removed;
     }
 
     /// <summary>Labs the app owns (runtime folder) plus labs whose three namespaces exist without one.</summary>

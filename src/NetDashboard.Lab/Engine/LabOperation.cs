@@ -118,9 +118,9 @@ public sealed record StopProcess(string Namespace, int Pid, bool Force) : LabOpe
 
 /// <summary>
 /// Starts a VM's QEMU inside the host namespace, so QEMU creates its tap there as in the tutorial.
-/// DiskFormat is "qcow2" or "raw" for a disk image, null for the built-in guest.
+/// Disk is the resolved disk image, null for the built-in guest.
 /// </summary>
-public sealed record StartVm(string Namespace, VmDefinition Vm, Vms.VmPaths Paths, Vms.GuestImage Guest, string? DiskFormat, bool Kvm)
+public sealed record StartVm(string Namespace, VmDefinition Vm, Vms.VmPaths Paths, Vms.GuestImage Guest, Vms.DiskImageFile? Disk, bool Kvm)
     : LabOperation(Namespace)
 {
     public override string Tutorial =>

@@ -37,6 +37,20 @@ public sealed record ActionResult(ActionOutcome Outcome, string Message, IReadOn
     public static ActionResult NoSuchLab(string lab) => NotFound($"there is no lab named '{lab}'");
 
     public static ActionResult Conflict(string field, string message) => new(ActionOutcome.Conflict, message, [new LabFileProblem(field, message)]);
+
+    /// <summary>
+    /// A failure of a lab change that had already run <paramref name="ran"/>: "refused" would claim nothing ran, so it
+    /// becomes a failure that says exactly which steps ran and how to finish or undo them.
+    /// </summary>
+    public ActionResult AfterSteps(string lab, IReadOnlyList<JournalEntry> ran)
+    {
+        if (ran.Count == 0 || Outcome is ActionOutcome.Done) return this;
+        var steps = string.Join("\n", ran.Select(entry => entry.TutorialLine));
+        return new(ActionOutcome.Failed,
+            $"{Message.TrimEnd('.')}. {ran.Count} command{(ran.Count == 1 ? "" : "s")} had run before this (listed below, and in the lab's journal): "
+            + $"lab {lab} is partly built; apply it again once the cause is fixed, or remove it (`lab down {lab}`).",
+            Problems, Output is null ? steps : $"{steps}\n{Output}");
+    }
 }
 
 /// <summary>The verbs a VM takes.</summary>

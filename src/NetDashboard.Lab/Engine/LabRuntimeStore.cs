@@ -66,23 +66,27 @@ public sealed class LabRuntimeStore(string root)
     public string EnsureFolderOf(string lab)
     {
         const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        // The root is made owner-only only when the app makes it: a configured folder that exists keeps its mode.
-        if (!Directory.Exists(Root))
-            Directory.CreateDirectory(Root, OwnerOnly);
         var folder = FolderOf(lab);
-        Directory.CreateDirectory(folder, OwnerOnly);
-        if (File.GetUnixFileMode(folder) != OwnerOnly)
-            File.SetUnixFileMode(folder, OwnerOnly);
+        try
+        {
+            // The root is made owner-only only when the app makes it: a configured folder that exists keeps its mode.
+            if (!Directory.Exists(Root))
+                Directory.CreateDirectory(Root, OwnerOnly);
+            Directory.CreateDirectory(folder, OwnerOnly);
+            if (File.GetUnixFileMode(folder) != OwnerOnly)
+                File.SetUnixFileMode(folder, OwnerOnly);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeFolderException(folder, e);
+        }
         return folder;
     }
 
     public void Write(LabRecord record)
     {
         EnsureFolderOf(record.Name);
-        var path = RecordPathOf(record.Name);
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(record, Json));
-        File.Move(temp, path, overwrite: true);
+        RuntimeFile.Replace(RecordPathOf(record.Name), JsonSerializer.Serialize(record, Json));
     }
 
     /// <summary>Reads, changes and writes a lab's record as one step for this process.</summary>
@@ -101,7 +105,7 @@ public sealed class LabRuntimeStore(string root)
     public void SaveDefinition(string lab, string yaml)
     {
         EnsureFolderOf(lab);
-        File.WriteAllText(DefinitionPathOf(lab), yaml);
+        RuntimeFile.Replace(DefinitionPathOf(lab), yaml);
         _definitions.TryRemove(lab, out _);
     }
 
@@ -132,21 +136,36 @@ public sealed class LabRuntimeStore(string root)
         }
     }
 
-    /// <summary>Takes the lab's lock, so two processes never change one lab at once.</summary>
+    /// <summary>How long a change waits for another one on the same lab before it is answered "lab busy".</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Takes the lab's lock (an flock on its folder's "lock" file, shared by every process: the dashboard and the CLI),
+    /// so two writers never interleave on one lab; throws <see cref="LabBusyException"/> after <see cref="LockTimeout"/>.
+    /// </summary>
     public IDisposable Lock(string lab)
     {
         EnsureFolderOf(lab);
         var path = Path.Combine(FolderOf(lab), "lock");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + LockTimeout;
         while (true)
         {
             try
             {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                return new FileStream(path, new FileStreamOptions
+                {
+                    Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, UnixCreateMode = RuntimeFile.OwnerOnly,
+                });
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
+            catch (IOException) when (Directory.Exists(FolderOf(lab)))
             {
+                if (DateTime.UtcNow >= deadline)
+                    throw new LabBusyException(lab, LockTimeout);
                 Thread.Sleep(100);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new RuntimeFolderException(FolderOf(lab), e);
             }
         }
     }
@@ -157,5 +176,52 @@ public sealed class LabRuntimeStore(string root)
         var folder = FolderOf(lab);
         if (Directory.Exists(folder))
             Directory.Delete(folder, recursive: true);
+    }
+}
+
+/// <summary>Another change holds the lab's lock (another request, the CLI in another shell): nothing of this one ran.</summary>
+public sealed class LabBusyException(string lab, TimeSpan waited)
+    : LabException($"lab {lab} is busy: another change to it has been running for over {waited.TotalSeconds:0} s; try again when it has finished");
+
+/// <summary>The runtime folder could not be written (a full or read-only file system, a permission): say where and why.</summary>
+public sealed class RuntimeFolderException(string path, Exception cause)
+    : LabException($"the runtime folder {path} could not be written: {cause.Message.TrimEnd('.')}. Free space there (or set NetDashboard:RuntimeRoot to another folder) and try again");
+
+/// <summary>Files in the runtime folder: owner-only (0600) from the moment they exist, and a failed write is a sentence, not a crash.</summary>
+public static class RuntimeFile
+{
+    public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>Writes or appends text to an owner-only file.</summary>
+    public static void Write(string path, string text, bool append)
+    {
+        try
+        {
+            using var stream = new FileStream(path, new FileStreamOptions
+            {
+                Mode = append ? FileMode.Append : FileMode.Create, Access = FileAccess.Write, UnixCreateMode = OwnerOnly,
+            });
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeFolderException(path, e);
+        }
+    }
+
+    /// <summary>Replaces a file whole: written beside it, then renamed over it, so a full disk never leaves half a record.</summary>
+    public static void Replace(string path, string text)
+    {
+        var temp = path + ".tmp";
+        try
+        {
+            Write(temp, text, append: false);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or RuntimeFolderException)
+        {
+            File.Delete(temp);
+            throw e as RuntimeFolderException ?? new RuntimeFolderException(path, e);
+        }
     }
 }

@@ -61,9 +61,14 @@ public sealed partial class LabService(
             return new(ActionResult.Conflict("name", $"a lab named '{definition.Name}' exists already"
                 + (existing.SourceFile is { } source ? $" (made from {Path.GetFileName(source)}{(existing.AsLesson ? ", as a lesson" : "")})" : "")
                 + "; open it, remove it first, or choose another name"), null, true);
+        var ran = new List<JournalEntry>();
         try
         {
-            var applied = await engine.ApplyAsync(definition, yaml, path ?? request.SourcePath, progress, cancellationToken,
+            var applied = await engine.ApplyAsync(definition, yaml, path ?? request.SourcePath, new Collect(entry =>
+                {
+                    ran.Add(entry);
+                    progress?.Report(entry);
+                }), cancellationToken,
                 waitForVms: request.Wait || request.AsLesson, asLesson: request.AsLesson);
             return new(ActionResult.Ok(applied.Ran.Count == 0
                 ? $"lab {definition.Name}: already as the file wants; nothing to do"
@@ -71,7 +76,7 @@ public sealed partial class LabService(
         }
         catch (LabException e)
         {
-            return new(FailureText.Of(e), null, existed);
+            return new(FailureText.Of(e).AfterSteps(definition.Name, ran), null, existed);
         }
         finally
         {
@@ -79,8 +84,12 @@ public sealed partial class LabService(
         }
     }
 
-    /// <summary>Removes every namespace, process and runtime file of a lab.</summary>
-    public async Task<LabTeardown> TearDownAsync(string lab, IProgress<JournalEntry>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Removes every namespace, process and runtime file of a lab the app owns; a foreign lab (namespaces without a
+    /// record here) only with <paramref name="foreign"/>, which the CLI's `lab down --foreign` alone passes.
+    /// </summary>
+    public async Task<LabTeardown> TearDownAsync(string lab, IProgress<JournalEntry>? progress = null, CancellationToken cancellationToken = default,
+        bool foreign = false)
     {
         if (BadLabName(lab) is { } bad) return new(bad, []);
         var ran = new List<JournalEntry>();
@@ -90,12 +99,22 @@ public sealed partial class LabService(
             {
                 ran.Add(entry);
                 progress?.Report(entry);
-            }), cancellationToken);
-            return new(removed ? ActionResult.Ok($"lab {lab}: down") : ActionResult.NoSuchLab(lab), ran);
+            }), cancellationToken, foreign);
+            return new(removed switch
+            {
+                DownOutcome.Removed => ActionResult.Ok($"lab {lab}: down"),
+                DownOutcome.Foreign => ActionResult.Conflict("lab", $"lab {lab} is not this dashboard's: its namespaces exist, but {store.Root} holds no record of it "
+                    + $"(made by hand, or by a dashboard with another runtime folder). It is left alone; `lab down --foreign {lab}` removes it"),
+                _ => ActionResult.NoSuchLab(lab),
+            }, ran);
+        }
+        catch (LabBusyException e)
+        {
+            return new(FailureText.Of(e), ran);
         }
         catch (LabException e)
         {
-            return new(ActionResult.Failed($"lab {lab} could not be removed: {e.Message}"), ran);
+            return new(ActionResult.Failed($"lab {lab} could not be removed: {e.Message}").AfterSteps(lab, ran), ran);
         }
         finally
         {
@@ -126,6 +145,9 @@ public sealed partial class LabService(
                 vmStates.Count(v => v.IsUp), vmStates.Count, present);
         }).ToList();
     }
+
+    /// <summary>The disk images in the image folders, the only ones a VM may boot.</summary>
+    public IReadOnlyList<DiskImageFile> DiskImages() => vms.Images.List();
 
     /// <summary>The shipped lab files with their descriptions, for a picker.</summary>
     public IReadOnlyList<LabFileInfo> ShippedLabFileInfos() =>
@@ -217,11 +239,12 @@ public sealed partial class LabService(
         if (BadLabName(lab) is { } bad) return bad;
         var (operation, problems) = request.ToOperation(lab);
         if (operation is null) return ActionResult.Refused(problems);
-        if (!await ExistsAsync(lab, cancellationToken)) return ActionResult.NoSuchLab(lab);
-        if (OperationChecks.Problem(operation, await reader.ReadAsync(lab, cancellationToken), DefinitionOf(lab)) is { } there)
-            return ActionResult.Refused([there]);
+        if (NotOwned(lab) is { } notOwned) return notOwned;
         try
         {
+            using var _ = store.Lock(lab);
+            if (OperationChecks.Problem(operation, await reader.ReadAsync(lab, cancellationToken), DefinitionOf(lab)) is { } there)
+                return ActionResult.Refused([there]);
             var entry = await engine.RunAsync(lab, operation, cancellationToken);
             return ActionResult.Ok(entry.TutorialLine);
         }
@@ -229,6 +252,10 @@ public sealed partial class LabService(
         {
             var failed = FailureText.Of(e);
             return failed with { Message = $"{operation.Tutorial}: {failed.Message}" };
+        }
+        catch (LabException e)
+        {
+            return FailureText.Of(e);
         }
         finally
         {
@@ -320,7 +347,9 @@ public sealed partial class LabService(
         if (!string.IsNullOrEmpty(request.Gateway)) Check("gateway", request.Gateway, InputRules.CheckIpv4);
         if (GatewayProblem(request.Address, request.Gateway) is { } gatewayProblem) problems.Add(gatewayProblem);
         var image = string.IsNullOrWhiteSpace(request.Image) ? VmDefinition.BuiltinImage : request.Image.Trim();
-        if (image != VmDefinition.BuiltinImage && DiskImage.Problem(image) is { } imageProblem) problems.Add(new("image", imageProblem));
+        Check("image", image, InputRules.CheckImage);
+        if (problems.Count == 0 && vms.ImageProblem(new VmDefinition { Name = request.Name!, Mac = MacAddress.Parse(mac), Tap = request.Tap!, Image = image }) is { } imageProblem)
+            problems.Add(new("image", imageProblem));
         if (request.MemoryMb is < 64 or > 8192) problems.Add(new("memory", "memory is in MiB, between 64 and 8192"));
         if (request.Nic is not ("e1000" or "virtio-net")) problems.Add(new("nic", $"'{request.Nic}' is not e1000 or virtio-net"));
         if (problems.Count > 0) return ActionResult.Refused(problems);
@@ -383,7 +412,7 @@ public sealed partial class LabService(
             return ActionResult.Refused("target", problem);
         if (from is "pc" or "host" or "wan")
         {
-            if (!await ExistsAsync(lab, cancellationToken)) return ActionResult.NoSuchLab(lab);
+            if (NotOwned(lab) is { } notOwned) return notOwned;
             var role = Enum.Parse<NamespaceRole>(from, ignoreCase: true);
             try
             {
@@ -426,15 +455,16 @@ public sealed partial class LabService(
     {
         if (BadLabName(lab) is { } bad) return bad;
         if (DefinitionOf(lab) is not { } definition) return ActionResult.NoSuchLab(lab);
+        var ran = new List<JournalEntry>();
         try
         {
             var result = await engine.ApplyAsync(definition, await File.ReadAllTextAsync(store.DefinitionPathOf(lab), cancellationToken), null,
-                cancellationToken: cancellationToken);
+                new Collect(ran.Add), cancellationToken);
             return ActionResult.Ok(result.Ran.Count == 0 ? "nothing was missing" : $"{result.Ran.Count} commands ran");
         }
         catch (LabException e)
         {
-            return FailureText.Of(e);
+            return FailureText.Of(e).AfterSteps(lab, ran);
         }
         finally
         {
@@ -456,6 +486,12 @@ public sealed partial class LabService(
     private async Task<bool> ExistsAsync(string lab, CancellationToken cancellationToken) =>
         store.Read(lab) is not null
         || (await reader.ListNamespacesAsync(cancellationToken)).Any(new LabNamespaces(lab).All.Contains);
+
+    // Changes go only to labs this runtime folder owns; a foreign lab's namespaces are read, never changed.
+    private ActionResult? NotOwned(string lab) => store.Read(lab) is not null ? null : ActionResult.NoSuchLab(lab) with
+    {
+        Message = $"there is no lab named '{lab}' in {store.Root} (a lab made by hand or by another runtime folder is only read, never changed)",
+    };
 
     private static ActionResult? BadLabName(string lab) =>
         InputRules.CheckLabName(lab) is { } problem ? ActionResult.Refused("lab", $"'{lab}' is not a lab name: {problem}") : null;

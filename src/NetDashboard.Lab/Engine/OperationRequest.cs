@@ -36,9 +36,11 @@ public sealed record OperationRequest
     {
         var problems = new List<LabFileProblem>();
         var names = new LabNamespaces(lab);
-        NamespaceRole role = NamespaceRole.Host;
-        if (Namespace is not null && !Enum.TryParse(Namespace, ignoreCase: true, out role))
-            problems.Add(new("namespace", $"'{Namespace}' is not host, wan or pc"));
+        // Exactly one of the three words: Enum.TryParse would also take "7" and "Host, Pc".
+        NamespaceRole? parsed = Namespace switch { null or "host" => NamespaceRole.Host, "wan" => NamespaceRole.Wan, "pc" => NamespaceRole.Pc, _ => null };
+        if (parsed is null)
+            problems.Add(LabFileProblem.Of("namespace", Namespace, "a namespace is host, wan or pc"));
+        var role = parsed ?? NamespaceRole.Host;
         var ns = names.NameOf(role);
 
         string Name(string field, string? value)
@@ -74,7 +76,7 @@ public sealed record OperationRequest
             "removeAddress" => Parsed("address", Address, InputRules.CheckInterfaceAddress, InterfaceAddress.Parse) is { } a
                 ? new RemoveAddress(ns, Name("link", Link), a) : null,
             "setForwarding" => new SetForwarding(ns, Flag("enabled", Enabled)),
-            "addMasquerade" => Parsed("source", Source, InputRules.CheckSubnet, Subnet.Parse) is { } s
+            "addMasquerade" => Parsed("source", Source, InputRules.CheckMasqueradeSource, Subnet.Parse) is { } s
                 ? new AddMasquerade(ns, s, OutInterfaceOrNull(problems), CommandBuilder.RuleTag(lab)) : null,
             "removeMasquerade" => Parsed("source", Source, InputRules.CheckSubnet, Subnet.Parse) is { } s
                 ? new RemoveMasquerade(ns, s, OutInterfaceOrNull(problems), CommandBuilder.RuleTag(lab)) : null,

@@ -3,7 +3,10 @@ using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Host;
 
-/// <summary>The one place that turns typed operations into argv. Golden-tested in NetDashboard.Lab.Tests.</summary>
+/// <summary>
+/// The one place that turns typed operations into argv. Golden-tested in NetDashboard.Lab.Tests.
+/// Names stand after `name` or `dev`, where iproute2 takes the next word literally, never in a keyword position.
+/// </summary>
 public static class CommandBuilder
 {
     public const string Ip = "ip";
@@ -13,13 +16,13 @@ public static class CommandBuilder
     {
         CreateNamespace op => IpCmd("netns", "add", op.Namespace),
         DeleteNamespace op => IpCmd("netns", "del", op.Namespace),
-        CreateVethPair op => IpIn(op.Namespace, "link", "add", op.Name, "type", "veth", "peer", "name", op.PeerName, "netns", op.PeerNamespace),
-        CreateBridge op => IpIn(op.Namespace, "link", "add", op.Name, "type", "bridge"),
-        DeleteBridge op => IpIn(op.Namespace, "link", "del", op.Name),
-        AddBridgePort op => IpIn(op.Namespace, "link", "set", op.Port, "master", op.Bridge),
-        RemoveBridgePort op => IpIn(op.Namespace, "link", "set", op.Port, "nomaster"),
-        SetLinkState op => IpIn(op.Namespace, "link", "set", op.Link, op.Up ? "up" : "down"),
-        SetLinkAddress op => IpIn(op.Namespace, "link", "set", op.Link, "address", op.Mac),
+        CreateVethPair op => IpIn(op.Namespace, "link", "add", "name", op.Name, "type", "veth", "peer", "name", op.PeerName, "netns", op.PeerNamespace),
+        CreateBridge op => IpIn(op.Namespace, "link", "add", "name", op.Name, "type", "bridge"),
+        DeleteBridge op => IpIn(op.Namespace, "link", "del", "dev", op.Name),
+        AddBridgePort op => IpIn(op.Namespace, "link", "set", "dev", op.Port, "master", op.Bridge),
+        RemoveBridgePort op => IpIn(op.Namespace, "link", "set", "dev", op.Port, "nomaster"),
+        SetLinkState op => IpIn(op.Namespace, "link", "set", "dev", op.Link, op.Up ? "up" : "down"),
+        SetLinkAddress op => IpIn(op.Namespace, "link", "set", "dev", op.Link, "address", op.Mac),
         AddAddress op => IpIn(op.Namespace, "addr", "add", op.Address.ToString(), "dev", op.Link),
         RemoveAddress op => IpIn(op.Namespace, "addr", "del", op.Address.ToString(), "dev", op.Link),
         SetForwarding op => Exec(op.Namespace, "sysctl", "-q", "-w", $"net.ipv4.ip_forward={(op.Enabled ? 1 : 0)}"),
@@ -79,10 +82,14 @@ public static class CommandBuilder
             args.AddRange(["-kernel", QemuEscape(op.Guest.Kernel), "-initrd", QemuEscape(op.Guest.Initrd),
                 "-append", $"console=ttyS0 quiet netdash.name={vm.Name} netdash.ipv6=0"]);
         }
-        else
+        else if (op.Disk is { } disk)
         {
             // snapshot=on: the image file is never written, so two VMs may boot the same one.
-            args.AddRange(["-drive", $"file={QemuEscape(vm.Image)},format={op.DiskFormat ?? "raw"},if=virtio,snapshot=on"]);
+            args.AddRange(["-drive", $"file={QemuEscape(disk.Path)},format={disk.Format},if=virtio,snapshot=on"]);
+        }
+        else
+        {
+            throw new ArgumentException($"VM {vm.Name} boots a disk image, but none was resolved", nameof(op));
         }
         args.AddRange(["-daemonize", "-pidfile", paths.PidFile]);
         return args;

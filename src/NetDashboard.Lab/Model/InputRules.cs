@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace NetDashboard.Lab.Model;
@@ -32,14 +31,20 @@ public static partial class InputRules
     public static string? CheckVmName(string? value) =>
         value is not null && LabNamePattern().IsMatch(value) ? null : VmNameRule;
 
-    /// <summary>The kernel's rule (dev_valid_name) plus the app's stricter allowlist.</summary>
+    /// <summary>
+    /// The kernel's rule (dev_valid_name), the app's stricter allowlist, and no word the tools could read as
+    /// something else: a leading '-' is an option to ip, bridge and iptables, and a keyword of iproute2's grammar
+    /// (`up`, `nomaster`, `help`, …, generated from its parsers) is taken as that keyword where a name may stand.
+    /// </summary>
     public static string? CheckInterfaceName(string? value)
     {
-        if (string.IsNullOrEmpty(value) || value is "." or "..")
+        if (string.IsNullOrEmpty(value) || value is "." or ".." || value.Length > 15 || !InterfaceNameAllowlist().IsMatch(value))
             return InterfaceNameRule;
-        if (Encoding.UTF8.GetByteCount(value) > 15)
-            return InterfaceNameRule;
-        return InterfaceNameAllowlist().IsMatch(value) ? null : InterfaceNameRule;
+        if (value[0] == '-')
+            return $"an interface name cannot start with '-': ip, bridge and iptables would read '{value}' as an option";
+        return IprouteKeywords.Contains(value)
+            ? $"'{value}' is a keyword of ip and bridge (as in `ip link set dev X {value}`); choose another name, like br1 or tap2"
+            : null;
     }
 
     public static string? CheckInterfaceAddress(string? value) =>
@@ -48,12 +53,31 @@ public static partial class InputRules
     public static string? CheckSubnet(string? value) =>
         Subnet.TryParse(value, out _) ? null : "a subnet is an IPv4 network with its host bits zero, like 192.168.1.0/24 (or 0.0.0.0/0 for default)";
 
+    /// <summary>
+    /// The rule is `-s SOURCE ! -d SOURCE -j MASQUERADE` (traffic leaving the subnet); with 0.0.0.0/0 the `! -d` part
+    /// would match no packet, and iptables refuses it, so the source must be a real subnet.
+    /// </summary>
+    public static string? CheckMasqueradeSource(string? value) =>
+        CheckSubnet(value) ?? (Subnet.Parse(value!).IsDefault
+            ? "a MASQUERADE source is the guests' subnet, like 192.168.1.0/24; 0.0.0.0/0 cannot be expressed (the rule is `-s SOURCE ! -d SOURCE`, and nothing is outside 0.0.0.0/0)"
+            : null);
+
     // Plain dotted decimal only: IPAddress.TryParse also takes hex and octal parts (0x7f.0.0.1, 010).
     [GeneratedRegex(@"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}\z")]
     private static partial Regex Ipv4Pattern();
 
     public static string? CheckIpv4(string? value) =>
         value is not null && Ipv4Pattern().IsMatch(value) ? null : "an address is a dotted IPv4 address, like 192.168.1.1";
+
+    public const string ImageRule = "an image is 'builtin', the name of a disk image in an image folder, or an absolute path inside one; "
+        + "at most 255 characters, without commas or control characters";
+
+    /// <summary>The shape of a lab file's image value; whether it names a bootable file is decided at start, in the image folders.</summary>
+    public static string? CheckImage(string? value) =>
+        value is null or "" || value.Length > 255 || value.Contains(',') || value.Any(char.IsControl)
+        || (value.Contains('/') && !Path.IsPathFullyQualified(value)) || value is "." or ".."
+            ? ImageRule
+            : null;
 
     /// <summary>A guest command is one line: the agent reads a line per command.</summary>
     public static string? CheckGuestCommand(string? value) =>

@@ -1,5 +1,7 @@
 using System.Net;
+using NetDashboard.Lab.Host;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
@@ -15,22 +17,67 @@ public static partial class LabFileLoader
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
         .Build();
 
-    public static LabDefinition LoadFile(string path, string? nameOverride = null)
+    /// <summary>The most a lab file may hold; each is far beyond a real lab and keeps a hostile file cheap to refuse.</summary>
+    public static class Limits
     {
-        string text;
-        try
+        public const int FileBytes = 256 * 1024;
+        public const int Nodes = 20_000;
+        public const int Depth = 16;
+        public const int DescriptionCharacters = 4096;
+        public const int Bridges = 64;
+        public const int PortsPerBridge = 64;
+        public const int Interfaces = 64;
+        public const int AddressesPerInterface = 32;
+        public const int MasqueradeRules = 16;
+        public const int Routes = 64;
+        public const int Vms = 32;
+    }
+
+    public static LabDefinition LoadFile(string path, string? nameOverride = null) =>
+        Parse(ReadBounded(path), path, nameOverride);
+
+    /// <summary>
+    /// The file's text when it is a regular file of at most <see cref="Limits.FileBytes"/>: a device would never end
+    /// and a FIFO never open. The refusal never quotes the file's content.
+    /// </summary>
+    public static string ReadBounded(string path)
+    {
+        var (handle, kind) = UnixFile.OpenRegular(path);
+        using (handle)
         {
-            text = File.ReadAllText(path);
+            if (handle is null)
+                throw Refused(kind switch
+                {
+                    FileKind.Missing => "does not exist",
+                    FileKind.Other => "cannot be read",
+                    _ => $"is {UnixFile.Describe(kind)}, not a lab file",
+                });
+            var buffer = new byte[Limits.FileBytes + 1];
+            int read;
+            try
+            {
+                read = RandomAccess.Read(handle, buffer, 0);
+                while (read < buffer.Length && RandomAccess.Read(handle, buffer.AsSpan(read), read) is > 0 and var more)
+                    read += more;
+            }
+            catch (IOException)
+            {
+                throw Refused("cannot be read");
+            }
+            if (read > Limits.FileBytes)
+                throw Refused($"is over {Limits.FileBytes / 1024} KiB; a lab file is at most that");
+            return System.Text.Encoding.UTF8.GetString(buffer, 0, read);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new LabFileException(path, [new LabFileProblem("file", e.Message)]);
-        }
-        return Parse(text, path, nameOverride);
+
+        LabFileException Refused(string reason) => new(path, [new LabFileProblem("file", $"{path} {reason}")]);
     }
 
     public static LabDefinition Parse(string yaml, string source, string? nameOverride = null)
     {
+        if (yaml.Length > Limits.FileBytes)
+            throw new LabFileException(source, [new LabFileProblem("file", $"a lab file is at most {Limits.FileBytes / 1024} KiB; this one has {yaml.Length} characters")]);
+        if (ShapeProblem(yaml) is { } shape)
+            throw new LabFileException(source, [shape]);
         LabFile file;
         try
         {
@@ -38,8 +85,7 @@ public static partial class LabFileLoader
         }
         catch (YamlException e)
         {
-            var reason = e.InnerException?.Message ?? e.Message;
-            throw new LabFileException(source, [new LabFileProblem($"line {e.Start.Line}, column {e.Start.Column}", reason)]);
+            throw new LabFileException(source, [new LabFileProblem($"line {e.Start.Line}, column {e.Start.Column}", ReasonOf(e))]);
         }
         var problems = new List<LabFileProblem>();
         var definition = new Converter(problems).Convert(file, nameOverride);
@@ -48,6 +94,63 @@ public static partial class LabFileLoader
         return definition;
     }
 
+    /// <summary>
+    /// One linear pass over the YAML events before anything is built: no alias (an anchor bomb expands a few bytes
+    /// into millions of nodes), at most <see cref="Limits.Nodes"/> nodes, nested at most <see cref="Limits.Depth"/> deep.
+    /// </summary>
+    private static LabFileProblem? ShapeProblem(string yaml)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        var (nodes, depth) = (0, 0);
+        try
+        {
+            while (parser.MoveNext())
+            {
+                var current = parser.Current!;
+                string At() => $"line {current.Start.Line}, column {current.Start.Column}";
+                switch (current)
+                {
+                    case AnchorAlias:
+                        return new(At(), "aliases (*name) are not used in lab files; write the value out");
+                    case MappingStart or SequenceStart when ++depth > Limits.Depth:
+                        return new(At(), $"nested more than {Limits.Depth} levels deep; a lab file is never that deep");
+                    case MappingEnd or SequenceEnd:
+                        depth--;
+                        break;
+                }
+                if (current is NodeEvent && ++nodes > Limits.Nodes)
+                    return new(At(), $"more than {Limits.Nodes} values; a lab file is far smaller");
+            }
+            return null;
+        }
+        catch (YamlException e)
+        {
+            return new LabFileProblem($"line {e.Start.Line}, column {e.Start.Column}", ReasonOf(e));
+        }
+    }
+
+    // YamlDotNet's messages can quote the text they failed on; a lab file read from any path must not be echoed.
+    private static string ReasonOf(YamlException e)
+    {
+        var message = e.InnerException?.Message ?? e.Message;
+        // A key is quoted only when it looks like a field name: a file that is not YAML at all is one long "key".
+        if (UnknownProperty().Match(message) is { Success: true } unknown)
+            return FieldLike().IsMatch(unknown.Groups[1].Value)
+                ? $"'{unknown.Groups[1].Value}' is not a field of a lab file here (see labs/README.md)"
+                : "this is not a lab file: a lab file is a YAML mapping of name, description, world, host and vms (see labs/README.md)";
+        if (e.InnerException is FormatException or OverflowException or InvalidCastException)
+            return "this value has the wrong type (a number, true or false, a list or a mapping belongs here; see labs/README.md)";
+        return e is SyntaxErrorException or SemanticErrorException
+            ? Printable.Quote(message.Replace("\n", " ", StringComparison.Ordinal), 160)
+            : "this is not the shape of a lab file here (see labs/README.md)";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_-]{0,31}\z")]
+    private static partial System.Text.RegularExpressions.Regex FieldLike();
+
+    [System.Text.RegularExpressions.GeneratedRegex("^Property '(.*)' not found on type")]
+    private static partial System.Text.RegularExpressions.Regex UnknownProperty();
+
     private sealed class Converter(List<LabFileProblem> problems)
     {
         public LabDefinition Convert(LabFile file, string? nameOverride)
@@ -55,9 +158,12 @@ public static partial class LabFileLoader
             var name = nameOverride ?? file.Name;
             Check(nameOverride is null ? "name" : "--name", name, InputRules.CheckLabName);
             var world = ConvertWorld(file.World ?? new WorldFile());
-            var vms = (file.Vms ?? []).Select((vm, i) => ConvertVm(vm, $"vms[{i}]")).OfType<VmDefinition>().ToList();
+            if (file.Description?.Length > Limits.DescriptionCharacters)
+                problems.Add(new("description", $"a description is at most {Limits.DescriptionCharacters} characters; this one has {file.Description.Length}"));
+            var vmFiles = Bounded("vms", file.Vms, Limits.Vms);
+            var vms = vmFiles.Select((vm, i) => ConvertVm(vm, $"vms[{i}]")).OfType<VmDefinition>().ToList();
             // Taps of every VM entry, even one with another bad value, so its tap is not also reported as unknown.
-            var taps = (file.Vms ?? []).Select(vm => vm.Tap).OfType<string>().ToHashSet();
+            var taps = vmFiles.Select(vm => vm.Tap).OfType<string>().ToHashSet();
             var host = ConvertHost(file.Host ?? new HostFile(), taps);
             CheckVmsUnique(vms);
             return new LabDefinition
@@ -87,16 +193,17 @@ public static partial class LabFileLoader
         {
             var known = new HashSet<string>(taps) { WorldDefinition.UplinkName, WorldDefinition.LanNicName };
             var bridges = new List<BridgeDefinition>();
+            var bridgeNames = new HashSet<string>(StringComparer.Ordinal);
             var portOwners = new Dictionary<string, string>();
-            foreach (var (bridge, i) in (host.Bridges ?? []).Select((b, i) => (b, i)))
+            foreach (var (bridge, i) in Bounded("host.bridges", host.Bridges, Limits.Bridges).Select((b, i) => (b, i)))
             {
                 var field = $"host.bridges[{i}]";
                 // A bad name does not stop the checks of the bridge's other fields: every problem is told at once.
                 var nameOk = Check($"{field}.name", bridge.Name, InputRules.CheckInterfaceName);
-                if (nameOk && (known.Contains(bridge.Name!) || bridges.Any(b => b.Name == bridge.Name)))
+                if (nameOk && (known.Contains(bridge.Name!) || !bridgeNames.Add(bridge.Name!)))
                     problems.Add(new($"{field}.name", $"'{bridge.Name}' is already the name of another interface in the host"));
                 var ports = new List<string>();
-                foreach (var (port, j) in (bridge.Ports ?? []).Select((p, j) => (p, j)))
+                foreach (var (port, j) in Bounded($"{field}.ports", bridge.Ports, Limits.PortsPerBridge).Select((p, j) => (p, j)))
                 {
                     var portField = $"{field}.ports[{j}]";
                     if (!Check(portField, port, InputRules.CheckInterfaceName)) continue;
@@ -116,7 +223,7 @@ public static partial class LabFileLoader
             }
 
             var interfaces = new List<InterfaceDefinition>();
-            foreach (var (item, i) in (host.Interfaces ?? []).Select((x, i) => (x, i)))
+            foreach (var (item, i) in Bounded("host.interfaces", host.Interfaces, Limits.Interfaces).Select((x, i) => (x, i)))
             {
                 var field = $"host.interfaces[{i}]";
                 if (!Check($"{field}.name", item.Name, InputRules.CheckInterfaceName)) continue;
@@ -126,10 +233,10 @@ public static partial class LabFileLoader
             }
 
             var masquerade = new List<MasqueradeDefinition>();
-            foreach (var (rule, i) in (host.Masquerade ?? []).Select((x, i) => (x, i)))
+            foreach (var (rule, i) in Bounded("host.masquerade", host.Masquerade, Limits.MasqueradeRules).Select((x, i) => (x, i)))
             {
                 var field = $"host.masquerade[{i}]";
-                var source = SubnetOf($"{field}.source", rule.Source, required: true);
+                var source = Check($"{field}.source", rule.Source, InputRules.CheckMasqueradeSource) ? Subnet.Parse(rule.Source!) : null;
                 if (rule.OutInterface is not null)
                     Check($"{field}.outInterface", rule.OutInterface, InputRules.CheckInterfaceName);
                 if (source is not null)
@@ -137,7 +244,7 @@ public static partial class LabFileLoader
             }
 
             var routes = new List<RouteDefinition>();
-            foreach (var (route, i) in (host.Routes ?? []).Select((x, i) => (x, i)))
+            foreach (var (route, i) in Bounded("host.routes", host.Routes, Limits.Routes).Select((x, i) => (x, i)))
             {
                 var field = $"host.routes[{i}]";
                 var to = SubnetOf($"{field}.to", route.To, required: true);
@@ -182,11 +289,7 @@ public static partial class LabFileLoader
                 ok = false;
             }
             var image = vm.Image ?? VmDefinition.BuiltinImage;
-            if (image != VmDefinition.BuiltinImage && (!Path.IsPathFullyQualified(image) || image.Contains(',') || image.Any(char.IsControl)))
-            {
-                problems.Add(new($"{field}.image", "an image is 'builtin' or an absolute path to a qcow2 or raw disk image, without commas"));
-                ok = false;
-            }
+            ok &= Check($"{field}.image", image, InputRules.CheckImage);
             var address = vm.Address is null ? null : Address($"{field}.address", vm.Address);
             var gateway = Ip($"{field}.gateway", vm.Gateway);
             if (address is not null && gateway is not null && InputRules.CheckGatewayInSubnet(address, gateway) is { } outside)
@@ -229,7 +332,15 @@ public static partial class LabFileLoader
             value is not null && Check(field, value, InputRules.CheckInterfaceAddress) ? InterfaceAddress.Parse(value) : null;
 
         private IReadOnlyList<InterfaceAddress> Addresses(string field, List<string>? values) =>
-            (values ?? []).Select((v, i) => Address($"{field}[{i}]", v)).OfType<InterfaceAddress>().ToList();
+            Bounded(field, values, Limits.AddressesPerInterface).Select((v, i) => Address($"{field}[{i}]", v)).OfType<InterfaceAddress>().ToList();
+
+        // A list over its limit is refused as a whole and not looked into: the refusal costs the same for any length.
+        private List<T> Bounded<T>(string field, List<T>? items, int max)
+        {
+            if (items is null || items.Count <= max) return items ?? [];
+            problems.Add(new(field, $"at most {max} entries; this list has {items.Count}"));
+            return [];
+        }
 
         private IPAddress? Ip(string field, string? value, bool required = false) =>
             (value is not null || required) && Check(field, value, InputRules.CheckIpv4) ? IPAddress.Parse(value!) : null;

@@ -21,22 +21,3 @@ public sealed record GuestImage(string Folder)
 
 /// <summary>How QEMU runs guests: KVM, TCG (software, always works), or KVM when /dev/kvm exists.</summary>
 public enum QemuAccelerator { Tcg, Kvm, Auto }
-
-/// <summary>The format of a disk image, told by its first bytes (qcow2 starts with "QFI\xfb"), never by its name.</summary>
-public static class DiskImage
-{
-    private static ReadOnlySpan<byte> Qcow2Magic => [0x51, 0x46, 0x49, 0xFB];
-
-    public static string? Problem(string path) =>
-        !Path.IsPathFullyQualified(path) ? $"the image path '{path}' must be absolute"
-        : path.Contains(',') ? $"the image path '{path}' holds a comma, which QEMU options cannot carry"
-        : !File.Exists(path) ? $"the image {path} does not exist"
-        : null;
-
-    public static string FormatOf(string path)
-    {
-        Span<byte> magic = stackalloc byte[4];
-        using var file = File.OpenRead(path);
-        return file.Read(magic) == 4 && magic.SequenceEqual(Qcow2Magic) ? "qcow2" : "raw";
-    }
-}

@@ -18,7 +18,8 @@ public sealed record VmStatus(string Lab, string Name, VmState State, int? Pid, 
 /// so a VM started by the CLI shows the same state in the dashboard; a process that dies is seen at once
 /// through a pidfd, and one that was not stopped on purpose is reported as crashed with its last serial lines.
 /// </summary>
-public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore store, GuestImage guest, QemuAccelerator accelerator) : IAsyncDisposable
+public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore store, GuestImage guest, DiskImages images, QemuAccelerator accelerator)
+    : IAsyncDisposable
 {
     private static readonly TimeSpan QuitGrace = TimeSpan.FromSeconds(3);
     private readonly ConcurrentDictionary<(string Lab, string Vm), CancellationTokenSource> _watches = new();
@@ -28,6 +29,11 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     public event Action<VmStatus>? Changed;
 
     public GuestImage Guest => guest;
+
+    public DiskImages Images => images;
+
+    /// <summary>Why this VM cannot boot (its image missing, outside the image folders, not a file), or null when it can.</summary>
+    public string? ImageProblem(VmDefinition vm) => vm.IsBuiltin ? guest.Problem : images.Resolve(vm.Image).Problem;
 
     public VmStatus StatusOf(string lab, VmDefinition vm)
     {
@@ -50,7 +56,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     {
         var current = StatusOf(lab, vm);
         if (current.IsUp) return current;
-        var problem = vm.IsBuiltin ? guest.Problem : DiskImage.Problem(vm.Image);
+        var (disk, problem) = vm.IsBuiltin ? (null, guest.Problem) : images.Resolve(vm.Image);
         if (problem is not null)
             throw new LabFileException($"lab {lab}", [new LabFileProblem($"vms.{vm.Name}.image", problem)]);
 
@@ -59,7 +65,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         foreach (var stale in new[] { paths.PidFile, paths.Qmp, paths.Vnc, paths.Serial, paths.Agent, paths.SerialLog })
             File.Delete(stale);
         var operation = new StartVm(new LabNamespaces(lab).Host, vm, paths, guest,
-            vm.IsBuiltin ? null : DiskImage.FormatOf(vm.Image),
+            disk,
             Kvm: accelerator == QemuAccelerator.Kvm || (accelerator == QemuAccelerator.Auto && File.Exists("/dev/kvm")));
         await operations.RunAsync(lab, operation, cancellationToken);
 

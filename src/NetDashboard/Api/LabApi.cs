@@ -91,6 +91,10 @@ public static class LabApi
                 .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         }
 
+        app.MapGet("/api/images", (LabService service) => TypedResults.Ok(service.DiskImages()))
+            .WithTags("Labs").WithName("ListImages")
+            .WithSummary("The disk images VMs may boot: regular files in the configured image folders (NetDashboard:ImageFolders)");
+
         labs.MapPost("/{lab}/vms/{vm}/exec", ExecAsync)
             .WithName("ExecInVm").WithSummary("Run one command line in a built-in guest; returns its output and exit code")
             .ProducesValidationProblem()

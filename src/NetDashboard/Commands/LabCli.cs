@@ -50,11 +50,15 @@ public static class LabCli
         up.SetAction((parse, ct) => UpAsync(service, parse.GetValue(fileArgument)!, parse.GetValue(nameOption), parse.GetValue(waitOption), ct));
 
         var labArgument = new Argument<string>("name") { Description = "The lab's name" };
-        var down = new Command("down", "Remove every namespace, process and file of a lab") { labArgument };
+        var foreignOption = new Option<bool>("--foreign")
+        {
+            Description = "Remove a lab this app has no record of (namespaces with the netdash- prefix made by hand or by another runtime folder)",
+        };
+        var down = new Command("down", "Remove every namespace, process and file of a lab") { labArgument, foreignOption };
         down.SetAction(async (parse, ct) =>
         {
             var lab = parse.GetValue(labArgument)!;
-            var teardown = await service.TearDownAsync(lab, new Progress(PrintEntry), ct);
+            var teardown = await service.TearDownAsync(lab, new Progress(PrintEntry), ct, foreign: parse.GetValue(foreignOption));
             return Report(teardown.Result);
         });
 
@@ -62,7 +66,7 @@ public static class LabCli
         ls.SetAction(async (_, ct) =>
         {
             foreach (var lab in await service.ListLabsAsync(ct))
-                Console.WriteLine($"{lab.Name,-20}  {(lab.Owned ? $"created {lab.CreatedAt:u}" : "not in the runtime folder (remove with `lab down`)")}");
+                Console.WriteLine($"{lab.Name,-20}  {(lab.Owned ? $"created {lab.CreatedAt:u}" : $"foreign: not in this runtime folder (remove with `lab down --foreign {lab.Name}`)")}");
             return Success;
         });
 
@@ -98,7 +102,7 @@ public static class LabCli
             var result = await service.CleanupAsync(ct);
             foreach (var lab in result.Removed) Console.WriteLine($"removed lab {lab}");
             foreach (var lab in result.LeftAlone)
-                Console.WriteLine($"left alone: lab {lab} has namespaces but no runtime record; remove it with `lab down {lab}`");
+                Console.WriteLine($"left alone: lab {lab} has namespaces but no record in this runtime folder; remove it with `lab down --foreign {lab}`");
             Console.WriteLine(result.Removed.Count == 0 ? "no lab to remove" : $"{result.Removed.Count} lab(s) removed");
             return Success;
         });
@@ -168,11 +172,11 @@ public static class LabCli
         string yaml;
         try
         {
-            yaml = await File.ReadAllTextAsync(file, cancellationToken);
+            yaml = LabFileLoader.ReadBounded(file);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (LabFileException e)
         {
-            return Report(ActionResult.Refused("file", $"cannot read {file}: {e.Message}"));
+            return Report(ActionResult.Refused(e.Problems));
         }
         Console.WriteLine($"applying {file}");
         var creation = await service.CreateLabAsync(new CreateLabRequest(Yaml: yaml, Name: name, Wait: wait, SourcePath: Path.GetFullPath(file)),

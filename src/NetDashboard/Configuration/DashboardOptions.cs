@@ -20,6 +20,12 @@ public sealed class DashboardOptions
     public string GuestImageFolder { get; set; } = NetDashboard.Lab.Vms.GuestImage.DefaultFolder;
 
     /// <summary>
+    /// The folders disk images are booted from (like libvirt's storage pools); a lab file names an image in them by
+    /// file name or absolute path, and nothing outside them is ever opened.
+    /// </summary>
+    public string[] ImageFolders { get; set; } = [NetDashboard.Lab.Vms.DiskImages.DefaultFolder];
+
+    /// <summary>
     /// tcg (default: software emulation, works everywhere), kvm, or auto (kvm when /dev/kvm exists).
     /// Cloud VMs may show a /dev/kvm whose nested virtualization does not actually run guests.
     /// </summary>

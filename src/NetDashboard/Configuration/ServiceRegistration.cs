@@ -32,7 +32,8 @@ public static class ServiceRegistration
         services.TryAddSingleton(sp => new GuestImage(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.GuestImageFolder));
         services.TryAddSingleton<OperationRunner>();
         services.TryAddSingleton(sp => new VmSupervisor(sp.GetRequiredService<OperationRunner>(), sp.GetRequiredService<LabRuntimeStore>(),
-            sp.GetRequiredService<GuestImage>(), sp.GetRequiredService<IOptions<DashboardOptions>>().Value.Accelerator));
+            sp.GetRequiredService<GuestImage>(), new DiskImages(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.ImageFolders),
+            sp.GetRequiredService<IOptions<DashboardOptions>>().Value.Accelerator));
         services.TryAddSingleton<LabEngine>();
         services.TryAddSingleton<LabEvents>();
         services.TryAddSingleton<LabService>();

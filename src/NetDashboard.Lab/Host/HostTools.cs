@@ -1,0 +1,26 @@
+namespace NetDashboard.Lab.Host;
+
+/// <summary>The programs the app runs, and the Debian package each comes from, so a missing one is named with its fix.</summary>
+public static class HostTools
+{
+    public static readonly (string Program, string Package) Ip = ("ip", "iproute2");
+    public static readonly (string Program, string Package) Bridge = ("bridge", "iproute2");
+    public static readonly (string Program, string Package) Iptables = ("iptables", "iptables");
+    public static readonly (string Program, string Package) Sysctl = ("sysctl", "procps");
+    public static readonly (string Program, string Package) Busybox = ("busybox", "busybox-static");
+    public static readonly (string Program, string Package) Qemu = ("qemu-system-x86_64", "qemu-system-x86");
+
+    /// <summary>Every tool building a lab's world needs (the reader uses bridge, iptables and sysctl too).</summary>
+    public static IReadOnlyList<(string Program, string Package)> ForWorld { get; } = [Ip, Bridge, Iptables, Sysctl, Busybox];
+
+    /// <summary>The sentence for each tool not found on PATH; empty when all are there.</summary>
+    public static IReadOnlyList<string> Missing(IEnumerable<(string Program, string Package)> tools) =>
+        tools.Where(tool => !IsOnPath(tool.Program))
+            .Select(tool => $"{tool.Program} is not installed (or not on PATH): install it with `apt-get install {tool.Package}` (./setup.sh does)")
+            .ToList();
+
+    private static bool IsOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Any(folder => File.Exists(Path.Combine(folder, program))
+                && (File.GetUnixFileMode(Path.Combine(folder, program)) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0);
+}
