@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.WebUtilities;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Api;
@@ -21,8 +22,21 @@ public static class ApiErrors
         app.UseWhen(IsApiRequest, api =>
         {
             api.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteProblemAsync });
-            api.UseStatusCodePages();
+            api.UseStatusCodePages(context => WriteStatusAsync(context.HttpContext));
         });
+
+    // A status set without a body (405, 404, a 413 the body reader answered itself) gets its problem here.
+    private static Task WriteStatusAsync(HttpContext context)
+    {
+        var status = context.Response.StatusCode;
+        var problem = status == StatusCodes.Status413PayloadTooLarge
+            ? new HttpValidationProblemDetails(TooLarge) { Status = status, Title = "the body is too large" }
+            : new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = ReasonPhrases.GetReasonPhrase(status) };
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>()
+            .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }).AsTask();
+    }
+
+    private static Dictionary<string, string[]> TooLarge => new() { ["body"] = [$"a request body is at most {MaxRequestBodyBytes / 1024} KiB"] };
 
     private static async Task WriteProblemAsync(HttpContext context)
     {
@@ -31,7 +45,7 @@ public static class ApiErrors
         {
             BadHttpRequestException { InnerException: JsonException json } => (400, "the body is not valid", FieldErrors(json)),
             BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
-                (413, "the body is too large", new Dictionary<string, string[]> { ["body"] = [$"a request body is at most {MaxRequestBodyBytes / 1024} KiB"] }),
+                (413, "the body is too large", TooLarge),
             BadHttpRequestException bad => (bad.StatusCode, "the request is not valid", new Dictionary<string, string[]> { ["body"] = [Printable.Quote(bad.Message, 200)] }),
             _ => (500, "the dashboard failed to answer; the details are in its log", null),
         };
