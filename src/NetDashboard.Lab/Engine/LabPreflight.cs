@@ -28,11 +28,24 @@ public static class LabPreflight
             if (host?.Link(vm.Tap) is { } taken)
                 problems.Add(new($"vms[{i}].tap", $"{vm.Tap} already exists in the host namespace (a {(taken.Kind is "" ? "link" : taken.Kind)}) and no VM of this lab holds it"));
         }
+        problems.AddRange(MemoryProblems(toStart));
+        return problems;
+    }
+
+    /// <summary>What stops these VMs of a lab from starting now: QEMU missing, memory; the image is checked by the supervisor.</summary>
+    public static IReadOnlyList<LabFileProblem> StartProblems(string lab, IReadOnlyList<VmDefinition> vmsToStart, VmSupervisor vms)
+    {
+        var toStart = vmsToStart.Where(vm => !vms.StatusOf(lab, vm).IsUp).ToList();
+        if (toStart.Count == 0) return [];
+        return [.. HostTools.Missing([HostTools.Qemu]).Select(sentence => new LabFileProblem("host", sentence)), .. MemoryProblems(toStart)];
+    }
+
+    private static IEnumerable<LabFileProblem> MemoryProblems(IReadOnlyList<VmDefinition> toStart)
+    {
         var wanted = toStart.Sum(vm => (long)vm.MemoryMb);
         if (wanted > 0 && AvailableMemoryMb() is { } available && wanted > available - HostReserveMb)
-            problems.Add(new("vms", $"the VMs to start want {wanted} MiB of memory, but the host has {available} MiB available "
-                + $"(and keeps {HostReserveMb} MiB for itself); give them less memory or stop other VMs"));
-        return problems;
+            yield return new("vms", $"the VMs to start want {wanted} MiB of memory, but the host has {available} MiB available "
+                + $"(and keeps {HostReserveMb} MiB for itself); give them less memory or stop other VMs");
     }
 
     /// <summary>MemAvailable from /proc/meminfo in MiB, or null when it cannot be read.</summary>

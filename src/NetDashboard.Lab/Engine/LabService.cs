@@ -274,12 +274,19 @@ public sealed partial class LabService(
         {
             if (verb != VmVerb.Start && vms.StatusOf(lab, definition).IsUp)
                 await engine.RememberTapAsync(lab, definition, cancellationToken);
-            var status = verb switch
+            VmStatus status;
+            // The lock covers QEMU's start or stop; the reconcile after it takes the lock itself.
+            using (store.Lock(lab))
             {
-                VmVerb.Start => await vms.StartAsync(lab, definition, cancellationToken),
-                VmVerb.Stop => await vms.StopAsync(lab, definition, cancellationToken),
-                _ => await vms.RestartAsync(lab, definition, cancellationToken),
-            };
+                if (verb != VmVerb.Stop && LabPreflight.StartProblems(lab, [definition], vms) is { Count: > 0 } problems)
+                    return ActionResult.Refused(problems);
+                status = verb switch
+                {
+                    VmVerb.Start => await vms.StartAsync(lab, definition, cancellationToken),
+                    VmVerb.Stop => await vms.StopAsync(lab, definition, cancellationToken),
+                    _ => await vms.RestartAsync(lab, definition, cancellationToken),
+                };
+            }
             if (verb != VmVerb.Stop)
             {
                 await engine.ReconcileVmAsync(DefinitionOf(lab)!, definition, cancellationToken);
@@ -365,6 +372,8 @@ public sealed partial class LabService(
             Address = string.IsNullOrEmpty(request.Address) ? null : InterfaceAddress.Parse(request.Address),
             Gateway = string.IsNullOrEmpty(request.Gateway) ? null : IPAddress.Parse(request.Gateway),
         };
+        if (LabPreflight.StartProblems(lab, [vm], vms) is { Count: > 0 } startProblems)
+            return ActionResult.Refused(startProblems.Select(p => p with { Field = p.Field == "vms" ? "memory" : p.Field }).ToList());
         try
         {
             var status = await engine.AddVmAsync(lab, vm, cancellationToken);
