@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
+using Vms = NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Lab.Tests;
 
@@ -245,6 +246,19 @@ public sealed class BoundedInputTests
 
         Assert.DoesNotContain('\u001b', problem.Message);
         Assert.True(problem.Message.Length < 200, $"{problem.Message.Length} characters");
+    }
+
+    // The default image folder is often absent: its missing real path once read as "/", which holds every file.
+    [Theory]
+    [InlineData("/etc/shadow")]
+    [InlineData("/dev/zero")]
+    [InlineData("/etc")]
+    public void DiskImages_FolderMissing_NothingOutsideIsBootable(string path)
+    {
+        var (image, problem) = new Vms.DiskImages(["/nonexistent/netdash-images"]).Resolve(path);
+
+        Assert.Null(image);
+        Assert.Contains("not inside an image folder", problem);
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]

@@ -28,10 +28,16 @@ public sealed class DiskImages(IReadOnlyList<string> folders)
             .DistinctBy(image => image.Name)
             .ToList();
 
+    private static string Outside(string image, string folderList) =>
+        $"{image} is not inside an image folder ({folderList}); copy the image there (NetDashboard:ImageFolders lists the folders)";
+
     /// <summary>The image a lab file's <c>image</c> value names, or why it cannot be booted.</summary>
     public (DiskImageFile? Image, string? Problem) Resolve(string image)
     {
         var folderList = string.Join(" or ", Folders);
+        // A path outside the folders is refused before anything is looked up, so the answer tells nothing about it.
+        if (image.Contains('/') && !Folders.Any(folder => System.IO.Path.GetFullPath(image).StartsWith(folder + "/", StringComparison.Ordinal)))
+            return (null, Outside(image, folderList));
         var candidates = image.Contains('/')
             ? [image]
             : Folders.Select(folder => System.IO.Path.Combine(folder, image)).ToList();
@@ -39,8 +45,9 @@ public sealed class DiskImages(IReadOnlyList<string> folders)
         if (found is null)
             return (null, image.Contains('/') ? $"{image} does not exist" : $"there is no image named '{image}' in {folderList}");
         var real = UnixFile.RealPath(found);
-        if (real is null || !Folders.Any(folder => real.StartsWith(UnixFile.RealPath(folder) + "/", StringComparison.Ordinal)))
-            return (null, $"{image} is not inside an image folder ({folderList}); copy or link the image there");
+        // A folder that does not exist holds nothing (its null real path must not become "/", which holds everything).
+        if (real is null || !Folders.Select(UnixFile.RealPath).OfType<string>().Any(folder => real.StartsWith(folder + "/", StringComparison.Ordinal)))
+            return (null, Outside(image, folderList));
         var (handle, kind) = UnixFile.OpenRegular(real);
         using (handle)
         {
