@@ -195,6 +195,8 @@ command -v dotnet >/dev/null || die "the .NET SDK (dotnet) is not on PATH; insta
 install_debian_packages
 install_npm_packages
 build_guest_image
+# The default image folder (NetDashboard:ImageFolders): disk images are booted from here and nowhere else.
+install -d -m 0700 /var/lib/netdashboard/images
 build_solution
 
 if [[ "$MODE" == test ]]; then
