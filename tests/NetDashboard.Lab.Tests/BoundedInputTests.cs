@@ -264,3 +264,30 @@ public sealed class BoundedInputTests
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
     private static extern int Mkfifo(string path, int mode);
 }
+
+/// <summary>"Refused" promises nothing ran; once a step has run, a failure says which steps did.</summary>
+public sealed class AfterStepsTests
+{
+    private static JournalEntry Ran(string tutorial) => new()
+    {
+        Time = DateTimeOffset.UtcNow, Who = "host", Namespace = "netdash-t1-host", Argv = ["ip"], Tutorial = tutorial, ExitCode = 0,
+    };
+
+    [Fact]
+    public void AfterSteps_RefusalAfterCommandsRan_BecomesAFailureListingThem()
+    {
+        var result = ActionResult.Refused("vms[0].image", "gone").AfterSteps("t1", [Ran("ip netns add netdash-t1-host"), Ran("brctl addbr br0")]);
+
+        Assert.Equal(ActionOutcome.Failed, result.Outcome);
+        Assert.Contains("2 commands had run", result.Message);
+        Assert.Contains("lab down t1", result.Message);
+        Assert.Equal("(host)$ ip netns add netdash-t1-host\n(host)$ brctl addbr br0", result.Output);
+    }
+
+    [Fact]
+    public void AfterSteps_NothingRan_StaysRefused()
+    {
+        var refused = ActionResult.Refused("vms[0].image", "gone");
+        Assert.Same(refused, refused.AfterSteps("t1", []));
+    }
+}
