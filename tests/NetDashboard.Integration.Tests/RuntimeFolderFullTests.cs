@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CliWrap.Buffered;
 using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Host;
 
 namespace NetDashboard.Integration.Tests;
 
@@ -70,6 +71,28 @@ public sealed class RuntimeFolderFullTests : IAsyncLifetime
         Assert.Empty(await LabLeftovers.OfAsync(lab.Name, RuntimeRoot));
     }
 
+    /// <summary>A VM's stop writes its record and may journal a kill: in a teardown neither may need space.</summary>
+    [Fact]
+    [Trait("Requires", "qemu")]
+    public async Task LabDown_VmLabWhenRuntimeFolderIsFull_RemovesQemuAndEverythingElse()
+    {
+        var lab = NewLabName();
+        var file = Path.Combine(RuntimeRoot, $"{lab}.yaml");
+        await File.WriteAllTextAsync(file, TestLab.OneVmYaml(lab));
+        var up = await CliAsync("lab", "up", file);
+        var qemu = new LabRuntimeStore(RuntimeRoot).Read(lab)?.Vms["vm1"].Pid;
+        _tmpfs.FillLeaving(0);
+
+        var freeBeforeDown = _tmpfs.FreeBytes;
+        var down = await CliAsync("lab", "down", lab);
+
+        Assert.True(up.ExitCode == 0, up.StandardError);
+        Assert.True(freeBeforeDown < 4096, $"{freeBeforeDown} bytes were free: down did not run on a full file system");
+        Assert.True(down.ExitCode == 0, $"exit {down.ExitCode}: {down.StandardError}");
+        Assert.False(ProcessTable.IsRunning(qemu!.Value), $"QEMU {qemu} outlived lab down");
+        Assert.Empty(await LabLeftovers.OfAsync(lab, RuntimeRoot));
+    }
+
     // The record and the journal as the failed apply left them, read before the teardown removes them.
     private (string? Record, string? Journal) WrittenFiles(string lab)
     {
@@ -95,7 +118,11 @@ public sealed class RuntimeFolderFullTests : IAsyncLifetime
     }
 
     private Task<BufferedCommandResult> CliAsync(params string[] args) =>
-        DashboardCli.RunAsync(new Dictionary<string, string> { ["NetDashboard__RuntimeRoot"] = RuntimeRoot }, args);
+        DashboardCli.RunAsync(new Dictionary<string, string>
+        {
+            ["NetDashboard__RuntimeRoot"] = RuntimeRoot,
+            ["NetDashboard__GuestImageFolder"] = TestLab.GuestImageUnderTest.Folder,
+        }, args);
 
     public async Task InitializeAsync() => _tmpfs = await SmallTmpfs.MountAsync(256);
 
