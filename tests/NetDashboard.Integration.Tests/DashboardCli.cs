@@ -6,10 +6,17 @@ namespace NetDashboard.Integration.Tests;
 /// <summary>The built dashboard's CLI as a person runs it: its own process, from the repository root, with settings as environment variables.</summary>
 public static class DashboardCli
 {
-    /// <param name="settings">Configuration overrides, e.g. NetDashboard__RuntimeRoot.</param>
+    /// <param name="settings">Configuration overrides, e.g. NetDashboard__RuntimeRoot (and PATH, which is an environment variable too).</param>
     public static Task<BufferedCommandResult> RunAsync(IReadOnlyDictionary<string, string> settings, params string[] args) =>
-        Cli.Wrap("dotnet")
-            .WithArguments([Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"), .. args])
+        RunUnderAsync([], settings, args);
+
+    /// <param name="launcher">A program the CLI runs under, with its options, e.g. setpriv … --.</param>
+    /// <param name="settings">Configuration overrides, as for <see cref="RunAsync"/>.</param>
+    public static Task<BufferedCommandResult> RunUnderAsync(IReadOnlyList<string> launcher, IReadOnlyDictionary<string, string> settings, params string[] args)
+    {
+        string[] argv = [.. launcher, "dotnet", Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"), .. args];
+        return Cli.Wrap(argv[0])
+            .WithArguments(argv[1..])
             .WithWorkingDirectory(TestLab.RepositoryRoot)
             .WithEnvironmentVariables(env =>
             {
@@ -17,4 +24,5 @@ public static class DashboardCli
             })
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync();
+    }
 }

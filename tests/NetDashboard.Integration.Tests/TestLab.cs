@@ -21,7 +21,8 @@ public sealed class TestLab : IAsyncDisposable
 
     /// <param name="prefix">Starts the lab's unique name.</param>
     /// <param name="runtimeRoot">A runtime folder shared with a running dashboard; by default one of the lab's own.</param>
-    public TestLab(string prefix = "it", string? runtimeRoot = null)
+    /// <param name="guest">The built-in guest; by default the one setup.sh built.</param>
+    public TestLab(string prefix = "it", string? runtimeRoot = null, GuestImage? guest = null)
     {
         Name = $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
         _ownsRuntimeRoot = runtimeRoot is null;
@@ -31,7 +32,7 @@ public sealed class TestLab : IAsyncDisposable
         Store = new LabRuntimeStore(RuntimeRoot);
         // One runner, as in the app: the engine hears what the supervisor journals (VM starts, guest commands).
         var operations = new OperationRunner(Runner, Store);
-        Vms = new VmSupervisor(operations, Store, GuestImageUnderTest, new DiskImages([ImagesFolder]), QemuAccelerator.Tcg);
+        Vms = new VmSupervisor(operations, Store, guest ?? GuestImageUnderTest, new DiskImages([ImagesFolder]), QemuAccelerator.Tcg);
         Options = new LabServiceOptions { LabsFolder = Path.Combine(RepositoryRoot, "labs") };
         Engine = new LabEngine(operations, Reader, Store, Vms, Options);
         Events = new LabEvents(Reader, Store, Vms, operations, NullLoggerFactory.Instance);
@@ -62,6 +63,16 @@ public sealed class TestLab : IAsyncDisposable
         new(Environment.GetEnvironmentVariable("NETDASH_GUEST_DIR") is { Length: > 0 } dir ? dir : GuestImage.DefaultFolder);
 
     public static string LabFile(string file) => Path.Combine(RepositoryRoot, "labs", file);
+
+    /// <summary>A lab file of the world and one VM, vm1 on tap0, booting <paramref name="image"/> (by default the built-in guest).</summary>
+    public static string OneVmYaml(string name, string? image = null) => $"""
+        name: {name}
+        vms:
+          - name: vm1
+            mac: 52:54:98:76:54:30
+            tap: tap0
+        {(image is null ? "" : $"    image: {image}")}
+        """;
 
     public LabDefinition Definition { get; private set; } = null!;
 

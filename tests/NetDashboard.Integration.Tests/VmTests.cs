@@ -274,7 +274,7 @@ public sealed class DiskImageTests
         await Cli.Wrap("qemu-img").WithArguments(["create", "-q", "-f", "qcow2", Path.Combine(lab.ImagesFolder, "tiny.qcow2"), "16M"]).ExecuteAsync();
 
         var listed = lab.Service.DiskImages();
-        var result = await lab.Service.CreateLabAsync(new CreateLabRequest(Yaml: DiskLab(lab.Name, "tiny.qcow2")));
+        var result = await lab.Service.CreateLabAsync(new CreateLabRequest(Yaml: TestLab.OneVmYaml(lab.Name, "tiny.qcow2")));
         var pid = lab.Store.Read(lab.Name)!.Vms["vm1"].Pid;
         var cmdline = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
 
@@ -309,7 +309,7 @@ public sealed class DiskImageTests
             _ => image,
         };
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var result = await lab.Service.CreateLabAsync(new CreateLabRequest(Yaml: DiskLab(lab.Name, value)));
+        var result = await lab.Service.CreateLabAsync(new CreateLabRequest(Yaml: TestLab.OneVmYaml(lab.Name, value)));
         started.Stop();
 
         Assert.Equal(ActionOutcome.Refused, result.Result.Outcome);
@@ -324,13 +324,4 @@ public sealed class DiskImageTests
         make(path);
         return path;
     }
-
-    private static string DiskLab(string name, string image) => $"""
-        name: {name}
-        vms:
-          - name: vm1
-            mac: 52:54:98:76:54:30
-            tap: tap0
-            image: {image}
-        """;
 }

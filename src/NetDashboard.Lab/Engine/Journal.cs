@@ -44,7 +44,7 @@ public sealed class Journal(string path)
     {
         lock (_gate)
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+            RuntimeFile.CreateFolder(System.IO.Path.GetDirectoryName(Path)!);
             RuntimeFile.Write(Path, JsonSerializer.Serialize(entry, Json) + "\n", append: true);
         }
         Appended?.Invoke(entry);

@@ -35,7 +35,7 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
             progress?.Report(entry);
         }
         // Before the lock, which makes the runtime folder: a refused lab leaves no file behind.
-        if (LabPreflight.Problems(lab, await reader.ReadAsync(lab.Name, cancellationToken), vms) is { Count: > 0 } problems)
+        if (await LabPreflight.ProblemsAsync(lab, reader, vms, cancellationToken) is { Count: > 0 } problems)
             throw new LabFileException($"lab {lab.Name}", problems);
         operations.Journaled += Report;
         try
@@ -202,8 +202,9 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
         using (store.Lock(lab))
         {
             vms.Forget(lab);
+            // Nothing of the teardown is written to the runtime folder it deletes: removing a lab needs no new space.
             foreach (var vm in store.Read(lab)?.Vms.Keys ?? [])
-                await vms.StopAsync(lab, vm, cancellationToken);
+                await vms.StopAsync(lab, vm, cancellationToken, tearingDown: true);
             foreach (var ns in existing)
             {
                 foreach (var entry in await StopProcessesAsync(lab, ns, cancellationToken))
@@ -212,7 +213,7 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
             foreach (var ns in existing)
             {
                 // Not progress?.Report(await …): a null progress would skip the call inside it.
-                var entry = await RunAsync(lab, new DeleteNamespace(ns), cancellationToken);
+                var entry = await operations.RunAsync(lab, new DeleteNamespace(ns), cancellationToken, journaled: false);
                 progress?.Report(entry);
             }
         }
@@ -252,7 +253,7 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
     // A process may exit by itself between listing and kill; that is not a failure of the teardown.
     private async Task<JournalEntry> StopAsync(string lab, StopProcess stop, CancellationToken cancellationToken)
     {
-        var entry = await operations.TryRunAsync(lab, stop, cancellationToken);
+        var entry = await operations.TryRunAsync(lab, stop, cancellationToken, journaled: false);
         return entry.Succeeded || !ProcessTable.IsRunning(stop.Pid)
             ? entry
             : throw new HostCommandException(CommandBuilder.Build(stop), entry.ExitCode, entry.StandardError);
@@ -271,10 +272,9 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
 
     private string EnsureWebRoot(LabDefinition lab)
     {
-        var webRoot = store.WebRootOf(lab.Name);
-        Directory.CreateDirectory(webRoot);
-        File.WriteAllText(Path.Combine(webRoot, "index.html"),
-            $"<!doctype html><title>internet server</title><p>Hello from the internet server {lab.World.InternetServer} of lab {lab.Name}.</p>\n");
+        var webRoot = RuntimeFile.CreateFolder(store.WebRootOf(lab.Name));
+        RuntimeFile.Write(Path.Combine(webRoot, "index.html"),
+            $"<!doctype html><title>internet server</title><p>Hello from the internet server {lab.World.InternetServer} of lab {lab.Name}.</p>\n", append: false);
         return webRoot;
     }
 }

@@ -14,13 +14,15 @@ public static class LabPreflight
     /// <summary>Memory the host keeps for itself beyond the VMs (the dashboard, QEMU's own overhead, the page cache).</summary>
     public const int HostReserveMb = 512;
 
-    public static IReadOnlyList<LabFileProblem> Problems(LabDefinition lab, Topology actual, VmSupervisor vms)
+    public static async Task<IReadOnlyList<LabFileProblem>> ProblemsAsync(LabDefinition lab, ITopologySource kernel, VmSupervisor vms,
+        CancellationToken cancellationToken = default)
     {
         var problems = new List<LabFileProblem>();
         var toStart = lab.Vms.Where(vm => !vms.StatusOf(lab.Name, vm).IsUp).ToList();
         var tools = toStart.Count > 0 ? [.. HostTools.ForWorld, HostTools.Qemu] : HostTools.ForWorld;
         problems.AddRange(HostTools.Missing(tools).Select(sentence => new LabFileProblem("host", sentence)));
-        var host = actual.Find(NamespaceRole.Host);
+        // Reading the kernel takes ip, bridge, iptables and sysctl: without one of them the taps wait for the next try.
+        var host = problems.Count == 0 ? (await kernel.ReadAsync(lab.Name, cancellationToken)).Find(NamespaceRole.Host) : null;
         foreach (var (vm, i) in lab.Vms.Select((vm, i) => (vm, i)).Where(x => toStart.Contains(x.vm)))
         {
             if (vms.ImageProblem(vm) is { } image)

@@ -192,16 +192,41 @@ public static class RuntimeFile
 {
     public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    /// <summary>Writes or appends text to an owner-only file.</summary>
+    /// <summary>Writes or appends text to an owner-only file; an append that fails is cut back, so no half line stays.</summary>
     public static void Write(string path, string text, bool append)
     {
         try
         {
             using var stream = new FileStream(path, new FileStreamOptions
             {
-                Mode = append ? FileMode.Append : FileMode.Create, Access = FileAccess.Write, UnixCreateMode = OwnerOnly,
+                // Unbuffered: a write the disk refuses fails here, where it can be cut back, not in a later flush.
+                Mode = append ? FileMode.Append : FileMode.Create, Access = FileAccess.Write, UnixCreateMode = OwnerOnly, BufferSize = 0,
             });
-            stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
+            var end = stream.Length;
+            try
+            {
+                stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
+            }
+            catch (IOException)
+            {
+                // A full disk may take part of the text: the next append would be glued to that part and lost with it.
+                stream.SetLength(end);
+                throw;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeFolderException(path, e);
+        }
+    }
+
+    /// <summary>Creates a folder of the runtime folder (and its parents) and returns its path.</summary>
+    public static string CreateFolder(string path)
+    {
+        try
+        {
+            Directory.CreateDirectory(path);
+            return path;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -12,16 +12,21 @@ public sealed class OperationRunner(HostRunner runner, LabRuntimeStore store)
     public event Action<string, JournalEntry>? Journaled;
 
     /// <summary>Runs one operation, journals it, and throws <see cref="HostCommandException"/> when it fails.</summary>
-    public async Task<JournalEntry> RunAsync(string lab, LabOperation operation, CancellationToken cancellationToken = default)
+    /// <param name="journaled">False for a teardown's steps: see <see cref="TryRunAsync"/>.</param>
+    public async Task<JournalEntry> RunAsync(string lab, LabOperation operation, CancellationToken cancellationToken = default, bool journaled = true)
     {
-        var entry = await TryRunAsync(lab, operation, cancellationToken);
+        var entry = await TryRunAsync(lab, operation, cancellationToken, journaled);
         return entry.Succeeded
             ? entry
             : throw new HostCommandException(CommandBuilder.Build(operation), entry.ExitCode, entry.StandardError);
     }
 
     /// <summary>Runs one operation and journals it, whatever its exit code; the caller judges the result.</summary>
-    public async Task<JournalEntry> TryRunAsync(string lab, LabOperation operation, CancellationToken cancellationToken = default)
+    /// <param name="journaled">
+    /// False for a teardown's steps: they are announced (<see cref="Journaled"/>) but not written, since the journal goes
+    /// with the lab's runtime folder, and a full disk must not keep a lab from being removed.
+    /// </param>
+    public async Task<JournalEntry> TryRunAsync(string lab, LabOperation operation, CancellationToken cancellationToken = default, bool journaled = true)
     {
         var command = CommandBuilder.Build(operation);
         var result = await runner.RunAsync(command, cancellationToken);
@@ -37,9 +42,10 @@ public sealed class OperationRunner(HostRunner runner, LabRuntimeStore store)
             DurationMs = result.Duration.TotalMilliseconds,
             Replayable = operation.Replayable,
         };
-        // A lab's journal lives in its runtime folder, which is gone once the lab is torn down.
-        if (operation is not DeleteNamespace)
+        if (journaled)
             Append(lab, entry);
+        else
+            Journaled?.Invoke(lab, entry);
         return entry;
     }
 

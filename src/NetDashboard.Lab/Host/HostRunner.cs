@@ -28,9 +28,10 @@ public sealed class HostRunner
         }
         catch (Win32Exception e)
         {
-            // The program is not installed: say which one and how to get it.
-            return new CommandResult(command, 127, "", $"{command.Program} could not be started ({e.Message}); run the setup step to install it",
-                Stopwatch.GetElapsedTime(started));
+            // The program is not installed (ENOENT): say which one and how to get it.
+            var why = e.NativeErrorCode == 2 ? HostTools.NotInstalled(command.Program)
+                : $"{command.Program} could not be started ({e.Message}); run ./setup.sh to install it";
+            return new CommandResult(command, 127, "", why, Stopwatch.GetElapsedTime(started));
         }
     }
 

@@ -4,7 +4,7 @@ using Microsoft.Win32.SafeHandles;
 namespace NetDashboard.Lab.Host;
 
 /// <summary>What stat(2) says a path is.</summary>
-public enum FileKind { Missing, Regular, Directory, CharacterDevice, BlockDevice, Fifo, Socket, Symlink, Other }
+public enum FileKind { Missing, Regular, Directory, CharacterDevice, BlockDevice, Fifo, Socket, Symlink, Other, Unreadable }
 
 /// <summary>
 /// Opening a file someone else named, safely: without blocking (a FIFO would hang open(2) forever) and checked to be
@@ -14,6 +14,7 @@ public enum FileKind { Missing, Regular, Directory, CharacterDevice, BlockDevice
 public static partial class UnixFile
 {
     private const int ReadOnly = 0, NoControllingTty = 0x100, NonBlocking = 0x800, CloseOnExec = 0x80000;
+    private const int NotPermitted = 1, NoSuchFile = 2, AccessDenied = 13;
     private const uint TypeMask = 0xF000;
 
     /// <summary>The kind of file at <paramref name="path"/>, following symlinks.</summary>
@@ -28,7 +29,13 @@ public static partial class UnixFile
     {
         var fd = Open(path, ReadOnly | NonBlocking | NoControllingTty | CloseOnExec);
         if (fd < 0)
-            return (null, Marshal.GetLastPInvokeError() == 2 ? FileKind.Missing : FileKind.Other);
+            return (null, Marshal.GetLastPInvokeError() switch
+            {
+                NoSuchFile => FileKind.Missing,
+                // Root without CAP_DAC_OVERRIDE, or a network share that squashes root, meets the file's mode bits.
+                AccessDenied or NotPermitted => FileKind.Unreadable,
+                _ => FileKind.Other,
+            });
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         Span<byte> stat = stackalloc byte[StatSize];
         var kind = FStat(fd, ref MemoryMarshal.GetReference(stat)) == 0 ? KindOfMode(ModeOf(stat)) : FileKind.Other;
@@ -63,6 +70,7 @@ public static partial class UnixFile
         FileKind.Fifo => "a FIFO",
         FileKind.Socket => "a socket",
         FileKind.Symlink => "a symbolic link",
+        FileKind.Unreadable => "not readable (permission denied)",
         _ => "not readable",
     };
 

@@ -50,6 +50,7 @@ public static partial class LabFileLoader
                 {
                     FileKind.Missing => "does not exist",
                     FileKind.Other => "cannot be read",
+                    FileKind.Unreadable => "cannot be read: permission denied",
                     _ => $"is {UnixFile.Describe(kind)}, not a lab file",
                 });
             var buffer = new byte[Limits.FileBytes + 1];

@@ -52,7 +52,9 @@ public sealed class DiskImages(IReadOnlyList<string> folders)
         using (handle)
         {
             if (handle is null)
-                return (null, $"{image} is {UnixFile.Describe(kind)}, not a disk image file");
+                return (null, kind == FileKind.Unreadable
+                    ? $"{image} cannot be read: permission denied; make it readable (chmod a+r {real}) or copy it into {folderList}"
+                    : $"{image} is {UnixFile.Describe(kind)}, not a disk image file");
             var magic = new byte[4];
             var read = Task.Run(() => RandomAccess.Read(handle, magic, 0));
             if (!read.Wait(ReadLimit))

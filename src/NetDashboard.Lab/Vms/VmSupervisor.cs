@@ -56,12 +56,10 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     {
         var current = StatusOf(lab, vm);
         if (current.IsUp) return current;
-        var (disk, problem) = vm.IsBuiltin ? (null, guest.Problem) : images.Resolve(vm.Image);
-        if (problem is not null)
-            throw new LabFileException($"lab {lab}", [new LabFileProblem($"vms.{vm.Name}.image", problem)]);
+        var disk = Bootable(lab, vm);
 
         var paths = store.PathsOf(lab, vm.Name);
-        Directory.CreateDirectory(paths.Folder);
+        RuntimeFile.CreateFolder(paths.Folder);
         foreach (var stale in new[] { paths.PidFile, paths.Qmp, paths.Vnc, paths.Serial, paths.Agent, paths.SerialLog })
             File.Delete(stale);
         var operation = new StartVm(new LabNamespaces(lab).Host, vm, paths, guest,
@@ -75,6 +73,16 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         var status = StatusOf(lab, vm);
         Changed?.Invoke(status);
         return status;
+    }
+
+    /// <summary>The disk the VM boots (null for the built-in guest); throws, with nothing run, when QEMU or the image is missing.</summary>
+    private DiskImageFile? Bootable(string lab, VmDefinition vm)
+    {
+        var problems = HostTools.Missing([HostTools.Qemu]).Select(sentence => new LabFileProblem("host", sentence)).ToList();
+        var (disk, imageProblem) = vm.IsBuiltin ? (null, guest.Problem) : images.Resolve(vm.Image);
+        if (imageProblem is not null)
+            problems.Add(new LabFileProblem($"vms.{vm.Name}.image", imageProblem));
+        return problems.Count == 0 ? disk : throw new LabFileException($"lab {lab}", problems);
     }
 
     /// <summary>Waits until the guest's agent answers (built-in guest) or QEMU runs (disk image).</summary>
@@ -110,24 +118,36 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         return status;
     }
 
-    /// <summary>Stops a VM known only by name (teardown reads no lab file).</summary>
-    public async Task StopAsync(string lab, string vmName, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Stops a VM known only by name (teardown reads no lab file). A teardown (<paramref name="tearingDown"/>) needs no
+    /// new space: it deletes the record and the journal anyway, so a full runtime folder only loses the "stopped on
+    /// purpose" mark and the kill's journal line.
+    /// </summary>
+    public async Task StopAsync(string lab, string vmName, CancellationToken cancellationToken = default, bool tearingDown = false)
     {
         var record = store.Read(lab)?.Vms.GetValueOrDefault(vmName);
         if (record is null || !IsQemu(record.Pid))
             return;
-        store.Update(lab, r => r with { Vms = new Dictionary<string, VmRecord>(r.Vms) { [vmName] = record with { StoppedOnPurpose = true } } });
+        try
+        {
+            store.Update(lab, r => r with { Vms = new Dictionary<string, VmRecord>(r.Vms) { [vmName] = record with { StoppedOnPurpose = true } } });
+        }
+        catch (RuntimeFolderException) when (tearingDown)
+        {
+        }
         var ns = new LabNamespaces(lab).Host;
         var exited = ProcessExit.WaitAsync(record.Pid, cancellationToken);
         if (!await QmpClient.QuitAsync(store.PathsOf(lab, vmName).Qmp, cancellationToken))
-            await operations.RunAsync(lab, new StopProcess(ns, record.Pid, Force: false), cancellationToken);
+            await operations.RunAsync(lab, new StopProcess(ns, record.Pid, Force: false), cancellationToken, journaled: !tearingDown);
         if (await Task.WhenAny(exited, Task.Delay(QuitGrace, cancellationToken)) != exited)
-            await operations.RunAsync(lab, new StopProcess(ns, record.Pid, Force: true), cancellationToken);
+            await operations.RunAsync(lab, new StopProcess(ns, record.Pid, Force: true), cancellationToken, journaled: !tearingDown);
         await exited;
     }
 
     public async Task<VmStatus> RestartAsync(string lab, VmDefinition vm, CancellationToken cancellationToken = default)
     {
+        // Before the stop: a restart that could not start again would leave the VM stopped.
+        Bootable(lab, vm);
         await StopAsync(lab, vm, cancellationToken);
         return await StartAsync(lab, vm, cancellationToken);
     }
