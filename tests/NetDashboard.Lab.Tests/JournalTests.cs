@@ -30,6 +30,19 @@ public sealed class JournalTests : IDisposable
         StandardError = exitCode == 0 ? "" : "RTNETLINK answers: File exists",
         DurationMs = 1.5 + second,
         Replayable = operation.Replayable,
+        Remark = operation.IsRemark,
+    };
+
+    /// <summary>An entry as the VM supervisor journals a guest command.</summary>
+    private static JournalEntry GuestEntry(string command) => new()
+    {
+        Time = Start,
+        Who = "vm1",
+        Namespace = HostNs,
+        Argv = ["guest-agent", "vm1", command],
+        Tutorial = command,
+        ExitCode = 0,
+        Replayable = false,
     };
 
     private static string Line(LabOperation operation) => CommandBuilder.Build(operation).ToString();
@@ -116,6 +129,7 @@ public sealed class JournalTests : IDisposable
             Entry(new AddMasquerade(HostNs, Subnet.Parse("192.168.1.0/24"), "ens160", "netdash:t1"), second: 1),
             Entry(new CreateBridge(HostNs, "br0"), exitCode: 2, second: 2),
             Entry(new StopProcess(HostNs, 4242, Force: true), second: 3),
+            GuestEntry("# just a note"),
         ];
         var journal = new Journal(path);
         foreach (var entry in written)
@@ -150,6 +164,11 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void TutorialLine_CommentTutorial_NoPrompt() =>
         Assert.Equal($"# a machine of its own: network namespace {HostNs}", Entry(new CreateNamespace(HostNs)).TutorialLine);
+
+    // A guest command is what a person typed at the VM's prompt, whatever it starts with.
+    [Fact]
+    public void TutorialLine_GuestCommandStartingWithHash_VmPrompt() =>
+        Assert.Equal("(vm1)$ # just a note", GuestEntry("# just a note").TutorialLine);
 
     [Fact]
     public void TutorialLine_AddMasquerade_TheTutorialsIptablesLine() =>

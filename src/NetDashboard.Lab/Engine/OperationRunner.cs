@@ -36,6 +36,7 @@ public sealed class OperationRunner(HostRunner runner, LabRuntimeStore store)
             StandardError = result.StandardError.Trim(),
             DurationMs = result.Duration.TotalMilliseconds,
             Replayable = operation.Replayable,
+            Remark = operation.IsRemark,
         };
         // A lab's journal lives in its runtime folder, which is gone once the lab is torn down.
         if (operation is not DeleteNamespace)
