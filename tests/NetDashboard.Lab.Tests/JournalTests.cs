@@ -34,7 +34,7 @@ public sealed class JournalTests : IDisposable
     };
 
     /// <summary>An entry as the VM supervisor journals a guest command.</summary>
-    private static JournalEntry GuestEntry(string command) => new()
+    private static JournalEntry GuestEntry(string command, bool outputTruncated = false) => new()
     {
         Time = Start,
         Who = "vm1",
@@ -43,6 +43,7 @@ public sealed class JournalTests : IDisposable
         Tutorial = command,
         ExitCode = 0,
         Replayable = false,
+        OutputTruncated = outputTruncated,
     };
 
     private static string Line(LabOperation operation) => CommandBuilder.Build(operation).ToString();
@@ -130,6 +131,7 @@ public sealed class JournalTests : IDisposable
             Entry(new CreateBridge(HostNs, "br0"), exitCode: 2, second: 2),
             Entry(new StopProcess(HostNs, 4242, Force: true), second: 3),
             GuestEntry("# just a note"),
+            GuestEntry("yes | head -c 3000000", outputTruncated: true),
         ];
         var journal = new Journal(path);
         foreach (var entry in written)

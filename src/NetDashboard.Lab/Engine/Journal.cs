@@ -21,6 +21,9 @@ public sealed record JournalEntry
     /// <summary>True when <see cref="Tutorial"/> is a remark ("# …") rather than something typed at a prompt.</summary>
     public bool Remark { get; init; }
 
+    /// <summary>A guest command printed more than the 1 MiB of output that is kept.</summary>
+    public bool OutputTruncated { get; init; }
+
     public bool Succeeded => ExitCode == 0;
 
     /// <summary>The argv as one bash line.</summary>
