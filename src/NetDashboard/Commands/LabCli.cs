@@ -211,11 +211,12 @@ public static class LabCli
         return Failure;
     }
 
+    // Escaped: a guest's output (in StandardError) may hold terminal escape sequences.
     private static void PrintEntry(JournalEntry entry)
     {
         var mark = entry.Succeeded ? "ok " : "ERR";
-        Console.WriteLine($"  {mark} {entry.TutorialLine}");
-        Console.WriteLine($"        {entry.CommandLine}{(entry.Succeeded ? "" : $"  → exit {entry.ExitCode}: {entry.StandardError}")}");
+        Console.WriteLine($"  {mark} {ControlCharacters.Escape(entry.TutorialLine)}");
+        Console.WriteLine($"        {ControlCharacters.Escape(entry.CommandLine)}{(entry.Succeeded ? "" : $"  → exit {entry.ExitCode}: {ControlCharacters.Escape(entry.StandardError)}")}");
         if (entry.OutputTruncated) Console.WriteLine($"        ({GuestResult.TruncatedNote})");
     }
 
