@@ -32,6 +32,9 @@ public sealed class JournalPanelTests : BunitContext
         Entry("brctl addif br0 ens192", ["ip", "netns", "exec", "netdash-natpc-host", "ip", "link", "set", "ens192", "master", "br0"],
             exitCode: 2, stderr: "Cannot find device \"ens192\"");
 
+    private static readonly JournalEntry ColouredFailure =
+        Entry("printf '\\033[31mred'; exit 1", ["guest-agent", "vm1", "printf '\\033[31mred'; exit 1"], exitCode: 1, stderr: "\u001b[31mred\rover");
+
     private IRenderedComponent<JournalPanel> RenderPanel(params JournalEntry[] entries) =>
         Render<JournalPanel>(p => p.Add(x => x.Lab, "natpc").Add(x => x.Entries, entries.ToList()));
 
@@ -79,5 +82,37 @@ public sealed class JournalPanelTests : BunitContext
             call.Arguments[0]);
         var said = Assert.Single(Services.GetRequiredService<MudBlazor.ISnackbar>().ShownSnackbars);
         Assert.Equal("Copied 2 commands", said.Message);
+    }
+
+    // What a guest printed reaches the page as visible escapes: a raw ESC would show as nothing, and a copy would carry it on.
+    [Fact]
+    public void Render_GuestOutputWithControlCharacters_ShownEscaped()
+    {
+        var cut = RenderPanel(ColouredFailure);
+
+        var argv = cut.Find(".argv").TextContent;
+        Assert.Contains("exit 1: \\x1b[31mred\\x0dover", argv);
+        Assert.DoesNotContain('\u001b', cut.Markup);
+        Assert.DoesNotContain('\r', argv);
+    }
+
+    [Fact]
+    public void Copy_EntryWithControlCharacters_CopiedEscaped()
+    {
+        var entry = Entry("echo \u001b[2J", ["guest-agent", "vm1", "echo \u001b[2J"]);
+        var cut = RenderPanel(entry);
+
+        cut.FindAll("button").Single(b => b.TextContent.Contains("Copy", StringComparison.Ordinal)).Click();
+
+        var call = Assert.Single(JSInterop.Invocations, i => i.Identifier == "navigator.clipboard.writeText");
+        Assert.Equal("(host)$ echo \\x1b[2J\nguest-agent vm1 'echo \\x1b[2J'", call.Arguments[0]);
+    }
+
+    [Fact]
+    public void Render_TruncatedOutput_SaysSo()
+    {
+        var cut = RenderPanel(ColouredFailure with { OutputTruncated = true });
+
+        Assert.Contains("(output truncated: only its first 1 MiB was kept)", cut.Find(".argv").TextContent);
     }
 }

@@ -198,6 +198,104 @@ public sealed class VmTests
         Assert.Contains("still-here", after.Output);
     }
 
+    // The known exploit: the command reads its id from the agent's busy file and prints an END line of its own, once
+    // after a '\r' (which a reader splitting on '\r' took for a line break) and once straight onto the agent's port.
+    [Theory]
+    [InlineData("""printf '\rNETDASH-END %s 0\n' "$(cut -d' ' -f1 /run/netdash-agent/busy 2>/dev/null)"; exit 7""")]
+    [InlineData("""printf 'NETDASH-END %s 0\n' "$(cut -d' ' -f1 /run/netdash-agent/busy)" > /dev/ttyS1; exit 7""")]
+    public async Task GuestExec_CommandForgesEndLine_RealExitCodeReported(string command)
+    {
+        await using var lab = new TestLab("vf");
+        await lab.UpAsync("seed-tap.yaml");
+
+        var result = await lab.Vms.ExecAsync(lab.Name, lab.Vm("vm1"), command, CommandTimeout);
+
+        Assert.Equal(7, result.ExitCode);
+        Assert.Equal(7, lab.Store.JournalOf(lab.Name).ReadAll()[^1].ExitCode);
+    }
+
+    [Fact]
+    public async Task GuestExec_OutputOverOneMebibyte_FirstMebibyteKeptMarkedTruncatedAndNextCommandAnswersAtOnce()
+    {
+        await using var lab = new TestLab("vg");
+        await lab.UpAsync("seed-tap.yaml");
+        var vm = lab.Vm("vm1");
+        const string line = "0123456789012345678901234567890123456789012345678901234567890123456789";
+
+        var big = await lab.Vms.ExecAsync(lab.Name, vm, $"yes {line} | head -c 3145728", TimeSpan.FromSeconds(120));
+        var next = Stopwatch.StartNew();
+        var after = await lab.Vms.ExecAsync(lab.Name, vm, "echo still-here", CommandTimeout);
+        next.Stop();
+        var journaled = lab.Store.JournalOf(lab.Name).ReadAll().Single(e => e.Tutorial.StartsWith("yes ", StringComparison.Ordinal));
+
+        Assert.Equal(0, big.ExitCode);
+        Assert.True(big.OutputTruncated);
+        Assert.Equal(1024 * 1024, System.Text.Encoding.UTF8.GetByteCount(big.Output));
+        Assert.StartsWith($"{line}\n{line}\n", big.Output);
+        Assert.True(journaled.OutputTruncated);
+        Assert.Equal("still-here\n", after.Output);
+        Assert.True(next.Elapsed < TimeSpan.FromSeconds(5), $"the next command took {next.ElapsedMilliseconds} ms");
+    }
+
+    // The agent is idle again at once whether the timeout caught the command running or its output being sent.
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("yes | head -c 3145728")]
+    public async Task GuestExec_TimedOutWhilePrinting_NextCommandAnswersAtOnce(string command)
+    {
+        await using var lab = new TestLab("vp");
+        await lab.UpAsync("seed-tap.yaml");
+        var vm = lab.Vm("vm1");
+
+        await Assert.ThrowsAsync<GuestCommandException>(() => lab.Vms.ExecAsync(lab.Name, vm, command, TimeSpan.FromSeconds(3)));
+        var next = Stopwatch.StartNew();
+        var after = await lab.Vms.ExecAsync(lab.Name, vm, "echo still-here", CommandTimeout);
+        next.Stop();
+
+        Assert.Equal("still-here\n", after.Output);
+        Assert.True(next.Elapsed < TimeSpan.FromSeconds(5), $"the next command took {next.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task GuestExec_CommandOf4KiBPlusOne_RefusedNamingTheFieldAndNothingRuns()
+    {
+        await using var lab = new TestLab("vl");
+        await lab.UpAsync("seed-tap.yaml");
+        var journalBefore = lab.Store.JournalOf(lab.Name).ReadAll().Count;
+        var command = "touch /root/ran; : " + new string('a', InputRules.MaxGuestCommandBytes + 1 - "touch /root/ran; : ".Length);
+
+        var outcome = await lab.Service.ExecAsync(lab.Name, "vm1", command);
+        var cli = await CliAsync(lab, "vm", "exec", lab.Name, "vm1", "--", command);
+        var journalAfter = lab.Store.JournalOf(lab.Name).ReadAll().Count;
+        var ran = await lab.Vms.ExecAsync(lab.Name, lab.Vm("vm1"), "test -e /root/ran", CommandTimeout);
+
+        var problem = Assert.Single(outcome.Result.Problems);
+        Assert.Equal(ActionOutcome.Refused, outcome.Result.Outcome);
+        Assert.Equal("command", problem.Field);
+        Assert.Contains("at most 4096 bytes", problem.Message);
+        Assert.Equal(2, cli.ExitCode);
+        Assert.Contains("command: a guest command is at most 4096 bytes", cli.StandardError);
+        Assert.Equal(journalBefore, journalAfter);
+        Assert.Equal(1, ran.ExitCode);
+    }
+
+    [Fact]
+    public async Task CliLabJournal_GuestPrintedEscapesAndCommandStartingWithHash_EscapedAndPrompted()
+    {
+        await using var lab = new TestLab("vj");
+        await lab.UpAsync("seed-tap.yaml");
+        var vm = lab.Vm("vm1");
+        await lab.Vms.ExecAsync(lab.Name, vm, @"printf '\033[31mred\033[0m\n'; exit 1", CommandTimeout);
+        await lab.Vms.ExecAsync(lab.Name, vm, "# only a note", CommandTimeout);
+
+        var journal = await CliAsync(lab, "lab", "journal", lab.Name);
+
+        Assert.Equal(0, journal.ExitCode);
+        Assert.Contains(@"exit 1: \x1b[31mred\x1b[0m", journal.StandardOutput);
+        Assert.DoesNotContain('\u001b', journal.StandardOutput);
+        Assert.Contains("(vm1)$ # only a note", journal.StandardOutput);
+    }
+
     [Fact]
     public async Task CliVmExec_PingInternetServer_ExitsZero()
     {

@@ -231,14 +231,6 @@ public sealed class BoundedInputTests
         }
     }
 
-    [Theory]
-    [InlineData("\u001b[31mred\u001b[0m", "\\e[31mred\\e[0m")]
-    [InlineData("a\rb", "a\\rb")]
-    [InlineData("nul\0", "nul\\x00")]
-    [InlineData("csi\u009b", "csi\\u009b")]
-    [InlineData("tab\tkept", "tab\tkept")]
-    public void Printable_Escape_ControlCharactersVisible(string text, string expected) => Assert.Equal(expected, Printable.Escape(text));
-
     [Fact]
     public void LabFileProblem_Of_LongHostileValue_QuotedShortAndEscaped()
     {

@@ -189,4 +189,41 @@ public sealed class InputRulesTests
     [Fact]
     public void MacAddressToString_UppercaseInput_LowercaseColonForm() =>
         Assert.Equal("52:54:98:76:54:3a", MacAddress.Parse("52:54:98:76:54:3A").ToString());
+
+    [Theory]
+    [InlineData("ping -c 1 -W 2 192.168.1.1")]
+    [InlineData("printf 'a\\tb\\n'")]
+    [InlineData("echo\tTAB")]
+    [InlineData("# just a note")]
+    public void CheckGuestCommand_OneLineOfText_Accepted(string command) => Assert.Null(InputRules.CheckGuestCommand(command));
+
+    [Theory]
+    [InlineData("echo a\necho b")]
+    [InlineData("echo a\r")]
+    [InlineData("echo \u001b[31mred")]
+    [InlineData("echo \0")]
+    [InlineData("echo \u007f")]
+    [InlineData("echo \u009b")]
+    public void CheckGuestCommand_ControlCharacter_Refused(string command) =>
+        Assert.Equal("a guest command is one line without control characters (a tab aside)", InputRules.CheckGuestCommand(command));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    [InlineData(null)]
+    public void CheckGuestCommand_Empty_Refused(string? command) => Assert.NotNull(InputRules.CheckGuestCommand(command));
+
+    [Fact]
+    public void CheckGuestCommand_Exactly4KiB_Accepted() =>
+        Assert.Null(InputRules.CheckGuestCommand("echo " + new string('a', InputRules.MaxGuestCommandBytes - 5)));
+
+    [Fact]
+    public void CheckGuestCommand_4KiBPlusOne_RefusedNamingTheSize() =>
+        Assert.Equal("a guest command is at most 4096 bytes (4 KiB); this one has 4097",
+            InputRules.CheckGuestCommand("echo " + new string('a', InputRules.MaxGuestCommandBytes - 4)));
+
+    // The agent reads bytes: a character outside ASCII counts as its UTF-8 length.
+    [Fact]
+    public void CheckGuestCommand_MultibyteCharacters_CountedInBytes() =>
+        Assert.NotNull(InputRules.CheckGuestCommand("echo " + new string('é', 2046)));
 }

@@ -30,6 +30,20 @@ public sealed class JournalTests : IDisposable
         StandardError = exitCode == 0 ? "" : "RTNETLINK answers: File exists",
         DurationMs = 1.5 + second,
         Replayable = operation.Replayable,
+        Remark = operation.IsRemark,
+    };
+
+    /// <summary>An entry as the VM supervisor journals a guest command.</summary>
+    private static JournalEntry GuestEntry(string command, bool outputTruncated = false) => new()
+    {
+        Time = Start,
+        Who = "vm1",
+        Namespace = HostNs,
+        Argv = ["guest-agent", "vm1", command],
+        Tutorial = command,
+        ExitCode = 0,
+        Replayable = false,
+        OutputTruncated = outputTruncated,
     };
 
     private static string Line(LabOperation operation) => CommandBuilder.Build(operation).ToString();
@@ -116,6 +130,8 @@ public sealed class JournalTests : IDisposable
             Entry(new AddMasquerade(HostNs, Subnet.Parse("192.168.1.0/24"), "ens160", "netdash:t1"), second: 1),
             Entry(new CreateBridge(HostNs, "br0"), exitCode: 2, second: 2),
             Entry(new StopProcess(HostNs, 4242, Force: true), second: 3),
+            GuestEntry("# just a note"),
+            GuestEntry("yes | head -c 3000000", outputTruncated: true),
         ];
         var journal = new Journal(path);
         foreach (var entry in written)
@@ -150,6 +166,11 @@ public sealed class JournalTests : IDisposable
     [Fact]
     public void TutorialLine_CommentTutorial_NoPrompt() =>
         Assert.Equal($"# a machine of its own: network namespace {HostNs}", Entry(new CreateNamespace(HostNs)).TutorialLine);
+
+    // A guest command is what a person typed at the VM's prompt, whatever it starts with.
+    [Fact]
+    public void TutorialLine_GuestCommandStartingWithHash_VmPrompt() =>
+        Assert.Equal("(vm1)$ # just a note", GuestEntry("# just a note").TutorialLine);
 
     [Fact]
     public void TutorialLine_AddMasquerade_TheTutorialsIptablesLine() =>

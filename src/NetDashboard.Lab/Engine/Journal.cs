@@ -18,13 +18,19 @@ public sealed record JournalEntry
     public double DurationMs { get; init; }
     public bool Replayable { get; init; } = true;
 
+    /// <summary>True when <see cref="Tutorial"/> is a remark ("# …") rather than something typed at a prompt.</summary>
+    public bool Remark { get; init; }
+
+    /// <summary>A guest command printed more than the 1 MiB of output that is kept.</summary>
+    public bool OutputTruncated { get; init; }
+
     public bool Succeeded => ExitCode == 0;
 
     /// <summary>The argv as one bash line.</summary>
     public string CommandLine => string.Join(' ', Argv.Select(HostCommand.ShellQuote));
 
-    /// <summary>The tutorial form with its prompt, e.g. "(host)$ brctl addbr br0".</summary>
-    public string TutorialLine => Tutorial.StartsWith('#') ? Tutorial : $"({Who})$ {Tutorial}";
+    /// <summary>The tutorial form with its prompt, e.g. "(host)$ brctl addbr br0"; a remark has none.</summary>
+    public string TutorialLine => Remark ? Tutorial : $"({Who})$ {Tutorial}";
 }
 
 /// <summary>

@@ -9,8 +9,10 @@ namespace NetDashboard.Lab.Engine;
 /// </summary>
 public abstract record LabOperation(string Namespace)
 {
-    /// <summary>The tutorial-style equivalent, without the "(host)$" prompt.</summary>
+    /// <summary>The tutorial-style equivalent, without the "(host)$" prompt; a remark ("# …") for what the tutorial has no command for.</summary>
     public abstract string Tutorial { get; }
+
+    public bool IsRemark => Tutorial.StartsWith('#');
 
     /// <summary>False for steps that only make sense once (stopping a pid), which a rebuild script leaves out.</summary>
     public virtual bool Replayable => true;

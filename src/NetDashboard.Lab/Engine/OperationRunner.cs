@@ -41,6 +41,7 @@ public sealed class OperationRunner(HostRunner runner, LabRuntimeStore store)
             StandardError = result.StandardError.Trim(),
             DurationMs = result.Duration.TotalMilliseconds,
             Replayable = operation.Replayable,
+            Remark = operation.IsRemark,
         };
         if (journaled)
             Append(lab, entry);

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace NetDashboard.Lab.Model;
@@ -79,9 +80,20 @@ public static partial class InputRules
             ? ImageRule
             : null;
 
-    /// <summary>A guest command is one line: the agent reads a line per command.</summary>
-    public static string? CheckGuestCommand(string? value) =>
-        string.IsNullOrWhiteSpace(value) || value.Any(c => c is '\n' or '\r' or '\0') ? "a guest command is one non-empty line" : null;
+    /// <summary>The longest guest command: the agent reads its line a byte at a time, which a long line makes slow under TCG.</summary>
+    public const int MaxGuestCommandBytes = 4096;
+
+    /// <summary>A guest command is one short line of text: the agent reads a line per command.</summary>
+    public static string? CheckGuestCommand(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            return "a guest command is one non-empty line";
+        if (Encoding.UTF8.GetByteCount(value) is var bytes and > MaxGuestCommandBytes)
+            return $"a guest command is at most {MaxGuestCommandBytes} bytes (4 KiB); this one has {bytes}";
+        return value.Any(c => char.IsControl(c) && c != '\t')
+            ? "a guest command is one line without control characters (a tab aside)"
+            : null;
+    }
 
     public static string? CheckMac(string? value) =>
         MacAddress.TryParse(value, out var mac) ? mac.Problem : "a MAC address is six hex pairs separated by ':', like 52:54:98:76:54:30";

@@ -4,29 +4,24 @@ namespace NetDashboard.Lab.Model;
 
 /// <summary>
 /// Text from outside (a guest's output, a hostile value) made safe to show or print: control characters become
-/// visible escapes (\e, \r, \x00, \u009b), so none can move a terminal's cursor, recolour it or hide a line.
+/// visible \xHH escapes ("\x1b[31m" for ESC [31m, "\x0d" for a carriage return): a terminal would obey them (recolour,
+/// move the cursor, retitle the window, hide a line) and a page shows nothing for them at all.
 /// </summary>
 public static class Printable
 {
     /// <summary>Escapes every control character; tab and, when <paramref name="keepNewlines"/>, newline stay as they are.</summary>
     public static string Escape(string text, bool keepNewlines = true)
     {
-        if (!text.Any(c => char.IsControl(c) && c != '\t' && !(keepNewlines && c == '\n')))
+        bool Escaped(char c) => char.IsControl(c) && c != '\t' && !(keepNewlines && c == '\n');
+        if (!text.Any(Escaped))
             return text;
         var escaped = new StringBuilder(text.Length + 16);
         foreach (var c in text)
         {
-            if (!char.IsControl(c) || c == '\t' || (keepNewlines && c == '\n'))
+            if (!Escaped(c))
                 escaped.Append(c);
             else
-                escaped.Append(c switch
-                {
-                    '\x1b' => "\\e",
-                    '\r' => "\\r",
-                    '\n' => "\\n",
-                    < '\x80' => $"\\x{(int)c:x2}",
-                    _ => $"\\u{(int)c:x4}",
-                });
+                escaped.Append("\\x").Append(((int)c).ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
         }
         return escaped.ToString();
     }

@@ -5,9 +5,12 @@ using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Vms;
 
-/// <summary>The output and exit code of a command run in a guest.</summary>
-public sealed record GuestResult(int ExitCode, string Output, TimeSpan Duration)
+/// <summary>The output and exit code of a command run in a guest; <see cref="OutputTruncated"/> when only the first 1 MiB was kept.</summary>
+public sealed record GuestResult(int ExitCode, string Output, TimeSpan Duration, bool OutputTruncated)
 {
+    /// <summary>What the UI and the CLI say of a truncated output.</summary>
+    public const string TruncatedNote = "output truncated: only its first 1 MiB was kept";
+
     public bool Succeeded => ExitCode == 0;
 }
 
@@ -16,14 +19,12 @@ public sealed class GuestCommandException(string message) : LabException(message
 
 /// <summary>
 /// Talks to the built-in guest's command agent on its second serial port (protocol in guest/README.md):
-/// NETDASH-RUN id base64 → NETDASH-BEGIN id, "| " output lines, NETDASH-END id code.
+/// NETDASH-RUN id base64 nonce → NETDASH-BEGIN id, "| " output lines, NETDASH-END id code nonce (see <see cref="AgentRun"/>).
 /// Each call connects, works and disconnects: QEMU's socket serves one client at a time, which also keeps
 /// two processes from interleaving commands in one guest.
 /// </summary>
 public static class GuestAgentClient
 {
-    private const string OutputPrefix = "| ";
-
     /// <summary>True when the agent answers a ping within the timeout.</summary>
     public static async Task<bool> PingAsync(string socketPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -36,7 +37,7 @@ public static class GuestAgentClient
             await session.SendAsync($"NETDASH-PING {token}", deadline.Token);
             while (await session.ReadLineAsync(deadline.Token) is { } line)
             {
-                if (line.StartsWith($"NETDASH-PONG {token}", StringComparison.Ordinal)) return true;
+                if (line.Text.StartsWith($"NETDASH-PONG {token} ", StringComparison.Ordinal)) return true;
             }
             return false;
         }
@@ -64,41 +65,35 @@ public static class GuestAgentClient
         }
         await using (session)
         {
-            var id = NewId();
-            var output = new StringBuilder();
+            var run = AgentRun.For(command, NewId());
             try
             {
-                await session.SendAsync($"NETDASH-RUN {id} {Convert.ToBase64String(Encoding.UTF8.GetBytes(command))}", deadline.Token);
+                await session.SendAsync(run.RunRequest, deadline.Token);
                 while (await session.ReadLineAsync(deadline.Token) is { } line)
                 {
-                    if (line.StartsWith(OutputPrefix, StringComparison.Ordinal))
-                        output.AppendLine(line[OutputPrefix.Length..]);
-                    else if (line.StartsWith($"NETDASH-END {id} ", StringComparison.Ordinal)
-                             && int.TryParse(line[$"NETDASH-END {id} ".Length..], out var code))
-                        return new GuestResult(code, output.ToString(), Stopwatch.GetElapsedTime(started));
-                    else if (line.StartsWith($"NETDASH-ERROR {id} ", StringComparison.Ordinal))
-                        throw new GuestCommandException($"the guest refused the command: {line[$"NETDASH-ERROR {id} ".Length..]}");
+                    if (run.Hear(line) is { } exitCode)
+                        return new GuestResult(exitCode, run.Output, Stopwatch.GetElapsedTime(started), run.OutputTruncated);
                 }
                 throw new GuestCommandException("the guest closed its command channel before the command finished");
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                await CancelAsync(session, id);
+                await CancelAsync(session, run);
                 throw new GuestCommandException($"`{command}` did not finish within {timeout.TotalSeconds:0.#} s and was stopped");
             }
         }
     }
 
     // Waits briefly for the cancelled command's END, so the agent is idle again for the next caller.
-    private static async Task CancelAsync(Session session, string id)
+    private static async Task CancelAsync(Session session, AgentRun run)
     {
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(3));
         try
         {
-            await session.SendAsync($"NETDASH-CANCEL {id}", grace.Token);
+            await session.SendAsync(run.CancelRequest, grace.Token);
             while (await session.ReadLineAsync(grace.Token) is { } line)
             {
-                if (line.StartsWith($"NETDASH-END {id} ", StringComparison.Ordinal) || line.StartsWith($"NETDASH-ERROR {id} ", StringComparison.Ordinal))
+                if (run.EndsCancel(line))
                     return;
             }
         }
@@ -114,13 +109,13 @@ public static class GuestAgentClient
     {
         private readonly Socket _socket;
         private readonly NetworkStream _stream;
-        private readonly StreamReader _reader;
+        private readonly AgentLineReader _reader;
 
         private Session(Socket socket)
         {
             _socket = socket;
             _stream = new NetworkStream(socket, ownsSocket: true);
-            _reader = new StreamReader(_stream, Encoding.UTF8);
+            _reader = new AgentLineReader(_stream, AgentRun.MaxLineBytes);
         }
 
         public static async Task<Session> OpenAsync(string path, CancellationToken cancellationToken)
@@ -141,12 +136,10 @@ public static class GuestAgentClient
         public async Task SendAsync(string line, CancellationToken cancellationToken) =>
             await _stream.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), cancellationToken);
 
-        public async Task<string?> ReadLineAsync(CancellationToken cancellationToken) =>
-            (await _reader.ReadLineAsync(cancellationToken))?.TrimEnd('\r');
+        public Task<AgentLine?> ReadLineAsync(CancellationToken cancellationToken) => _reader.ReadLineAsync(cancellationToken);
 
         public async ValueTask DisposeAsync()
         {
-            _reader.Dispose();
             await _stream.DisposeAsync();
             _socket.Dispose();
         }

@@ -174,10 +174,10 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         }
         catch (GuestCommandException e)
         {
-            Journal(lab, vm.Name, command, started, -1, e.Message, TimeSpan.Zero);
+            Journal(lab, vm.Name, command, started, -1, e.Message, TimeSpan.Zero, outputTruncated: false);
             throw;
         }
-        Journal(lab, vm.Name, command, started, result.ExitCode, result.Succeeded ? "" : result.Output.Trim(), result.Duration);
+        Journal(lab, vm.Name, command, started, result.ExitCode, result.Succeeded ? "" : result.Output.Trim(), result.Duration, result.OutputTruncated);
         return result;
     }
 
@@ -237,7 +237,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         return string.Join('\n', lines);
     }
 
-    private void Journal(string lab, string vm, string command, DateTimeOffset started, int exitCode, string error, TimeSpan duration) =>
+    private void Journal(string lab, string vm, string command, DateTimeOffset started, int exitCode, string error, TimeSpan duration, bool outputTruncated) =>
         operations.Append(lab, new JournalEntry
         {
             Time = started,
@@ -249,6 +249,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
             StandardError = error,
             DurationMs = duration.TotalMilliseconds,
             Replayable = false,
+            OutputTruncated = outputTruncated,
         });
 
     // READY comes early in the boot; the log grows with whatever a person types later, so only its head is read.

@@ -14,8 +14,8 @@ public sealed record ActionDone(string Lab, string Message);
 /// <param name="TimeoutSeconds">1 to 3600; by default the dashboard's configured guest-command timeout.</param>
 public sealed record ExecRequest(string? Command, int? TimeoutSeconds = null);
 
-/// <summary>A guest command's output and exit code.</summary>
-public sealed record ExecResult(string Lab, string Vm, string Command, int ExitCode, string Output, double DurationMs);
+/// <summary>A guest command's output and exit code; <see cref="OutputTruncated"/> when only the first 1 MiB of output was kept.</summary>
+public sealed record ExecResult(string Lab, string Vm, string Command, int ExitCode, string Output, double DurationMs, bool OutputTruncated);
 
 /// <summary>
 /// The HTTP API under /api: a translation of <see cref="LabService"/>'s results into HTTP, no logic of its own.
@@ -130,7 +130,7 @@ public static class LabApi
         var outcome = await service.ExecAsync(lab, vm, request.Command, timeout, cancellationToken);
         // A command that ran answers 200 whatever its exit code: the exit code is the guest's answer.
         return outcome.Guest is { } guest
-            ? TypedResults.Ok(new ExecResult(lab, vm, request.Command!, guest.ExitCode, guest.Output, guest.Duration.TotalMilliseconds))
+            ? TypedResults.Ok(new ExecResult(lab, vm, request.Command!, guest.ExitCode, guest.Output, guest.Duration.TotalMilliseconds, guest.OutputTruncated))
             : Problem(outcome.Result, $"({vm})$ {request.Command} did not run");
     }
 

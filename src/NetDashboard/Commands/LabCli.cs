@@ -5,6 +5,7 @@ using NetDashboard.Configuration;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Vms;
 using NetDashboard.Security;
 
 namespace NetDashboard.Commands;
@@ -140,6 +141,7 @@ public static class LabCli
             var outcome = await service.ExecAsync(parse.GetValue(labArgument)!, parse.GetValue(vmArgument)!, line, timeout, ct);
             if (outcome.Guest is not { } guest) return Report(outcome.Result);
             Console.Write(guest.Output);
+            if (guest.OutputTruncated) Console.Error.WriteLine(GuestResult.TruncatedNote);
             return guest.ExitCode;
         });
         vm.Subcommands.Add(exec);
@@ -213,11 +215,13 @@ public static class LabCli
         return Failure;
     }
 
+    // Escaped: a guest's output (in StandardError) may hold terminal escape sequences.
     private static void PrintEntry(JournalEntry entry)
     {
         var mark = entry.Succeeded ? "ok " : "ERR";
-        Console.WriteLine($"  {mark} {entry.TutorialLine}");
-        Console.WriteLine($"        {entry.CommandLine}{(entry.Succeeded ? "" : $"  → exit {entry.ExitCode}: {entry.StandardError}")}");
+        Console.WriteLine($"  {mark} {Printable.Escape(entry.TutorialLine)}");
+        Console.WriteLine($"        {Printable.Escape(entry.CommandLine)}{(entry.Succeeded ? "" : $"  → exit {entry.ExitCode}: {Printable.Escape(entry.StandardError)}")}");
+        if (entry.OutputTruncated) Console.WriteLine($"        ({GuestResult.TruncatedNote})");
     }
 
     private sealed class Progress(Action<JournalEntry> report) : IProgress<JournalEntry>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using NetDashboard.Configuration;
 using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Services;
 
@@ -36,7 +37,7 @@ public sealed partial class StartupLab(LabService labs, StartupLabState state, I
         {
             LogApplying(path);
             var creation = await labs.CreateLabAsync(new CreateLabRequest(Yaml: await File.ReadAllTextAsync(path, stoppingToken), SourcePath: path),
-                new Progress<JournalEntry>(entry => LogStep(entry.TutorialLine, entry.CommandLine)), stoppingToken);
+                new Progress<JournalEntry>(entry => LogStep(Printable.Escape(entry.TutorialLine), Printable.Escape(entry.CommandLine))), stoppingToken);
             var lab = creation.Applied?.Lab;
             if (creation.Result.Succeeded)
             {
