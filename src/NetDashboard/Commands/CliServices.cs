@@ -26,10 +26,12 @@ public sealed class CliServices
     /// <summary>The services, or the settings' problems when they are invalid.</summary>
     public static (CliServices? Services, IReadOnlyList<string> Problems) Create(string root)
     {
-        var configuration = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(root, "appsettings.json"), optional: true)
-            .AddEnvironmentVariables()
-            .Build();
+        // A stream, not AddJsonFile: the file provider behind that is one more thing to load and start.
+        var builder = new ConfigurationBuilder();
+        var appSettings = Path.Combine(root, "appsettings.json");
+        if (File.Exists(appSettings))
+            builder.AddJsonStream(new MemoryStream(File.ReadAllBytes(appSettings)));
+        var configuration = builder.AddEnvironmentVariables().Build();
         var options = configuration.GetSection(DashboardOptions.Section).Get<DashboardOptions>() ?? new DashboardOptions();
         if (new DashboardOptionsValidator().Validate(null, options) is { Failed: true } invalid)
             return (null, invalid.Failures.ToList());
