@@ -59,9 +59,8 @@ public sealed class CaptureOptionsValidator : IValidateOptions<CaptureOptions>
 {
     public ValidateOptionsResult Validate(string? name, CaptureOptions options)
     {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
-        var failures = results.Select(r => $"{CaptureOptions.Section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}").ToList();
+        var rules = new CaptureOptionsRules().Validate(name, options);
+        var failures = rules.Failed ? rules.Failures.Select(failure => $"{CaptureOptions.Section}:{failure}").ToList() : [];
         // The slot ring is allocated whole for every capture.
         if ((long)options.RingSlots * options.Snaplen > 256L << 20)
             failures.Add($"{CaptureOptions.Section}:RingSlots × Snaplen must stay within 256 MiB per capture");
@@ -77,3 +76,10 @@ public sealed class CaptureOptionsValidator : IValidateOptions<CaptureOptions>
         return options;
     }
 }
+
+/// <summary>
+/// The DataAnnotations rules of <see cref="CaptureOptions"/>, checked by generated code: every process that builds the
+/// lab services (a CLI command too) validates them, and reflection over the attributes would cost each one its start-up.
+/// </summary>
+[OptionsValidator]
+internal sealed partial class CaptureOptionsRules : IValidateOptions<CaptureOptions>;

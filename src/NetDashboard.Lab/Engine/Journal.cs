@@ -39,7 +39,7 @@ public sealed record JournalEntry
 /// </summary>
 public sealed class Journal(string path)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { TypeInfoResolver = RuntimeJson.Default };
     private readonly Lock _gate = new();
 
     public event Action<JournalEntry>? Appended;

@@ -30,7 +30,7 @@ public sealed record VmRecord(int Pid, DateTimeOffset StartedAt, bool StoppedOnP
 /// </summary>
 public sealed class LabRuntimeStore(string root)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, TypeInfoResolver = RuntimeJson.Default };
 
     private readonly Lock _updates = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ((DateTime, long) Stamp, LabDefinition Definition)> _definitions = new();

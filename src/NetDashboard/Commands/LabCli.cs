@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using Microsoft.Extensions.Options;
 using NetDashboard.Configuration;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
@@ -25,10 +24,18 @@ public static class LabCli
 
     public static bool Handles(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
-    public static async Task<int> RunAsync(string[] args, IServiceProvider services)
+    /// <param name="root">The repository root, where appsettings.json lives.</param>
+    public static async Task<int> RunAsync(string[] args, string root)
     {
-        var root = BuildCommands(services);
-        var parse = root.Parse(args);
+        var (services, problems) = CliServices.Create(root);
+        if (services is null)
+        {
+            foreach (var problem in problems)
+                Console.Error.WriteLine($"error: appsettings.json or NetDashboard__* variables: {problem}");
+            return BadInput;
+        }
+        var commands = BuildCommands(services);
+        var parse = commands.Parse(args);
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors)
@@ -39,10 +46,10 @@ public static class LabCli
         return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
     }
 
-    private static RootCommand BuildCommands(IServiceProvider services)
+    private static RootCommand BuildCommands(CliServices services)
     {
-        var service = services.GetRequiredService<LabService>();
-        var options = services.GetRequiredService<IOptions<DashboardOptions>>().Value;
+        var service = services.Labs;
+        var options = services.Options;
 
         var fileArgument = new Argument<string>("file") { Description = "A lab file (YAML), e.g. labs/nat-pc.yaml" };
         var nameOption = new Option<string?>("--name") { Description = "The lab's name (default: the name in the file)" };
@@ -148,7 +155,7 @@ public static class LabCli
         return vm;
     }
 
-    private static Command BuildTokenCommand(IServiceProvider services)
+    private static Command BuildTokenCommand(CliServices services)
     {
         var rotateOption = new Option<bool>("--rotate") { Description = "Replace the token: every session signed in with the old one ends" };
         var token = new Command("token", "Print the dashboard's login link (root only)") { rotateOption };
@@ -156,11 +163,10 @@ public static class LabCli
         {
             if (!Environment.IsPrivilegedProcess)
                 return Report(ActionResult.Refused("token", "only root may read the access token"));
-            var accessToken = services.GetRequiredService<AccessToken>();
+            var accessToken = services.Token;
             if (parse.GetValue(rotateOption))
                 accessToken.Rotate();
-            var configuration = services.GetRequiredService<IConfiguration>();
-            Console.WriteLine(accessToken.LoginLink(LoginUrl.Base(null, configuration["urls"] ?? configuration["Urls"])));
+            Console.WriteLine(accessToken.LoginLink(LoginUrl.Base(null, services.Urls)));
             Console.WriteLine(parse.GetValue(rotateOption)
                 ? "The token was replaced: browsers and scripts that used the old one must sign in again."
                 : $"For scripts: Authorization: Bearer {accessToken.Current}");

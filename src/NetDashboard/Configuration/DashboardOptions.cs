@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace NetDashboard.Configuration;
 
@@ -52,3 +53,7 @@ public sealed class DashboardOptions
     /// </summary>
     public string[] AllowedHosts { get; set; } = [];
 }
+
+/// <summary>The DataAnnotations rules of <see cref="DashboardOptions"/>, checked by generated code: no reflection at start.</summary>
+[OptionsValidator]
+public sealed partial class DashboardOptionsValidator : IValidateOptions<DashboardOptions>;

@@ -16,8 +16,8 @@ public static class ServiceRegistration
     {
         services.AddOptions<DashboardOptions>()
             .Bind(configuration.GetSection(DashboardOptions.Section))
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>());
         services.AddLogging();
         services.AddOptions<CaptureOptions>()
             .Bind(configuration.GetSection($"{DashboardOptions.Section}:{CaptureOptions.Section}"))
@@ -29,11 +29,9 @@ public static class ServiceRegistration
         services.TryAddSingleton<TopologyReader>();
         services.TryAddSingleton<ITopologySource>(sp => sp.GetRequiredService<TopologyReader>());
         services.TryAddSingleton(sp => new LabRuntimeStore(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.RuntimeRoot));
-        services.TryAddSingleton(sp => new GuestImage(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.GuestImageFolder));
         services.TryAddSingleton<OperationRunner>();
-        services.TryAddSingleton(sp => new VmSupervisor(sp.GetRequiredService<OperationRunner>(), sp.GetRequiredService<LabRuntimeStore>(),
-            sp.GetRequiredService<GuestImage>(), new DiskImages(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.ImageFolders),
-            sp.GetRequiredService<IOptions<DashboardOptions>>().Value.Accelerator));
+        services.TryAddSingleton(sp => VmSupervisorFrom(sp.GetRequiredService<IOptions<DashboardOptions>>().Value,
+            sp.GetRequiredService<OperationRunner>(), sp.GetRequiredService<LabRuntimeStore>()));
         services.TryAddSingleton<LabEngine>();
         services.TryAddSingleton<LabEvents>();
         services.TryAddSingleton<LabService>();
@@ -41,7 +39,11 @@ public static class ServiceRegistration
         return services;
     }
 
-    private static LabServiceOptions LabServiceOptionsFrom(DashboardOptions options) => new()
+    /// <summary>The VM supervisor the settings describe; the CLI builds the same (<see cref="Commands.CliServices"/>).</summary>
+    public static VmSupervisor VmSupervisorFrom(DashboardOptions options, OperationRunner operations, LabRuntimeStore store) =>
+        new(operations, store, new GuestImage(options.GuestImageFolder), new DiskImages(options.ImageFolders), options.Accelerator);
+
+    public static LabServiceOptions LabServiceOptionsFrom(DashboardOptions options) => new()
     {
         LabsFolder = Path.GetFullPath(options.LabsFolder, RepositoryLayout.FindRoot()),
         GuestCommandTimeout = TimeSpan.FromSeconds(options.GuestCommandTimeoutSeconds),

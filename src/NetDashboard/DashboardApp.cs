@@ -1,0 +1,96 @@
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using NetDashboard.Api;
+using NetDashboard.Components;
+using NetDashboard.Configuration;
+using NetDashboard.Hubs;
+using NetDashboard.Security;
+using NetDashboard.Services;
+
+namespace NetDashboard;
+
+/// <summary>The dashboard: the web host with the UI, the HTTP API, the hubs and the console relays.</summary>
+public static class DashboardApp
+{
+    public static async Task<int> RunAsync(string[] args, string root)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = root,
+            WebRootPath = Path.Combine(root, "wwwroot"),
+        });
+        // Serve package assets (MudBlazor) from the build output in every environment, not only Development.
+        builder.WebHost.UseStaticWebAssets();
+        builder.Services.AddLabServices(builder.Configuration);
+        builder.Services.AddSingleton<StartupLabState>();
+        builder.Services.AddHostedService<StartupLab>();
+        builder.Services.AddMudServices();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddOpenApi();
+        // States and kinds read as words in the API's JSON ("Running", not 1); a field the API does not know is an error, not ignored.
+        builder.Services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+            options.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+            options.SerializerOptions.MaxDepth = 16;
+        });
+        // A bad body throws, so ApiErrors can say which field was wrong.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = ApiErrors.MaxRequestBodyBytes);
+        builder.Services.AddSignalR(options => options.MaximumReceiveMessageSize = 32 * 1024).AddMessagePackProtocol();
+
+        var listenUrls = builder.Configuration["urls"];
+        if (ListenUrls.Problem(listenUrls) is { } badUrls)
+        {
+            Console.Error.WriteLine($"error: {badUrls}");
+            return 2;
+        }
+
+        var app = builder.Build();
+        var (instance, refusal) = SingleInstance.TryTake(app.Services.GetRequiredService<IOptions<DashboardOptions>>().Value.RuntimeRoot);
+        if (instance is null)
+        {
+            Console.Error.WriteLine($"error: {refusal}");
+            return 1;
+        }
+        using var runtimeFolderLock = instance;
+        app.UseApiErrors();
+        if (!app.Environment.IsDevelopment())
+            app.UseWhen(context => !ApiErrors.IsApiRequest(context), pages => pages.UseExceptionHandler("/Error", createScopeForErrors: true));
+        app.UseRequestGuard();
+        app.UseWebSockets();
+        app.UseAntiforgery();
+        app.UseStaticFiles();
+        app.MapStaticAssets();
+        app.MapOpenApi();
+        app.MapLogin();
+        app.MapLabApi();
+        app.MapCaptureApi();
+        app.MapHub<CaptureHub>(CaptureHub.Path);
+        app.MapConsoleRelay();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+        // The login link, as Jupyter prints it: whoever runs the dashboard signs in by opening it.
+        var token = app.Services.GetRequiredService<AccessToken>();
+        _ = token.Current;
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var url = LoginUrl.Base(app.Urls, app.Configuration["urls"]);
+            Console.WriteLine($"NetDashboard is serving. Sign in by opening: {token.LoginLink(url)}");
+            Console.WriteLine($"(the token is kept in {token.FilePath}; `dotnet run --project src/NetDashboard -- token` prints this link again)");
+        });
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+        {
+            // A port in use, an address this machine does not have: a sentence, not a crash.
+            Console.Error.WriteLine($"error: the dashboard cannot listen on {listenUrls}: {e.Message}");
+            return 1;
+        }
+        return 0;
+    }
+}
