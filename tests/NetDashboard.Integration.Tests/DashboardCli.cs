@@ -8,6 +8,10 @@ public static class DashboardCli
 {
     /// <param name="settings">Configuration overrides, e.g. NetDashboard__RuntimeRoot.</param>
     public static Task<BufferedCommandResult> RunAsync(IReadOnlyDictionary<string, string> settings, params string[] args) =>
+        RunAsync(settings, CancellationToken.None, args);
+
+    /// <param name="cancellationToken">Kills the CLI when cancelled.</param>
+    public static Task<BufferedCommandResult> RunAsync(IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken, params string[] args) =>
         Cli.Wrap("dotnet")
             .WithArguments([Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"), .. args])
             .WithWorkingDirectory(TestLab.RepositoryRoot)
@@ -16,5 +20,5 @@ public static class DashboardCli
                 foreach (var (key, value) in settings) env.Set(key, value);
             })
             .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync();
+            .ExecuteBufferedAsync(cancellationToken);
 }

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using NetDashboard.Lab.Capture;
+using NetDashboard.Lab.Model;
+using NetDashboard.Tests.Shared;
+using Xunit.Abstractions;
+
+namespace NetDashboard.Integration.Tests.HostileInput;
+
+/// <summary>
+/// The hostile-input corpus through the HTTP API and the capture hub of the real app: each value is refused with a
+/// 400 problem naming its field (413 for a body over 1 MiB) within 100 ms of sending it, and nothing ran — the
+/// lab's journal, the namespaces, the processes in the lab's namespaces and the runtime folder are as they were,
+/// and no capture is open.
+/// </summary>
+[Collection(HostileInputCollection.Name)]
+[Trait("Category", "Integration")]
+[Trait("Requires", "root")]
+public sealed class HostileInputApiTests(HostileInputLab fixture, ITestOutputHelper output)
+{
+    /// <summary>The time a refusal may take, from sending the request to reading the whole answer.</summary>
+    public static readonly TimeSpan Budget = TimeSpan.FromMilliseconds(100);
+
+    public static TheoryData<string> Cases => new(HostileApiCases.For(HostileTarget.Placeholder).Keys);
+
+    public static TheoryData<string> StreamCases => new(HubCases(HostileTarget.Placeholder).Keys);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Api_HostileValue_RefusedNamingTheFieldWithin100MsAndNothingRan(string id)
+    {
+        var hostile = HostileApiCases.For(fixture.Target)[id];
+        var before = await fixture.FootprintAsync();
+
+        using var request = hostile.ToRequest();
+        var clock = Stopwatch.StartNew();
+        using var response = await fixture.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        var elapsed = clock.Elapsed;
+
+        var changes = before.ChangesTo(await fixture.FootprintAsync(), hostile.Body ?? hostile.Path, fixture.Target.FreshLab);
+        var captures = await fixture.Http.GetStringAsync($"api/labs/{fixture.Target.Lab}/captures");
+        output.WriteLine($"refused in {elapsed.TotalMilliseconds:0.0} ms: {(int)response.StatusCode} {Printable.Quote(body, 400)}");
+        Assert.True((int)response.StatusCode == hostile.Refusal.Status, $"answered {(int)response.StatusCode}, not {hostile.Refusal.Status}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(body);
+        Assert.True(problem.RootElement.GetProperty("errors").EnumerateObject().Any(error => hostile.Refusal.Names(error.Name)),
+            $"no problem names the field {hostile.Refusal.Field}: {body}");
+        Assert.True(elapsed < Budget, $"refused in {elapsed.TotalMilliseconds:0} ms, over {Budget.TotalMilliseconds:0} ms");
+        Assert.Empty(changes);
+        Assert.Equal("[]", captures);
+    }
+
+    [Theory]
+    [MemberData(nameof(StreamCases))]
+    public async Task Hub_HostileValue_StreamRefusedNamingTheFieldWithin100MsAndNothingRan(string id)
+    {
+        var (arguments, field) = HubCases(fixture.Target)[id];
+        var hub = await fixture.HubAsync();
+        var before = await fixture.FootprintAsync();
+
+        var clock = Stopwatch.StartNew();
+        var refusal = await Assert.ThrowsAsync<HubException>(async () =>
+        {
+            await foreach (var _ in hub.StreamAsync<CaptureBatch>("Stream", arguments[0], arguments[1], arguments[2], arguments[3]))
+            {
+            }
+        });
+        var elapsed = clock.Elapsed;
+
+        var changes = before.ChangesTo(await fixture.FootprintAsync(), string.Concat(arguments), fixture.Target.FreshLab);
+        var captures = await fixture.Http.GetStringAsync($"api/labs/{fixture.Target.Lab}/captures");
+        output.WriteLine($"refused in {elapsed.TotalMilliseconds:0.0} ms: {Printable.Quote(refusal.Message, 400)}");
+        Assert.Contains($"{field}: ", refusal.Message);
+        Assert.True(elapsed < Budget, $"refused in {elapsed.TotalMilliseconds:0} ms, over {Budget.TotalMilliseconds:0} ms");
+        Assert.Empty(changes);
+        Assert.Equal("[]", captures);
+    }
+
+    /// <summary>Stream(lab, ns, iface, filter) of the capture hub, one hostile value at a time.</summary>
+    private static IReadOnlyDictionary<string, (string?[] Arguments, string Field)> HubCases(HostileTarget target) =>
+        new[]
+        {
+            HostileValues.LabNames.Select(lab => ($"lab: {lab.Label}", new string?[] { lab.Value, "host", "br0", "" }, "lab")),
+            HostileValues.Namespaces.Select(ns => ($"namespace: {ns.Label}", new string?[] { target.Lab, ns.Value, "br0", "" }, "namespace")),
+            HostileValues.InterfaceNames.Select(name => ($"interface: {name.Label}", new string?[] { target.Lab, "host", name.Value, "" }, "interface")),
+            HostileValues.CaptureFilters.Select(filter => ($"filter: {filter.Label}", new string?[] { target.Lab, "host", "br0", filter.Value }, "filter")),
+        }.SelectMany(cases => cases).ToDictionary(c => c.Item1, c => (c.Item2, c.Item3));
+}
