@@ -90,6 +90,7 @@ public static class HostileValues
         new("no separators", "525498765432"),
         new("one-digit byte", "52:54:98:76:54:3"),
         new("fullwidth digit", "５2:54:98:76:54:32"),
+        new("NUL inside a pair", "52:54:98:76:54:3\0"),
     ];
 
     public static IReadOnlyList<HostileValue> InterfaceAddresses { get; } =
@@ -105,6 +106,7 @@ public static class HostileValues
         new("trailing ip words", "192.168.1.9/24 dev eth0"),
         new("two prefixes", "192.168.1.9/24/24"),
         new("three octets", "192.168.1/24"),
+        new("NUL in the prefix", "192.168.1.9/2\0"),
     ];
 
     public static IReadOnlyList<HostileValue> Subnets { get; } =
@@ -191,6 +193,7 @@ public static class HostileValues
         new("QEMU comma", "256,script=/tmp/x"),
         new("list", "[256]"),
         new("fraction", "256.5"),
+        new("NUL after the number", "\"256\\0\""),
     ];
 
     public static IReadOnlyList<HostileValue> CaptureFilters { get; } =

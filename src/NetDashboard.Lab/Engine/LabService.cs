@@ -500,6 +500,8 @@ public sealed partial class LabService(
     {
         definition = null!;
         if (BadLabName(lab) is { } bad) return bad;
+        // A value that can never name a VM is refused as such, not looked up as one that is missing.
+        if (LabFileProblem.Check("vm", vm, InputRules.CheckVmName) is { } badVm) return ActionResult.Refused([badVm]);
         if (DefinitionOf(lab) is not { } labDefinition) return ActionResult.NoSuchLab(lab);
         if (labDefinition.Vm(vm) is not { } found) return ActionResult.NotFound(labDefinition.NoSuchVm(vm));
         definition = found;

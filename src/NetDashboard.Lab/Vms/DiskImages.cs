@@ -39,7 +39,8 @@ public sealed class DiskImages(IReadOnlyList<string> folders)
         if (found is null)
             return (null, image.Contains('/') ? $"{image} does not exist" : $"there is no image named '{image}' in {folderList}");
         var real = UnixFile.RealPath(found);
-        if (real is null || !Folders.Any(folder => real.StartsWith(UnixFile.RealPath(folder) + "/", StringComparison.Ordinal)))
+        // A folder that does not exist has no real path, and must confine nothing rather than everything (null + "/" is "/").
+        if (real is null || !Folders.Select(UnixFile.RealPath).OfType<string>().Any(folder => real.StartsWith(folder + "/", StringComparison.Ordinal)))
             return (null, $"{image} is not inside an image folder ({folderList}); copy or link the image there");
         var (handle, kind) = UnixFile.OpenRegular(real);
         using (handle)

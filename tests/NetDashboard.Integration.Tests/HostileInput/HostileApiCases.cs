@@ -41,6 +41,9 @@ public static class HostileApiCases
 
     private static string Segment(string value) => Uri.EscapeDataString(value);
 
+    // The field a route segment is judged by; Kestrel itself refuses a NUL (%00) in a path.
+    private static Refusal InPath(HostileValue value, string field) => value.Value.Contains('\0') ? Refusal.ByTheWebServer : Refusal.BadRequest(field);
+
     private static string Json(object body) => JsonSerializer.Serialize(body);
 
     // A path segment of only dots is folded away by every client before it is sent: it cannot reach a route.
@@ -50,13 +53,13 @@ public static class HostileApiCases
         InRoute(HostileValues.LabNames).SelectMany(name => new ApiCase[]
         {
             new($"lab in operations: {name.Label}", HttpMethod.Post, $"api/labs/{Segment(name.Value)}/operations",
-                Json(new { kind = "createBridge", bridge = "br9" }), Refusal.BadRequest("lab")),
-            new($"lab in delete: {name.Label}", HttpMethod.Delete, $"api/labs/{Segment(name.Value)}", null, Refusal.BadRequest("lab")),
-            new($"lab in vm start: {name.Label}", HttpMethod.Post, $"api/labs/{Segment(name.Value)}/vms/{target.Vm}/start", null, Refusal.BadRequest("lab")),
+                Json(new { kind = "createBridge", bridge = "br9" }), InPath(name, "lab")),
+            new($"lab in delete: {name.Label}", HttpMethod.Delete, $"api/labs/{Segment(name.Value)}", null, InPath(name, "lab")),
+            new($"lab in vm start: {name.Label}", HttpMethod.Post, $"api/labs/{Segment(name.Value)}/vms/{target.Vm}/start", null, InPath(name, "lab")),
             new($"lab in exec: {name.Label}", HttpMethod.Post, $"api/labs/{Segment(name.Value)}/vms/{target.Vm}/exec",
-                Json(new { command = "true" }), Refusal.BadRequest("lab")),
+                Json(new { command = "true" }), InPath(name, "lab")),
             new($"lab in capture: {name.Label}", HttpMethod.Get, $"api/labs/{Segment(name.Value)}/captures/host/br0.pcapng?seconds=1", null,
-                Refusal.BadRequest("lab")),
+                InPath(name, "lab")),
         });
 
     private static IEnumerable<ApiCase> Operations(HostileTarget target)
@@ -103,10 +106,11 @@ public static class HostileApiCases
             Raw("null", "null", Refusal.BadRequest("body")),
             Raw("empty", "", Refusal.BadRequest("body")),
             Raw("not JSON", "kind=createBridge&bridge=br9", Refusal.BadRequest("body")),
-            Raw("cut short", """{"kind":"createBridge","bridge":"br9""", Refusal.BadRequest("body")),
+            // System.Text.Json names where the text broke off.
+            Raw("cut short", """{"kind":"createBridge","bridge":"br9""", Refusal.BadRequest("bridge")),
             Raw("with a comment", """{"kind":"createBridge", /* x */ "bridge":"br9"}""", Refusal.BadRequest("body")),
             Raw("trailing text", """{"kind":"createBridge","bridge":"br9"} reboot""", Refusal.BadRequest("body")),
-            Raw("form content type", "kind=createBridge&bridge=br9", new Refusal(415, "body"), "application/x-www-form-urlencoded"),
+            Raw("form content type", "kind=createBridge&bridge=br9", new Refusal(415, "Content-Type"), "application/x-www-form-urlencoded"),
             Raw("over 1 MiB", Json(new { kind = "createBridge", bridge = new string('b', OneMiB) }), new Refusal(413, "body")),
         ];
     }
@@ -133,11 +137,11 @@ public static class HostileApiCases
     private static IEnumerable<ApiCase> VmNamesInRoutes(HostileTarget target) =>
         InRoute(HostileValues.VmNames).SelectMany(vm => new ApiCase[]
         {
-            new($"vm in start: {vm.Label}", HttpMethod.Post, $"api/labs/{target.Lab}/vms/{Segment(vm.Value)}/start", null, Refusal.BadRequest("vm")),
-            new($"vm in stop: {vm.Label}", HttpMethod.Post, $"api/labs/{target.Lab}/vms/{Segment(vm.Value)}/stop", null, Refusal.BadRequest("vm")),
-            new($"vm in restart: {vm.Label}", HttpMethod.Post, $"api/labs/{target.Lab}/vms/{Segment(vm.Value)}/restart", null, Refusal.BadRequest("vm")),
+            new($"vm in start: {vm.Label}", HttpMethod.Post, $"api/labs/{target.Lab}/vms/{Segment(vm.Value)}/start", null, InPath(vm, "vm")),
+            new($"vm in stop: {vm.Label}", HttpMethod.Post, $"api/labs/{target.Lab}/vms/{Segment(vm.Value)}/stop", null, InPath(vm, "vm")),
+            new($"vm in restart: {vm.Label}", HttpMethod.Post, $"api/labs/{target.Lab}/vms/{Segment(vm.Value)}/restart", null, InPath(vm, "vm")),
             new($"vm in exec: {vm.Label}", HttpMethod.Post, $"api/labs/{target.Lab}/vms/{Segment(vm.Value)}/exec",
-                Json(new { command = "true" }), Refusal.BadRequest("vm")),
+                Json(new { command = "true" }), InPath(vm, "vm")),
         });
 
     private static IEnumerable<ApiCase> Captures(HostileTarget target)
@@ -146,14 +150,16 @@ public static class HostileApiCases
         ApiCase Get(string id, string path, string field) => new($"capture {id}", HttpMethod.Get, path, null, Refusal.BadRequest(field));
         return
         [
-            .. InRoute(HostileValues.Namespaces).Select(ns => Get($"namespace: {ns.Label}", $"{captures}/{Segment(ns.Value)}/br0.pcapng?seconds=1", "namespace")),
+            .. InRoute(HostileValues.Namespaces).Select(ns => Get($"namespace: {ns.Label}", $"{captures}/{Segment(ns.Value)}/br0.pcapng?seconds=1", "namespace")
+                with { Refusal = InPath(ns, "namespace") }),
             .. InRoute(HostileValues.InterfaceNames).Where(name => name.Value.Length > 0)
-                .Select(name => Get($"interface: {name.Label}", $"{captures}/host/{Segment(name.Value)}.pcapng?seconds=1", "interface")),
-            .. new[] { "0", "-1", "61", "2147483648", "abc", "1.5", "1e3" }
+                .Select(name => Get($"interface: {name.Label}", $"{captures}/host/{Segment(name.Value)}.pcapng?seconds=1", "interface")
+                    with { Refusal = InPath(name, "interface") }),
+            .. new[] { "0", "-1", "61", "2147483648", "abc", "1.5", "1e3", "1%00", "%201" }
                 .Select(seconds => Get($"seconds: {seconds}", $"{captures}/host/br0.pcapng?seconds={seconds}", "seconds")),
             .. HostileValues.CaptureFilters.Select(filter => Get($"filter: {filter.Label}",
                 $"{captures}/host/br0.pcapng?seconds=1&filter={Uri.EscapeDataString(filter.Value)}", "filter")),
-            .. new[] { "0", "-1", "10001", "abc" }.Select(limit => Get($"limit: {limit}", $"{captures}/host/br0/packets?limit={limit}", "limit")),
+            .. new[] { "0", "-1", "10001", "abc", "1%00" }.Select(limit => Get($"limit: {limit}", $"{captures}/host/br0/packets?limit={limit}", "limit")),
             .. new HostileValue[]
             {
                 new("none", ""), new("17 panes", string.Join(',', Enumerable.Repeat("host/br0", 17))), new("option", "host/-i"),

@@ -37,7 +37,7 @@ public static class HostileCliCases
         // The most particular hostile value of each field (the last of its list), then every malformed file.
         foreach (var file in HostileLabFiles.OneHostileValue(target.FreshLab, target.ImageFolder).GroupBy(f => f.Refusal.Field).Select(g => g.Last())
                      .Concat(HostileLabFiles.Malformed(target.FreshLab)))
-            cases.Add(Up($"lab file {file.Id}", CaseFile(), null, file.Refusal.Field) with { LabFile = file.Yaml });
+            cases.Add(Up($"lab file {file.Id}", CaseFile(), null, file.Refusal.Field!) with { LabFile = file.Yaml });
 
         cases.AddRange(new (string Label, string Path, string Field)[]
         {

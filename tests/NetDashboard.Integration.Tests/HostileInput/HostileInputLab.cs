@@ -1,7 +1,10 @@
+using System.Diagnostics;
 using System.Net.Http.Json;
 using CliWrap;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using NetDashboard.Lab.Capture;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
 using NetDashboard.Tests.Shared;
@@ -67,6 +70,27 @@ public sealed class HostileInputLab : IAsyncLifetime
         return _hub;
     }
 
+    /// <summary>The time a refusal may take.</summary>
+    public static readonly TimeSpan Budget = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Runs a refusal and times it; one over <see cref="Budget"/> is timed again, at most twice, so a moment the
+    /// shared machine was busy (another build, a GC) is told apart from a refusal that is slow each time.
+    /// </summary>
+    public static async Task<(T Result, Timings Elapsed)> TimedAsync<T>(Func<Task<T>> refuse)
+    {
+        var attempts = new List<TimeSpan>();
+        T result;
+        do
+        {
+            var clock = Stopwatch.StartNew();
+            result = await refuse();
+            attempts.Add(clock.Elapsed);
+        }
+        while (attempts.Min() >= Budget && attempts.Count < 3);
+        return (result, new Timings(attempts));
+    }
+
     /// <summary>The CLI's wall time for `lab up --help` (the median of three runs): its start, services and parser, without a service call.</summary>
     public async Task<TimeSpan> CliBaselineAsync()
     {
@@ -81,6 +105,22 @@ public sealed class HostileInputLab : IAsyncLifetime
     }
 
     public Task<LabFootprint> FootprintAsync() => LabFootprint.TakeAsync(Lab.Name, _runtimeRoot);
+
+    /// <summary>
+    /// What ran since <paramref name="before"/> for hostile <paramref name="value"/>; a lab it made by mistake is
+    /// removed again, so one value that gets through does not change how the next one is judged.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ChangesSinceAsync(LabFootprint before, string value)
+    {
+        var changes = before.ChangesTo(await FootprintAsync(), value, Target.FreshLab);
+        if (changes.Count > 0)
+        {
+            foreach (var stray in Lab.Engine.ListLabs(await TestLab.RootNamespacesAsync()).Concat(Lab.Store.ListLabs()).Distinct()
+                         .Where(lab => lab != Lab.Name && (lab.StartsWith(Target.FreshLab, StringComparison.Ordinal) || Lab.Store.Read(lab) is not null)))
+                await Lab.Engine.DownAsync(stray, foreign: true);
+        }
+        return changes;
+    }
 
     public async Task InitializeAsync()
     {
@@ -118,6 +158,15 @@ public sealed class HostileInputLab : IAsyncLifetime
             using (var response = await Http.SendAsync(request))
                 await response.Content.ReadAsStringAsync();
         }
+        try
+        {
+            await foreach (var _ in (await HubAsync()).StreamAsync<CaptureBatch>("Stream", "Bad_Name", "host", "br0", "port banana"))
+            {
+            }
+        }
+        catch (HubException)
+        {
+        }
     }
 
     // Files that are no disk image and no lab file, where a value may name them: FIFOs (an open for reading blocks),
@@ -147,4 +196,12 @@ public sealed class HostileInputLab : IAsyncLifetime
             Directory.Delete(_caseFolder, recursive: true);
         }
     }
+}
+
+/// <summary>How long each attempt at a refusal took; the best one is judged.</summary>
+public sealed record Timings(IReadOnlyList<TimeSpan> Attempts)
+{
+    public TimeSpan Best => Attempts.Min();
+
+    public override string ToString() => string.Join(", then ", Attempts.Select(a => $"{a.TotalMilliseconds:0.0} ms"));
 }

@@ -5,13 +5,19 @@ using NetDashboard.Tests.Shared;
 
 namespace NetDashboard.Integration.Tests.HostileInput;
 
-/// <summary>How a value must be refused: the status, and the field its problem names (a trailing * matches a prefix, as "line *" for a place in a lab file).</summary>
-public sealed record Refusal(int Status, string Field)
+/// <summary>
+/// How a value must be refused: the status, and the field its problem names (a trailing * matches a prefix, as
+/// "line *" for a place in a lab file); no field for a request the web server refuses before the app sees it.
+/// </summary>
+public sealed record Refusal(int Status, string? Field)
 {
     public static Refusal BadRequest(string field) => new(400, field);
 
+    /// <summary>Kestrel answers 400 without a body to a request whose path holds a NUL (%00), before any middleware runs.</summary>
+    public static Refusal ByTheWebServer { get; } = new(400, null);
+
     public bool Names(string field) =>
-        Field.EndsWith('*') ? field.StartsWith(Field[..^1], StringComparison.Ordinal) : field == Field;
+        Field is not null && (Field.EndsWith('*') ? field.StartsWith(Field[..^1], StringComparison.Ordinal) : field == Field);
 }
 
 /// <summary>A lab file that must be refused, and how.</summary>
@@ -98,8 +104,11 @@ public static partial class HostileLabFiles
     public static IEnumerable<HostileLabFile> OneHostileValue(string lab, string imageFolder)
     {
         var fields = Fields(lab, imageFolder);
+        // A value is refused by its field; one the YAML reader refuses first (a NUL, a token that is no number where a
+        // number belongs) by its place in the file.
         return fields.SelectMany(field => field.Hostile.Select(value =>
-            new HostileLabFile($"{field.Path}: {value.Label}", Render(fields, field, value.Value), Refusal.BadRequest(field.Path))));
+            new HostileLabFile($"{field.Path}: {value.Label}", Render(fields, field, value.Value),
+                Refusal.BadRequest(value.Value.Contains('\0') || field.Raw && !int.TryParse(value.Value, out _) ? "line *" : field.Path))));
     }
 
     /// <summary>Lab files that are malformed as a whole: the refusal names the place in the file, or the list or size that is too big.</summary>
