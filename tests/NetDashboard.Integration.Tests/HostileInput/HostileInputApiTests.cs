@@ -30,7 +30,7 @@ public sealed class HostileInputApiTests(HostileInputLab fixture, ITestOutputHel
         var hostile = HostileApiCases.For(fixture.Target)[id];
         var before = await fixture.FootprintAsync();
 
-        var ((status, mediaType, body), elapsed) = await HostileInputLab.TimedAsync(async () =>
+        var ((status, mediaType, body), elapsed) = await RefusalClock.TimeAsync(async () =>
         {
             using var request = hostile.ToRequest();
             using var response = await fixture.Http.SendAsync(request);
@@ -48,7 +48,7 @@ public sealed class HostileInputApiTests(HostileInputLab fixture, ITestOutputHel
             Assert.True(problem.RootElement.TryGetProperty("errors", out var errors) && errors.EnumerateObject().Any(error => hostile.Refusal.Names(error.Name)),
                 $"no problem names the field {hostile.Refusal.Field}: {body}");
         }
-        Assert.True(elapsed.Best < HostileInputLab.Budget, $"refused in {elapsed}, over {HostileInputLab.Budget.TotalMilliseconds:0} ms");
+        Assert.True(elapsed.Best < RefusalClock.Budget, $"refused in {elapsed}, over {RefusalClock.Budget.TotalMilliseconds:0} ms");
         Assert.Empty(changes);
         Assert.Equal("[]", captures);
     }
@@ -61,7 +61,7 @@ public sealed class HostileInputApiTests(HostileInputLab fixture, ITestOutputHel
         var hub = await fixture.HubAsync();
         var before = await fixture.FootprintAsync();
 
-        var (refusal, elapsed) = await HostileInputLab.TimedAsync(() => Assert.ThrowsAsync<HubException>(async () =>
+        var (refusal, elapsed) = await RefusalClock.TimeAsync(() => Assert.ThrowsAsync<HubException>(async () =>
         {
             await foreach (var _ in hub.StreamAsync<CaptureBatch>("Stream", arguments[0], arguments[1], arguments[2], arguments[3]))
             {
@@ -72,7 +72,7 @@ public sealed class HostileInputApiTests(HostileInputLab fixture, ITestOutputHel
         var captures = await fixture.Http.GetStringAsync($"api/labs/{fixture.Target.Lab}/captures");
         output.WriteLine($"refused in {elapsed}: {Printable.Quote(refusal.Message, 400)}");
         Assert.Contains($"{field}: ", refusal.Message);
-        Assert.True(elapsed.Best < HostileInputLab.Budget, $"refused in {elapsed}, over {HostileInputLab.Budget.TotalMilliseconds:0} ms");
+        Assert.True(elapsed.Best < RefusalClock.Budget, $"refused in {elapsed}, over {RefusalClock.Budget.TotalMilliseconds:0} ms");
         Assert.Empty(changes);
         Assert.Equal("[]", captures);
     }

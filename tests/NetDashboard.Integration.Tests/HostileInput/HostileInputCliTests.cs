@@ -56,13 +56,13 @@ public sealed class HostileInputCliTests(HostileInputLab fixture, ITestOutputHel
             await File.WriteAllTextAsync(hostile.FilePath, yaml);
         var before = await fixture.FootprintAsync();
 
-        var (result, elapsed) = await HostileInputLab.TimedAsync(() => service(fixture.Lab.Service));
+        var (result, elapsed) = await RefusalClock.TimeAsync(() => service(fixture.Lab.Service));
 
         var changes = await fixture.ChangesSinceAsync(before, string.Concat(hostile.Args) + hostile.LabFile);
         output.WriteLine($"refused in {elapsed}: {Printable.Quote(result.Message, 400)}");
         Assert.True(result.Outcome == ActionOutcome.Refused, $"{result.Outcome}, not refused: {result.Message}");
         Assert.Contains(result.Problems, problem => hostile.Names(problem.Field));
-        Assert.True(elapsed.Best < HostileInputLab.Budget, $"refused in {elapsed}, over {HostileInputLab.Budget.TotalMilliseconds:0} ms");
+        Assert.True(elapsed.Best < RefusalClock.Budget, $"refused in {elapsed}, over {RefusalClock.Budget.TotalMilliseconds:0} ms");
         Assert.Empty(changes);
     }
 
