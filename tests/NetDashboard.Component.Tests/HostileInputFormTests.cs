@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using NetDashboard.Components.Controls;
 using NetDashboard.Components.Pages;
-using NetDashboard.Lab.Capture;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
 using NetDashboard.Services;

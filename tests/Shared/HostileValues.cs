@@ -209,8 +209,10 @@ public static class HostileValues
     ];
 
     /// <summary>
-    /// Guest commands that are not one line of text. Those marked <see cref="IsPendingGuestRule"/> are refused only
-    /// once the guest-command rule refuses every control character and more than 4 KiB (a change on another branch).
+    /// Guest commands that are not one line of text. The escape sequence, control-C, control-D and over 4 KiB are
+    /// refused only once the guest-command rule refuses every control character and more than 4 KiB (a change made
+    /// on another branch); the agent's markers are hostile only after a line break, which forges a line of its own
+    /// (the command itself travels base64-encoded, and output lines are prefixed).
     /// </summary>
     public static IReadOnlyList<HostileValue> GuestCommands { get; } =
     [
@@ -228,10 +230,6 @@ public static class HostileValues
         new("control-D", "cat\u0004"),
         new("over 4 KiB", "echo " + new string('a', 5000)),
     ];
-
-    /// <summary>True for a guest command refused only once the other branch's stricter guest-command rule is merged.</summary>
-    public static bool IsPendingGuestRule(HostileValue command) =>
-        command.Label is "escape sequence" or "control-C" or "control-D" or "over 4 KiB";
 
     /// <summary>Namespaces are exactly host, wan or pc.</summary>
     public static IReadOnlyList<HostileValue> Namespaces { get; } =

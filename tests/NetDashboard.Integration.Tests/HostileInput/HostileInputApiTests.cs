@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -75,6 +77,29 @@ public sealed class HostileInputApiTests(HostileInputLab fixture, ITestOutputHel
         Assert.True(elapsed.Best < RefusalClock.Budget, $"refused in {elapsed}, over {RefusalClock.Budget.TotalMilliseconds:0} ms");
         Assert.Empty(changes);
         Assert.Equal("[]", captures);
+    }
+
+    [Fact]
+    public async Task Footprint_AValidChange_IsSeenAsSomethingThatRan()
+    {
+        // The probe can fail: a change that runs (forwarding on again, journaled) is seen.
+        var before = await fixture.FootprintAsync();
+
+        using var response = await fixture.Http.PostAsJsonAsync($"api/labs/{fixture.Target.Lab}/operations", new { kind = "setForwarding", enabled = true });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains($"the journal of {fixture.Target.Lab} changed", before.ChangesTo(await fixture.FootprintAsync(), "", fixture.Target.FreshLab));
+    }
+
+    [Fact]
+    public async Task Exec_AValidCommandForTheStoppedVm_FailsToRunRatherThanBeingRefused()
+    {
+        // The guest-command cases judge the command itself: the VM is in the lab file, so a command that passes
+        // validation goes on to the VM, which is stopped (422), and a 400 can only come from the command.
+        using var response = await fixture.Http.PostAsJsonAsync($"api/labs/{fixture.Target.Lab}/vms/{fixture.Target.Vm}/exec", new { command = "true" });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("stopped", await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>Stream(lab, ns, iface, filter) of the capture hub, one hostile value at a time.</summary>
