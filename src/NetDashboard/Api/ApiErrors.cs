@@ -60,8 +60,9 @@ public static partial class ApiErrors
         var problem = errors is null
             ? new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title }
             : new HttpValidationProblemDetails(errors) { Status = status, Title = title };
+        // Try: a client that accepts no JSON gets the status alone, as from the framework's own status pages.
         await context.RequestServices.GetRequiredService<IProblemDetailsService>()
-            .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+            .TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
     }
 
     private const string TooLargeTitle = "the body is too large";
