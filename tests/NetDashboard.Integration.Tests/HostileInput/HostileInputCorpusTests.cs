@@ -1,10 +1,11 @@
 using NetDashboard.Lab.Model;
 using NetDashboard.Tests.Shared;
+using Xunit.Abstractions;
 
 namespace NetDashboard.Integration.Tests.HostileInput;
 
 /// <summary>The corpus itself: big enough, and each hostile lab file differs from one the loader accepts by its one value.</summary>
-public sealed class HostileInputCorpusTests
+public sealed class HostileInputCorpusTests(ITestOutputHelper output)
 {
     [Fact]
     public void Corpus_EveryKindOfField_HoldsOver100DistinctHostileValues()
@@ -16,6 +17,7 @@ public sealed class HostileInputCorpusTests
             HostileValues.MemoryTokens, HostileValues.CaptureFilters, HostileValues.GuestCommands, HostileValues.Namespaces,
         }.SelectMany(kind => kind.Select(v => v.Value)).Distinct().Count();
 
+        output.WriteLine($"{values} distinct hostile values");
         Assert.True(values >= 100, $"{values} distinct hostile values");
     }
 

@@ -124,7 +124,8 @@ public sealed class HostileInputLab : IAsyncLifetime
         [
             new(HttpMethod.Post, "api/labs/Bad_Name/operations") { Content = JsonContent.Create(new { kind = "createBridge", bridge = "br9" }) },
             new(HttpMethod.Post, $"api/labs/{lab}/operations") { Content = new StringContent("not JSON", System.Text.Encoding.UTF8, "application/json") },
-            new(HttpMethod.Post, "api/labs") { Content = JsonContent.Create(new { yaml = "name: Bad_Name\nvms: [{name: vm1, mac: 01:00:5e:00:00:01, tap: tap0}]\n" }) },
+            // Every field of a lab file is checked, the name refused.
+            new(HttpMethod.Post, "api/labs") { Content = JsonContent.Create(new { yaml = HostileLabFiles.Valid("Bad_Name") }) },
             new(HttpMethod.Post, $"api/labs/{lab}/vms/{Target.Vm}/exec") { Content = JsonContent.Create(new { command = "" }) },
             new(HttpMethod.Post, "api/labs/Bad_Name/vms/vm1/start"),
             new(HttpMethod.Delete, "api/labs/Bad_Name"),
