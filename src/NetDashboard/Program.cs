@@ -46,7 +46,7 @@ builder.Services.ConfigureHttpJsonOptions(options =>
     options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
     options.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
     options.SerializerOptions.MaxDepth = 16;
-    // A number is a JSON number ("30" is refused, not read as 30), and a field given twice is refused, not taken twice.
+    // A number is a JSON number ("30" is refused, not read as 30), and a field given twice is refused, not read as its last value.
     options.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
     options.SerializerOptions.AllowDuplicateProperties = false;
 });

@@ -12,13 +12,11 @@ using NetDashboard.Tests.Shared;
 namespace NetDashboard.Component.Tests;
 
 /// <summary>
-/// A real lab for the form tests, brought up once: nat-pc plus vm1 (started by the apply, then stopped), served by
-/// the real lab service over a runtime folder of its own whose image folder holds the hostile images. Needs root.
+/// The lab the forms send hostile values to (<see cref="HostileTargetLab"/>), brought up once and served by the real
+/// lab service over a runtime folder of its own. Needs root.
 /// </summary>
 public sealed class HostileInputFormLab : IAsyncLifetime
 {
-    public const string Vm = "vm1";
-
     private readonly LabEngine _engine;
     private readonly VmSupervisor _vms;
     private readonly LabEvents _events;
@@ -49,17 +47,8 @@ public sealed class HostileInputFormLab : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // The images a form may name and a VM must never boot: a FIFO, links to a secret and an endless device, a folder.
-        Directory.CreateDirectory(ImageFolder);
-        await Cli.Wrap("mkfifo").WithArguments([Path.Combine(ImageFolder, "pipe.img")]).ExecuteAsync();
-        File.CreateSymbolicLink(Path.Combine(ImageFolder, "shadow.img"), "/etc/shadow");
-        File.CreateSymbolicLink(Path.Combine(ImageFolder, "zero.img"), "/dev/zero");
-        Directory.CreateDirectory(Path.Combine(ImageFolder, "folder.img"));
-        var path = Path.Combine(RepositoryLayout.FindRoot(), "labs", "nat-pc.yaml");
-        var yaml = await File.ReadAllTextAsync(path) + $"vms:\n  - name: {Vm}\n    mac: 52:54:98:76:54:30\n    tap: tap0\n";
-        await _engine.ApplyAsync(LabFileLoader.Parse(yaml, "the hostile-input lab", Lab), yaml, null);
-        var stop = await Service.VmAsync(Lab, Vm, VmVerb.Stop);
-        if (!stop.Succeeded) throw new InvalidOperationException($"{Vm} did not stop: {stop.Message}");
+        await HostileTargetLab.MakeImageFolderAsync(ImageFolder);
+        await HostileTargetLab.BringUpAsync(_engine, Service, Lab, Path.Combine(RepositoryLayout.FindRoot(), "labs", "nat-pc.yaml"));
     }
 
     /// <summary>Removes a lab a form made by mistake, so one value that gets through does not change how the next is judged.</summary>

@@ -4,8 +4,6 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using NetDashboard.Lab.Capture;
-using NetDashboard.Lab.Engine;
-using NetDashboard.Lab.Model;
 using NetDashboard.Tests.Shared;
 
 namespace NetDashboard.Integration.Tests.HostileInput;
@@ -18,10 +16,8 @@ public sealed class HostileInputCollection : ICollectionFixture<HostileInputLab>
 }
 
 /// <summary>
-/// The lab every hostile value is sent to, brought up once: nat-pc plus one VM whose QEMU is started by the apply and
-/// then stopped, so guest commands reach a VM of the lab file without a guest to run them. The real dashboard serves
-/// it from the same runtime folder, whose image folder holds the hostile images (a FIFO, links to /etc/shadow and
-/// /dev/zero, a folder). Needs root.
+/// The lab every hostile value is sent to (<see cref="HostileTargetLab"/>), brought up once; the real dashboard serves
+/// it from the same runtime folder, and the CLI runs on that folder too. Needs root.
 /// </summary>
 public sealed class HostileInputLab : IAsyncLifetime
 {
@@ -34,7 +30,7 @@ public sealed class HostileInputLab : IAsyncLifetime
     public HostileInputLab()
     {
         Lab = new TestLab("hi", _runtimeRoot);
-        Target = new HostileTarget(Lab.Name, "vm1", $"hn-{Guid.NewGuid().ToString("N")[..8]}", Lab.ImagesFolder, _caseFolder);
+        Target = new HostileTarget(Lab.Name, HostileTargetLab.Vm, $"hn-{Guid.NewGuid().ToString("N")[..8]}", Lab.ImagesFolder, _caseFolder);
     }
 
     /// <summary>The target lab, with the in-process service the CLI's refusals are timed on.</summary>
@@ -104,12 +100,11 @@ public sealed class HostileInputLab : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await MakeHostileFilesAsync(Lab.ImagesFolder, Target.CaseFolder);
-        var yaml = await File.ReadAllTextAsync(TestLab.LabFile("nat-pc.yaml"))
-            + $"vms:\n  - name: {Target.Vm}\n    mac: 52:54:98:76:54:30\n    tap: tap0\n";
-        await Lab.Engine.ApplyAsync(LabFileLoader.Parse(yaml, "the hostile-input lab", Lab.Name), yaml, null);
-        var stop = await Lab.Service.VmAsync(Lab.Name, Target.Vm, VmVerb.Stop);
-        if (!stop.Succeeded) throw new InvalidOperationException($"{Target.Vm} did not stop: {stop.Message}");
+        await HostileTargetLab.MakeImageFolderAsync(Lab.ImagesFolder);
+        // Lab files the CLI must refuse without reading on: a FIFO (an open for reading blocks) and an endless device.
+        await Cli.Wrap("mkfifo").WithArguments([Path.Combine(Target.CaseFolder, "pipe.yaml")]).ExecuteAsync();
+        File.CreateSymbolicLink(Path.Combine(Target.CaseFolder, "zero.yaml"), "/dev/zero");
+        await HostileTargetLab.BringUpAsync(Lab.Engine, Lab.Service, Lab.Name, TestLab.LabFile("nat-pc.yaml"));
         _app = await AppProcess.StartAsync(_runtimeRoot, new Dictionary<string, string> { ["NetDashboard__ImageFolders__0"] = Lab.ImagesFolder });
         Http = _app.CreateClient();
         await WarmUpAsync();
@@ -148,18 +143,6 @@ public sealed class HostileInputLab : IAsyncLifetime
         catch (HubException)
         {
         }
-    }
-
-    // Files that are no disk image and no lab file, where a value may name them: FIFOs (an open for reading blocks),
-    // links to a secret and to an endless device, a folder.
-    private static async Task MakeHostileFilesAsync(string imageFolder, string caseFolder)
-    {
-        Directory.CreateDirectory(imageFolder);
-        await Cli.Wrap("mkfifo").WithArguments([Path.Combine(imageFolder, "pipe.img"), Path.Combine(caseFolder, "pipe.yaml")]).ExecuteAsync();
-        File.CreateSymbolicLink(Path.Combine(imageFolder, "shadow.img"), "/etc/shadow");
-        File.CreateSymbolicLink(Path.Combine(imageFolder, "zero.img"), "/dev/zero");
-        File.CreateSymbolicLink(Path.Combine(caseFolder, "zero.yaml"), "/dev/zero");
-        Directory.CreateDirectory(Path.Combine(imageFolder, "folder.img"));
     }
 
     public async Task DisposeAsync()
