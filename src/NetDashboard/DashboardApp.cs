@@ -34,6 +34,9 @@ public static class DashboardApp
             options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
             options.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
             options.SerializerOptions.MaxDepth = 16;
+            // A number is a JSON number ("30" is refused, not read as 30), and a field given twice is refused, not read as its last value.
+            options.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            options.SerializerOptions.AllowDuplicateProperties = false;
         });
         // A bad body throws, so ApiErrors can say which field was wrong.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

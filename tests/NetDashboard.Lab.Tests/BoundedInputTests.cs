@@ -187,6 +187,32 @@ public sealed class BoundedInputTests
         Assert.DoesNotContain("lots-of-it", error.Message);
     }
 
+    [Fact]
+    public void Parse_NulAfterANumber_RefusedNotReadAsTheNumber()
+    {
+        // .NET reads "256\0" as 256; the NUL must be refused, not cleaned away.
+        var error = Assert.Throws<LabFileException>(() =>
+            LabFileLoader.Parse("name: t1\nvms:\n  - name: vm1\n    mac: 52:54:98:76:54:30\n    tap: tap0\n    memory: \"256\\0\"\n", "test"));
+        Assert.Contains(error.Problems, p => p.Field.StartsWith("line 6", StringComparison.Ordinal) && p.Message.Contains("NUL"));
+    }
+
+    [Fact]
+    public void Parse_KeyGivenTwice_Refused()
+    {
+        var error = Assert.Throws<LabFileException>(() => LabFileLoader.Parse("name: t1\nname: t2\n", "test"));
+        Assert.Contains(error.Problems, p => p.Message.Contains("twice"));
+    }
+
+    [Fact]
+    public void DiskImages_AnImageFolderThatDoesNotExist_ConfinesNothingRatherThanEverything()
+    {
+        // A missing folder has no real path; it must not make "/" the folder every path is inside of.
+        var (image, problem) = new NetDashboard.Lab.Vms.DiskImages(["/nonexistent/netdash-images"]).Resolve("/etc/passwd");
+
+        Assert.Null(image);
+        Assert.Contains("not inside an image folder", problem);
+    }
+
     [Theory]
     [InlineData("/dev/zero", "a character device")]
     [InlineData("/etc", "a folder")]

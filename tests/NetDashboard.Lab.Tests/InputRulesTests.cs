@@ -158,6 +158,16 @@ public sealed class InputRulesTests
         Assert.True(!accepted || address!.Equals(InterfaceAddress.Parse("192.168.1.10/24")), $"192.168.1.010/24 was read as {address}");
     }
 
+    [Fact]
+    public void CheckAddressSubnetAndMac_TrailingNul_Refused()
+    {
+        // .NET's number parsing ignores trailing NULs ("24\0" reads as 24); the rules refuse them.
+        Assert.NotNull(InputRules.CheckInterfaceAddress("192.168.1.1/24\0"));
+        Assert.NotNull(InputRules.CheckInterfaceAddress("192.168.1.1/2\0"));
+        Assert.NotNull(InputRules.CheckSubnet("192.168.1.0/24\0"));
+        Assert.NotNull(InputRules.CheckMac("52:54:98:76:54:3\0"));
+    }
+
     [Theory]
     [InlineData("52:54:98:76:54:30")]
     [InlineData("52:54:98:76:54:3A")]

@@ -63,6 +63,10 @@ public sealed partial class LabService
     {
         if (BadLabName(lab) is { } bad) return new(bad, []);
         if (names.Count is 0 or > 16) return new(ActionResult.Refused("panes", "name 1 to 16 captures, e.g. host/tap0,host/br0"), []);
+        // A name that can never be a capture is refused as such, not looked up as one that does not run.
+        if (names.FirstOrDefault(name => name.Split('/') is not [("host" or "wan" or "pc"), var iface] || InputRules.CheckInterfaceName(iface) is not null)
+            is { } notACapture)
+            return new(ActionResult.Refused("panes", $"'{Printable.Quote(notACapture)}' is not a capture: a namespace (host, wan or pc), '/' and an interface name, e.g. host/tap0"), []);
         var snapshots = new List<CaptureSnapshot>();
         foreach (var name in names)
         {

@@ -348,12 +348,13 @@ public sealed partial class LabService(
         }
         Check("name", request.Name, InputRules.CheckVmName);
         Check("tap", request.Tap, InputRules.CheckInterfaceName);
-        var mac = string.IsNullOrWhiteSpace(request.Mac) ? LabFileLoader.NewMac(current).ToString() : request.Mac.Trim();
+        // Spaces around a pasted value go; any other character is judged, never cleaned away ("52:…:31\r" is refused).
+        var mac = string.IsNullOrWhiteSpace(request.Mac) ? LabFileLoader.NewMac(current).ToString() : request.Mac.Trim(' ');
         Check("mac", mac, InputRules.CheckMac);
         if (!string.IsNullOrEmpty(request.Address)) Check("address", request.Address, InputRules.CheckInterfaceAddress);
         if (!string.IsNullOrEmpty(request.Gateway)) Check("gateway", request.Gateway, InputRules.CheckIpv4);
         if (GatewayProblem(request.Address, request.Gateway) is { } gatewayProblem) problems.Add(gatewayProblem);
-        var image = string.IsNullOrWhiteSpace(request.Image) ? VmDefinition.BuiltinImage : request.Image.Trim();
+        var image = string.IsNullOrWhiteSpace(request.Image) ? VmDefinition.BuiltinImage : request.Image.Trim(' ');
         Check("image", image, InputRules.CheckImage);
         if (problems.Count == 0 && vms.ImageProblem(new VmDefinition { Name = request.Name!, Mac = MacAddress.Parse(mac), Tap = request.Tap!, Image = image }) is { } imageProblem)
             problems.Add(new("image", imageProblem));
@@ -509,6 +510,8 @@ public sealed partial class LabService(
     {
         definition = null!;
         if (BadLabName(lab) is { } bad) return bad;
+        // A value that can never name a VM is refused as such, not looked up as one that is missing.
+        if (LabFileProblem.Check("vm", vm, InputRules.CheckVmName) is { } badVm) return ActionResult.Refused([badVm]);
         if (DefinitionOf(lab) is not { } labDefinition) return ActionResult.NoSuchLab(lab);
         if (labDefinition.Vm(vm) is not { } found) return ActionResult.NotFound(labDefinition.NoSuchVm(vm));
         definition = found;

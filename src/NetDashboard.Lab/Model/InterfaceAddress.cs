@@ -11,10 +11,11 @@ public sealed record InterfaceAddress(IPAddress Address, int PrefixLength)
     {
         result = null;
         var parts = text?.Split('/');
-        if (parts is not [var ip, var prefix]
-            || InputRules.CheckIpv4(ip) is not null
-            || !int.TryParse(prefix, System.Globalization.NumberStyles.None, null, out var length)
-            || length is < 0 or > 32)
+        // Digits only: int.TryParse also takes trailing NULs ("24\0"), and the value must be refused, not cleaned.
+        if (parts is not [var ip, { Length: 1 or 2 } prefix] || InputRules.CheckIpv4(ip) is not null || !prefix.All(char.IsAsciiDigit))
+            return false;
+        var length = int.Parse(prefix, System.Globalization.CultureInfo.InvariantCulture);
+        if (length > 32)
             return false;
         result = new InterfaceAddress(IPAddress.Parse(ip), length);
         return true;

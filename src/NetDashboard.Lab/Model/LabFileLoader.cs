@@ -13,8 +13,10 @@ namespace NetDashboard.Lab.Model;
 /// </summary>
 public static partial class LabFileLoader
 {
+    // A key given twice is refused: a reader sees the first, the loader would take the last.
     private static readonly IDeserializer Deserializer = new DeserializerBuilder()
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
+        .WithDuplicateKeyChecking()
         .Build();
 
     /// <summary>The most a lab file may hold; each is far beyond a real lab and keeps a hostile file cheap to refuse.</summary>
@@ -113,6 +115,9 @@ public static partial class LabFileLoader
                 {
                     case AnchorAlias:
                         return new(At(), "aliases (*name) are not used in lab files; write the value out");
+                    // .NET's number parsing ignores trailing NULs ("256\0" reads as 256): no value of a lab file holds one.
+                    case Scalar scalar when scalar.Value.Contains('\0'):
+                        return new(At(), "a value holds a NUL character (\\0); no value of a lab file has one");
                     case MappingStart or SequenceStart when ++depth > Limits.Depth:
                         return new(At(), $"nested more than {Limits.Depth} levels deep; a lab file is never that deep");
                     case MappingEnd or SequenceEnd:
@@ -139,6 +144,8 @@ public static partial class LabFileLoader
             return FieldLike().IsMatch(unknown.Groups[1].Value)
                 ? $"'{unknown.Groups[1].Value}' is not a field of a lab file here (see labs/README.md)"
                 : "this is not a lab file: a lab file is a YAML mapping of name, description, world, host and vms (see labs/README.md)";
+        if (message.Contains("duplicate key", StringComparison.OrdinalIgnoreCase))
+            return "this key is given twice in one mapping; give each key once";
         if (e.InnerException is FormatException or OverflowException or InvalidCastException)
             return "this value has the wrong type (a number, true or false, a list or a mapping belongs here; see labs/README.md)";
         return e is SyntaxErrorException or SemanticErrorException

@@ -28,7 +28,8 @@ public sealed record MacAddress
         var bytes = new byte[6];
         for (var i = 0; i < 6; i++)
         {
-            if (parts[i].Length != 2 || !byte.TryParse(parts[i], NumberStyles.AllowHexSpecifier, null, out bytes[i]))
+            // Two hex digits: byte.TryParse also takes a trailing NUL ("3\0").
+            if (parts[i].Length != 2 || !parts[i].All(char.IsAsciiHexDigit) || !byte.TryParse(parts[i], NumberStyles.AllowHexSpecifier, null, out bytes[i]))
                 return false;
         }
         result = new MacAddress(bytes);

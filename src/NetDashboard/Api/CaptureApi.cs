@@ -15,10 +15,10 @@ public static class CaptureApi
     {
         var captures = app.MapGroup("/api/labs/{lab}").WithTags("Captures");
 
-        captures.MapGet("/captures/{ns}/{ifname}.pcapng", async (string lab, string ns, string ifname, int? seconds, string? filter,
+        captures.MapGet("/captures/{ns}/{ifname}.pcapng", async (string lab, string ns, string ifname, WholeNumber? seconds, string? filter,
                 LabService service, CancellationToken cancellationToken) =>
             {
-                var download = await service.CaptureForAsync(lab, ns, ifname, seconds ?? 5, filter, cancellationToken);
+                var download = await service.CaptureForAsync(lab, ns, ifname, seconds?.Value ?? 5, filter, cancellationToken);
                 return download.Result.Succeeded ? File(download.Captures, $"{lab}-{ns}-{ifname}.pcapng") : LabApi.Problem(download.Result, "capture failed");
             })
             .WithName("CaptureToPcapNg").WithSummary("Capture one interface live for `seconds` (1–60, default 5) with an optional BPF `filter`; returns pcapng")
@@ -43,9 +43,9 @@ public static class CaptureApi
             .Produces<IReadOnlyList<RunningCapture>>()
             .ProducesValidationProblem();
 
-        captures.MapGet("/captures/{ns}/{ifname}/packets", (string lab, string ns, string ifname, int? limit, LabService service) =>
+        captures.MapGet("/captures/{ns}/{ifname}/packets", (string lab, string ns, string ifname, WholeNumber? limit, LabService service) =>
             {
-                var (result, rows) = service.NewestRows(lab, ns, ifname, limit ?? 100);
+                var (result, rows) = service.NewestRows(lab, ns, ifname, limit?.Value ?? 100);
                 return result.Succeeded ? TypedResults.Ok(rows) : LabApi.Problem(result, "no such capture");
             })
             .WithName("GetCapturedPackets").WithSummary("The newest rows (at most `limit`, default 100) of a running capture, tcpdump-style")

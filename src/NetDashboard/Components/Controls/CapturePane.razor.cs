@@ -142,7 +142,8 @@ public sealed partial class CapturePane : IAsyncDisposable
     private async Task ApplyFilterAsync()
     {
         _rows.Clear();
-        await OpenAsync(_filterText?.Trim() ?? "");
+        // Spaces around the filter go; a control character is the filter's problem to refuse, never cleaned away.
+        await OpenAsync(_filterText?.Trim(' ') ?? "");
     }
 
     private async Task SelectAsync(PacketRow row) =>
