@@ -126,10 +126,6 @@ public sealed class CommandBuilderTests
     }
 
     [Fact]
-    public void ListNamespaces_Always_IpJsonNetnsList() =>
-        Assert.Equal(["ip", "-j", "netns", "list"], CommandBuilder.ListNamespaces().Argv);
-
-    [Fact]
     public void ReadLinks_Namespace_IpJsonDetailedAddrShow() =>
         Assert.Equal(["ip", "-n", HostNs, "-j", "-d", "addr", "show"], CommandBuilder.ReadLinks(HostNs).Argv);
 
@@ -148,10 +144,6 @@ public sealed class CommandBuilderTests
     [Fact]
     public void ReadNatRules_Namespace_IptablesSpecOfPostrouting() =>
         Assert.Equal(["ip", "netns", "exec", HostNs, "iptables", "-w", "-t", "nat", "-S", "POSTROUTING"], CommandBuilder.ReadNatRules(HostNs).Argv);
-
-    [Fact]
-    public void ReadNamespacePids_Namespace_IpNetnsPids() =>
-        Assert.Equal(["ip", "netns", "pids", HostNs], CommandBuilder.ReadNamespacePids(HostNs).Argv);
 
     [Fact]
     public void Monitor_Namespace_IpMonitorOfLinksAddressesRoutesNetconf() =>
