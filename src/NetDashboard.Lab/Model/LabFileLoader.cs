@@ -13,7 +13,7 @@ namespace NetDashboard.Lab.Model;
 /// </summary>
 public static partial class LabFileLoader
 {
-    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
+    private static readonly IDeserializer Deserializer = new StaticDeserializerBuilder(new LabFileYamlContext())
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
         .Build();
 
@@ -351,7 +351,7 @@ public static partial class LabFileLoader
     }
 
     // The YAML shape; nullable so a missing key is told apart from a default.
-    private sealed class LabFile
+    internal sealed class LabFile
     {
         public string? Name { get; set; }
         public string? Description { get; set; }
@@ -360,7 +360,7 @@ public static partial class LabFileLoader
         public List<VmFile>? Vms { get; set; }
     }
 
-    private sealed class WorldFile
+    internal sealed class WorldFile
     {
         public string? Uplink { get; set; }
         public string? UplinkGateway { get; set; }
@@ -369,7 +369,7 @@ public static partial class LabFileLoader
         public string? PcGateway { get; set; }
     }
 
-    private sealed class HostFile
+    internal sealed class HostFile
     {
         public bool? Forwarding { get; set; }
         public List<BridgeFile>? Bridges { get; set; }
@@ -378,7 +378,7 @@ public static partial class LabFileLoader
         public List<RouteFile>? Routes { get; set; }
     }
 
-    private sealed class BridgeFile
+    internal sealed class BridgeFile
     {
         public string? Name { get; set; }
         public List<string>? Ports { get; set; }
@@ -386,26 +386,26 @@ public static partial class LabFileLoader
         public bool? Up { get; set; }
     }
 
-    private sealed class InterfaceFile
+    internal sealed class InterfaceFile
     {
         public string? Name { get; set; }
         public List<string>? Addresses { get; set; }
         public bool? Up { get; set; }
     }
 
-    private sealed class MasqueradeFile
+    internal sealed class MasqueradeFile
     {
         public string? Source { get; set; }
         public string? OutInterface { get; set; }
     }
 
-    private sealed class RouteFile
+    internal sealed class RouteFile
     {
         public string? To { get; set; }
         public string? Via { get; set; }
     }
 
-    private sealed class VmFile
+    internal sealed class VmFile
     {
         public string? Name { get; set; }
         public string? Mac { get; set; }
