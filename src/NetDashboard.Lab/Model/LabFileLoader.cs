@@ -13,7 +13,7 @@ namespace NetDashboard.Lab.Model;
 /// </summary>
 public static partial class LabFileLoader
 {
-    private static readonly IDeserializer Deserializer = new StaticDeserializerBuilder(new LabFileYamlContext())
+    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
         .Build();
 
@@ -351,7 +351,7 @@ public static partial class LabFileLoader
     }
 
     // The YAML shape; nullable so a missing key is told apart from a default.
-    internal sealed class LabFile
+    private sealed class LabFile
     {
         public string? Name { get; set; }
         public string? Description { get; set; }
@@ -360,7 +360,7 @@ public static partial class LabFileLoader
         public List<VmFile>? Vms { get; set; }
     }
 
-    internal sealed class WorldFile
+    private sealed class WorldFile
     {
         public string? Uplink { get; set; }
         public string? UplinkGateway { get; set; }
@@ -369,7 +369,7 @@ public static partial class LabFileLoader
         public string? PcGateway { get; set; }
     }
 
-    internal sealed class HostFile
+    private sealed class HostFile
     {
         public bool? Forwarding { get; set; }
         public List<BridgeFile>? Bridges { get; set; }
@@ -378,7 +378,7 @@ public static partial class LabFileLoader
         public List<RouteFile>? Routes { get; set; }
     }
 
-    internal sealed class BridgeFile
+    private sealed class BridgeFile
     {
         public string? Name { get; set; }
         public List<string>? Ports { get; set; }
@@ -386,26 +386,26 @@ public static partial class LabFileLoader
         public bool? Up { get; set; }
     }
 
-    internal sealed class InterfaceFile
+    private sealed class InterfaceFile
     {
         public string? Name { get; set; }
         public List<string>? Addresses { get; set; }
         public bool? Up { get; set; }
     }
 
-    internal sealed class MasqueradeFile
+    private sealed class MasqueradeFile
     {
         public string? Source { get; set; }
         public string? OutInterface { get; set; }
     }
 
-    internal sealed class RouteFile
+    private sealed class RouteFile
     {
         public string? To { get; set; }
         public string? Via { get; set; }
     }
 
-    internal sealed class VmFile
+    private sealed class VmFile
     {
         public string? Name { get; set; }
         public string? Mac { get; set; }
