@@ -56,6 +56,9 @@ public sealed class OperationRunner(HostRunner runner, LabRuntimeStore store)
         {
             foreach (var operation in step)
                 entries.Add(EntryOf(lab, operation, 0, "", share));
+            // ip does not say which line printed a warning: it is kept, on the last line, and said to be the batch's.
+            if (!string.IsNullOrWhiteSpace(result.StandardError))
+                entries[^1] = entries[^1] with { StandardError = $"(printed by the whole `ip -batch`) {result.StandardError.Trim()}" };
         }
         else if (IpBatch.FailedLine(result.StandardError) is { } failed && failed <= step.Count)
         {
