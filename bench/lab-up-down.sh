@@ -158,7 +158,7 @@ done
 
 # --- .NET start-up: the CLI doing (almost) nothing ----------------------------------------------
 # `lab --help` reads the settings, wires the lab services and the command tree, prints help, runs no command.
-# `lab ls` additionally runs `ip netns list` once. (A bare `--help` is not the CLI: Program.cs starts the web app.)
+# `lab ls` additionally lists the namespaces (/run/netns) and lab records. (A bare `--help` is not the CLI: Program.cs starts the web app.)
 for ((i = 1; i <= startup_runs; i++)); do
     t0=$(now); netdash lab --help >/dev/null; t1=$(now); record startup_help $((t1 - t0))
     t0=$(now); netdash lab ls >/dev/null; t1=$(now); record startup_ls $((t1 - t0))
@@ -226,7 +226,7 @@ up_ms=$(pct tool_up 50); down_ms=$(pct tool_down 50)
 row() { printf '  %-58s %6s%s\n' "$1" "$2" "${3:-}"; }
 echo "where the tool's time goes (medians, ms):"
 row '.NET start-up, `lab --help`' "$help_ms" "   (p90 $(pct startup_help 90))"
-row '.NET start-up, `lab ls` (runs 1 command)' "$ls_ms" "   (p90 $(pct startup_ls 90))"
+row '.NET start-up, `lab ls` (lists namespaces and labs)' "$ls_ms" "   (p90 $(pct startup_ls 90))"
 row 'lab up, wall' "$up_ms"
 row "  its $cmds_n commands, as the tool sums their durations" "$(awk -v c="$cmds_ms" 'BEGIN { printf "%.0f", c }')"
 row '  rest: up - start-up - commands' "$(awk -v u="$up_ms" -v h="$help_ms" -v c="$cmds_ms" 'BEGIN { printf "%.0f", u - h - c }')"
@@ -239,8 +239,8 @@ n_more=$(tail -1 "$work/tlu_n")
 row 'up:   launch -> "applying" (start-up, settings, lab file read)' "$(pct tlu_start 50)"
 row '      -> 1st "ok" (YAML, checks, lock, files, plan, 1 cmd)' "$(pct tlu_first 50)"
 row "      -> last \"ok\" ($n_more more commands, $(awk -v r="$(med_raw tlu_rest)" -v n="$n_more" 'BEGIN { printf "%.1f", r / n / 1e6 }') ms each)" "$(pct tlu_rest 50)"
-row '      -> exit (ip netns pids, lab record, shutdown)' "$(pct tlu_tail 50)"
-row 'down: launch -> "kill" (start-up, list, pids, kill, wait)' "$(pct tld_kill 50)"
+row '      -> exit (httpd pid from /proc, lab record, shutdown)' "$(pct tlu_tail 50)"
+row 'down: launch -> "kill" (start-up, /proc pids, kill, wait)' "$(pct tld_kill 50)"
 row '      -> 1st "remove" (1st ip netns del)' "$(pct tld_first 50)"
 row '      -> last "remove" (2 more ip netns del)' "$(pct tld_rest 50)"
 row '      -> exit (runtime folder removed, shutdown)' "$(pct tld_tail 50)"

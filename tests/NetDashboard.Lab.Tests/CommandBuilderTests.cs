@@ -126,10 +126,6 @@ public sealed class CommandBuilderTests
     }
 
     [Fact]
-    public void ListNamespaces_Always_IpJsonNetnsList() =>
-        Assert.Equal(["ip", "-j", "netns", "list"], CommandBuilder.ListNamespaces().Argv);
-
-    [Fact]
     public void ReadLinks_Namespace_IpJsonDetailedAddrShow() =>
         Assert.Equal(["ip", "-n", HostNs, "-j", "-d", "addr", "show"], CommandBuilder.ReadLinks(HostNs).Argv);
 
@@ -148,10 +144,6 @@ public sealed class CommandBuilderTests
     [Fact]
     public void ReadNatRules_Namespace_IptablesSpecOfPostrouting() =>
         Assert.Equal(["ip", "netns", "exec", HostNs, "iptables", "-w", "-t", "nat", "-S", "POSTROUTING"], CommandBuilder.ReadNatRules(HostNs).Argv);
-
-    [Fact]
-    public void ReadNamespacePids_Namespace_IpNetnsPids() =>
-        Assert.Equal(["ip", "netns", "pids", HostNs], CommandBuilder.ReadNamespacePids(HostNs).Argv);
 
     [Fact]
     public void Monitor_Namespace_IpMonitorOfLinksAddressesRoutesNetconf() =>
@@ -196,4 +188,36 @@ public sealed class CommandBuilderTests
     [Fact]
     public void Equals_SameArgvInDifferentLists_Equal() =>
         Assert.Equal(new HostCommand("ip", ["netns", "list"]), new HostCommand("ip", new List<string> { "netns", "list" }));
+
+    [Theory]
+    [MemberData(nameof(GoldenCases))]
+    public void IpBatchLineOf_GoldenOperation_ItsArgvAfterIpDashNOrNone(string name)
+    {
+        var (operation, argv) = Goldens[name];
+        var ipInNamespace = argv is ["ip", "-n", _, ..];
+
+        Assert.Equal(ipInNamespace ? string.Join(' ', argv[3..]) : null, IpBatch.LineOf(operation));
+    }
+
+    [Fact]
+    public void IpBatchCommand_Lines_IpDashNBatchFromStdin()
+    {
+        var command = IpBatch.Command(HostNs, ["link add name br0 type bridge", "link set dev br0 up"]);
+
+        Assert.Equal(["ip", "-n", HostNs, "-batch", "-"], command.Argv);
+        Assert.Equal("link add name br0 type bridge\nlink set dev br0 up\n", command.StandardInput);
+    }
+
+    [Fact]
+    public void IpBatchFailedLine_IpNamesTheLine_ItsNumberAndMessage()
+    {
+        const string stderr = "Cannot find device \"nosuch\"\nCommand failed -:3\n";
+
+        Assert.Equal(3, IpBatch.FailedLine(stderr));
+        Assert.Equal("Cannot find device \"nosuch\"", IpBatch.MessageOf(stderr));
+    }
+
+    [Fact]
+    public void IpBatchFailedLine_IpExitedWithoutNamingIt_Null() =>
+        Assert.Null(IpBatch.FailedLine("Error: any valid prefix is expected rather than \"10.9.9.300/24\".\n"));
 }

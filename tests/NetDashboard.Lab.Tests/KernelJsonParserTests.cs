@@ -158,14 +158,6 @@ public sealed class KernelJsonParserTests
     [Fact]
     public void ParseNatRules_PolicyOnly_Empty() => Assert.Empty(KernelJsonParser.ParseNatRules("-P POSTROUTING ACCEPT\n"));
 
-    [Fact]
-    public void ParseNamespaceNames_Fixture_NamesInOrder() =>
-        Assert.Equal(["netdash-exp-wan", "netdash-exp-host"], KernelJsonParser.ParseNamespaceNames(TestFiles.Fixture("ip-netns-list.json")));
-
-    [Fact]
-    public void ParseNamespaceNames_WithIds_NamesOnly() =>
-        Assert.Equal(["a", "b"], KernelJsonParser.ParseNamespaceNames("""[{"name":"a","id":0},{"name":"b"}]"""));
-
     [Theory]
     [InlineData("")]
     [InlineData("\n")]
@@ -177,12 +169,6 @@ public sealed class KernelJsonParserTests
     [InlineData("\n")]
     [InlineData("[]")]
     public void ParseRoutes_EmptyOutput_Empty(string output) => Assert.Empty(KernelJsonParser.ParseRoutes(output));
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("\n")]
-    [InlineData("[]")]
-    public void ParseNamespaceNames_EmptyOutput_Empty(string output) => Assert.Empty(KernelJsonParser.ParseNamespaceNames(output));
 
     [Theory]
     [InlineData("")]

@@ -14,9 +14,9 @@ public sealed class TopologyWatcherFailureTests
         {
             var call = Interlocked.Increment(ref _calls) - 1;
             var step = script[Math.Min(call, script.Length - 1)];
-            var names = KernelJsonParser.ParseNamespaceNames(step == "garbage" ? "{not json" : "[{\"name\":\"netdash-w-host\"}]");
+            var routes = KernelJsonParser.ParseRoutes(step == "garbage" ? "{not json" : "[]");
             // Each good read differs from the one before (forwarding flips), so each is published.
-            var state = new NamespaceState(names[0], NamespaceRole.Host, true, [], [], call % 2 == 0, []);
+            var state = new NamespaceState("netdash-w-host", NamespaceRole.Host, true, [], routes, call % 2 == 0, []);
             return Task.FromResult(new Topology(lab, DateTimeOffset.UtcNow, [state]));
         }
     }

@@ -155,10 +155,10 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
         if (asLesson)
             lab = lab with { Host = lab.Host with { Forwarding = actual.Find(NamespaceRole.Host)?.Forwarding ?? false } };
         var plan = LabPlanner.Plan(lab, actual, IsInternetServerRunning(lab.Name), webRoot);
-        foreach (var operation in plan.Operations)
+        foreach (var step in OperationSteps.Of(plan.Operations))
         {
-            await RunAsync(lab.Name, operation, cancellationToken);
-            if (operation is StartInternetServer)
+            await operations.RunStepAsync(lab.Name, step, cancellationToken);
+            if (step is [StartInternetServer])
             {
                 var pid = await FindInternetServerPidAsync(lab.Namespaces.Wan, cancellationToken);
                 store.Update(lab.Name, r => r with { InternetServerPid = pid });

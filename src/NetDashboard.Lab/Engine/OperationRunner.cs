@@ -30,25 +30,72 @@ public sealed class OperationRunner(HostRunner runner, LabRuntimeStore store)
     {
         var command = CommandBuilder.Build(operation);
         var result = await runner.RunAsync(command, cancellationToken);
-        var entry = new JournalEntry
-        {
-            Time = DateTimeOffset.UtcNow,
-            Who = new LabNamespaces(lab).RoleOf(operation.Namespace)?.ToString().ToLowerInvariant() ?? "host",
-            Namespace = operation.Namespace,
-            Argv = command.Argv,
-            Tutorial = operation.Tutorial,
-            ExitCode = result.ExitCode,
-            StandardError = result.StandardError.Trim(),
-            DurationMs = result.Duration.TotalMilliseconds,
-            Replayable = operation.Replayable,
-            Remark = operation.IsRemark,
-        };
+        var entry = EntryOf(lab, operation, result.ExitCode, result.StandardError, result.Duration.TotalMilliseconds);
         if (journaled)
             Append(lab, entry);
         else
             Journaled?.Invoke(lab, entry);
         return entry;
     }
+
+    /// <summary>
+    /// Runs one step of <see cref="OperationSteps"/>: a lone operation as <see cref="RunAsync"/> does, several as one
+    /// `ip -batch`. Each operation is journaled as its own command, with its own argv; ip stops at the first line
+    /// that fails, so the lines after it are not journaled: they did not run. Throws <see cref="HostCommandException"/>
+    /// for the failing operation.
+    /// </summary>
+    public async Task<IReadOnlyList<JournalEntry>> RunStepAsync(string lab, IReadOnlyList<LabOperation> step, CancellationToken cancellationToken = default)
+    {
+        if (step.Count == 1)
+            return [await RunAsync(lab, step[0], cancellationToken)];
+        var result = await runner.RunAsync(IpBatch.Command(step[0].Namespace, step.Select(op => IpBatch.LineOf(op)!).ToList()), cancellationToken);
+        // One process ran them all: each line is given an equal share of its time, so durations still add up.
+        var share = result.Duration.TotalMilliseconds / step.Count;
+        var entries = new List<JournalEntry>();
+        if (result.Succeeded)
+        {
+            foreach (var operation in step)
+                entries.Add(EntryOf(lab, operation, 0, "", share));
+            // ip does not say which line printed a warning: it is kept, on the last line, and said to be the batch's.
+            if (!string.IsNullOrWhiteSpace(result.StandardError))
+                entries[^1] = entries[^1] with { StandardError = $"(printed by the whole `ip -batch`) {result.StandardError.Trim()}" };
+        }
+        else if (IpBatch.FailedLine(result.StandardError) is { } failed && failed <= step.Count)
+        {
+            foreach (var operation in step.Take(failed - 1))
+                entries.Add(EntryOf(lab, operation, 0, "", share));
+            entries.Add(EntryOf(lab, step[failed - 1], result.ExitCode, IpBatch.MessageOf(result.StandardError), share));
+        }
+        else
+        {
+            // ip exited without naming the failing line (or could not start): which lines ran is not known, so none is
+            // journaled as a success.
+            var why = $"one of {step.Count} lines of `ip -n {step[0].Namespace} -batch -` failed, which one is not known; "
+                + $"this one may or may not have run: {result.StandardError.Trim()}";
+            foreach (var operation in step)
+                entries.Add(EntryOf(lab, operation, result.ExitCode, why, share));
+        }
+        foreach (var entry in entries)
+            Append(lab, entry);
+        var failure = entries.FindIndex(e => !e.Succeeded);
+        return failure < 0
+            ? entries
+            : throw new HostCommandException(CommandBuilder.Build(step[failure]), entries[failure].ExitCode, entries[failure].StandardError);
+    }
+
+    private static JournalEntry EntryOf(string lab, LabOperation operation, int exitCode, string standardError, double durationMs) => new()
+    {
+        Time = DateTimeOffset.UtcNow,
+        Who = new LabNamespaces(lab).RoleOf(operation.Namespace)?.ToString().ToLowerInvariant() ?? "host",
+        Namespace = operation.Namespace,
+        Argv = CommandBuilder.Build(operation).Argv,
+        Tutorial = operation.Tutorial,
+        ExitCode = exitCode,
+        StandardError = standardError.Trim(),
+        DurationMs = durationMs,
+        Replayable = operation.Replayable,
+        Remark = operation.IsRemark,
+    };
 
     public void Append(string lab, JournalEntry entry)
     {

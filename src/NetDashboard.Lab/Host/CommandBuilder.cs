@@ -39,7 +39,6 @@ public static class CommandBuilder
     };
 
     // Reads: never journaled, never change anything.
-    public static HostCommand ListNamespaces() => IpCmd("-j", "netns", "list");
     public static HostCommand ReadLinks(string ns) => new(Ip, ["-n", ns, "-j", "-d", "addr", "show"]);
     public static HostCommand ReadRoutes(string ns) => new(Ip, ["-n", ns, "-j", "route", "show"]);
     public static HostCommand ReadBridgePorts(string ns) => new(Bridge, ["-n", ns, "-j", "link", "show"]);
@@ -47,7 +46,6 @@ public static class CommandBuilder
     public static HostCommand ReadForwardingDatabase(string ns, string bridge) => new(Bridge, ["-n", ns, "-j", "-s", "fdb", "show", "br", bridge]);
     public static HostCommand ReadForwarding(string ns) => Exec(ns, "sysctl", "-n", "net.ipv4.ip_forward");
     public static HostCommand ReadNatRules(string ns) => Exec(ns, "iptables", "-w", "-t", "nat", "-S", "POSTROUTING");
-    public static HostCommand ReadNamespacePids(string ns) => IpCmd("netns", "pids", ns);
     public static HostCommand Monitor(string ns) => new(Ip, ["-n", ns, "monitor", "link", "address", "route", "netconf"]);
 
     public static string NicDevice(NicModel nic) => nic == NicModel.VirtioNet ? "virtio-net-pci" : "e1000";

@@ -2,12 +2,16 @@ using System.Text;
 
 namespace NetDashboard.Lab.Host;
 
-/// <summary>A program and its argument list: what runs, with no shell in between.</summary>
-public sealed record HostCommand(string Program, IReadOnlyList<string> Arguments)
+/// <summary>
+/// A program and its argument list: what runs, with no shell in between. <paramref name="StandardInput"/> is fed to
+/// the program's stdin (the lines of an `ip -batch -`), null for none.
+/// </summary>
+public sealed record HostCommand(string Program, IReadOnlyList<string> Arguments, string? StandardInput = null)
 {
     public IReadOnlyList<string> Argv => [Program, .. Arguments];
 
-    public bool Equals(HostCommand? other) => other is not null && Argv.SequenceEqual(other.Argv);
+    public bool Equals(HostCommand? other) =>
+        other is not null && Argv.SequenceEqual(other.Argv) && StandardInput == other.StandardInput;
 
     public override int GetHashCode() => HashCode.Combine(Program, Arguments.Count);
 

@@ -22,6 +22,7 @@ public sealed class HostRunner
         {
             var result = await Cli.Wrap(command.Program)
                 .WithArguments(command.Arguments)
+                .WithStandardInputPipe(command.StandardInput is { } input ? PipeSource.FromString(input) : PipeSource.Null)
                 .WithValidation(CommandResultValidation.None)
                 .ExecuteBufferedAsync(cancellationToken);
             return new CommandResult(command, result.ExitCode, result.StandardOutput, result.StandardError, Stopwatch.GetElapsedTime(started));

@@ -93,13 +93,6 @@ public static class KernelJsonParser
             .ToList();
     }
 
-    /// <summary>Parses `ip -j netns list` into namespace names.</summary>
-    public static IReadOnlyList<string> ParseNamespaceNames(string ipNetnsJson)
-    {
-        using var doc = JsonDocument.Parse(EmptyAsArray(ipNetnsJson));
-        return doc.RootElement.EnumerateArray().Select(n => Str(n, "name")).OfType<string>().ToList();
-    }
-
     /// <summary>Parses `iptables -t nat -S POSTROUTING`: the -A lines become rules, the policy line is skipped.</summary>
     public static IReadOnlyList<NatRule> ParseNatRules(string iptablesSpec)
     {

@@ -11,8 +11,8 @@ public interface ITopologySource
 /// <summary>Reads a lab's namespaces from the kernel: links and addresses, routes, bridge ports, forwarding and the nat table.</summary>
 public sealed class TopologyReader(HostRunner runner) : ITopologySource
 {
-    public async Task<IReadOnlyList<string>> ListNamespacesAsync(CancellationToken cancellationToken = default) =>
-        KernelJsonParser.ParseNamespaceNames(await runner.ReadAsync(CommandBuilder.ListNamespaces(), cancellationToken));
+    public Task<IReadOnlyList<string>> ListNamespacesAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult(NetNamespaces.Names());
 
     public async Task<Topology> ReadAsync(string lab, CancellationToken cancellationToken = default)
     {
@@ -67,13 +67,7 @@ public sealed class TopologyReader(HostRunner runner) : ITopologySource
             bridge is null ? [] : KernelJsonParser.ParseForwardingDatabase(fdb.Result, bridge));
     }
 
-    /// <summary>The pids of the processes living in a namespace (`ip netns pids`).</summary>
-    public async Task<IReadOnlyList<int>> ReadPidsAsync(string ns, CancellationToken cancellationToken = default)
-    {
-        var output = await runner.ReadAsync(CommandBuilder.ReadNamespacePids(ns), cancellationToken);
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(line => int.TryParse(line, out var pid) ? pid : 0)
-            .Where(pid => pid > 0)
-            .ToList();
-    }
+    /// <summary>The pids of the processes living in a namespace (as `ip netns pids` finds them, read from /proc).</summary>
+    public Task<IReadOnlyList<int>> ReadPidsAsync(string ns, CancellationToken cancellationToken = default) =>
+        Task.FromResult(NetNamespaces.Pids(ns));
 }

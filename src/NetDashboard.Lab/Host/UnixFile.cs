@@ -24,6 +24,14 @@ public static partial class UnixFile
         return Stat(path, ref MemoryMarshal.GetReference(stat)) == 0 ? KindOfMode(ModeOf(stat)) : FileKind.Missing;
     }
 
+    /// <summary>The inode number of the file at <paramref name="path"/> (following symlinks), or null when it cannot be stat'ed.</summary>
+    public static ulong? InodeOf(string path)
+    {
+        Span<byte> stat = stackalloc byte[StatSize];
+        // st_ino follows the 8-byte st_dev on both x86-64 and the generic (arm64) layout.
+        return Stat(path, ref MemoryMarshal.GetReference(stat)) == 0 ? BitConverter.ToUInt64(stat[8..]) : null;
+    }
+
     /// <summary>Opens a regular file for reading, or returns the kind it is instead (the handle is then null).</summary>
     public static (SafeFileHandle? Handle, FileKind Kind) OpenRegular(string path)
     {
