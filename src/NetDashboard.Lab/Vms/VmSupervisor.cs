@@ -40,7 +40,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         var record = store.Read(lab)?.Vms.GetValueOrDefault(vm.Name);
         if (record is null)
             return new VmStatus(lab, vm.Name, VmState.Stopped, null, vm.Mac.ToString(), vm.Tap);
-        if (IsQemu(record.Pid))
+        if (IsQemuOf(lab, vm.Name, record.Pid))
         {
             var ready = !vm.IsBuiltin || SerialSaysReady(store.PathsOf(lab, vm.Name));
             return new VmStatus(lab, vm.Name, ready ? VmState.Running : VmState.Starting, record.Pid, vm.Mac.ToString(), vm.Tap);
@@ -126,7 +126,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     public async Task StopAsync(string lab, string vmName, CancellationToken cancellationToken = default, bool tearingDown = false)
     {
         var record = store.Read(lab)?.Vms.GetValueOrDefault(vmName);
-        if (record is null || !IsQemu(record.Pid))
+        if (record is null || !IsQemuOf(lab, vmName, record.Pid))
             return;
         try
         {
@@ -206,7 +206,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     public void Watch(string lab, VmDefinition vm)
     {
         var record = store.Read(lab)?.Vms.GetValueOrDefault(vm.Name);
-        if (record is null || !IsQemu(record.Pid)) return;
+        if (record is null || !IsQemuOf(lab, vm.Name, record.Pid)) return;
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
         if (_watches.TryGetValue((lab, vm.Name), out var previous))
             previous.Cancel();
@@ -262,7 +262,10 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         return head.AsSpan(0, length).IndexOf("NETDASH-READY"u8) >= 0;
     }
 
-    private static bool IsQemu(int pid) => ProcessTable.IsRunningAs(pid, "qemu-system-x86_64");
+    // Only this VM's QEMU was started with its pid file: a pid the kernel gave to another process since, even to
+    // another VM's QEMU, is not adopted, watched or stopped.
+    private bool IsQemuOf(string lab, string vm, int pid) =>
+        ProcessTable.IsRunningAs(pid, "qemu-system-x86_64", store.PathsOf(lab, vm).PidFile);
 
     public async ValueTask DisposeAsync()
     {
