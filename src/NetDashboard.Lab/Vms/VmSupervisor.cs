@@ -23,7 +23,6 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
 {
     private static readonly TimeSpan QuitGrace = TimeSpan.FromSeconds(3);
     private readonly ConcurrentDictionary<(string Lab, string Vm), CancellationTokenSource> _watches = new();
-    private readonly CancellationTokenSource _disposed = new();
 
     /// <summary>Raised when a watched VM changes state (started, ready, stopped, crashed).</summary>
     public event Action<VmStatus>? Changed;
@@ -207,7 +206,9 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     {
         var record = store.Read(lab)?.Vms.GetValueOrDefault(vm.Name);
         if (record is null || !IsQemuOf(lab, vm.Name, record.Pid)) return;
-        var stop = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
+        // Not linked to a parent token: a linked source stays registered with its parent until disposed, which
+        // kept one registration alive for every VM start.
+        var stop = new CancellationTokenSource();
         if (_watches.TryGetValue((lab, vm.Name), out var previous))
             previous.Cancel();
         _watches[(lab, vm.Name)] = stop;
@@ -269,7 +270,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
 
     public async ValueTask DisposeAsync()
     {
-        await _disposed.CancelAsync();
-        _disposed.Dispose();
+        foreach (var watch in _watches.Values)
+            await watch.CancelAsync();
     }
 }
