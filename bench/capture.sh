@@ -61,25 +61,6 @@ tck=$(getconf CLK_TCK)
 
 # --- cleanup: only what this script started -----------------------------------------------------------------------
 app_pid='' server_pid='' traffic_pid='' tool_pid='' client_pid='' latency_pid='' lab_made=0
-descendants() { # every live descendant of $1, from /proc
-    local child
-    for child in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-        echo "$child"
-        descendants "$child"
-    done
-}
-stop_pid() { # stop_pid PID NAME: TERM to it and its descendants, up to 10 s, then KILL; PID is our child, so not reused
-    local pid=$1 i kids
-    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || { [[ -n $pid ]] && wait "$pid" 2>/dev/null; return 0; }
-    echo "cleanup: stopping $2 (pid $pid)" >&2
-    kids=$(descendants "$pid")
-    # shellcheck disable=SC2086
-    kill -TERM "$pid" $kids 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    # shellcheck disable=SC2086
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" $kids 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
@@ -141,12 +122,6 @@ thread_breakdown() { # thread_breakdown BEFORE AFTER: CPU per thread name betwee
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$app_pid/status"; }
 api() { curl -sf -H "Authorization: Bearer $token" "$url$1"; }
 status() { jq -r "$1" "$work/status.json"; }
-wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...: until COMMAND succeeds
-    local seconds=$1 what=$2 i
-    shift 2
-    for ((i = 0; i < seconds * 10; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-    fail "$what did not happen within $seconds s"
-}
 listening() { [[ -n $(ip netns exec "$wan_ns" ss -Hltn 'sport = :5201') ]]; }
 iperf_server() {
     ip netns exec "$wan_ns" iperf3 -s -B 203.0.113.5 >"$work/iperf-server.log" 2>&1 &

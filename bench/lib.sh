@@ -29,3 +29,34 @@ wait_quiet() {
         if ((++tries >= 120)); then echo "  (the machine is still busy after 2 min; measuring anyway)"; return 0; fi
     done
 }
+
+# descendants PID: every live descendant of PID, from /proc.
+descendants() {
+    local child
+    for child in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+        echo "$child"
+        descendants "$child"
+    done
+}
+
+# stop_pid PID NAME: TERM to it and its descendants, up to 10 s, then KILL; PID is our child, so not reused.
+stop_pid() {
+    local pid=$1 i kids
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || { [[ -n $pid ]] && wait "$pid" 2>/dev/null; return 0; }
+    echo "cleanup: stopping $2 (pid $pid)" >&2
+    kids=$(descendants "$pid")
+    # shellcheck disable=SC2086
+    kill -TERM "$pid" $kids 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    # shellcheck disable=SC2086
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" $kids 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# wait_for SECONDS DESCRIPTION COMMAND...: until COMMAND succeeds, else the script's fail.
+wait_for() {
+    local seconds=$1 what=$2 i
+    shift 2
+    for ((i = 0; i < seconds * 10; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+    fail "$what did not happen within $seconds s"
+}

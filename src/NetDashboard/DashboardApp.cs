@@ -25,6 +25,7 @@ public static class DashboardApp
         builder.Services.AddLabServices(builder.Configuration);
         builder.Services.AddSingleton<StartupLabState>();
         builder.Services.AddHostedService<StartupLab>();
+        builder.Services.AddHostedService<LabAdoption>();
         builder.Services.AddMudServices();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddOpenApi();

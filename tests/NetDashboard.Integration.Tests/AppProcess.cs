@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace NetDashboard.Integration.Tests;
 
@@ -54,6 +56,24 @@ public sealed class AppProcess : IAsyncDisposable
         if (withToken)
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
         return http;
+    }
+
+    /// <summary>A client of the capture hub, signed in with the Bearer token, speaking MessagePack as outside clients do.</summary>
+    public async Task<HubConnection> ConnectCaptureHubAsync()
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(BaseAddress, "hubs/captures"), options => options.Headers["Authorization"] = $"Bearer {Token}")
+            .AddMessagePackProtocol()
+            .Build();
+        await connection.StartAsync();
+        return connection;
+    }
+
+    /// <summary>SIGKILL, as a crash would: the dashboard gets no chance to clean up, and what it started keeps running.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: false);
+        await _process.WaitForExitAsync();
     }
 
     public static async Task<AppProcess> StartAsync(string runtimeRoot, IReadOnlyDictionary<string, string>? settings = null)

@@ -5,7 +5,6 @@ using CliWrap;
 using CliWrap.Buffered;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
 using NetDashboard.Lab.Capture;
 using NetDashboard.Lab.Model;
 
@@ -27,27 +26,24 @@ public sealed class CaptureApiTests(ApiServer server) : IClassFixture<ApiServer>
     {
         await using var lab = server.NewLab("ch");
         await lab.UpAsync("nat-pc.yaml");
-        await using var first = await ConnectAsync();
-        await using var second = await ConnectAsync();
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var first = await CaptureViewer.OpenAsync(App, lab.Name, "host", "ens160", "icmp");
+        await using var second = await CaptureViewer.OpenAsync(App, lab.Name, "host", "ens160", "icmp");
+        static bool IsRequest(PacketRow r) => r.Info.Contains("echo request");
 
-        var firstRows = CollectAsync(first.StreamAsync<CaptureBatch>("Stream", lab.Name, "host", "ens160", "icmp", stop.Token), stop.Token);
-        var secondRows = CollectAsync(second.StreamAsync<CaptureBatch>("Stream", lab.Name, "host", "ens160", "icmp", stop.Token), stop.Token);
-        await WaitForAsync(async () => await CapturingAsync(lab.Name), TimeSpan.FromSeconds(10));
+        await Poll.UntilAsync(async () => await CapturingAsync(lab.Name), TimeSpan.FromSeconds(10), "the capture running");
         await Task.Delay(300);
         var ping = await lab.ExecAsync(NamespaceRole.Pc, "ping", "-c", "3", "-i", "0.2", "203.0.113.5");
         Assert.Equal(0, ping.ExitCode);
-        await WaitForAsync(() => Task.FromResult(Copy(firstRows).Count(r => r.Info.Contains("echo request")) >= 3 && Copy(secondRows).Count(r => r.Info.Contains("echo request")) >= 3),
-            TimeSpan.FromSeconds(10));
+        await first.WaitForRowsAsync(IsRequest, 3, TimeSpan.FromSeconds(10));
+        await second.WaitForRowsAsync(IsRequest, 3, TimeSpan.FromSeconds(10));
         var running = await RunningAsync(lab.Name);
-        await stop.CancelAsync();
 
-        var requests = Copy(firstRows).Where(r => r.Info.Contains("echo request")).ToList();
+        var requests = first.Rows.Where(IsRequest).ToList();
         Assert.All(requests, r => Assert.StartsWith("IP 10.180.13.232 > 203.0.113.5: ICMP echo request", r.Info));
         // One capture, one ring: both clients read the same rows, numbered the same.
         Assert.Single(running);
         Assert.Equal("host/ens160", running[0].GetProperty("name").GetString());
-        Assert.Equal(requests.Select(r => r.Sequence), Copy(secondRows).Where(r => r.Info.Contains("echo request")).Select(r => r.Sequence));
+        Assert.Equal(requests.Select(r => r.Sequence), second.Rows.Where(IsRequest).Select(r => r.Sequence));
     }
 
     [Fact]
@@ -55,7 +51,7 @@ public sealed class CaptureApiTests(ApiServer server) : IClassFixture<ApiServer>
     {
         await using var lab = server.NewLab("cb");
         await lab.UpAsync("nat-pc.yaml");
-        await using var client = await ConnectAsync();
+        await using var client = await App.ConnectCaptureHubAsync();
 
         var error = await Assert.ThrowsAsync<HubException>(async () =>
         {
@@ -110,29 +106,16 @@ public sealed class CaptureApiTests(ApiServer server) : IClassFixture<ApiServer>
     {
         await using var lab = server.NewLab("cj");
         await lab.UpAsync("nat-pc.yaml");
-        await using var client = await ConnectAsync();
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var rows = CollectAsync(client.StreamAsync<CaptureBatch>("Stream", lab.Name, "host", "br0", "", stop.Token), stop.Token);
-        await WaitForAsync(async () => await CapturingAsync(lab.Name), TimeSpan.FromSeconds(10));
+        await using var viewer = await CaptureViewer.OpenAsync(App, lab.Name, "host", "br0");
+        await Poll.UntilAsync(async () => await CapturingAsync(lab.Name), TimeSpan.FromSeconds(10), "the capture running");
         await lab.ExecAsync(NamespaceRole.Pc, "ping", "-c", "2", "-i", "0.2", "203.0.113.5");
-        await WaitForAsync(() => Task.FromResult(Copy(rows).Count(r => r.Info.Contains("echo request")) >= 2), TimeSpan.FromSeconds(10));
+        await viewer.WaitForRowsAsync(r => r.Info.Contains("echo request"), 2, TimeSpan.FromSeconds(10));
 
         var packets = await server.Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab.Name}/captures/host/br0/packets?limit=50");
         var none = await server.Http.GetAsync($"api/labs/{lab.Name}/captures/host/tap9/packets");
-        await stop.CancelAsync();
 
         Assert.Contains(packets.EnumerateArray(), p => p.GetProperty("info").GetString()!.StartsWith("IP 192.168.1.3 > 203.0.113.5: ICMP echo request", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.NotFound, none.StatusCode);
-    }
-
-    private async Task<HubConnection> ConnectAsync()
-    {
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(App.BaseAddress, "hubs/captures"), options => options.Headers["Authorization"] = $"Bearer {App.Token}")
-            .AddMessagePackProtocol()
-            .Build();
-        await connection.StartAsync();
-        return connection;
     }
 
     // The one capture is listed and its handle is open: what is sent now is seen.
@@ -141,37 +124,4 @@ public sealed class CaptureApiTests(ApiServer server) : IClassFixture<ApiServer>
 
     private async Task<List<JsonElement>> RunningAsync(string lab) =>
         (await server.Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/captures")).EnumerateArray().ToList();
-
-    private static List<PacketRow> CollectAsync(IAsyncEnumerable<CaptureBatch> batches, CancellationToken cancellationToken)
-    {
-        var rows = new List<PacketRow>();
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await foreach (var batch in batches.WithCancellation(cancellationToken))
-                    lock (rows) rows.AddRange(batch.Rows);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }, CancellationToken.None);
-        return rows;
-    }
-
-    private static List<PacketRow> Copy(List<PacketRow> rows)
-    {
-        lock (rows) return [.. rows];
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> probe, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await probe()) return;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"not within {timeout.TotalSeconds:0} s");
-    }
 }

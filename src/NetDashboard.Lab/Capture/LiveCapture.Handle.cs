@@ -17,6 +17,8 @@ public sealed partial class LiveCapture
             {
                 var stopped = new TaskCompletionSource<CaptureStoppedEventStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
                 LibPcapLiveDevice? device = null;
+                // Taken before entering: should the name be given to a new namespace in between, the first check reopens.
+                var namespaceId = NetworkNamespace.IdOf(Key.Namespace);
                 try
                 {
                     device = await NetworkNamespace.RunAsync(Key.Namespace, $"open {Key.DisplayName}", () => Open(stopped));
@@ -43,7 +45,7 @@ public sealed partial class LiveCapture
                 }
 
                 if (device is not null)
-                    await WatchAsync(device, stopped.Task, stop);
+                    await WatchAsync(device, namespaceId, stopped.Task, stop);
                 await Task.Delay(_options.RetryIntervalMs, stop);
             }
         }
@@ -98,10 +100,15 @@ public sealed partial class LiveCapture
 
     private LibPcapLiveDevice? Find() => LibPcapLiveDeviceList.New().FirstOrDefault(d => d.Name == Key.Interface);
 
-    /// <summary>Runs while the handle captures: counts every second, closes the handle when it stops or we stop.</summary>
-    private async Task WatchAsync(LibPcapLiveDevice device, Task<CaptureStoppedEventStatus> stopped, CancellationToken stop)
+    /// <summary>
+    /// Runs while the handle captures: counts every second, closes the handle when it stops, when we stop, or when its
+    /// namespace is no longer the one named (the lab was torn down: the handle alone would keep the dead namespace alive
+    /// and capture from it, not from the lab made again).
+    /// </summary>
+    private async Task WatchAsync(LibPcapLiveDevice device, ulong? namespaceId, Task<CaptureStoppedEventStatus> stopped, CancellationToken stop)
     {
         long kernelDrops = 0;
+        string? namespaceGone = null;
         var lastSeen = Interlocked.Read(ref _seen);
         var lastTime = DateTime.UtcNow;
         try
@@ -113,6 +120,11 @@ public sealed partial class LiveCapture
                 var first = await Task.WhenAny(stopped, ticking);
                 if (first == stopped || stop.IsCancellationRequested)
                     break;
+                if (NetworkNamespace.IdOf(Key.Namespace) != namespaceId)
+                {
+                    namespaceGone = $"namespace {Key.Namespace} was removed";
+                    break;
+                }
                 ticking = tick.WaitForNextTickAsync(stop).AsTask();
                 kernelDrops = KernelDrops(device) ?? kernelDrops;
                 var seen = Interlocked.Read(ref _seen);
@@ -144,7 +156,8 @@ public sealed partial class LiveCapture
             };
             if (!stop.IsCancellationRequested)
             {
-                var message = $"interface {Key.Interface} stopped capturing: {(string.IsNullOrWhiteSpace(reason) ? "no reason given" : reason)}";
+                var message = namespaceGone
+                    ?? $"interface {Key.Interface} stopped capturing: {(string.IsNullOrWhiteSpace(reason) ? "no reason given" : reason)}";
                 LogGone(Key, message);
                 SetState(CaptureState.InterfaceGone, message);
             }

@@ -14,6 +14,17 @@ internal static partial class NetworkNamespace
     [LibraryImport("libc", SetLastError = true)]
     private static partial int setns(int fd, int nstype);
 
+    // struct stat on x86_64: st_dev, then st_ino; 144 bytes in all.
+    [StructLayout(LayoutKind.Sequential, Size = 144)]
+    private struct FileStatus
+    {
+        public ulong Device;
+        public ulong Inode;
+    }
+
+    [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Stat(string path, out FileStatus status);
+
     /// <param name="name">A name already checked to be one of a lab's namespaces (it becomes a path).</param>
     public static Task<T> RunAsync<T>(string name, string threadName, Func<T> work)
     {
@@ -40,6 +51,12 @@ internal static partial class NetworkNamespace
         thread.Start();
         return done.Task;
     }
+
+    /// <summary>
+    /// Which namespace the name stands for now (its inode), or null when there is none. A socket opened in a
+    /// namespace keeps it alive after its name is deleted, and a lab made again under the same name is another one.
+    /// </summary>
+    public static ulong? IdOf(string name) => Stat(NamespacePath(name), out var status) == 0 ? status.Inode : null;
 
     private static string NamespacePath(string name) => Path.Combine("/run/netns", name);
 

@@ -21,7 +21,8 @@ internal sealed class PacketSlotRing : IDisposable
     public PacketSlotRing(int slots, int slotSize)
     {
         _slotSize = slotSize;
-        _bytes = new byte[checked(slots * slotSize)];
+        // Not zeroed, like the store's arena: a slot is read only after the producer wrote it.
+        _bytes = GC.AllocateUninitializedArray<byte>(checked(slots * slotSize));
         _timestamps = new long[slots];
         _wireLengths = new int[slots];
         _capturedLengths = new int[slots];

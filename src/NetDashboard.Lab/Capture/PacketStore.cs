@@ -20,7 +20,9 @@ internal sealed class PacketStore
     public PacketStore(int maxPackets, int maxBytes)
     {
         _entries = new Entry[maxPackets];
-        _arena = new byte[maxBytes];
+        // Not zeroed: only bytes written are read. Zeroing would make every capture's whole arena resident at once,
+        // however few packets it sees.
+        _arena = GC.AllocateUninitializedArray<byte>(maxBytes);
     }
 
     public long Oldest { get { lock (_gate) return _oldest; } }

@@ -19,15 +19,17 @@ public static class ProcessTable
 
     /// <summary>
     /// True when the pid still runs the program it was recorded for: after an exit the kernel may give the
-    /// number to another process. <paramref name="program"/> is the first word of its command line.
+    /// number to another process. <paramref name="program"/> is the first word of its command line;
+    /// <paramref name="argument"/>, when given, must be one of its words: a path only that one process was
+    /// started with tells it apart from another run of the same program.
     /// </summary>
-    public static bool IsRunningAs(int pid, string program)
+    public static bool IsRunningAs(int pid, string program, string? argument = null)
     {
         if (!IsRunning(pid)) return false;
         try
         {
-            var argv0 = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', 2)[0];
-            return Path.GetFileName(argv0) == program;
+            var argv = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            return Path.GetFileName(argv[0]) == program && (argument is null || argv.Contains(argument));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -23,7 +23,6 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
 {
     private static readonly TimeSpan QuitGrace = TimeSpan.FromSeconds(3);
     private readonly ConcurrentDictionary<(string Lab, string Vm), CancellationTokenSource> _watches = new();
-    private readonly CancellationTokenSource _disposed = new();
 
     /// <summary>Raised when a watched VM changes state (started, ready, stopped, crashed).</summary>
     public event Action<VmStatus>? Changed;
@@ -40,7 +39,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         var record = store.Read(lab)?.Vms.GetValueOrDefault(vm.Name);
         if (record is null)
             return new VmStatus(lab, vm.Name, VmState.Stopped, null, vm.Mac.ToString(), vm.Tap);
-        if (IsQemu(record.Pid))
+        if (IsQemuOf(lab, vm.Name, record.Pid))
         {
             var ready = !vm.IsBuiltin || SerialSaysReady(store.PathsOf(lab, vm.Name));
             return new VmStatus(lab, vm.Name, ready ? VmState.Running : VmState.Starting, record.Pid, vm.Mac.ToString(), vm.Tap);
@@ -126,7 +125,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     public async Task StopAsync(string lab, string vmName, CancellationToken cancellationToken = default, bool tearingDown = false)
     {
         var record = store.Read(lab)?.Vms.GetValueOrDefault(vmName);
-        if (record is null || !IsQemu(record.Pid))
+        if (record is null || !IsQemuOf(lab, vmName, record.Pid))
             return;
         try
         {
@@ -206,8 +205,10 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     public void Watch(string lab, VmDefinition vm)
     {
         var record = store.Read(lab)?.Vms.GetValueOrDefault(vm.Name);
-        if (record is null || !IsQemu(record.Pid)) return;
-        var stop = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
+        if (record is null || !IsQemuOf(lab, vm.Name, record.Pid)) return;
+        // Not linked to a parent token: a linked source stays registered with its parent until disposed, which
+        // kept one registration alive for every VM start.
+        var stop = new CancellationTokenSource();
         if (_watches.TryGetValue((lab, vm.Name), out var previous))
             previous.Cancel();
         _watches[(lab, vm.Name)] = stop;
@@ -262,11 +263,14 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         return head.AsSpan(0, length).IndexOf("NETDASH-READY"u8) >= 0;
     }
 
-    private static bool IsQemu(int pid) => ProcessTable.IsRunningAs(pid, "qemu-system-x86_64");
+    // Only this VM's QEMU was started with its pid file: a pid the kernel gave to another process since, even to
+    // another VM's QEMU, is not adopted, watched or stopped.
+    private bool IsQemuOf(string lab, string vm, int pid) =>
+        ProcessTable.IsRunningAs(pid, "qemu-system-x86_64", store.PathsOf(lab, vm).PidFile);
 
     public async ValueTask DisposeAsync()
     {
-        await _disposed.CancelAsync();
-        _disposed.Dispose();
+        foreach (var watch in _watches.Values)
+            await watch.CancelAsync();
     }
 }

@@ -192,6 +192,32 @@ public sealed class CaptureServiceTests(ITestOutputHelper output)
         Assert.True(reply is not null, "the host's reply out of the re-created tap was not captured: " + seen);
     }
 
+    [Fact]
+    public async Task Capture_LabTornDownWhileOpenThenMadeAgain_LetsGoOfTheOldNamespaceThenCapturesTheNewLab()
+    {
+        await using var lab = new TestLab("cap");
+        await lab.UpAsync("nat-pc.yaml");
+        await using var service = NewService();
+        await using var lease = await service.AcquireAsync(CaptureKey.For(lab.Name, NamespaceRole.Host, "br0", "icmp"));
+        var capture = lease.Capture;
+        Assert.Equal(CaptureState.Running, capture.Stats.State);
+
+        // The handle alone would keep the deleted namespace alive, br0 and all, and keep capturing from it.
+        await lab.Engine.DownAsync(lab.Name);
+        await WaitForStateAsync(capture, CaptureState.InterfaceGone, TimeSpan.FromSeconds(3));
+        output.WriteLine($"gone: {capture.Stats.Message}");
+        Assert.Equal(0, service.OpenHandles);
+
+        await lab.UpAsync("nat-pc.yaml");
+        await WaitForStateAsync(capture, CaptureState.Running, TimeSpan.FromSeconds(3));
+        var from = capture.Rows.Next;
+        var ping = await PingAsync(lab, count: 2);
+        var request = await FirstRowAsync(capture, from, r => r.Info.StartsWith("IP 192.168.1.3 > 203.0.113.5: ICMP echo request", StringComparison.Ordinal), TimeSpan.FromSeconds(3));
+
+        Assert.Equal(0, ping.ExitCode);
+        Assert.True(request is not null, "the new lab's ping was not captured: " + string.Join(" | ", capture.Rows.Read(0, 50).Items.Select(r => r.Info)));
+    }
+
     private static byte[] ArpRequest(PhysicalAddress mac, IPAddress sender, IPAddress target) =>
         new EthernetPacket(mac, PhysicalAddress.Parse("FF-FF-FF-FF-FF-FF"), EthernetType.Arp)
         {

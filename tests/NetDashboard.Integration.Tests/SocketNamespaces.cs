@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace NetDashboard.Integration.Tests;
+
+/// <summary>
+/// The network namespaces another process's sockets live in, read from outside it: each socket is borrowed with
+/// pidfd_getfd and asked with SIOCGSKNS. A socket keeps its namespace alive after the namespace's name is deleted,
+/// so this finds what `ip netns list` no longer shows. Needs root (ptrace access to the process).
+/// </summary>
+public static class SocketNamespaces
+{
+    private const long PidfdOpen = 434;  // x86_64
+    private const long PidfdGetfd = 438; // x86_64
+    private const nuint SiocGSkNs = 0x894C;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int syscall(long number, int first, int second, int third);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int ioctl(int fd, nuint request);
+
+    [DllImport("libc")]
+    private static extern int close(int fd);
+
+    /// <summary>The namespace this test process runs in, as "net:[inode]".</summary>
+    public static string Own => new FileInfo("/proc/self/ns/net").LinkTarget!;
+
+    /// <summary>Each socket's namespace, as "net:[inode]", by the process's fd number.</summary>
+    public static IReadOnlyDictionary<int, string> Of(int pid)
+    {
+        var pidfd = syscall(PidfdOpen, pid, 0, 0);
+        if (pidfd < 0)
+            throw new InvalidOperationException($"pidfd_open({pid}) failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        var namespaces = new Dictionary<int, string>();
+        try
+        {
+            foreach (var entry in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
+            {
+                var fd = int.Parse(Path.GetFileName(entry), CultureInfo.InvariantCulture);
+                if (LinkOf(entry) is not { } target || !target.StartsWith("socket:", StringComparison.Ordinal)) continue;
+                var borrowed = syscall(PidfdGetfd, pidfd, fd, 0);
+                if (borrowed < 0) continue; // closed since it was listed
+                try
+                {
+                    var ns = ioctl(borrowed, SiocGSkNs);
+                    if (ns < 0) continue;
+                    namespaces[fd] = LinkOf($"/proc/self/fd/{ns}") ?? "?";
+                    close(ns);
+                }
+                finally
+                {
+                    close(borrowed);
+                }
+            }
+        }
+        finally
+        {
+            close(pidfd);
+        }
+        return namespaces;
+    }
+
+    private static string? LinkOf(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (IOException)
+        {
+            return null; // the fd was closed while we looked
+        }
+    }
+}
