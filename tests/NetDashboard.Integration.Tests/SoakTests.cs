@@ -15,9 +15,9 @@ namespace NetDashboard.Integration.Tests;
 /// Create/destroy cycles of the seed-bridge lab (two VMs, booted and configured) through the HTTP API, each with a
 /// capture open on br0 from before the guests ping until after the lab is gone: no cycle leaves anything behind, and
 /// the dashboard's memory and open files stay where the early cycles left them. The baseline is taken after the second
-/// cycle: the first is also the dashboard's warm-up (JIT, the GC's budgets, the first capture), which alone adds 10-15 %
+/// cycle: the first is also the dashboard's warm-up (JIT, the GC's budgets, the first capture), which alone adds 8-13 %
 /// to its RSS. Ten cycles catch a leak of a couple of MiB a cycle; bench/soak.sh runs 100 against a Release build and
-/// reports the slower drift. Needs root, QEMU and the built-in guest.
+/// reports the slower growth, which levels off. Needs root, QEMU and the built-in guest.
 /// </summary>
 [Trait("Category", "Integration")]
 [Trait("Requires", "root")]
