@@ -94,9 +94,10 @@ public static partial class UnixFile
         _ => FileKind.Other,
     };
 
-    // struct stat: st_mode sits after st_dev, st_ino and st_nlink on x86-64, after st_dev and st_ino on the generic (arm64) layout.
-    private static int StatSize => 256;
+    // Room for struct stat (144 bytes on x86-64, 128 on arm64), with margin.
+    private const int StatSize = 256;
 
+    // st_mode sits after st_dev, st_ino and st_nlink on x86-64, after st_dev and st_ino on the generic (arm64) layout.
     private static uint ModeOf(ReadOnlySpan<byte> stat) =>
         BitConverter.ToUInt32(stat[(RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 24 : 16)..]);
 
