@@ -212,4 +212,6 @@ if [[ "$MODE" == test ]]; then
 fi
 
 say "starting the dashboard at $URL with labs/seed-nat.yaml (Ctrl+C stops it)"
+# glibc's per-thread arenas (one per capture thread) otherwise keep growing the dashboard's RSS (bench/README.md, soak).
+export MALLOC_ARENA_MAX=2
 exec dotnet run --project src/NetDashboard -c Release --no-build -- --NetDashboard:StartupLab=labs/seed-nat.yaml

@@ -89,6 +89,8 @@ public sealed class AppProcess : IAsyncDisposable
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"));
         start.ArgumentList.Add($"--urls={baseAddress}");
         start.Environment["NetDashboard__RuntimeRoot"] = runtimeRoot;
+        // As setup.sh starts it: glibc's per-thread arenas (one per capture thread) otherwise grow RSS for ~40 lab cycles.
+        start.Environment["MALLOC_ARENA_MAX"] = "2";
         start.Environment["NetDashboard__GuestImageFolder"] = TestLab.GuestImageUnderTest.Folder;
         start.Environment["NetDashboard__StartupLab"] = "";
         start.Environment["NetDashboard__StateFolder"] = stateFolder;
