@@ -19,6 +19,7 @@ namespace NetDashboard.Component.Tests;
 /// The lab page over the real event stream, with the kernel replaced by recorded snapshots: a journal line written
 /// to the lab's file by another process shows within a second, and a failed kernel read is shown, not swallowed.
 /// </summary>
+[Collection(TimedCollection.Name)]
 public sealed class LabPageLiveTests : BunitContext, IAsyncLifetime
 {
     private readonly string _runtime = Directory.CreateTempSubdirectory("netdash-bunit-live-").FullName;
@@ -98,4 +99,14 @@ public sealed class LabPageLiveTests : BunitContext, IAsyncLifetime
 
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=kernel-problem]")), TimeSpan.FromSeconds(10));
     }
+}
+
+/// <summary>
+/// Tests that promise a time run alone, after the others: beside the hostile-input form rows, two cores can leave a
+/// page without a render for a whole second, and the figure would measure the neighbours, not the page.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimedCollection
+{
+    public const string Name = "timed";
 }
