@@ -89,7 +89,9 @@ resolve_alternative() {
 
 install_debian_packages() {
     local wanted=(iproute2 procps iptables "libpcap0.8|libpcap0.8t64" qemu-system-x86 qemu-utils busybox-static cpio conntrack
-        iputils-ping tcpdump iperf3 wget ca-certificates)
+        iputils-ping tcpdump iperf3 wget ca-certificates
+        # The CLI is compiled ahead of time (Native AOT): the .NET SDK links it with clang against zlib.
+        clang zlib1g-dev)
     if [[ "$MODE" == test ]]; then
         # tshark reads back the pcapng files the capture tests write.
         wanted+=(chromium tshark)
@@ -154,9 +156,9 @@ build_solution() {
     quietly dotnet build NetDashboard.sln -c Release -nologo
 }
 
-# The build ./netdash runs: ReadyToRun, so a CLI command starts in a fraction of the time (bench/README.md).
+# The CLI ./netdash runs: native code compiled ahead of time, so a command starts in milliseconds (bench/README.md).
 publish_cli() {
-    say "publishing the CLI (ReadyToRun) into artifacts/publish for ./netdash"
+    say "publishing the CLI (Native AOT) into artifacts/cli for ./netdash"
     quietly bash scripts/publish-cli.sh
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark (not a test): paired A/B of `./netdash lab up labs/nat-pc.yaml` + `lab down` between builds.
 
-    sudo bench/cli-ab.py ROUNDS LABEL=path/NetDashboard.dll ... [manual=manual]
+    sudo bench/cli-ab.py ROUNDS LABEL=path/netdash ... [manual=manual]
 
 Each round runs up + down once with every build (and bench/nat-pc-manual.sh for `manual=manual`), back to back,
 the order rotating round by round, so all see the same load. Prints, per build, the median wall time and the median
@@ -29,7 +29,7 @@ for r in range(rounds):
         lab = f'c{os.getpid()}-{label[:4]}-{r}'
         commands = ([['bench/nat-pc-manual.sh', 'up', lab], ['bench/nat-pc-manual.sh', 'down', lab]] if dll == 'manual' else
                     [['./netdash', 'lab', 'up', 'labs/nat-pc.yaml', '--name', lab], ['./netdash', 'lab', 'down', lab]])
-        env = dict(os.environ, NETDASH_DLL=dll)
+        env = dict(os.environ, NETDASH_CLI=dll)
         cpu0, t0 = children_cpu(), time.monotonic()
         for command in commands:
             subprocess.run(command, cwd=repo, env=env, stdout=subprocess.DEVNULL, check=True)

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): wall time of `./netdash lab up labs/nat-pc.yaml` + `./netdash lab down` (the CLI as the
-# README runs it) against the hand-written bench/nat-pc-manual.sh doing the same thing, plus the tool's .NET start-up.
+# README runs it) against the hand-written bench/nat-pc-manual.sh doing the same thing, plus the tool's start-up.
 # The last line is the figure to quote: ratio_vs_manual=N.N (median tool up+down / median script up+down).
 #
 #   sudo bench/lab-up-down.sh [ROUNDS]        # ROUNDS (or env ROUNDS) defaults to 10
 #
 # Env: ROUNDS=10  WARMUP=1 (untimed rounds of each first)  STARTUP_RUNS=ROUNDS (start-up and timeline runs)
-#      DLL=path/NetDashboard.dll (skip the publish and time that one)
+#      CLI=path/netdash (a published CLI: skip the publish and time that one)
 #      QUIET=1 (before each round wait, at most 2 min, until the machine is >= 80 % idle; 0: don't)
 # Each round times tool up, tool down, manual up, manual down (the order of tool/manual alternates
 # round by round); between up and down, outside the timing, it checks the lab works:
@@ -21,7 +21,7 @@ warmup=${WARMUP:-1}
 startup_runs=${STARTUP_RUNS:-$rounds}
 labfile=labs/nat-pc.yaml
 manual=$here/nat-pc-manual.sh
-dll=${DLL:-}
+cli=${CLI:-}
 
 [[ $rounds =~ ^[1-9][0-9]{0,2}$ ]] || { echo "ROUNDS must be 1-999" >&2; exit 2; }
 [[ $(id -u) -eq 0 ]] || { echo "run as root: sudo $0" >&2; exit 2; }
@@ -29,7 +29,7 @@ for tool in dotnet ip iptables sysctl busybox ping; do
     command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 2; }
 done
 # The tool exactly as documented: ./netdash, pointed at this run's own build.
-netdash() { NETDASH_DLL=$dll "$repo/netdash" "$@"; }
+netdash() { NETDASH_CLI=$cli "$repo/netdash" "$@"; }
 
 cd "$repo"
 work=$(mktemp -d "${TMPDIR:-/tmp}/netdash-bench.XXXXXX")
@@ -128,14 +128,14 @@ med_raw() { sort -n "$work/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(
 # --- publish once -----------------------------------------------------------------------------
 # The build ./netdash runs (scripts/publish-cli.sh, as setup.sh makes it), into a private folder, so another build
 # of the repo can't swap the binary mid-run.
-if [[ -z $dll ]]; then
-    echo "publishing (ReadyToRun) $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted src changes') ..."
-    bash "$repo/scripts/publish-cli.sh" "$work/publish" --artifacts-path "$work/build" -v q >"$work/build.log" 2>&1 \
+if [[ -z $cli ]]; then
+    echo "publishing (Native AOT) $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted src changes') ..."
+    bash "$repo/scripts/publish-cli.sh" "$work/cli" --artifacts-path "$work/build" -v q >"$work/build.log" 2>&1 \
         || { cat "$work/build.log" >&2; exit 1; }
-    dll=$work/publish/NetDashboard.dll
+    cli=$work/cli/netdash
 fi
-[[ -f $dll ]] || { echo "no build at '$dll'" >&2; exit 1; }
-echo "timing: ./netdash with NETDASH_DLL=$dll"
+[[ -x $cli ]] || { echo "no CLI build at '$cli'" >&2; exit 1; }
+echo "timing: ./netdash with NETDASH_CLI=$cli"
 
 # --- rounds -----------------------------------------------------------------------------------
 echo "machine: $(nproc) cores, $(uname -r), dotnet $(dotnet --version), $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -156,7 +156,7 @@ for ((i = 1; i <= rounds; i++)); do
         "$(ms "$(tail -1 "$work/tool_total")")" "$(ms "$(tail -1 "$work/manual_total")")"
 done
 
-# --- .NET start-up: the CLI doing (almost) nothing ----------------------------------------------
+# --- start-up: the CLI doing (almost) nothing ----------------------------------------------
 # `lab --help` reads the settings, wires the lab services and the command tree, prints help, runs no command.
 # `lab ls` additionally lists the namespaces (/run/netns) and lab records. (A bare `--help` is not the CLI: Program.cs starts the web app.)
 for ((i = 1; i <= startup_runs; i++)); do
@@ -225,8 +225,8 @@ cmds_n=$(sort -n "$work/tool_cmds_n" | tail -1)
 up_ms=$(pct tool_up 50); down_ms=$(pct tool_down 50)
 row() { printf '  %-58s %6s%s\n' "$1" "$2" "${3:-}"; }
 echo "where the tool's time goes (medians, ms):"
-row '.NET start-up, `lab --help`' "$help_ms" "   (p90 $(pct startup_help 90))"
-row '.NET start-up, `lab ls` (lists namespaces and labs)' "$ls_ms" "   (p90 $(pct startup_ls 90))"
+row 'start-up, `lab --help`' "$help_ms" "   (p90 $(pct startup_help 90))"
+row 'start-up, `lab ls` (lists namespaces and labs)' "$ls_ms" "   (p90 $(pct startup_ls 90))"
 row 'lab up, wall' "$up_ms"
 row "  its $cmds_n commands, as the tool sums their durations" "$(awk -v c="$cmds_ms" 'BEGIN { printf "%.0f", c }')"
 row '  rest: up - start-up - commands' "$(awk -v u="$up_ms" -v h="$help_ms" -v c="$cmds_ms" 'BEGIN { printf "%.0f", u - h - c }')"

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Publishes NetDashboard as ./netdash runs it: ReadyToRun (compiled ahead of time), so a one-shot CLI command does not
-# spend its life in the JIT (bench/README.md, "A faster CLI").
+# Publishes the CLI that ./netdash runs: src/NetDashboard.Cli compiled ahead of time to one native program (Native
+# AOT, needs clang and zlib1g-dev), so a one-shot `lab up` starts in milliseconds instead of spending its life in the
+# runtime's start-up and the JIT (bench/README.md, "A faster CLI").
 #
-#   scripts/publish-cli.sh [OUT [dotnet publish options…]]     OUT defaults to artifacts/publish
+#   scripts/publish-cli.sh [OUT [dotnet publish options…]]     OUT defaults to artifacts/cli
 #
 # setup.sh runs it after the Release build; bench/lab-up-down.sh runs it into a private folder.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-out="${1:-$root/artifacts/publish}"
+out="${1:-$root/artifacts/cli}"
 shift || true
-exec dotnet publish "$root/src/NetDashboard" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-    -o "$out" -nologo "$@"
+exec dotnet publish "$root/src/NetDashboard.Cli" -c Release -r linux-x64 -o "$out" -nologo "$@"

@@ -3,9 +3,22 @@ using CliWrap.Buffered;
 
 namespace NetDashboard.Integration.Tests;
 
-/// <summary>The built dashboard's CLI as a person runs it: its own process, from the repository root, with settings as environment variables.</summary>
+/// <summary>
+/// The CLI as a person runs it: the native build ./netdash starts (scripts/publish-cli.sh, which setup.sh runs before
+/// the tests), its own process, from the repository root, with settings as environment variables.
+/// </summary>
 public static class DashboardCli
 {
+    /// <summary>The published CLI; a test fails with this sentence when it was not published.</summary>
+    public static string Program
+    {
+        get
+        {
+            var path = Path.Combine(TestLab.RepositoryRoot, "artifacts", "cli", "netdash");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"no CLI build at {path}: run scripts/publish-cli.sh (setup.sh does) before the tests");
+        }
+    }
+
     /// <param name="settings">Configuration overrides, e.g. NetDashboard__RuntimeRoot (and PATH, which is an environment variable too).</param>
     public static Task<BufferedCommandResult> RunAsync(IReadOnlyDictionary<string, string> settings, params string[] args) =>
         RunUnderAsync([], settings, CancellationToken.None, args);
@@ -22,7 +35,7 @@ public static class DashboardCli
     private static Task<BufferedCommandResult> RunUnderAsync(IReadOnlyList<string> launcher, IReadOnlyDictionary<string, string> settings,
         CancellationToken cancellationToken, string[] args)
     {
-        string[] argv = [.. launcher, "dotnet", Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"), .. args];
+        string[] argv = [.. launcher, Program, .. args];
         return Cli.Wrap(argv[0])
             .WithArguments(argv[1..])
             .WithWorkingDirectory(TestLab.RepositoryRoot)

@@ -311,12 +311,7 @@ public sealed class VmTests
     }
 
     private static Task<BufferedCommandResult> CliAsync(TestLab lab, params string[] args) =>
-        Cli.Wrap("dotnet")
-            .WithArguments([Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"), .. args])
-            .WithWorkingDirectory(TestLab.RepositoryRoot)
-            .WithEnvironmentVariables(env => env.Set("NetDashboard__RuntimeRoot", lab.RuntimeRoot))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync();
+        DashboardCli.RunAsync(new Dictionary<string, string> { ["NetDashboard__RuntimeRoot"] = lab.RuntimeRoot }, args);
 }
 
 /// <summary>VM tests run one at a time: each boots QEMU under TCG, and two cores are all there is.</summary>

@@ -39,7 +39,6 @@ public sealed record JournalEntry
 /// </summary>
 public sealed class Journal(string path)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { TypeInfoResolver = RuntimeJson.Default };
     private readonly Lock _gate = new();
 
     public event Action<JournalEntry>? Appended;
@@ -51,7 +50,7 @@ public sealed class Journal(string path)
         lock (_gate)
         {
             RuntimeFile.CreateFolder(System.IO.Path.GetDirectoryName(Path)!);
-            RuntimeFile.Write(Path, JsonSerializer.Serialize(entry, Json) + "\n", append: true);
+            RuntimeFile.Write(Path, JsonSerializer.Serialize(entry, RuntimeJson.Default.JournalEntry) + "\n", append: true);
         }
         Appended?.Invoke(entry);
     }
@@ -74,7 +73,7 @@ public sealed class Journal(string path)
     {
         try
         {
-            return JsonSerializer.Deserialize<JournalEntry>(line, Json);
+            return JsonSerializer.Deserialize(line, RuntimeJson.Default.JournalEntry);
         }
         catch (JsonException)
         {

@@ -30,7 +30,8 @@ public sealed record VmRecord(int Pid, DateTimeOffset StartedAt, bool StoppedOnP
 /// </summary>
 public sealed class LabRuntimeStore(string root)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, TypeInfoResolver = RuntimeJson.Default };
+    // Indented: a person reads lab.json; generated code: the CLI is compiled ahead of time.
+    private static readonly RuntimeJson Json = new(new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true });
 
     private readonly Lock _updates = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ((DateTime, long) Stamp, LabDefinition Definition)> _definitions = new();
@@ -56,7 +57,7 @@ public sealed class LabRuntimeStore(string root)
     public LabRecord? Read(string lab)
     {
         var path = RecordPathOf(lab);
-        return File.Exists(path) ? JsonSerializer.Deserialize<LabRecord>(File.ReadAllText(path), Json) : null;
+        return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), Json.LabRecord) : null;
     }
 
     /// <summary>
@@ -86,7 +87,7 @@ public sealed class LabRuntimeStore(string root)
     public void Write(LabRecord record)
     {
         EnsureFolderOf(record.Name);
-        RuntimeFile.Replace(RecordPathOf(record.Name), JsonSerializer.Serialize(record, Json));
+        RuntimeFile.Replace(RecordPathOf(record.Name), JsonSerializer.Serialize(record, Json.LabRecord));
     }
 
     /// <summary>Reads, changes and writes a lab's record as one step for this process.</summary>

@@ -10,11 +10,10 @@ namespace NetDashboard.Lab.Engine;
 public sealed record LabStatus(string Lab, bool Owned, DateTimeOffset TakenAt, int? InternetServerPid,
     IReadOnlyList<LabStatus.NamespaceView> Namespaces, IReadOnlyList<LabStatus.VmView> Vms)
 {
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    public static JsonSerializerOptions JsonOptions => LabStatusJson.Default.Options;
+
+    /// <summary>The status as `lab status --json` prints it.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, LabStatusJson.Default.LabStatus);
 
     public sealed record NamespaceView(string Name, string Role, bool Exists, bool Forwarding,
         IReadOnlyList<LinkView> Links, IReadOnlyList<RouteState> Routes, IReadOnlyList<NatRuleView> NatRules);
@@ -93,3 +92,11 @@ public sealed record LabStatus(string Lab, bool Owned, DateTimeOffset TakenAt, i
         return text.ToString();
     }
 }
+
+/// <summary>
+/// The status's JSON by generated code: the CLI is compiled ahead of time, where reflection-based serialization is
+/// not available.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(LabStatus))]
+internal sealed partial class LabStatusJson : JsonSerializerContext;

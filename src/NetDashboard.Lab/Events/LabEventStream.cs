@@ -24,7 +24,6 @@ internal sealed partial class LabEventStream : IAsyncDisposable
     private static readonly TimeSpan MinDeliveryInterval = TimeSpan.FromMilliseconds(100);
     // A guest changed from its own console is seen at the next look; a guest command or a boot triggers one at once.
     private static readonly TimeSpan GuestLook = TimeSpan.FromSeconds(3);
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly string _lab;
     private readonly LabRuntimeStore _store;
@@ -297,7 +296,7 @@ internal sealed partial class LabEventStream : IAsyncDisposable
     {
         try
         {
-            return JsonSerializer.Deserialize<JournalEntry>(line, Json);
+            return JsonSerializer.Deserialize(line, RuntimeJson.Default.JournalEntry);
         }
         catch (JsonException e)
         {

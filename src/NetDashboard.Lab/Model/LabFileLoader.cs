@@ -14,7 +14,7 @@ namespace NetDashboard.Lab.Model;
 public static partial class LabFileLoader
 {
     // A key given twice is refused: a reader sees the first, the loader would take the last.
-    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
+    private static readonly IDeserializer Deserializer = new StaticDeserializerBuilder(new LabFileYamlContext())
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
         .WithDuplicateKeyChecking()
         .Build();
@@ -358,7 +358,7 @@ public static partial class LabFileLoader
     }
 
     // The YAML shape; nullable so a missing key is told apart from a default.
-    private sealed class LabFile
+    internal sealed class LabFile
     {
         public string? Name { get; set; }
         public string? Description { get; set; }
@@ -367,7 +367,7 @@ public static partial class LabFileLoader
         public List<VmFile>? Vms { get; set; }
     }
 
-    private sealed class WorldFile
+    internal sealed class WorldFile
     {
         public string? Uplink { get; set; }
         public string? UplinkGateway { get; set; }
@@ -376,7 +376,7 @@ public static partial class LabFileLoader
         public string? PcGateway { get; set; }
     }
 
-    private sealed class HostFile
+    internal sealed class HostFile
     {
         public bool? Forwarding { get; set; }
         public List<BridgeFile>? Bridges { get; set; }
@@ -385,7 +385,7 @@ public static partial class LabFileLoader
         public List<RouteFile>? Routes { get; set; }
     }
 
-    private sealed class BridgeFile
+    internal sealed class BridgeFile
     {
         public string? Name { get; set; }
         public List<string>? Ports { get; set; }
@@ -393,26 +393,26 @@ public static partial class LabFileLoader
         public bool? Up { get; set; }
     }
 
-    private sealed class InterfaceFile
+    internal sealed class InterfaceFile
     {
         public string? Name { get; set; }
         public List<string>? Addresses { get; set; }
         public bool? Up { get; set; }
     }
 
-    private sealed class MasqueradeFile
+    internal sealed class MasqueradeFile
     {
         public string? Source { get; set; }
         public string? OutInterface { get; set; }
     }
 
-    private sealed class RouteFile
+    internal sealed class RouteFile
     {
         public string? To { get; set; }
         public string? Via { get; set; }
     }
 
-    private sealed class VmFile
+    internal sealed class VmFile
     {
         public string? Name { get; set; }
         public string? Mac { get; set; }

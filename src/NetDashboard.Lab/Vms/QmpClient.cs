@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -39,8 +40,18 @@ public static class QmpClient
         }
     }
 
-    private static async Task SendAsync(Stream stream, string command, CancellationToken cancellationToken) =>
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { execute = command }) + "\n"), cancellationToken);
+    private static async Task SendAsync(Stream stream, string command, CancellationToken cancellationToken)
+    {
+        var line = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(line))
+        {
+            json.WriteStartObject();
+            json.WriteString("execute", command);
+            json.WriteEndObject();
+        }
+        line.Write("\n"u8);
+        await stream.WriteAsync(line.WrittenMemory, cancellationToken);
+    }
 
     // Events may arrive between replies; skip them until the wanted key shows up.
     private static async Task ReadReplyAsync(StreamReader reader, string key, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using NetDashboard.Configuration;
 using NetDashboard.Lab.Capture;
@@ -10,7 +11,7 @@ using NetDashboard.Security;
 namespace NetDashboard.Commands;
 
 /// <summary>
-/// What the CLI's commands use: the classes <see cref="ServiceRegistration.AddLabServices"/> registers, with the same
+/// What the CLI's commands use: the classes <c>ServiceRegistration.AddLabServices</c> registers, with the same
 /// settings (appsettings.json, then NetDashboard__* environment variables), wired by hand. A one-shot command starts
 /// no host and no DI container, whose start-up it would pay on every run (bench/README.md).
 /// </summary>
@@ -40,8 +41,8 @@ public sealed class CliServices
         var reader = new TopologyReader(runner);
         var store = new LabRuntimeStore(options.RuntimeRoot);
         var operations = new OperationRunner(runner, store);
-        var vms = ServiceRegistration.VmSupervisorFrom(options, operations, store);
-        var labOptions = ServiceRegistration.LabServiceOptionsFrom(options);
+        var vms = LabWiring.VmSupervisorFrom(options, operations, store);
+        var labOptions = LabWiring.LabServiceOptionsFrom(options);
         var engine = new LabEngine(operations, reader, store, vms, labOptions);
         var events = new LabEvents(reader, store, vms, operations, NullLoggerFactory.Instance);
         // No CLI command captures: the capture limits keep their defaults.

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using NetDashboard.Configuration;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
@@ -85,7 +84,7 @@ public static class LabCli
             var lab = parse.GetValue(labArgument)!;
             if (LabService.CheckLabName(lab) is { } bad) return Report(bad);
             if (await service.StatusAsync(lab, ct) is not { } labStatus) return Report(ActionResult.NoSuchLab(lab));
-            Console.Write(parse.GetValue(jsonOption) ? JsonSerializer.Serialize(labStatus, LabStatus.JsonOptions) + "\n" : labStatus.ToText());
+            Console.Write(parse.GetValue(jsonOption) ? labStatus.ToJson() + "\n" : labStatus.ToText());
             return Success;
         });
 

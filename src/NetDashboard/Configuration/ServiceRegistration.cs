@@ -4,7 +4,6 @@ using NetDashboard.Lab.Capture;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Events;
 using NetDashboard.Lab.Host;
-using NetDashboard.Lab.Vms;
 using NetDashboard.Security;
 
 namespace NetDashboard.Configuration;
@@ -24,13 +23,13 @@ public static class ServiceRegistration
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CaptureOptions>, CaptureOptionsValidator>());
         services.TryAddSingleton<CaptureService>();
-        services.TryAddSingleton(sp => LabServiceOptionsFrom(sp.GetRequiredService<IOptions<DashboardOptions>>().Value));
+        services.TryAddSingleton(sp => LabWiring.LabServiceOptionsFrom(sp.GetRequiredService<IOptions<DashboardOptions>>().Value));
         services.TryAddSingleton<HostRunner>();
         services.TryAddSingleton<TopologyReader>();
         services.TryAddSingleton<ITopologySource>(sp => sp.GetRequiredService<TopologyReader>());
         services.TryAddSingleton(sp => new LabRuntimeStore(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.RuntimeRoot));
         services.TryAddSingleton<OperationRunner>();
-        services.TryAddSingleton(sp => VmSupervisorFrom(sp.GetRequiredService<IOptions<DashboardOptions>>().Value,
+        services.TryAddSingleton(sp => LabWiring.VmSupervisorFrom(sp.GetRequiredService<IOptions<DashboardOptions>>().Value,
             sp.GetRequiredService<OperationRunner>(), sp.GetRequiredService<LabRuntimeStore>()));
         services.TryAddSingleton<LabEngine>();
         services.TryAddSingleton<LabEvents>();
@@ -38,15 +37,4 @@ public static class ServiceRegistration
         services.TryAddSingleton(sp => new AccessToken(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.StateFolder));
         return services;
     }
-
-    /// <summary>The VM supervisor the settings describe; the CLI builds the same (<see cref="Commands.CliServices"/>).</summary>
-    public static VmSupervisor VmSupervisorFrom(DashboardOptions options, OperationRunner operations, LabRuntimeStore store) =>
-        new(operations, store, new GuestImage(options.GuestImageFolder), new DiskImages(options.ImageFolders), options.Accelerator);
-
-    public static LabServiceOptions LabServiceOptionsFrom(DashboardOptions options) => new()
-    {
-        LabsFolder = Path.GetFullPath(options.LabsFolder, RepositoryLayout.FindRoot()),
-        GuestCommandTimeout = TimeSpan.FromSeconds(options.GuestCommandTimeoutSeconds),
-        ReadyTimeout = TimeSpan.FromSeconds(options.GuestReadyTimeoutSeconds),
-    };
 }
