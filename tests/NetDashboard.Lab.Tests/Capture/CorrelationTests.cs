@@ -284,6 +284,19 @@ public sealed class CorrelationTests
     }
 
     [Fact]
+    public void Observe_OutsideTupleHandedToAnotherGuestLater_NewFlowNotTheOldOne()
+    {
+        // vm1's conntrack entry expired (30 s); NAT now gives vm2 the outside id vm1 had.
+        var (vm1Request, _) = PingThroughNat(Vm1Ping, T0);
+        var vm2 = new Ping(Guest2, Vm2, 1234, 1234, 1, 0x4002, 0x9002);
+        var (vm2Request, vm2Reply) = PingThroughNat(vm2, T0 + 40_000_000, Tap1);
+
+        Assert.NotEqual(vm1Request.FlowId, Journey(vm2Request).FlowId);
+        Assert.Equal([Tap1, Br0, Ens160], Interfaces(Journey(vm2Request)));
+        Assert.Equal([vm2Reply.GroupId], Journey(vm2Request).ReplyGroupIds);
+    }
+
+    [Fact]
     public void Observe_SameFrameTwiceOnOneInterface_TwoPacketsEachJoinedByTheNearestCopy()
     {
         // ARP asks again a second later with the very same bytes; br0's block holds both copies too.
@@ -323,6 +336,40 @@ public sealed class CorrelationTests
         Assert.Null(correlator.Journey(packets[0].GroupId));
         Assert.Null(correlator.Journey(packets[23].GroupId));
         Assert.All(packets[25..], p => Assert.Equal(1, correlator.InterfaceCount(p.GroupId)));
+    }
+
+    [Fact]
+    public void Observe_MoreConversationsThanFlowCapacity_OldestTuplesForgottenNewestStillLinked()
+    {
+        var correlator = new PacketCorrelator(new CorrelationOptions { FlowCapacity = 16 });
+        for (ushort port = 1; port <= 200; port++)
+            See(Tap0, T0 + port, Udp(port, 9999, [(byte)port], Guest, Server, new Framing(Vm1, Bridge, 64, port)), correlator);
+
+        var query = See(Tap0, T0 + 1000, Udp(40000, 53, DnsQuery(), Guest, Server, new Framing(Vm1, Bridge, 64, 0x6001)), correlator);
+        var answer = See(Tap0, T0 + 1400, Udp(53, 40000, DnsResponse(), Server, Guest, new Framing(Bridge, Vm1, 63, 0x8001)), correlator);
+
+        Assert.Equal(query.FlowId, answer.FlowId);
+        Assert.Equal([answer.GroupId], correlator.Journey(query.GroupId)!.ReplyGroupIds);
+    }
+
+    [Fact]
+    public void Observe_FrameOnMoreInterfacesThanAGroupHolds_TheNinthStartsAnotherGroup()
+    {
+        var broadcast = Arp(ArpOperation.Request, Vm1, Guest, Broadcast, Gateway);
+        var groups = Enumerable.Range(0, 9).Select(i => See($"host/tap{i}", T0 + i, broadcast).GroupId).ToList();
+
+        Assert.Single(groups[..8].Distinct());
+        Assert.NotEqual(groups[0], groups[8]);
+        Assert.Equal(8, _correlator.InterfaceCount(groups[0]));
+    }
+
+    [Fact]
+    public void Observe_MoreInterfacesThanALabHas_NotCorrelated()
+    {
+        for (var i = 0; i < 64; i++)
+            Assert.NotEqual(PacketCorrelation.None, See($"host/veth{i}", T0, Vm1Ping.RequestInside));
+
+        Assert.Equal(PacketCorrelation.None, See("host/one-too-many", T0, Vm1Ping.RequestInside));
     }
 
     [Fact]

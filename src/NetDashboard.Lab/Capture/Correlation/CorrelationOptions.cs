@@ -9,8 +9,11 @@ public sealed record CorrelationOptions
     /// <summary>Hops (one packet on one interface) held at most; the oldest are forgotten first.</summary>
     public int Capacity { get; init; } = 65_536;
 
-    /// <summary>How long a quiet conversation keeps its flow id: a ping a second, or an idle TCP session, stays one flow.</summary>
-    public TimeSpan FlowIdle { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// How long a quiet conversation keeps its flow id. Shorter than conntrack's shortest timeout (30 s, ICMP and
+    /// UDP), so a tuple NAT hands to another guest later starts a new flow instead of joining the old one.
+    /// </summary>
+    public TimeSpan FlowIdle { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Conversation tuples (as each interface sees them, and conntrack's) held at most.</summary>
     public int FlowCapacity { get; init; } = 16_384;

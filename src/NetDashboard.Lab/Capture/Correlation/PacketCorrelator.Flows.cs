@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NetDashboard.Lab.Capture.Correlation;
 
@@ -22,29 +24,39 @@ public sealed partial class PacketCorrelator
     {
         if (!TryTuple(entry, entry.Original, out var original) || !TryTuple(entry, entry.Reply, out var reply))
             return;
+        // Until conntrack destroys the entry, NAT gives its tuples to no one else; after, they age like any other.
+        var live = entry.Event != ConntrackEvent.Destroy;
         lock (_gate)
         {
             var (a, b) = (Seen(original).FlowId, Seen(reply).FlowId);
             var flow = a != 0 && b != 0 ? Merge(a, b) : a != 0 ? a : b != 0 ? b : NewFlow();
-            Remember(original, flow, confirmed: true);
-            Remember(reply, flow, confirmed: true);
+            Remember(original, flow, live);
+            Remember(reply, flow, live);
         }
     }
 
-    /// <summary>The tuple's flow (resolved; 0 when unknown) and whether conntrack vouched for it.</summary>
+    /// <summary>The tuple's flow (resolved; 0 when unknown or gone quiet) and whether conntrack vouched for it.</summary>
     private FlowSeen Seen(FlowTuple tuple) =>
-        _flows.TryGetValue(tuple, out var seen) ? seen with { FlowId = Resolve(seen.FlowId) } : default;
+        _flows.TryGetValue(tuple, out var seen) && IsFresh(seen) ? seen with { FlowId = Resolve(seen.FlowId) } : default;
 
     private bool IsConfirmed(in PacketHeaders headers) =>
         FlowTuple.TryOf(headers, out var tuple) && _flows.TryGetValue(tuple, out var seen) && seen.Confirmed;
 
-    private void Remember(FlowTuple tuple, long flowId, bool confirmed)
+    // A tuple quiet for longer than conntrack keeps the shortest entries may be NAT's again for another conversation.
+    private bool IsFresh(FlowSeen seen) => seen.Confirmed || seen.LastSeenMicros >= _newestMicros - _flowIdleMicros;
+
+    /// <param name="confirmed">Whether a live conntrack entry holds the tuple; null from a packet, which cannot tell.</param>
+    private void Remember(FlowTuple tuple, long flowId, bool? confirmed)
     {
-        if (_flows.TryGetValue(tuple, out var seen))
-            confirmed |= seen.Confirmed;
-        else if (_flows.Count >= _flowCapacity)
+        ref var seen = ref CollectionsMarshal.GetValueRefOrNullRef(_flows, tuple);
+        if (!Unsafe.IsNullRef(ref seen))
+        {
+            seen = new FlowSeen(flowId, _newestMicros, confirmed ?? seen.Confirmed);
+            return;
+        }
+        if (_flows.Count >= _flowCapacity)
             ForgetQuietFlows();
-        _flows[tuple] = new FlowSeen(flowId, _newestMicros, confirmed);
+        _flows.Add(tuple, new FlowSeen(flowId, _newestMicros, confirmed ?? false));
     }
 
     /// <summary>

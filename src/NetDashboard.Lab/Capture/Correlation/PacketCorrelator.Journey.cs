@@ -55,7 +55,7 @@ public sealed partial class PacketCorrelator
             var hops = HopsInTimeOrder(ref group);
             ref readonly var answer = ref _hops[hops[0]];
             var delay = answer.TimestampMicros - request.TimestampMicros;
-            if (delay > 0 && delay <= _windowMicros && Answers(request.Headers, answer.Headers, Reversed(requestHops, hops)))
+            if (delay > 0 && delay <= _windowMicros && IsAnswer(request.Headers, answer.Headers, Reversed(requestHops, hops)))
                 answers.Add((answer.TimestampMicros, group.Id));
         }
         answers.Sort();
@@ -63,7 +63,7 @@ public sealed partial class PacketCorrelator
         return (request.Headers.Protocol == PacketHeaders.Udp ? ids.Take(1) : ids).ToList();
     }
 
-    private static bool Answers(in PacketHeaders request, in PacketHeaders answer, bool? reversed)
+    private static bool IsAnswer(in PacketHeaders request, in PacketHeaders answer, bool? reversed)
     {
         if (request.Depth != HeaderDepth.Transport || answer.Depth != HeaderDepth.Transport || request.Protocol != answer.Protocol || reversed == false)
             return false;

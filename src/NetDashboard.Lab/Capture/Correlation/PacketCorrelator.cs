@@ -82,9 +82,9 @@ public sealed partial class PacketCorrelator
                 else if (seen.FlowId != 0 && seen.FlowId != flow)
                     flow = Merge(flow, seen.FlowId); // the same packet under another tuple (NAT): one conversation
                 group.FlowId = flow;
-                Remember(tuple, flow, confirmed: false);
+                Remember(tuple, flow, confirmed: null);
             }
-            AddHop(ref group, groupSlot, iface, sequence, timestampMicros, headers, invariantKey);
+            AddHop(ref group, iface, sequence, timestampMicros, headers, invariantKey);
             return new PacketCorrelation(group.Id, flow);
         }
     }
@@ -156,7 +156,7 @@ public sealed partial class PacketCorrelator
         return slot;
     }
 
-    private void AddHop(ref Group group, int groupSlot, byte iface, long sequence, long micros, in PacketHeaders headers, ulong invariantKey)
+    private void AddHop(ref Group group, byte iface, long sequence, long micros, in PacketHeaders headers, ulong invariantKey)
     {
         var observation = ++_observed;
         var slot = Slot(observation);
@@ -218,7 +218,8 @@ public sealed partial class PacketCorrelator
 
     private static void Unlink(Dictionary<ulong, long> index, ulong key, long observation)
     {
-        if (index.TryGetValue(key, out var newest) && newest == observation)
+        ref var newest = ref CollectionsMarshal.GetValueRefOrNullRef(index, key);
+        if (!Unsafe.IsNullRef(ref newest) && newest == observation)
             index.Remove(key);
     }
 

@@ -3,6 +3,8 @@ namespace NetDashboard.Lab.Capture.Correlation;
 /// <summary>
 /// What <see cref="PacketCorrelator.Observe"/> says of a packet: its group (the same packet on every interface it
 /// crossed) and its flow (the conversation, both directions, across NAT). Zero when it was not correlated.
+/// The flow id is the one known then: when a later hop shows two ids are one conversation, the older id stays,
+/// and <see cref="PacketCorrelator.Journey"/> reports it.
 /// </summary>
 public readonly record struct PacketCorrelation(long GroupId, long FlowId)
 {
