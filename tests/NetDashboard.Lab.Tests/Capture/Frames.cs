@@ -14,24 +14,43 @@ internal static class Frames
     public static readonly IPAddress Guest = IPAddress.Parse("192.168.1.10");
     public static readonly IPAddress Gateway = IPAddress.Parse("192.168.1.1");
     public static readonly IPAddress Server = IPAddress.Parse("203.0.113.5");
+    public static readonly PhysicalAddress Vm2 = PhysicalAddress.Parse("52-54-98-76-54-31");
+    public static readonly IPAddress Guest2 = IPAddress.Parse("192.168.1.11");
+    /// <summary>ens160, the host's uplink: the address MASQUERADE writes in.</summary>
+    public static readonly PhysicalAddress UplinkMac = PhysicalAddress.Parse("52-54-00-AB-CD-01");
+    public static readonly IPAddress Uplink = IPAddress.Parse("10.180.13.232");
+    /// <summary>eth0 of the wan namespace, the uplink's next hop.</summary>
+    public static readonly PhysicalAddress WanMac = PhysicalAddress.Parse("52-54-00-AB-CD-02");
+
+    /// <summary>What a router changes from hop to hop besides NAT: the link addresses and the TTL; and the IP id it keeps.</summary>
+    public sealed record Framing(PhysicalAddress SourceMac, PhysicalAddress DestinationMac, byte Ttl = 64, ushort IpId = 0x1234);
 
     public static byte[] Ethernet(PhysicalAddress source, PhysicalAddress destination, Packet payload, EthernetType type = EthernetType.IPv4) =>
         new EthernetPacket(source, destination, type) { PayloadPacket = payload }.Bytes;
 
-    public static byte[] Ip(IPAddress source, IPAddress destination, Packet payload, PacketDotNet.ProtocolType protocol) =>
-        Ethernet(Vm1, Bridge, new IPv4Packet(source, destination) { Protocol = protocol, Id = 0x1234, PayloadPacket = payload });
-
-    /// <summary>ping's default: 56 bytes of data, so ICMP length 64 and a 98-byte frame.</summary>
-    public static byte[] Echo(IcmpV4TypeCode type, ushort id, ushort sequence, IPAddress source, IPAddress destination)
+    /// <summary>Without <paramref name="framing"/>: vm1 to br0, IP id 0x1234, PacketDotNet's TTL.</summary>
+    public static byte[] Ip(IPAddress source, IPAddress destination, Packet payload, PacketDotNet.ProtocolType protocol, Framing? framing = null)
     {
-        var icmp = new IcmpV4Packet(new ByteArraySegment(new byte[64])) { TypeCode = type, Id = id, Sequence = sequence };
-        return Ip(source, destination, icmp, PacketDotNet.ProtocolType.Icmp);
+        var ip = new IPv4Packet(source, destination) { Protocol = protocol, Id = framing?.IpId ?? 0x1234, PayloadPacket = payload };
+        if (framing is not null)
+            ip.TimeToLive = framing.Ttl;
+        return Ethernet(framing?.SourceMac ?? Vm1, framing?.DestinationMac ?? Bridge, ip);
     }
 
-    public static byte[] Tcp(TcpPacket tcp, IPAddress source, IPAddress destination) => Ip(source, destination, tcp, PacketDotNet.ProtocolType.Tcp);
+    /// <summary>ping's default: 56 bytes of data (zeros unless given), so ICMP length 64 and a 98-byte frame.</summary>
+    public static byte[] Echo(IcmpV4TypeCode type, ushort id, ushort sequence, IPAddress source, IPAddress destination, Framing? framing = null, byte[]? data = null)
+    {
+        var bytes = new byte[64];
+        data?.CopyTo(bytes, 8);
+        var icmp = new IcmpV4Packet(new ByteArraySegment(bytes)) { TypeCode = type, Id = id, Sequence = sequence };
+        return Ip(source, destination, icmp, PacketDotNet.ProtocolType.Icmp, framing);
+    }
 
-    public static byte[] Udp(ushort sourcePort, ushort destinationPort, byte[] payload, IPAddress source, IPAddress destination) =>
-        Ip(source, destination, new UdpPacket(sourcePort, destinationPort) { PayloadData = payload }, PacketDotNet.ProtocolType.Udp);
+    public static byte[] Tcp(TcpPacket tcp, IPAddress source, IPAddress destination, Framing? framing = null) =>
+        Ip(source, destination, tcp, PacketDotNet.ProtocolType.Tcp, framing);
+
+    public static byte[] Udp(ushort sourcePort, ushort destinationPort, byte[] payload, IPAddress source, IPAddress destination, Framing? framing = null) =>
+        Ip(source, destination, new UdpPacket(sourcePort, destinationPort) { PayloadData = payload }, PacketDotNet.ProtocolType.Udp, framing);
 
     public static byte[] Arp(ArpOperation operation, PhysicalAddress senderMac, IPAddress sender, PhysicalAddress targetMac, IPAddress target) =>
         Ethernet(senderMac, operation == ArpOperation.Request ? Broadcast : targetMac,

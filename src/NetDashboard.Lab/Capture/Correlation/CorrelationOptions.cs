@@ -1,0 +1,29 @@
+namespace NetDashboard.Lab.Capture.Correlation;
+
+/// <summary>The bounds of a <see cref="PacketCorrelator"/>: every table it keeps is capped in time and in size.</summary>
+public sealed record CorrelationOptions
+{
+    /// <summary>Kernel time within which hops of one packet are looked for, and after which packets are forgotten.</summary>
+    public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Hops (one packet on one interface) held at most; the oldest are forgotten first.</summary>
+    public int Capacity { get; init; } = 65_536;
+
+    /// <summary>
+    /// How long a quiet conversation keeps its flow id. Shorter than conntrack's shortest timeout (30 s, ICMP and
+    /// UDP), so a tuple NAT hands to another guest later starts a new flow instead of joining the old one.
+    /// </summary>
+    public TimeSpan FlowIdle { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Conversation tuples (as each interface sees them, and conntrack's) held at most.</summary>
+    public int FlowCapacity { get; init; } = 16_384;
+
+    internal CorrelationOptions Checked()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Window, TimeSpan.Zero, nameof(Window));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(FlowIdle, TimeSpan.Zero, nameof(FlowIdle));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Capacity, 16, nameof(Capacity));
+        ArgumentOutOfRangeException.ThrowIfLessThan(FlowCapacity, 16, nameof(FlowCapacity));
+        return this;
+    }
+}

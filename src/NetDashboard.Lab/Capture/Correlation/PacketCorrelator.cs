@@ -1,0 +1,264 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace NetDashboard.Lab.Capture.Correlation;
+
+/// <summary>
+/// Links the packets of one lab seen on several interfaces: a bridged hop by its identical frame, a routed or NATed
+/// hop by its <see cref="PacketHeaders.NatInvariantKey"/>, and both directions of a conversation into one flow, by
+/// the tuples each interface sees and conntrack's original and reply tuples. Each interface may be observed from
+/// its own thread; hops may arrive out of order, and are ordered by kernel time when asked for. Bounded in time
+/// and size; observing allocates nothing.
+/// </summary>
+public sealed partial class PacketCorrelator
+{
+    /// <summary>Interfaces one group can hold; a ninth starts a new group.</summary>
+    private const int MaxHopsPerGroup = 8;
+    private const int MaxInterfaces = 64;
+    /// <summary>Candidates examined per key: a flood of identical frames costs this much, not the whole window.</summary>
+    private const int MaxCandidates = 32;
+
+    private readonly Lock _gate = new();
+    private readonly long _windowMicros;
+    private readonly Hop[] _hops;
+    private readonly Group[] _groups;
+    // Key → observation number of the newest hop with it; each hop links to the next older one.
+    private readonly Dictionary<ulong, long> _byFrame;
+    private readonly Dictionary<ulong, long> _byInvariant;
+    private readonly Dictionary<string, byte> _interfaces = [];
+    private readonly List<string> _interfaceKeys = [];
+    private long _observed;   // observation number of the newest hop, from 1
+    private long _oldest = 1; // observation number of the oldest hop held
+    private long _lastGroupId;
+    private long _newestMicros;
+
+    public PacketCorrelator(CorrelationOptions? options = null)
+    {
+        options = (options ?? new CorrelationOptions()).Checked();
+        _windowMicros = (long)options.Window.TotalMicroseconds;
+        _flowIdleMicros = (long)options.FlowIdle.TotalMicroseconds;
+        _flowCapacity = options.FlowCapacity;
+        _hops = new Hop[options.Capacity];
+        _groups = new Group[options.Capacity];
+        // Sized once: there are never more keys than hops, so adding never grows them.
+        _byFrame = new Dictionary<ulong, long>(options.Capacity);
+        _byInvariant = new Dictionary<ulong, long>(options.Capacity);
+        _flows = new Dictionary<FlowTuple, FlowSeen>(options.FlowCapacity + 1);
+        _merged = new Dictionary<long, long>(options.FlowCapacity);
+        _mergedBefore = new Dictionary<long, long>(options.FlowCapacity);
+    }
+
+    /// <summary>
+    /// Takes one captured packet. <paramref name="interfaceKey"/> names the capture ("host/tap0"); one lab has at
+    /// most 64. Returns <see cref="PacketCorrelation.None"/> for a frame shorter than an Ethernet header.
+    /// </summary>
+    /// <param name="sequence">The row's number in its capture, handed back by <see cref="Journey"/>.</param>
+    public PacketCorrelation Observe(string interfaceKey, long sequence, long timestampMicros, ReadOnlySpan<byte> frame)
+    {
+        if (!PacketHeaderReader.TryRead(frame, out var headers))
+            return PacketCorrelation.None;
+        var invariantKey = headers.NatInvariantKey;
+        var hasTuple = FlowTuple.TryOf(headers, out var tuple);
+        lock (_gate)
+        {
+            if (InterfaceIndex(interfaceKey) is not { } iface)
+                return PacketCorrelation.None;
+            _newestMicros = Math.Max(_newestMicros, timestampMicros);
+            MakeRoom();
+
+            var seen = hasTuple ? Seen(tuple) : default;
+            var groupSlot = FindGroup(_byFrame, headers.BridgedKey, iface, timestampMicros, seen, bridged: true);
+            if (groupSlot < 0 && invariantKey != 0)
+                groupSlot = FindGroup(_byInvariant, invariantKey, iface, timestampMicros, seen, bridged: false);
+            if (groupSlot < 0)
+                groupSlot = NewGroup(seen.FlowId);
+            ref var group = ref _groups[groupSlot];
+
+            var flow = Resolve(group.FlowId);
+            if (hasTuple)
+            {
+                if (flow == 0)
+                    flow = seen.FlowId != 0 ? seen.FlowId : NewFlow();
+                else if (seen.FlowId != 0 && seen.FlowId != flow)
+                    flow = Merge(flow, seen.FlowId); // the same packet under another tuple (NAT): one conversation
+                group.FlowId = flow;
+                Remember(tuple, flow, confirmed: null);
+            }
+            AddHop(ref group, iface, sequence, timestampMicros, headers, invariantKey);
+            return new PacketCorrelation(group.Id, flow);
+        }
+    }
+
+    /// <summary>On how many interfaces the group's packet was seen; 0 once it is forgotten. Cheap, for a row's badge.</summary>
+    public int InterfaceCount(long groupId)
+    {
+        lock (_gate)
+            return LiveGroup(groupId) is >= 0 and var slot ? _groups[slot].Count : 0;
+    }
+
+    private byte? InterfaceIndex(string interfaceKey)
+    {
+        if (_interfaces.TryGetValue(interfaceKey, out var index))
+            return index;
+        if (_interfaceKeys.Count == MaxInterfaces)
+            return null;
+        index = (byte)_interfaceKeys.Count;
+        _interfaces.Add(interfaceKey, index);
+        _interfaceKeys.Add(interfaceKey);
+        return index;
+    }
+
+    /// <summary>
+    /// The group this hop belongs to among those with the same key: one not yet seen on this interface (a packet seen
+    /// twice on one interface is two packets), within the window, of the same flow when that is known, else the
+    /// nearest in time. Groups whose conntrack-confirmed flow differs from the hop's are never joined.
+    /// </summary>
+    private int FindGroup(Dictionary<ulong, long> index, ulong key, byte iface, long micros, FlowSeen seen, bool bridged)
+    {
+        if (!index.TryGetValue(key, out var observation))
+            return -1;
+        var (best, bestGap, bestSameFlow) = (-1, long.MaxValue, false);
+        for (var examined = 0; observation != 0 && examined < MaxCandidates; examined++)
+        {
+            ref var hop = ref _hops[Slot(observation)];
+            if (hop.Observation != observation)
+                break; // forgotten, and every older one with it
+            var gap = Math.Abs(micros - hop.TimestampMicros);
+            if (gap <= _windowMicros && LiveGroup(hop.GroupId) is >= 0 and var slot && CanJoin(ref _groups[slot], iface))
+            {
+                var sameFlow = seen.FlowId != 0 && Resolve(_groups[slot].FlowId) == seen.FlowId;
+                // Conntrack tells two conversations apart where the packets cannot: two guests' identical pings.
+                var apart = !sameFlow && seen.Confirmed && IsConfirmed(hop.Headers);
+                if (!apart && (best < 0 || (sameFlow && !bestSameFlow) || (sameFlow == bestSameFlow && gap < bestGap)))
+                    (best, bestGap, bestSameFlow) = (slot, gap, sameFlow);
+            }
+            observation = bridged ? hop.NextSameFrame : hop.NextSameInvariant;
+        }
+        return best;
+    }
+
+    private bool CanJoin(ref Group group, byte iface)
+    {
+        if (group.Count == MaxHopsPerGroup)
+            return false;
+        for (var i = 0; i < group.Count; i++)
+            if (_hops[group.Hops[i]].Interface == iface)
+                return false;
+        return true;
+    }
+
+    private int NewGroup(long flowId)
+    {
+        var id = ++_lastGroupId;
+        var slot = (int)(id % _groups.Length);
+        // A group still in this slot is older than every group since; its hops that remain are orphans now.
+        _groups[slot] = new Group { Id = id, FlowId = flowId };
+        return slot;
+    }
+
+    private void AddHop(ref Group group, byte iface, long sequence, long micros, in PacketHeaders headers, ulong invariantKey)
+    {
+        var observation = ++_observed;
+        var slot = Slot(observation);
+        _hops[slot] = new Hop
+        {
+            Observation = observation,
+            GroupId = group.Id,
+            Interface = iface,
+            Sequence = sequence,
+            TimestampMicros = micros,
+            InvariantKey = invariantKey,
+            Headers = headers,
+            NextSameFrame = Link(_byFrame, headers.BridgedKey, observation),
+            NextSameInvariant = invariantKey != 0 ? Link(_byInvariant, invariantKey, observation) : 0,
+        };
+        group.Hops[group.Count++] = slot;
+    }
+
+    /// <summary>Makes the hop the newest with its key and returns the one it displaces.</summary>
+    private static long Link(Dictionary<ulong, long> index, ulong key, long observation)
+    {
+        ref var newest = ref CollectionsMarshal.GetValueRefOrAddDefault(index, key, out _);
+        var older = newest;
+        newest = observation;
+        return older;
+    }
+
+    /// <summary>Forgets hops older than the window (by the newest kernel time seen), and the oldest when full.</summary>
+    private void MakeRoom()
+    {
+        var cutoff = _newestMicros - _windowMicros;
+        while (_oldest <= _observed && (_observed - _oldest + 1 >= _hops.Length || _hops[Slot(_oldest)].TimestampMicros < cutoff))
+            Forget(_oldest++);
+    }
+
+    private void Forget(long observation)
+    {
+        ref var hop = ref _hops[Slot(observation)];
+        // The oldest hop is the newest with its key only when it is the last one.
+        Unlink(_byFrame, hop.Headers.BridgedKey, observation);
+        if (hop.InvariantKey != 0)
+            Unlink(_byInvariant, hop.InvariantKey, observation);
+        if (LiveGroup(hop.GroupId) is >= 0 and var groupSlot)
+        {
+            ref var group = ref _groups[groupSlot];
+            var slot = Slot(observation);
+            for (var i = 0; i < group.Count; i++)
+            {
+                if (group.Hops[i] != slot)
+                    continue;
+                group.Hops[i] = group.Hops[--group.Count];
+                break;
+            }
+            if (group.Count == 0)
+                group = default;
+        }
+        hop = default;
+    }
+
+    private static void Unlink(Dictionary<ulong, long> index, ulong key, long observation)
+    {
+        ref var newest = ref CollectionsMarshal.GetValueRefOrNullRef(index, key);
+        if (!Unsafe.IsNullRef(ref newest) && newest == observation)
+            index.Remove(key);
+    }
+
+    private int LiveGroup(long groupId)
+    {
+        if (groupId <= 0)
+            return -1;
+        var slot = (int)(groupId % _groups.Length);
+        return _groups[slot].Id == groupId ? slot : -1;
+    }
+
+    private int Slot(long observation) => (int)(observation % _hops.Length);
+
+    /// <summary>One packet on one interface.</summary>
+    private struct Hop
+    {
+        public long Observation;
+        public long GroupId;
+        public long Sequence;
+        public long TimestampMicros;
+        public long NextSameFrame;
+        public long NextSameInvariant;
+        public ulong InvariantKey;
+        public PacketHeaders Headers;
+        public byte Interface;
+    }
+
+    /// <summary>One packet: its hops (slots in the hop ring), one per interface.</summary>
+    private struct Group
+    {
+        public long Id;
+        public long FlowId;
+        public int Count;
+        public HopSlots Hops;
+    }
+
+    [InlineArray(MaxHopsPerGroup)]
+    private struct HopSlots
+    {
+        private int _slot;
+    }
+}

@@ -1,0 +1,469 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using NetDashboard.Lab.Capture.Correlation;
+using PacketDotNet;
+using static NetDashboard.Lab.Tests.Capture.Frames;
+
+namespace NetDashboard.Lab.Tests.Capture;
+
+public sealed class CorrelationTests
+{
+    private const long T0 = 1_700_000_000_000_000;
+    private const string Tap0 = "host/tap0";
+    private const string Tap1 = "host/tap1";
+    private const string Br0 = "host/br0";
+    private const string Ens160 = "host/ens160";
+
+    private readonly PacketCorrelator _correlator = new();
+    private readonly Dictionary<string, long> _rows = [];
+
+    /// <summary>One capture's next row: the row numbers are per interface, like the captures'.</summary>
+    private PacketCorrelation See(string iface, long micros, byte[] frame, PacketCorrelator? correlator = null)
+    {
+        var row = _rows.GetValueOrDefault(iface);
+        _rows[iface] = row + 1;
+        return (correlator ?? _correlator).Observe(iface, row, micros, frame);
+    }
+
+    private PacketJourney Journey(PacketCorrelation packet) => Assert.IsType<PacketJourney>(_correlator.Journey(packet.GroupId));
+
+    private static string[] Interfaces(PacketJourney journey) => [.. journey.Hops.Select(h => h.InterfaceKey)];
+
+    private static string[] Changes(JourneyHop hop) => [.. hop.Changes.Select(c => $"{c.Field} {c}")];
+
+    /// <summary>
+    /// One ping through the host's NAT: the frames as tap/br0 and as ens160 show them. MASQUERADE writes the uplink's
+    /// address in (and <paramref name="NatId"/> for the id when another guest holds it); the router takes one off the TTL.
+    /// </summary>
+    private sealed record Ping(IPAddress Guest, PhysicalAddress Mac, ushort Id, ushort NatId, ushort Sequence, ushort RequestIpId, ushort ReplyIpId)
+    {
+        // ping's data starts with the time it was sent: each sequence has its own.
+        public byte[] Data { get; } = [.. BitConverter.GetBytes(T0 + Sequence), .. new byte[48]];
+
+        public byte[] RequestInside => Echo(IcmpV4TypeCode.EchoRequest, Id, Sequence, Guest, Server, new Framing(Mac, Bridge, 64, RequestIpId), Data);
+        public byte[] RequestOutside => Echo(IcmpV4TypeCode.EchoRequest, NatId, Sequence, Uplink, Server, new Framing(UplinkMac, WanMac, 63, RequestIpId), Data);
+        public byte[] ReplyOutside => Echo(IcmpV4TypeCode.EchoReply, NatId, Sequence, Server, Uplink, new Framing(WanMac, UplinkMac, 64, ReplyIpId), Data);
+        public byte[] ReplyInside => Echo(IcmpV4TypeCode.EchoReply, Id, Sequence, Server, Guest, new Framing(Bridge, Mac, 63, ReplyIpId), Data);
+    }
+
+    private static readonly Ping Vm1Ping = new(Guest, Vm1, 1234, 1234, 1, 0x4001, 0x9001);
+
+    private (PacketCorrelation Request, PacketCorrelation Reply) PingThroughNat(Ping ping, long start, string tap = Tap0)
+    {
+        var request = See(tap, start, ping.RequestInside);
+        See(Br0, start + 15, ping.RequestInside);
+        See(Ens160, start + 40, ping.RequestOutside);
+        var reply = See(Ens160, start + 300, ping.ReplyOutside);
+        See(Br0, start + 330, ping.ReplyInside);
+        See(tap, start + 340, ping.ReplyInside);
+        return (request, reply);
+    }
+
+    [Fact]
+    public void Observe_PingThroughNat_OneGroupOfThreeHopsWithSourceAndTtlRewrittenOnEns160()
+    {
+        var tap = See(Tap0, T0, Vm1Ping.RequestInside);
+        var bridge = See(Br0, T0 + 15, Vm1Ping.RequestInside);
+        var uplink = See(Ens160, T0 + 40, Vm1Ping.RequestOutside);
+
+        Assert.Equal(tap.GroupId, bridge.GroupId);
+        Assert.Equal(tap.GroupId, uplink.GroupId);
+        Assert.Equal(3, _correlator.InterfaceCount(tap.GroupId));
+        var journey = Journey(tap);
+        Assert.Equal([Tap0, Br0, Ens160], Interfaces(journey));
+        Assert.Equal([0L, 15, 40], journey.Hops.Select(h => h.OffsetMicros));
+        Assert.Equal([0L, 0, 0], journey.Hops.Select(h => h.Sequence));
+        Assert.Empty(journey.Hops[0].Changes);
+        Assert.Empty(journey.Hops[1].Changes);
+        Assert.Equal(
+            ["SourceMac 52:54:98:76:54:30 → 52:54:00:ab:cd:01", "DestinationMac 52:54:00:12:34:01 → 52:54:00:ab:cd:02",
+             "Source 192.168.1.10 → 10.180.13.232", "Ttl 64 → 63"],
+            Changes(journey.Hops[2]));
+    }
+
+    [Fact]
+    public void Observe_PingReplyThroughNat_SameFlowReverseRewriteAndLinkedAsTheReply()
+    {
+        var (request, reply) = PingThroughNat(Vm1Ping, T0);
+
+        Assert.NotEqual(request.GroupId, reply.GroupId);
+        Assert.Equal(request.FlowId, reply.FlowId);
+        var back = Journey(reply);
+        Assert.Equal([Ens160, Br0, Tap0], Interfaces(back));
+        Assert.Equal(
+            ["SourceMac 52:54:00:ab:cd:02 → 52:54:00:12:34:01", "DestinationMac 52:54:00:ab:cd:01 → 52:54:98:76:54:30",
+             "Destination 10.180.13.232 → 192.168.1.10", "Ttl 64 → 63"],
+            Changes(back.Hops[1]));
+        Assert.Equal([reply.GroupId], Journey(request).ReplyGroupIds);
+        Assert.Empty(back.ReplyGroupIds);
+    }
+
+    [Fact]
+    public void Observe_TwoGuestsWithCollidingIcmpIds_EachRequestLinkedToItsOwnReply()
+    {
+        var vm1 = Vm1Ping;
+        var vm2 = new Ping(Guest2, Vm2, 1234, 5000, 1, 0x4002, 0x9002); // NAT gave vm2 another id
+        var request1 = See(Tap0, T0, vm1.RequestInside);
+        var request2 = See(Tap1, T0 + 5, vm2.RequestInside);
+        See(Br0, T0 + 15, vm1.RequestInside);
+        See(Br0, T0 + 20, vm2.RequestInside);
+        See(Ens160, T0 + 40, vm1.RequestOutside);
+        See(Ens160, T0 + 45, vm2.RequestOutside);
+        var reply1 = See(Ens160, T0 + 300, vm1.ReplyOutside);
+        var reply2 = See(Ens160, T0 + 305, vm2.ReplyOutside);
+        See(Br0, T0 + 330, vm1.ReplyInside);
+        See(Br0, T0 + 335, vm2.ReplyInside);
+        See(Tap0, T0 + 340, vm1.ReplyInside);
+        See(Tap1, T0 + 345, vm2.ReplyInside);
+
+        Assert.Equal([Tap0, Br0, Ens160], Interfaces(Journey(request1)));
+        Assert.Equal([Tap1, Br0, Ens160], Interfaces(Journey(request2)));
+        Assert.Contains("IcmpId 1234 → 5000", Changes(Journey(request2).Hops[2]));
+        Assert.DoesNotContain(Journey(request1).Hops[2].Changes, c => c.Field == HeaderField.IcmpId);
+        Assert.Contains("IcmpId 5000 → 1234", Changes(Journey(reply2).Hops[1]));
+        Assert.Equal([reply1.GroupId], Journey(request1).ReplyGroupIds);
+        Assert.Equal([reply2.GroupId], Journey(request2).ReplyGroupIds);
+        Assert.NotEqual(Journey(request1).FlowId, Journey(request2).FlowId);
+    }
+
+    [Fact]
+    public void Observe_TwoGuestsSendingIdenticalPingsWithConntrack_ConntrackTellsThemApart()
+    {
+        // Same id, sequence, data and IP ids: only the addresses differ, and MASQUERADE erases them on ens160.
+        var vm1 = Vm1Ping;
+        var vm2 = vm1 with { Guest = Guest2, Mac = Vm2, NatId = 5000 };
+        foreach (var line in new[]
+        {
+            "[NEW] icmp     1 30 src=192.168.1.10 dst=203.0.113.5 type=8 code=0 id=1234 [UNREPLIED] src=203.0.113.5 dst=10.180.13.232 type=0 code=0 id=1234",
+            "[NEW] icmp     1 30 src=192.168.1.11 dst=203.0.113.5 type=8 code=0 id=1234 [UNREPLIED] src=203.0.113.5 dst=10.180.13.232 type=0 code=0 id=5000",
+        })
+        {
+            Assert.True(ConntrackLine.TryParse(line, out var entry));
+            _correlator.ObserveConntrack(entry);
+        }
+
+        // ens160's block is handed over before br0's.
+        var request1 = See(Tap0, T0, vm1.RequestInside);
+        var request2 = See(Tap1, T0 + 5, vm2.RequestInside);
+        var outside2 = See(Ens160, T0 + 45, vm2.RequestOutside);
+        var outside1 = See(Ens160, T0 + 40, vm1.RequestOutside);
+        See(Br0, T0 + 20, vm2.RequestInside);
+        See(Br0, T0 + 15, vm1.RequestInside);
+        var reply1 = See(Ens160, T0 + 300, vm1.ReplyOutside);
+        var reply2 = See(Ens160, T0 + 305, vm2.ReplyOutside);
+        See(Br0, T0 + 335, vm2.ReplyInside);
+        See(Br0, T0 + 330, vm1.ReplyInside);
+        See(Tap1, T0 + 345, vm2.ReplyInside);
+        See(Tap0, T0 + 340, vm1.ReplyInside);
+
+        Assert.Equal(request1.GroupId, outside1.GroupId);
+        Assert.Equal(request2.GroupId, outside2.GroupId);
+        Assert.Equal([Tap0, Br0, Ens160], Interfaces(Journey(request1)));
+        Assert.Equal([Tap1, Br0, Ens160], Interfaces(Journey(request2)));
+        Assert.Equal([Ens160, Br0, Tap0], Interfaces(Journey(reply1)));
+        Assert.Equal([Ens160, Br0, Tap1], Interfaces(Journey(reply2)));
+        Assert.Equal([reply1.GroupId], Journey(request1).ReplyGroupIds);
+        Assert.Equal([reply2.GroupId], Journey(request2).ReplyGroupIds);
+    }
+
+    private static TcpPacket Segment(ushort sourcePort, ushort destinationPort, uint sequence, uint acknowledgment, bool syn = false, byte[]? data = null) =>
+        new(sourcePort, destinationPort)
+        {
+            Synchronize = syn, Acknowledgment = acknowledgment != 0, SequenceNumber = sequence, AcknowledgmentNumber = acknowledgment, PayloadData = data ?? [],
+        };
+
+    /// <summary>
+    /// One TCP segment of vm1's connection to the server's port 80 through NAT, seen on its way: MASQUERADE gave the
+    /// connection source port 1024 on ens160 (another guest held 40000).
+    /// </summary>
+    private PacketCorrelation TcpThroughNat(ref long micros, bool fromGuest, uint sequence, uint acknowledgment, ushort ipId, bool syn = false, byte[]? data = null)
+    {
+        if (fromGuest)
+        {
+            var inside = Tcp(Segment(40000, 80, sequence, acknowledgment, syn, data), Guest, Server, new Framing(Vm1, Bridge, 64, ipId));
+            var first = See(Tap0, micros += 100, inside);
+            See(Br0, micros += 10, inside);
+            See(Ens160, micros += 10, Tcp(Segment(1024, 80, sequence, acknowledgment, syn, data), Uplink, Server, new Framing(UplinkMac, WanMac, 63, ipId)));
+            return first;
+        }
+        var answer = See(Ens160, micros += 100, Tcp(Segment(80, 1024, sequence, acknowledgment, syn, data), Server, Uplink, new Framing(WanMac, UplinkMac, 64, ipId)));
+        var back = Tcp(Segment(80, 40000, sequence, acknowledgment, syn, data), Server, Guest, new Framing(Bridge, Vm1, 63, ipId));
+        See(Br0, micros += 10, back);
+        See(Tap0, micros += 10, back);
+        return answer;
+    }
+
+    [Fact]
+    public void Observe_TcpThroughNatWithSourcePortRewritten_SegmentsGroupedOneFlowAndAnswersLinked()
+    {
+        var get = "GET / HTTP/1.0\r\n\r\n"u8.ToArray();
+        var micros = T0;
+        var syn = TcpThroughNat(ref micros, fromGuest: true, 1000, 0, 0x5001, syn: true);
+        var synAck = TcpThroughNat(ref micros, fromGuest: false, 5000, 1001, 0x7001, syn: true);
+        var ack = TcpThroughNat(ref micros, fromGuest: true, 1001, 5001, 0x5002);
+        var request = TcpThroughNat(ref micros, fromGuest: true, 1001, 5001, 0x5003, data: get);
+        var response = TcpThroughNat(ref micros, fromGuest: false, 5001, 1001 + (uint)get.Length, 0x7002, data: "HTTP/1.0 200 OK\r\n"u8.ToArray());
+
+        Assert.Equal([Tap0, Br0, Ens160], Interfaces(Journey(syn)));
+        Assert.Equal(
+            ["SourceMac 52:54:98:76:54:30 → 52:54:00:ab:cd:01", "DestinationMac 52:54:00:12:34:01 → 52:54:00:ab:cd:02",
+             "Source 192.168.1.10 → 10.180.13.232", "Ttl 64 → 63", "SourcePort 40000 → 1024"],
+            Changes(Journey(syn).Hops[2]));
+        Assert.Equal([Ens160, Br0, Tap0], Interfaces(Journey(synAck)));
+        Assert.Contains("DestinationPort 1024 → 40000", Changes(Journey(synAck).Hops[1]));
+        Assert.Single(new[] { syn, synAck, ack, request, response }.Select(p => Journey(p).FlowId).Distinct());
+        Assert.Equal([synAck.GroupId], Journey(syn).ReplyGroupIds);
+        Assert.Equal([response.GroupId], Journey(request).ReplyGroupIds);
+        Assert.Empty(Journey(ack).ReplyGroupIds); // a bare ACK asks for no answer
+    }
+
+    [Fact]
+    public void Observe_TcpRetransmission_TwoGroupsEvenWhenTheCopiesArriveTogether()
+    {
+        var data = "GET / HTTP/1.0\r\n\r\n"u8.ToArray();
+        byte[] Inside(ushort ipId) => Tcp(Segment(40000, 80, 1001, 5001, data: data), Guest, Server, new Framing(Vm1, Bridge, 64, ipId));
+        byte[] Outside(ushort ipId) => Tcp(Segment(1024, 80, 1001, 5001, data: data), Uplink, Server, new Framing(UplinkMac, WanMac, 63, ipId));
+        const long Rto = 200_000;
+
+        // Same sequence number and data, a new IP id; each capture hands over one block holding both copies.
+        var original = See(Tap0, T0, Inside(0x5003));
+        var retransmission = See(Tap0, T0 + Rto, Inside(0x5004));
+        See(Br0, T0 + 10, Inside(0x5003));
+        See(Br0, T0 + Rto + 10, Inside(0x5004));
+        See(Ens160, T0 + 20, Outside(0x5003));
+        See(Ens160, T0 + Rto + 20, Outside(0x5004));
+
+        Assert.NotEqual(original.GroupId, retransmission.GroupId);
+        Assert.Equal([T0, T0 + 10, T0 + 20], Journey(original).Hops.Select(h => h.TimestampMicros));
+        Assert.Equal([T0 + Rto, T0 + Rto + 10, T0 + Rto + 20], Journey(retransmission).Hops.Select(h => h.TimestampMicros));
+        Assert.Equal(original.FlowId, retransmission.FlowId);
+    }
+
+    [Fact]
+    public void Observe_PacketDroppedAfterBr0_GroupHasTap0AndBr0Only()
+    {
+        // Forwarding is off: the host takes the request on br0 and nothing leaves ens160.
+        var request = See(Tap0, T0, Vm1Ping.RequestInside);
+        See(Br0, T0 + 15, Vm1Ping.RequestInside);
+        See(Ens160, T0 + 500, (Vm1Ping with { Sequence = 9, RequestIpId = 0x4100 }).RequestOutside); // another ping, later
+
+        var journey = Journey(request);
+        Assert.Equal([Tap0, Br0], Interfaces(journey));
+        Assert.Equal(2, _correlator.InterfaceCount(request.GroupId));
+        Assert.Empty(journey.ReplyGroupIds);
+    }
+
+    [Fact]
+    public void Observe_HopsHandedOverOutOfOrder_JourneyInKernelTimeOrder()
+    {
+        var uplink = See(Ens160, T0 + 40, Vm1Ping.RequestOutside);
+        var tap = See(Tap0, T0, Vm1Ping.RequestInside);
+        var bridge = See(Br0, T0 + 15, Vm1Ping.RequestInside);
+
+        Assert.Equal(uplink.GroupId, tap.GroupId);
+        Assert.Equal(uplink.GroupId, bridge.GroupId);
+        var journey = Journey(tap);
+        Assert.Equal([Tap0, Br0, Ens160], Interfaces(journey));
+        Assert.Equal([0L, 15, 40], journey.Hops.Select(h => h.OffsetMicros));
+        Assert.Empty(journey.Hops[1].Changes);
+        Assert.Contains("Source 192.168.1.10 → 10.180.13.232", Changes(journey.Hops[2]));
+    }
+
+    [Fact]
+    public void Observe_OutsideHopFirstAfterAnEarlierDrop_StillOneFlow()
+    {
+        // The first request stopped after br0 (forwarding off); then forwarding came back, and ens160's block came first.
+        var dropped = See(Tap0, T0, Vm1Ping.RequestInside);
+        See(Br0, T0 + 15, Vm1Ping.RequestInside);
+        var next = Vm1Ping with { Sequence = 2, RequestIpId = 0x4003 };
+        var outside = See(Ens160, T0 + 1_000_040, next.RequestOutside);
+        var inside = See(Tap0, T0 + 1_000_000, next.RequestInside);
+
+        Assert.Equal(outside.GroupId, inside.GroupId);
+        Assert.Equal(Journey(dropped).FlowId, Journey(inside).FlowId);
+    }
+
+    [Fact]
+    public void Observe_OutsideTupleHandedToAnotherGuestLater_NewFlowNotTheOldOne()
+    {
+        // vm1's conntrack entry expired (30 s); NAT now gives vm2 the outside id vm1 had.
+        var (vm1Request, _) = PingThroughNat(Vm1Ping, T0);
+        var vm2 = new Ping(Guest2, Vm2, 1234, 1234, 1, 0x4002, 0x9002);
+        var (vm2Request, vm2Reply) = PingThroughNat(vm2, T0 + 40_000_000, Tap1);
+
+        Assert.NotEqual(vm1Request.FlowId, Journey(vm2Request).FlowId);
+        Assert.Equal([Tap1, Br0, Ens160], Interfaces(Journey(vm2Request)));
+        Assert.Equal([vm2Reply.GroupId], Journey(vm2Request).ReplyGroupIds);
+    }
+
+    [Fact]
+    public void Observe_SameFrameTwiceOnOneInterface_TwoPacketsEachJoinedByTheNearestCopy()
+    {
+        // ARP asks again a second later with the very same bytes; br0's block holds both copies too.
+        var who = Arp(ArpOperation.Request, Vm1, Guest, Broadcast, Gateway);
+        var first = See(Tap0, T0, who);
+        var second = See(Tap0, T0 + 1_000_000, who);
+        var firstOnBridge = See(Br0, T0 + 10, who);
+        var secondOnBridge = See(Br0, T0 + 1_000_010, who);
+
+        Assert.NotEqual(first.GroupId, second.GroupId);
+        Assert.Equal(first.GroupId, firstOnBridge.GroupId);
+        Assert.Equal(second.GroupId, secondOnBridge.GroupId);
+        Assert.Equal(0, first.FlowId);
+    }
+
+    [Fact]
+    public void Observe_PastTheWindow_OldPacketForgottenAndNotJoined()
+    {
+        var old = See(Tap0, T0, Vm1Ping.RequestInside);
+        See(Tap0, T0 + 2_500_000, (Vm1Ping with { Sequence = 3, RequestIpId = 0x4009 }).RequestInside);
+        var late = See(Br0, T0 + 2_500_001, Vm1Ping.RequestInside);
+
+        Assert.Null(_correlator.Journey(old.GroupId));
+        Assert.Equal(0, _correlator.InterfaceCount(old.GroupId));
+        Assert.NotEqual(old.GroupId, late.GroupId);
+        Assert.Equal(1, _correlator.InterfaceCount(late.GroupId));
+    }
+
+    [Fact]
+    public void Observe_BeyondCapacity_OldestForgotten()
+    {
+        var correlator = new PacketCorrelator(new CorrelationOptions { Capacity = 16 });
+        var packets = Enumerable.Range(0, 40)
+            .Select(i => See(Tap0, T0 + i, Udp(40000, 53, [(byte)i], Guest, Server, new Framing(Vm1, Bridge, 64, (ushort)i)), correlator))
+            .ToList();
+
+        Assert.Null(correlator.Journey(packets[0].GroupId));
+        Assert.Null(correlator.Journey(packets[23].GroupId));
+        Assert.All(packets[25..], p => Assert.Equal(1, correlator.InterfaceCount(p.GroupId)));
+    }
+
+    [Fact]
+    public void Observe_MoreConversationsThanFlowCapacity_OldestTuplesForgottenNewestStillLinked()
+    {
+        var correlator = new PacketCorrelator(new CorrelationOptions { FlowCapacity = 16 });
+        for (ushort port = 1; port <= 200; port++)
+            See(Tap0, T0 + port, Udp(port, 9999, [(byte)port], Guest, Server, new Framing(Vm1, Bridge, 64, port)), correlator);
+
+        var query = See(Tap0, T0 + 1000, Udp(40000, 53, DnsQuery(), Guest, Server, new Framing(Vm1, Bridge, 64, 0x6001)), correlator);
+        var answer = See(Tap0, T0 + 1400, Udp(53, 40000, DnsResponse(), Server, Guest, new Framing(Bridge, Vm1, 63, 0x8001)), correlator);
+
+        Assert.Equal(query.FlowId, answer.FlowId);
+        Assert.Equal([answer.GroupId], correlator.Journey(query.GroupId)!.ReplyGroupIds);
+    }
+
+    [Fact]
+    public void Observe_FrameOnMoreInterfacesThanAGroupHolds_TheNinthStartsAnotherGroup()
+    {
+        var broadcast = Arp(ArpOperation.Request, Vm1, Guest, Broadcast, Gateway);
+        var groups = Enumerable.Range(0, 9).Select(i => See($"host/tap{i}", T0 + i, broadcast).GroupId).ToList();
+
+        Assert.Single(groups[..8].Distinct());
+        Assert.NotEqual(groups[0], groups[8]);
+        Assert.Equal(8, _correlator.InterfaceCount(groups[0]));
+    }
+
+    [Fact]
+    public void Observe_MoreInterfacesThanALabHas_NotCorrelated()
+    {
+        for (var i = 0; i < 64; i++)
+            Assert.NotEqual(PacketCorrelation.None, See($"host/veth{i}", T0, Vm1Ping.RequestInside));
+
+        Assert.Equal(PacketCorrelation.None, See("host/one-too-many", T0, Vm1Ping.RequestInside));
+    }
+
+    [Fact]
+    public void Observe_UdpThroughNat_ReplyIsTheFirstDatagramBack()
+    {
+        var query = See(Tap0, T0, Udp(40000, 53, DnsQuery(), Guest, Server, new Framing(Vm1, Bridge, 64, 0x6001)));
+        See(Br0, T0 + 10, Udp(40000, 53, DnsQuery(), Guest, Server, new Framing(Vm1, Bridge, 64, 0x6001)));
+        See(Ens160, T0 + 20, Udp(1024, 53, DnsQuery(), Uplink, Server, new Framing(UplinkMac, WanMac, 63, 0x6001)));
+        var answer = See(Ens160, T0 + 400, Udp(53, 1024, DnsResponse(), Server, Uplink, new Framing(WanMac, UplinkMac, 64, 0x8001)));
+        See(Br0, T0 + 420, Udp(53, 40000, DnsResponse(), Server, Guest, new Framing(Bridge, Vm1, 63, 0x8001)));
+
+        Assert.Equal([answer.GroupId], Journey(query).ReplyGroupIds);
+        Assert.Contains("DestinationPort 1024 → 40000", Changes(Journey(answer).Hops[1]));
+    }
+
+    [Fact]
+    public void Observe_TruncatedOrMalformedFrames_NoExceptionAndStillCorrelatedAsFrames()
+    {
+        var ping = Vm1Ping.RequestInside;
+        byte[] broken = [.. ping];
+        broken[14] = 0x4f; // IHL of 60 bytes in a 20-byte header
+        byte[] zeroLength = [.. ping];
+        zeroLength[16] = zeroLength[17] = 0;
+        byte[] badTcpOffset = Tcp(new TcpPacket(40000, 80), Guest, Server);
+        badTcpOffset[14 + 20 + 12] = 0x10; // data offset 4 bytes
+        byte[][] frames =
+        [
+            [], new byte[13], new byte[14], ping[..20], ping[..34], ping[..41], broken, zeroLength, badTcpOffset,
+            [.. ping[..12], 0x81, 0x00], [.. ping[..12], 0x81, 0x00, 0x00, 0x01, 0x81, 0x00, 0x00, 0x02, 0x81, 0x00],
+        ];
+
+        foreach (var frame in frames)
+        {
+            var tap = See(Tap0, T0, frame);
+            var bridge = See(Br0, T0 + 1, frame);
+            Assert.Equal(frame.Length >= 14, tap.GroupId != 0);
+            Assert.Equal(tap.GroupId, bridge.GroupId); // identical frames, whatever is in them
+        }
+        var random = new Random(7);
+        for (var i = 0; i < 5_000; i++)
+        {
+            var frame = new byte[random.Next(0, 300)];
+            random.NextBytes(frame);
+            if (frame.Length > 14 && i % 2 == 0)
+                ping.AsSpan(0, Math.Min(frame.Length, 34)).CopyTo(frame); // plausible headers, garbage behind
+            var packet = See(i % 3 == 0 ? Br0 : Tap0, T0 + i, frame);
+            if (packet.GroupId != 0)
+                Assert.NotNull(_correlator.Journey(packet.GroupId));
+        }
+    }
+
+    [Fact]
+    public void Observe_ThreeCaptureThreadsAtOnce_EveryPacketGroupedWhole()
+    {
+        const int Pings = 3000;
+        var pings = Enumerable.Range(0, Pings).Select(i => Vm1Ping with { Sequence = (ushort)i, RequestIpId = (ushort)(i + 1) }).ToArray();
+        var inside = pings.Select(p => p.RequestInside).ToArray();
+        var outside = pings.Select(p => p.RequestOutside).ToArray();
+        var groups = new long[3][];
+        void Capture(int index, string iface, byte[][] frames, long delay) =>
+            groups[index] = [.. frames.Select((frame, i) => _correlator.Observe(iface, i, T0 + i * 50L + delay, frame).GroupId)];
+
+        Parallel.Invoke(
+            () => Capture(0, Tap0, inside, 0),
+            () => Capture(1, Br0, inside, 15),
+            () => Capture(2, Ens160, outside, 40));
+
+        for (var i = 0; i < Pings; i++)
+        {
+            Assert.Equal(groups[0][i], groups[1][i]);
+            Assert.Equal(groups[0][i], groups[2][i]);
+        }
+        Assert.Equal(Pings, groups[0].Distinct().Count());
+    }
+
+    [Fact]
+    public void Observe_AfterWarmUp_AllocatesNothing()
+    {
+        var pings = Enumerable.Range(0, 2000).Select(i => Vm1Ping with { Sequence = (ushort)i, RequestIpId = (ushort)(i + 1) }).ToArray();
+        var frames = pings.Select(p => (p.RequestInside, p.RequestOutside)).ToArray();
+        void Run(int from, int to)
+        {
+            for (var i = from; i < to; i++)
+            {
+                _correlator.Observe(Tap0, i, T0 + i * 100L, frames[i].RequestInside);
+                _correlator.Observe(Br0, i, T0 + i * 100L + 10, frames[i].RequestInside);
+                _correlator.Observe(Ens160, i, T0 + i * 100L + 20, frames[i].RequestOutside);
+            }
+        }
+        Run(0, 10);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Run(10, frames.Length);
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
