@@ -2,6 +2,7 @@ using System.Net;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Trace;
 
 namespace NetDashboard.Lab.Tests;
 
@@ -60,6 +61,11 @@ public sealed class CommandBuilderTests
         ["StopProcess"] = (new StopProcess(HostNs, 4242, Force: false), ["kill", "-TERM", "4242"]),
         ["StopProcess force"] = (new StopProcess(HostNs, 4242, Force: true), ["kill", "-KILL", "4242"]),
         ["Ping"] = (new Ping(HostNs, IPAddress.Parse("203.0.113.5")), ["ip", "netns", "exec", HostNs, "ping", "-c", "1", "-W", "2", "203.0.113.5"]),
+        ["Probe icmp"] = (new Probe(HostNs, IPAddress.Parse("203.0.113.5"), TraceProtocol.Icmp), ["ip", "netns", "exec", HostNs, "ping", "-c", "1", "-W", "1", "203.0.113.5"]),
+        ["Probe tcp"] = (new Probe(HostNs, IPAddress.Parse("203.0.113.5"), TraceProtocol.Parse("tcp:8080").Protocol!),
+            ["ip", "netns", "exec", HostNs, "busybox", "wget", "-q", "-O", "/dev/null", "http://203.0.113.5:8080/"]),
+        ["Probe udp"] = (new Probe(HostNs, IPAddress.Parse("203.0.113.5"), TraceProtocol.Parse("udp:53").Protocol!),
+            ["ip", "netns", "exec", HostNs, "busybox", "nslookup", "netdash-trace.test", "203.0.113.5"]),
         ["StartVm builtin"] = (new StartVm(HostNs, Vm1, Vm1Paths, Guest, null, Kvm: false),
         [
             "ip", "netns", "exec", HostNs, "qemu-system-x86_64",

@@ -130,6 +130,16 @@ public sealed record StartVm(string Namespace, VmDefinition Vm, Vms.VmPaths Path
         + $"-netdev tap,id=mynet0,ifname={Vm.Tap},script=no,downscript=no -device {Host.CommandBuilder.NicDevice(Vm.Nic)},netdev=mynet0,mac={Vm.Mac}";
 }
 
+/// <summary>
+/// A trace's probe from a namespace: one ping, one HTTP request (a TCP connection to the port), or one DNS query;
+/// journaled, never part of a rebuild.
+/// </summary>
+public sealed record Probe(string Namespace, System.Net.IPAddress Target, Trace.TraceProtocol Protocol) : LabOperation(Namespace)
+{
+    public override string Tutorial => Protocol.GuestCommand(Target);
+    public override bool Replayable => false;
+}
+
 /// <summary>One ping from a namespace (the external PC, the host) to an address; a probe, journaled but not part of a rebuild.</summary>
 public sealed record Ping(string Namespace, System.Net.IPAddress Target) : LabOperation(Namespace)
 {

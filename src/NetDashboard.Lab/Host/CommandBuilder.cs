@@ -35,6 +35,10 @@ public static class CommandBuilder
         StopProcess op => new HostCommand("kill", op.Force ? ["-KILL", Pid(op.Pid)] : ["-TERM", Pid(op.Pid)]),
         StartVm op => Exec(op.Namespace, ["qemu-system-x86_64", .. QemuArguments(op)]),
         Ping op => Exec(op.Namespace, "ping", "-c", "1", "-W", "2", op.Target.ToString()),
+        Probe { Protocol.Kind: Trace.TraceProtocolKind.Icmp } op => Exec(op.Namespace, "ping", "-c", "1", "-W", "1", op.Target.ToString()),
+        Probe { Protocol.Kind: Trace.TraceProtocolKind.Tcp } op =>
+            Exec(op.Namespace, "busybox", "wget", "-q", "-O", "/dev/null", $"http://{op.Target}:{op.Protocol.Port}/"),
+        Probe op => Exec(op.Namespace, "busybox", "nslookup", Trace.TraceProtocol.DnsName, op.Target.ToString()),
         _ => throw new NotSupportedException($"no command is known for {operation.GetType().Name}"),
     };
 

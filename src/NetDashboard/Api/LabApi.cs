@@ -14,6 +14,9 @@ public sealed record ActionDone(string Lab, string Message);
 /// <param name="TimeoutSeconds">1 to 3600; by default the dashboard's configured guest-command timeout.</param>
 public sealed record ExecRequest(string? Command, int? TimeoutSeconds = null);
 
+/// <summary>A trace's question: from a VM's name, "pc" or "host", to an IPv4 address, by icmp (default), tcp:PORT or udp:53.</summary>
+public sealed record TraceRequest(string? From, string? To, string? Protocol = null);
+
 /// <summary>A guest command's output and exit code; <see cref="OutputTruncated"/> when only the first 1 MiB of output was kept.</summary>
 public sealed record ExecResult(string Lab, string Vm, string Command, int ExitCode, string Output, double DurationMs, bool OutputTruncated);
 
@@ -101,6 +104,13 @@ public static class LabApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
+        labs.MapPost("/{lab}/trace", TraceAsync)
+            .WithName("Trace")
+            .WithSummary("Send one probe and follow it across every interface of its way: hops seen and not, NAT's rewrites, the reply, and why it was lost")
+            .Produces<TraceReport>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         return app;
     }
 
@@ -132,6 +142,13 @@ public static class LabApi
         return outcome.Guest is { } guest
             ? TypedResults.Ok(new ExecResult(lab, vm, request.Command!, guest.ExitCode, guest.Output, guest.Duration.TotalMilliseconds, guest.OutputTruncated))
             : Problem(outcome.Result, $"({vm})$ {request.Command} did not run");
+    }
+
+    private static async Task<IResult> TraceAsync(string lab, TraceRequest request, LabService service, CancellationToken cancellationToken)
+    {
+        var outcome = await service.TraceAsync(lab, request.From, request.To, request.Protocol, cancellationToken);
+        // A probe that got no reply is still an answer: 200 with the verdict.
+        return outcome.Report is { } report ? TypedResults.Ok(report) : Problem(outcome.Result, "the trace did not run");
     }
 
     private static IResult Outcome(string lab, ActionResult result, string failure) =>

@@ -3,6 +3,7 @@ using NetDashboard.Configuration;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Trace;
 using NetDashboard.Lab.Vms;
 using NetDashboard.Security;
 
@@ -19,7 +20,7 @@ public static class LabCli
     public const int Failure = 1;
     public const int BadInput = 2;
 
-    private static readonly string[] Verbs = ["lab", "vm", "cleanup", "token"];
+    private static readonly string[] Verbs = ["lab", "vm", "cleanup", "token", "trace"];
 
     public static bool Handles(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -115,7 +116,7 @@ public static class LabCli
         });
         return new RootCommand("NetDashboard: build, see and probe the virtual network of QEMU VMs")
         {
-            labCommand, BuildVmCommands(service), cleanup, BuildTokenCommand(services),
+            labCommand, BuildVmCommands(service), cleanup, BuildTokenCommand(services), BuildTraceCommand(service),
         };
     }
 
@@ -152,6 +153,26 @@ public static class LabCli
         });
         vm.Subcommands.Add(exec);
         return vm;
+    }
+
+    private static Command BuildTraceCommand(LabService service)
+    {
+        var labArgument = new Argument<string>("lab") { Description = "The lab's name" };
+        var fromArgument = new Argument<string>("from") { Description = "Who sends the probe: a VM's name, pc or host" };
+        var toArgument = new Argument<string>("to") { Description = "The IPv4 address it goes to, e.g. 203.0.113.5" };
+        var protocolOption = new Option<string?>("--protocol") { Description = "icmp (default), tcp:PORT or udp:53" };
+        var jsonOption = new Option<bool>("--json") { Description = "Print the trace as JSON (as POST /api/labs/LAB/trace answers)" };
+        var trace = new Command("trace", "Send one probe and follow it across every interface of its way; when it is lost, say why and how to fix it")
+            { labArgument, fromArgument, toArgument, protocolOption, jsonOption };
+        trace.SetAction(async (parse, ct) =>
+        {
+            var outcome = await service.TraceAsync(parse.GetValue(labArgument)!, parse.GetValue(fromArgument), parse.GetValue(toArgument),
+                parse.GetValue(protocolOption), ct);
+            if (outcome.Report is not { } report) return Report(outcome.Result);
+            Console.Write(parse.GetValue(jsonOption) ? TraceText.Json(report) + "\n" : TraceText.Of(report));
+            return report.Replied ? Success : Failure;
+        });
+        return trace;
     }
 
     private static Command BuildTokenCommand(CliServices services)

@@ -1,0 +1,216 @@
+using Stopwatch = System.Diagnostics.Stopwatch;
+using System.Net;
+using NetDashboard.Lab.Capture;
+using NetDashboard.Lab.Capture.Correlation;
+using NetDashboard.Lab.Host;
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Trace;
+using NetDashboard.Lab.Vms;
+
+namespace NetDashboard.Lab.Engine;
+
+/// <summary>One place on a trace's way, and what the probe (or its reply) looked like there.</summary>
+/// <param name="Station">"host/tap0".</param>
+/// <param name="Exists">False when the interface is not in the kernel (nothing could be captured there).</param>
+/// <param name="OffsetMs">Kernel time since the packet was first seen, when it was seen here.</param>
+/// <param name="Changes">What differs from the previous place it was seen, e.g. "source 192.168.1.10 → 10.180.13.232".</param>
+/// <param name="Packet">The packet as tcpdump -n would print it.</param>
+public sealed record TraceHop(string Station, bool Exists, bool Seen, double? OffsetMs, IReadOnlyList<TraceChange> Changes, string? Packet);
+
+/// <summary>A header field rewritten between two places: NAT's source rewrite, the TTL a router lowers, the MACs.</summary>
+public sealed record TraceChange(string Station, string Field, string Before, string After)
+{
+    public override string ToString() => $"{Field} {Before} → {After}";
+}
+
+/// <summary>
+/// A trace: where the probe was seen and where not, what was rewritten on the way, the reply, and — when it did not
+/// get through — why, with the fix.
+/// </summary>
+/// <param name="Probe">The command that sent it, as a person would type it: "(vm1)$ ping -c 1 -W 2 203.0.113.5".</param>
+/// <param name="Arrived">Seen at the last place before the target, or answered.</param>
+/// <param name="Replied">The reply came back to the sender's side.</param>
+public sealed record TraceReport(
+    string Lab, string From, string To, string Protocol, string Probe, int? ProbeExitCode, bool Arrived, bool Replied,
+    IReadOnlyList<TraceHop> Request, IReadOnlyList<TraceHop> Reply, IReadOnlyList<TraceChange> Rewrites, TraceVerdict? Verdict,
+    long ElapsedMs);
+
+public sealed record TraceOutcome(ActionResult Result, TraceReport? Report);
+
+public sealed partial class LabService
+{
+    // ping gives up after 1 s; a TCP connection that gets no answer or a DNS query without a server would wait far
+    // longer, and is cut here. Inside a lab a reply takes milliseconds.
+    private static readonly TimeSpan ProbeLimit = TimeSpan.FromSeconds(2);
+    // libpcap delivers in 20 ms blocks; what crossed the last interface is in the store well within this.
+    private static readonly TimeSpan CaptureSettle = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>
+    /// Sends one probe from a VM, the external PC ("pc") or the host ("host") to <paramref name="to"/>, captures it on
+    /// every interface of its way, and says where it went, what NAT rewrote, whether the reply came, and if not why.
+    /// </summary>
+    public async Task<TraceOutcome> TraceAsync(string lab, string? from, string? to, string? protocol, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.StartNew();
+        if (BadLabName(lab) is { } bad) return new(bad, null);
+        var problems = new List<LabFileProblem>();
+        if (InputRules.CheckIpv4(to) is { } toProblem) problems.Add(LabFileProblem.Of("to", to, toProblem));
+        var (parsed, protocolProblem) = TraceProtocol.Parse(protocol);
+        if (protocolProblem is not null) problems.Add(LabFileProblem.Of("protocol", protocol, protocolProblem));
+        if (from is not ("pc" or "host") && LabFileProblem.Check("from", from, InputRules.CheckVmName) is { } fromProblem)
+            problems.Add(fromProblem with { Message = $"{fromProblem.Message} (a VM's name, pc or host)" });
+        if (problems.Count > 0 || parsed is null) return new(ActionResult.Refused(problems), null);
+        if (NotOwned(lab) is { } notOwned) return new(notOwned, null);
+        var definition = DefinitionOf(lab);
+        var target = IPAddress.Parse(to!);
+        var vm = from is "pc" or "host" ? null : definition?.Vm(from!);
+        if (from is not ("pc" or "host") && vm is null)
+            return new(ActionResult.NotFound(definition?.NoSuchVm(from!) ?? $"lab {lab} has no VM named '{from}'"), null);
+        if (vm is { IsBuiltin: false })
+            return new(ActionResult.Refused("from", $"{vm.Name} boots a disk image: only the built-in guest can send a probe (it has the agent)"), null);
+
+        var topology = await reader.ReadAsync(lab, cancellationToken);
+        var source = vm is not null ? new TraceSource(vm.Name, vm.Tap) : from == "pc" ? TraceSource.Pc : TraceSource.Host;
+        var plan = TracePlan.For(source, target, topology, definition);
+        var running = vm is null || VmStatuses(lab).Any(s => s.Name == vm.Name && s.IsUp);
+        var guest = vm is not null && running ? await vms.ReadGuestAsync(lab, vm, cancellationToken) : null;
+
+        var leases = new List<(TraceStation Station, CaptureLease Lease, long From)>();
+        try
+        {
+            // Opened side by side: each open enters a namespace and compiles the filter; one after another they add up.
+            var opening = plan.Stations.Where(s => s.Exists)
+                .Select(async station => (Station: station, Lease: await captures.AcquireAsync(CaptureKey.For(lab, station.Role, station.Interface, parsed.Filter(target)), cancellationToken)))
+                .ToList();
+            try
+            {
+                await Task.WhenAll(opening);
+            }
+            catch (Exception)
+            {
+                // Every lease that opened is collected first, so none is left open; the first failure is rethrown below.
+            }
+            foreach (var open in opening.Where(o => o.IsCompletedSuccessfully))
+                leases.Add((open.Result.Station, open.Result.Lease, open.Result.Lease.Capture.Rows.Next));
+            if (opening.FirstOrDefault(o => o.IsFaulted) is { } failed) await failed;
+            var (probe, exitCode) = running ? await SendProbeAsync(lab, source, vm, target, parsed, cancellationToken) : (parsed.GuestCommand(target), (int?)null);
+            await Task.Delay(CaptureSettle, cancellationToken);
+            var snapshots = new List<(TraceStation Station, CaptureSnapshot Snapshot)>();
+            foreach (var (station, lease, start) in leases)
+            {
+                await lease.Capture.DrainedAsync(TimeSpan.FromSeconds(1), cancellationToken);
+                snapshots.Add((station, lease.Capture.Snapshot(start)));
+            }
+            var (request, reply) = Follow(plan, snapshots, target);
+            var seen = request.Where(h => h.Seen).Select(h => h.Station).ToHashSet();
+            // The sender's own word counts too: ping's exit code 0 means its reply came.
+            var replied = exitCode == 0 || reply.LastOrDefault()?.Seen == true;
+            var arrived = replied || (plan.Stations.Count > 0 && seen.Contains(plan.Stations[^1].Name));
+            var replySeen = reply.Where(h => h.Seen).Select(h => h.Station).ToHashSet();
+            var verdict = TraceDiagnosis.Diagnose(new TraceObservation(plan, topology, definition, guest, running, seen, replied, replySeen));
+            var rewrites = request.Concat(reply).SelectMany(h => h.Changes).Where(c => c.Field is "source" or "destination" or "ICMP id" or "source port" or "destination port").ToList();
+            var report = new TraceReport(lab, source.Name, target.ToString(), parsed.ToString(), probe, exitCode, arrived, replied,
+                request, reply, rewrites, verdict, started.ElapsedMilliseconds);
+            return new(replied ? ActionResult.Ok($"{source.Name} reached {target} ({parsed}) and the reply came back")
+                : ActionResult.Ok(verdict?.Sentence ?? $"{source.Name} got no reply from {target}"), report);
+        }
+        catch (CaptureException e)
+        {
+            return new(ActionResult.Failed($"the trace could not capture: {e.Message}"), null);
+        }
+        finally
+        {
+            foreach (var (_, lease, _) in leases) await lease.DisposeAsync();
+            events.Trigger(lab);
+        }
+    }
+
+    private async Task<(string Probe, int? ExitCode)> SendProbeAsync(string lab, TraceSource source, VmDefinition? vm, IPAddress target,
+        TraceProtocol protocol, CancellationToken cancellationToken)
+    {
+        if (vm is not null)
+        {
+            var command = protocol.GuestCommand(target);
+            var outcome = await ExecAsync(lab, vm.Name, command, ProbeLimit, cancellationToken);
+            return ($"({vm.Name})$ {command}", outcome.Guest?.ExitCode);
+        }
+        var role = source == TraceSource.Pc ? NamespaceRole.Pc : NamespaceRole.Host;
+        var probe = new Probe(new LabNamespaces(lab).NameOf(role), target, protocol);
+        var line = $"({source.Name})$ {probe.Tutorial}";
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(ProbeLimit);
+        try
+        {
+            await engine.RunAsync(lab, probe, limit.Token);
+            return (line, 0);
+        }
+        catch (HostCommandException e)
+        {
+            return (line, e.ExitCode);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (line, null);
+        }
+    }
+
+    /// <summary>
+    /// The probe's packet and its reply at each station, linked by the correlator (the same packet across the bridge
+    /// and across NAT): the first request the sender's side saw, its journey, and the journey of its reply.
+    /// </summary>
+    private static (IReadOnlyList<TraceHop> Request, IReadOnlyList<TraceHop> Reply) Follow(TracePlan plan,
+        IReadOnlyList<(TraceStation Station, CaptureSnapshot Snapshot)> snapshots, IPAddress target)
+    {
+        var correlator = new PacketCorrelator();
+        var targetBits = AddressBits(target);
+        var packets = snapshots
+            .SelectMany(s => s.Snapshot.Packets.Select(p => (s.Station, Packet: p)))
+            .OrderBy(x => x.Packet.TimestampMicros)
+            .ToList();
+        PacketJourney? request = null;
+        var rows = new Dictionary<(string, long), StoredPacket>();
+        foreach (var (station, packet) in packets)
+        {
+            var mark = correlator.Observe(station.Name, packet.Sequence, packet.TimestampMicros, packet.Data);
+            rows[(station.Name, packet.Sequence)] = packet;
+            if (request is null && mark.GroupId != 0 && PacketHeaderReader.TryRead(packet.Data, out var headers) && headers.Destination == targetBits)
+                request = new PacketJourney(mark.GroupId, mark.FlowId, [], []);
+        }
+        if (request is null)
+            return (plan.Stations.Select(s => new TraceHop(s.Name, s.Exists, false, null, [], null)).ToList(),
+                plan.Stations.Reverse().Select(s => new TraceHop(s.Name, s.Exists, false, null, [], null)).ToList());
+        var journey = correlator.Journey(request.GroupId);
+        var replyJourney = journey?.ReplyGroupIds.Select(correlator.Journey).FirstOrDefault(j => j is not null);
+        return (Hops(plan.Stations, journey, rows), Hops(plan.Stations.Reverse().ToList(), replyJourney, rows));
+    }
+
+    private static List<TraceHop> Hops(IReadOnlyList<TraceStation> stations, PacketJourney? journey, Dictionary<(string, long), StoredPacket> rows) =>
+        stations.Select(station =>
+        {
+            var hop = journey?.Hops.FirstOrDefault(h => h.InterfaceKey == station.Name);
+            if (hop is null) return new TraceHop(station.Name, station.Exists, false, null, [], null);
+            var packet = rows[(station.Name, hop.Sequence)];
+            var row = PacketSummarizer.Summarize(packet.Sequence, packet.TimestampMicros, packet.Length, packet.Data);
+            var changes = hop.Changes.Select(c => new TraceChange(station.Name, FieldName(c.Field), c.Before, c.After)).ToList();
+            return new TraceHop(station.Name, station.Exists, true, hop.OffsetMicros / 1000.0, changes, row.Info);
+        }).ToList();
+
+    private static string FieldName(HeaderField field) => field switch
+    {
+        HeaderField.Source => "source",
+        HeaderField.Destination => "destination",
+        HeaderField.SourceMac => "source MAC",
+        HeaderField.DestinationMac => "destination MAC",
+        HeaderField.Ttl => "TTL",
+        HeaderField.IcmpId => "ICMP id",
+        HeaderField.SourcePort => "source port",
+        HeaderField.DestinationPort => "destination port",
+        _ => field.ToString(),
+    };
+
+    private static uint AddressBits(IPAddress address)
+    {
+        var bytes = address.GetAddressBytes();
+        return (uint)(bytes[0] << 24 | bytes[1] << 16 | bytes[2] << 8 | bytes[3]);
+    }
+}

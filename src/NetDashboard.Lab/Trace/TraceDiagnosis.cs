@@ -1,0 +1,183 @@
+using System.Net;
+using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Vms;
+
+namespace NetDashboard.Lab.Trace;
+
+/// <summary>What a trace saw, with the kernel and guest state read when it was sent.</summary>
+/// <param name="Guest">The source VM's own view (addresses, routes), null when it is not a VM or did not answer.</param>
+/// <param name="VmRunning">False when the source VM's QEMU does not run.</param>
+/// <param name="Seen">The stations (<see cref="TraceStation.Name"/>) the request was captured on.</param>
+/// <param name="Replied">A reply came back to the sender's side.</param>
+/// <param name="ReplySeen">The stations its reply was captured on.</param>
+public sealed record TraceObservation(
+    TracePlan Plan,
+    Topology Topology,
+    LabDefinition? Definition,
+    GuestState? Guest,
+    bool VmRunning,
+    IReadOnlySet<string> Seen,
+    bool Replied,
+    IReadOnlySet<string>? ReplySeen = null);
+
+/// <summary>
+/// Turns a probe that did not get through into one verdict: the first thing on the packet's way, in path order, that
+/// the kernel state says stops it — and that agrees with where the packet was last seen (a rule is only blamed when
+/// the packet was not seen past the place it would stop it). Pure: every input is in <see cref="TraceObservation"/>.
+/// </summary>
+public static class TraceDiagnosis
+{
+    private sealed record Check(string? StopsBefore, Func<TraceVerdictDraft?> Find);
+
+    private sealed record TraceVerdictDraft(string Reason, string Sentence, TraceFix? Fix);
+
+    public static TraceVerdict? Diagnose(TraceObservation o)
+    {
+        if (o.Replied) return null;
+        var plan = o.Plan;
+        var stations = plan.Stations;
+        var host = o.Topology.Host;
+        var who = plan.Source.Name;
+        var lastSeen = stations.LastOrDefault(s => o.Seen.Contains(s.Name))?.Name;
+        string? At(int index) => index < stations.Count ? stations[index].Name : null;
+        var portStation = stations.FirstOrDefault(s => s.Role == NamespaceRole.Host);
+        var bridge = plan.Bridge;
+        var bridgeLink = bridge is null ? null : host.Link(bridge);
+        var sourceAddress = SourceAddress(o);
+        var gateway = Gateway(o);
+        var routed = plan.Egress is not null || (bridgeLink?.Addresses.Any(a => a.Network.Contains(plan.Target)) != true);
+        var first = At(0);
+        var afterBridge = stations.FirstOrDefault(s => s.Role == NamespaceRole.Host && s.Interface == plan.Egress)?.Name;
+
+        var checks = new List<Check>
+        {
+            new(first, () => plan.Source.IsVm && !o.VmRunning
+                ? new("not-running", $"{who} is not running, so nothing was sent.", null)
+                : null),
+            new(first, () => o.Guest is { Known: true, LinkUp: false }
+                ? new("link-down", $"{who}'s eth0 is down, so it sends nothing.", GuestFix(who, "ifconfig eth0 up"))
+                : null),
+            new(first, () => o.Guest is { Known: true } guest && guest.Addresses.Count == 0
+                ? new("no-address", $"{who} has no address on eth0, so it cannot send an IP packet.",
+                    WantedAddress(o) is { } wanted ? GuestFix(who, $"ifconfig eth0 {wanted}") : null)
+                : null),
+            new(first, () => o.Guest is { Known: true } guest && routed && !guest.Addresses.Any(a => a.Network.Contains(plan.Target))
+                             && !guest.Routes.Any(r => r.StartsWith("default", StringComparison.Ordinal))
+                ? new("no-default-route", $"{who} has no default route, so it does not know where to send a packet for {plan.Target}.",
+                    gateway is { } gw ? GuestFix(who, $"route add -net 0.0.0.0/0 gw {gw}") : null)
+                : null),
+            // Not bound to where the request was seen: the host answers ARP for br0's address on any port, so a request
+            // can leak through a cable outside the bridge; its reply is routed to the bridge and never reaches the sender.
+            new(portStation is { } p && o.Topology.Host.Link(p.Interface) is { AdminUp: true } ? null : At(1) ?? first, () => PortProblem(o, portStation)),
+            new(bridge is null ? null : $"host/{bridge}", () => bridgeLink is { AdminUp: false }
+                ? new("bridge-down", $"{bridge} is down, so it forwards nothing between its ports.",
+                    HostFix(new OperationRequest { Kind = "setLinkState", Namespace = "host", Link = bridge, Up = true }, $"ifconfig {bridge} up"))
+                : null),
+            new(afterBridge, () => routed && bridgeLink is not null && gateway is not null && !bridgeLink.Addresses.Any(a => a.Address.Equals(gateway))
+                ? new("no-gateway-address", $"{bridge} does not hold {gateway}, the gateway {who} sends to, so no one answers for it.",
+                    GatewayFix(bridge!, gateway, sourceAddress))
+                : null),
+            new(afterBridge, () => routed && !host.Forwarding
+                ? new("forwarding-off", $"IP forwarding is off in the host, so the kernel does not route the packet from {bridge ?? "its port"} to {plan.Egress ?? WorldDefinition.UplinkName}.",
+                    HostFix(new OperationRequest { Kind = "setForwarding", Namespace = "host", Enabled = true }, "echo 1 > /proc/sys/net/ipv4/ip_forward"))
+                : null),
+            new(afterBridge, () => routed && TracePlan.RouteTo(host, plan.Target) is null
+                ? new("no-route", $"The host has no route to {plan.Target}.",
+                    HostFix(new OperationRequest { Kind = "addRoute", Namespace = "host", To = "default", Via = (o.Definition?.World ?? new WorldDefinition()).UplinkGateway.ToString() },
+                        $"route add default gw {(o.Definition?.World ?? new WorldDefinition()).UplinkGateway}"))
+                : null),
+            // Without MASQUERADE the request leaves with its private source and arrives; the reply has no way back.
+            new(null, () => routed && plan.Egress is not null && sourceAddress is not null && !Masqueraded(host, sourceAddress, plan.Egress)
+                ? new("no-masquerade", $"No MASQUERADE rule matches {sourceAddress} going out of {plan.Egress}, so the packet leaves with its private source and the reply has no way back.",
+                    MasqueradeFix(sourceAddress, o))
+                : null),
+        };
+
+        var seenIndex = lastSeen is null ? -1 : IndexOf(stations, lastSeen);
+        foreach (var check in checks)
+        {
+            // A rule that stops the packet before a station it was seen at (or past) is not what stopped it.
+            if (check.StopsBefore is { } before && IndexOf(stations, before) is var stop and >= 0 && seenIndex >= stop) continue;
+            if (check.Find() is { } found)
+                return new TraceVerdict(found.Reason, Stopped(o, lastSeen, found.Sentence), lastSeen, found.Fix);
+        }
+        return new TraceVerdict("no-reply", Stopped(o, lastSeen, "The kernel state shows no reason the reply did not come back."), lastSeen, null);
+    }
+
+    /// <summary>Where the packet was last seen, then why: the request, or when it arrived, its reply.</summary>
+    private static string Stopped(TraceObservation o, string? lastSeen, string sentence)
+    {
+        var stations = o.Plan.Stations;
+        if (lastSeen is null) return $"The packet was not seen on any interface. {sentence}";
+        if (lastSeen != stations[^1].Name) return $"The packet stopped after {lastSeen}. {sentence}";
+        var replyLast = stations.FirstOrDefault(s => o.ReplySeen?.Contains(s.Name) == true)?.Name;
+        return replyLast is null
+            ? $"The request arrived ({lastSeen}); no reply was seen. {sentence}"
+            : $"The request arrived ({lastSeen}); its reply was last seen on {replyLast}. {sentence}";
+    }
+
+    private static int IndexOf(IReadOnlyList<TraceStation> stations, string name)
+    {
+        for (var i = 0; i < stations.Count; i++)
+            if (stations[i].Name == name) return i;
+        return -1;
+    }
+
+    private static TraceVerdictDraft? PortProblem(TraceObservation o, TraceStation? port)
+    {
+        if (port is null || o.Plan.Bridge is not { } bridge || port.Interface == bridge) return null;
+        var link = o.Topology.Host.Link(port.Interface);
+        if (link is null)
+            return new("no-port", $"{port.Interface} does not exist in the host{(o.Plan.Source.IsVm ? $" ({o.Plan.Source.Name}'s QEMU makes it when it starts)" : "")}.", null);
+        if (!link.AdminUp)
+            return new("tap-down", $"{port.Interface} is down, so the host never receives what {o.Plan.Source.Name} sends.",
+                HostFix(new OperationRequest { Kind = "setLinkState", Namespace = "host", Link = port.Interface, Up = true }, $"ifconfig {port.Interface} up"));
+        if (link.Master != bridge)
+            return new("not-a-port", $"{port.Interface} is not a port of {bridge}, so {bridge}, where the host sends what is for {o.Plan.Source.Name}, does not reach it.",
+                HostFix(new OperationRequest { Kind = "addBridgePort", Namespace = "host", Bridge = bridge, Link = port.Interface }, $"brctl addif {bridge} {port.Interface}"));
+        return null;
+    }
+
+    private static InterfaceAddress? SourceAddress(TraceObservation o) =>
+        o.Plan.Source.IsVm ? o.Guest?.Addresses.FirstOrDefault() ?? WantedVm(o)?.Address
+        : o.Plan.Source == TraceSource.Pc ? (o.Definition?.World ?? new WorldDefinition()).PcAddress
+        : null;
+
+    private static IPAddress? Gateway(TraceObservation o)
+    {
+        if (o.Plan.Source.IsVm)
+        {
+            var route = o.Guest?.Routes.FirstOrDefault(r => r.StartsWith("default via ", StringComparison.Ordinal));
+            if (route?.Split(' ') is [_, _, var via, ..] && IPAddress.TryParse(via, out var gw)) return gw;
+            return WantedVm(o)?.Gateway;
+        }
+        return o.Plan.Source == TraceSource.Pc ? (o.Definition?.World ?? new WorldDefinition()).PcGateway : null;
+    }
+
+    private static VmDefinition? WantedVm(TraceObservation o) => o.Definition?.Vm(o.Plan.Source.Name);
+
+    private static string? WantedAddress(TraceObservation o) => WantedVm(o)?.Address?.ToString();
+
+    private static bool Masqueraded(NamespaceState host, InterfaceAddress source, string egress) =>
+        host.NatRules.Any(rule => rule.IsMasquerade && rule.Chain == "POSTROUTING"
+            && (rule.OutInterface is null || rule.OutInterface == egress)
+            && (rule.Source is null || (Subnet.TryParse(rule.Source.Contains('/') ? rule.Source : $"{rule.Source}/32", out var s) && s.Contains(source.Address))));
+
+    private static TraceFix GuestFix(string vm, string command) => new($"({vm})$ {command}", Vm: vm, GuestCommand: command);
+
+    private static TraceFix HostFix(OperationRequest operation, string tutorial) => new($"(host)$ {tutorial}", operation);
+
+    private static TraceFix GatewayFix(string bridge, IPAddress gateway, InterfaceAddress? source)
+    {
+        var address = new InterfaceAddress(gateway, source?.PrefixLength ?? 24);
+        return HostFix(new OperationRequest { Kind = "addAddress", Namespace = "host", Link = bridge, Address = address.ToString() }, $"ifconfig {bridge} {address}");
+    }
+
+    private static TraceFix MasqueradeFix(InterfaceAddress source, TraceObservation o)
+    {
+        var subnet = o.Definition?.Host.Masquerade.FirstOrDefault()?.Source.ToString() ?? source.Network.ToString();
+        return HostFix(new OperationRequest { Kind = "addMasquerade", Namespace = "host", Source = subnet },
+            $"iptables -t nat -A POSTROUTING -s {subnet} ! -d {subnet} -j MASQUERADE");
+    }
+}

@@ -1,0 +1,71 @@
+using System.Net;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Lab.Trace;
+
+/// <summary>Where a trace starts: a VM of the lab (by name, with its tap), the external PC, or the host.</summary>
+public sealed record TraceSource(string Name, string? Tap = null)
+{
+    public bool IsVm => Tap is not null;
+    public static TraceSource Pc { get; } = new("pc");
+    public static TraceSource Host { get; } = new("host");
+}
+
+/// <summary>One interface the probe should cross, in order: "host/tap0", "host/br0", "host/ens160", "wan/eth0".</summary>
+public sealed record TraceStation(NamespaceRole Role, string Interface, bool Exists)
+{
+    public string Name => $"{Role.ToString().ToLowerInvariant()}/{Interface}";
+}
+
+/// <summary>
+/// The interfaces a probe from <see cref="Source"/> to <see cref="Target"/> crosses, from the kernel's own tables: the
+/// sender's way into the host (a VM's tap, or the PC's cable ens192), the bridge that port belongs to — or should
+/// belong to, by the lab file — the host's way out by its routes, and the wan's side of the uplink.
+/// </summary>
+public sealed record TracePlan(TraceSource Source, IPAddress Target, IReadOnlyList<TraceStation> Stations, string? Bridge, string? Egress)
+{
+    public static TracePlan For(TraceSource source, IPAddress target, Topology topology, LabDefinition? definition)
+    {
+        var host = topology.Host;
+        var stations = new List<TraceStation>();
+        void Add(NamespaceRole role, string iface, NamespaceState? ns) =>
+            stations.Add(new TraceStation(role, iface, ns?.Exists == true && ns.Link(iface) is not null));
+
+        string? bridge = null;
+        var port = source.IsVm ? source.Tap : source == TraceSource.Pc ? WorldDefinition.LanNicName : null;
+        if (source == TraceSource.Pc)
+            Add(NamespaceRole.Pc, WorldDefinition.PeerName, topology.Find(NamespaceRole.Pc));
+        if (port is not null)
+        {
+            Add(NamespaceRole.Host, port, host);
+            // The bridge the port is in; else the one the lab file puts it in; else the one whose subnet the sender is on.
+            var sender = source.IsVm ? definition?.Vm(source.Name)?.Address : (definition?.World ?? new WorldDefinition()).PcAddress;
+            bridge = host.Link(port)?.Master
+                     ?? definition?.Host.Bridges.FirstOrDefault(b => b.Ports.Contains(port))?.Name
+                     ?? host.Links.FirstOrDefault(l => l.Kind == "bridge" && sender is not null && l.Addresses.Any(a => a.Network.Contains(sender.Address)))?.Name;
+            if (bridge is not null && bridge != port)
+                Add(NamespaceRole.Host, bridge, host);
+        }
+        // A destination on the bridge's own subnet is delivered there: nothing is routed.
+        var local = bridge is not null && host.Link(bridge)?.Addresses.Any(a => a.Network.Contains(target)) == true;
+        string? egress = null;
+        if (!local && RouteTo(host, target) is { Device: { } device } && device != bridge)
+        {
+            egress = device;
+            Add(NamespaceRole.Host, device, host);
+            if (device == WorldDefinition.UplinkName)
+                Add(NamespaceRole.Wan, WorldDefinition.PeerName, topology.Find(NamespaceRole.Wan));
+        }
+        return new TracePlan(source, target, stations, bridge, egress);
+    }
+
+    /// <summary>The route the kernel of <paramref name="ns"/> would take to <paramref name="target"/>: the longest matching prefix.</summary>
+    public static RouteState? RouteTo(NamespaceState ns, IPAddress target) =>
+        ns.Routes
+            .Select(route => (Route: route, Subnet: route.Destination == "default" ? Subnet.Parse("0.0.0.0/0")
+                : Subnet.TryParse(route.Destination.Contains('/') ? route.Destination : $"{route.Destination}/32", out var s) ? s : null))
+            .Where(r => r.Subnet?.Contains(target) == true)
+            .OrderByDescending(r => r.Subnet!.Network.PrefixLength)
+            .Select(r => r.Route)
+            .FirstOrDefault();
+}
