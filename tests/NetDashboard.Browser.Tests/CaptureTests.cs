@@ -4,7 +4,8 @@ namespace NetDashboard.Browser.Tests;
 
 /// <summary>
 /// The tutorial's climax in the browser: vm1 pings the internet server and the captures page shows the same echo
-/// requests on tap0 and br0 from 192.168.1.10, and on the uplink ens160 from 10.180.13.232 (NAT rewrote it).
+/// requests on tap0 and br0 from 192.168.1.10, and on the uplink ens160 from 10.180.13.232 (NAT rewrote it);
+/// clicking one request lights the same packet on the other panes, with the rewrite, and its way on the graph.
 /// </summary>
 [Trait("Category", "Browser")]
 [Trait("Requires", "root,chromium,qemu")]
@@ -12,7 +13,7 @@ namespace NetDashboard.Browser.Tests;
 public sealed class CaptureTests(DashboardServer server) : IClassFixture<DashboardServer>
 {
     [Fact]
-    public async Task CapturesPage_SeedNatWithVm1Pinging_PanesShowTheRewriteAndARowOpensItsBytes()
+    public async Task CapturesPage_SeedNatWithVm1Pinging_PanesShowTheRewriteARowOpensItsBytesAndClickingTap0LightsItsTwinsAndPath()
     {
         await using var lab = server.NewLab("cn");
         await lab.UpAsync("seed-nat.yaml", wait: true);
@@ -39,6 +40,24 @@ public sealed class CaptureTests(DashboardServer server) : IClassFixture<Dashboa
         await Assertions.Expect(detail).ToContainTextAsync("ICMP");
         await Assertions.Expect(page.GetByTestId("packet-hex")).ToContainTextAsync("0000");
         await DashboardServer.ScreenshotAsync(page, "captures-nat");
+
+        // vm1's second echo request on tap0: the same packet on br0 and ens160, the rewrite shown on ens160's row.
+        var request = tap0.Locator(".capture-row", new() { HasText = "ICMP echo request, id" }).Nth(1);
+        var sequence = (await request.InnerTextAsync()).Split("seq ")[1].Split(',')[0];
+        await request.ClickAsync();
+        var br0Twin = br0.Locator(".capture-row.twin");
+        var ens160Twin = ens160.Locator(".capture-row.twin");
+        await Assertions.Expect(br0Twin).ToContainTextAsync($"IP 192.168.1.10 > 203.0.113.5: ICMP echo request, id");
+        await Assertions.Expect(br0Twin).ToContainTextAsync($"seq {sequence},");
+        await Assertions.Expect(ens160Twin).ToContainTextAsync($"IP 10.180.13.232 > 203.0.113.5: ICMP echo request");
+        await Assertions.Expect(ens160Twin).ToContainTextAsync($"seq {sequence},");
+        await Assertions.Expect(ens160Twin.GetByTestId("twin-changes")).ToHaveTextAsync("source 192.168.1.10 → 10.180.13.232");
+        await Assertions.Expect(tap0.Locator(".capture-row.selected .seen")).ToHaveTextAsync("×3");
+        await Assertions.Expect(page.GetByTestId("journey")).ToContainTextAsync("host/ens160");
+        // The graph lights vm1, tap0, br0, the router (where NAT rewrote it) and ens160, in that order.
+        await Assertions.Expect(page.GetByTestId("captures-graph").GetByTestId("topology-graph"))
+            .ToHaveAttributeAsync("data-journey", "vm:vm1 link:host:tap0 link:host:br0 router link:host:ens160");
+        await DashboardServer.ScreenshotAsync(page, "captures-journey");
     }
 
     [Fact]

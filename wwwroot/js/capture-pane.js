@@ -11,3 +11,10 @@ export function watch(list) {
 export function follow(list) {
     if (list && list.dataset.follow !== "false") list.scrollTop = list.scrollHeight;
 }
+
+// Shows a row (its offset in pixels) in the middle of the list, and stops following the newest rows so it stays there.
+export function reveal(list, top) {
+    if (!list) return;
+    list.dataset.follow = "false";
+    list.scrollTop = Math.max(0, top - list.clientHeight / 2);
+}

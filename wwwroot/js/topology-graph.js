@@ -31,6 +31,9 @@ const style = [
   { selector: 'edge[kind = "vm"]', style: { 'line-color': '#7e57c2', 'width': 3 } },
   { selector: 'edge[state = "down"]', style: { 'line-color': '#bdbdbd', 'line-style': 'dotted', 'target-arrow-color': '#bdbdbd' } },
   { selector: ':selected', style: { 'overlay-color': '#1e88e5', 'overlay-opacity': 0.25, 'overlay-padding': 6 } },
+  // A packet's journey (a trace, or the row selected in the captures): lit in magenta, in order.
+  { selector: 'node.journey', style: { 'border-color': '#d81b60', 'border-width': 5, 'font-weight': 'bold' } },
+  { selector: 'edge.journey', style: { 'line-color': '#d81b60', 'width': 5, 'line-style': 'solid', 'target-arrow-color': '#d81b60', 'z-index': 9 } },
 ];
 
 // A label's size in graph units, so that zoomed out it still has LABEL_PX on screen.
@@ -82,7 +85,7 @@ export function update(graph, model) {
   cy.batch(() => {
     for (const n of model.nodes) {
       wanted.add(n.id);
-      const data = { id: n.id, label: n.label, kind: n.kind, state: n.state, fg: graph.foreground, bg: graph.background };
+      const data = { id: n.id, label: n.label, baseLabel: n.label, kind: n.kind, state: n.state, fg: graph.foreground, bg: graph.background };
       if (n.parent) data.parent = n.parent;
       const existing = cy.getElementById(n.id);
       if (existing.nonempty()) {
@@ -106,6 +109,8 @@ export function update(graph, model) {
     cy.fit(undefined, 45);
   }
   fitLabels(cy);
+  // The labels came back from the model: write the journey's on them again.
+  if (graph.journey) journey(graph, graph.journey);
   // For tests and the benchmark: when the graph last changed, and what it holds.
   cy.container().dataset.version = String((Number(cy.container().dataset.version) || 0) + 1);
   cy.container().dataset.nodes = cy.nodes().map(n => n.id()).join(' ');
@@ -114,6 +119,28 @@ export function update(graph, model) {
 export function select(graph, id) {
   graph.cy.elements().unselect();
   if (id) graph.cy.getElementById(id).select();
+}
+
+// Lights a journey: each step's element gets the journey class and its label ("2. +0.021 ms"), and so does the edge
+// between two consecutive steps. An empty list clears it.
+export function journey(graph, steps) {
+  const { cy } = graph;
+  graph.journey = steps && steps.length ? steps : null;
+  cy.batch(() => {
+    cy.elements('.journey').forEach(el => {
+      el.removeClass('journey');
+      if (el.isNode()) el.data('label', el.data('baseLabel'));
+    });
+    (steps || []).forEach((step, i) => {
+      const el = cy.getElementById(step.elementId);
+      if (el.empty()) return;
+      el.addClass('journey');
+      el.data('label', `${el.data('baseLabel')}\n${i + 1}. ${step.label}`);
+      const next = steps[i + 1] && cy.getElementById(steps[i + 1].elementId);
+      if (next && next.nonempty()) el.edgesWith(next).addClass('journey');
+    });
+  });
+  cy.container().dataset.journey = (steps || []).map(s => s.elementId).join(' ');
 }
 
 export function setColors(graph, foreground, background) {

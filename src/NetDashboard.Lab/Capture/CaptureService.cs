@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using NetDashboard.Lab.Capture.Correlation;
 using SharpPcap.LibPcap;
 
 namespace NetDashboard.Lab.Capture;
@@ -12,6 +13,9 @@ namespace NetDashboard.Lab.Capture;
 public sealed class CaptureService : IAsyncDisposable
 {
     private readonly Dictionary<CaptureKey, Entry> _captures = [];
+    // One per lab with a capture open: it links the same packet across the lab's interfaces (~17 MB each, so it goes
+    // with the lab's last capture).
+    private readonly Dictionary<string, PacketCorrelator> _correlators = [];
     private readonly Lock _gate = new();
     private readonly ILogger<CaptureService> _logger;
     private readonly HandleCounter _handles = new();
@@ -56,7 +60,9 @@ public sealed class CaptureService : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_captures.TryGetValue(key, out var entry))
             {
-                entry = new Entry(new LiveCapture(key, Options, _logger, _handles));
+                if (!_correlators.TryGetValue(key.Lab, out var correlator))
+                    _correlators.Add(key.Lab, correlator = new PacketCorrelator());
+                entry = new Entry(new LiveCapture(key, Options, _logger, _handles, correlator));
                 _captures.Add(key, entry);
                 entry.Capture.Start();
             }
@@ -91,6 +97,22 @@ public sealed class CaptureService : IAsyncDisposable
         return lease.Capture.Snapshot(from);
     }
 
+    /// <summary>The path of a packet (a row's <see cref="PacketRow.Group"/>) across the lab's open captures, while it is remembered.</summary>
+    public PacketJourney? Journey(string lab, long group)
+    {
+        PacketCorrelator? correlator;
+        lock (_gate) _correlators.TryGetValue(lab, out correlator);
+        return group == 0 ? null : correlator?.Journey(group);
+    }
+
+    /// <summary>On how many of the lab's open captures the packet was seen (1 when only here, 0 when forgotten).</summary>
+    public int SeenOn(string lab, long group)
+    {
+        PacketCorrelator? correlator;
+        lock (_gate) _correlators.TryGetValue(lab, out correlator);
+        return group == 0 || correlator is null ? 0 : correlator.InterfaceCount(group);
+    }
+
     /// <summary>Null when libpcap compiles <paramref name="filter"/>, else its compiler's message.</summary>
     public static string? CheckFilter(string filter) =>
         filter.Length == 0 || PcapDevice.CheckFilter(filter, out var error) ? null : error ?? "the filter does not compile";
@@ -113,6 +135,8 @@ public sealed class CaptureService : IAsyncDisposable
             if (--entry.Leases > 0)
                 return;
             _captures.Remove(capture.Key);
+            if (!_captures.Keys.Any(k => k.Lab == capture.Key.Lab))
+                _correlators.Remove(capture.Key.Lab);
         }
         await capture.CloseAsync();
     }

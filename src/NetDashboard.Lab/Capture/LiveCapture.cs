@@ -4,6 +4,8 @@ using PacketDotNet;
 using SharpPcap;
 using SharpPcap.LibPcap;
 
+using NetDashboard.Lab.Capture.Correlation;
+
 namespace NetDashboard.Lab.Capture;
 
 /// <summary>
@@ -23,15 +25,20 @@ public sealed partial class LiveCapture
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _workerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SlotHandler _decode;
+    private readonly PacketCorrelator? _correlator;
+    // The correlator's name for this capture: a second capture of the interface with another filter is another source.
+    private readonly string _correlationKey;
     private Task _supervisor = Task.CompletedTask;
     private volatile bool _workerStopping;
     private volatile int _linkType = (int)LinkLayers.Ethernet;
     private volatile CaptureStats _stats;
     private long _seen;
 
-    internal LiveCapture(CaptureKey key, CaptureOptions options, ILogger logger, HandleCounter handles)
+    internal LiveCapture(CaptureKey key, CaptureOptions options, ILogger logger, HandleCounter handles, PacketCorrelator? correlator = null)
     {
         Key = key;
+        _correlator = correlator;
+        _correlationKey = key.Filter.Length == 0 ? key.DisplayName : $"{key.DisplayName} [{key.Filter}]";
         _options = options;
         _logger = logger;
         _handles = handles;
@@ -129,7 +136,11 @@ public sealed partial class LiveCapture
     private void Decode(byte[] buffer, int offset, int length, long timestampMicros, int wireLength)
     {
         var sequence = _store.Add(buffer.AsSpan(offset, length), timestampMicros, wireLength);
-        Rows.Append(PacketSummarizer.Summarize(sequence, timestampMicros, wireLength, buffer, offset, length, LinkType));
+        var row = PacketSummarizer.Summarize(sequence, timestampMicros, wireLength, buffer, offset, length, LinkType);
+        if (_correlator is not null && LinkType == LinkLayers.Ethernet
+            && _correlator.Observe(_correlationKey, sequence, timestampMicros, buffer.AsSpan(offset, length)) is { GroupId: not 0 } linked)
+            row = row with { Group = linked.GroupId };
+        Rows.Append(row);
     }
 
     private void SetState(CaptureState state, string? message) => _stats = _stats with { State = state, Message = message };

@@ -9,6 +9,7 @@ namespace NetDashboard.Lab.Capture;
 /// <param name="Length">Length on the wire.</param>
 /// <param name="CapturedLength">Bytes kept (at most the snap length).</param>
 /// <param name="Info">The line tcpdump -n would print after the timestamp.</param>
+/// <param name="Group">The same packet on the lab's other captured interfaces (the correlator's group); 0 when not linked.</param>
 public sealed record PacketRow(
     long Sequence,
     long TimestampMicros,
@@ -20,7 +21,8 @@ public sealed record PacketRow(
     string Destination,
     string Protocol,
     string Info,
-    bool Malformed);
+    bool Malformed,
+    long Group = 0);
 
 /// <summary>A packet's decoded layers and its bytes, made on demand when a person opens a row.</summary>
 public sealed record PacketDetail(long Sequence, IReadOnlyList<PacketLayer> Layers, IReadOnlyList<HexLine> Hex);

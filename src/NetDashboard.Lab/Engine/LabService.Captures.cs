@@ -1,4 +1,5 @@
 using NetDashboard.Lab.Capture;
+using NetDashboard.Lab.Capture.Correlation;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Engine;
@@ -14,6 +15,12 @@ public sealed record CaptureDownload(ActionResult Result, IReadOnlyList<CaptureS
 
 public sealed partial class LabService
 {
+    /// <summary>A packet's path across the lab's open captures (by a row's group), with what changed at each hop.</summary>
+    public PacketJourney? JourneyOf(string lab, long group) => captures.Journey(lab, group);
+
+    /// <summary>On how many of the lab's open captures a row's packet was seen.</summary>
+    public int SeenOn(string lab, long group) => captures.SeenOn(lab, group);
+
     /// <summary>The longest live capture a download may ask for.</summary>
     public int MaxCaptureSeconds => captures.Options.MaxCaptureSeconds;
 

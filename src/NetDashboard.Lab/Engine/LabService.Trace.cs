@@ -191,22 +191,9 @@ public sealed partial class LabService
             if (hop is null) return new TraceHop(station.Name, station.Exists, false, null, [], null);
             var packet = rows[(station.Name, hop.Sequence)];
             var row = PacketSummarizer.Summarize(packet.Sequence, packet.TimestampMicros, packet.Length, packet.Data);
-            var changes = hop.Changes.Select(c => new TraceChange(station.Name, FieldName(c.Field), c.Before, c.After)).ToList();
+            var changes = hop.Changes.Select(c => new TraceChange(station.Name, c.FieldName, c.Before, c.After)).ToList();
             return new TraceHop(station.Name, station.Exists, true, hop.OffsetMicros / 1000.0, changes, row.Info);
         }).ToList();
-
-    private static string FieldName(HeaderField field) => field switch
-    {
-        HeaderField.Source => "source",
-        HeaderField.Destination => "destination",
-        HeaderField.SourceMac => "source MAC",
-        HeaderField.DestinationMac => "destination MAC",
-        HeaderField.Ttl => "TTL",
-        HeaderField.IcmpId => "ICMP id",
-        HeaderField.SourcePort => "source port",
-        HeaderField.DestinationPort => "destination port",
-        _ => field.ToString(),
-    };
 
     private static uint AddressBits(IPAddress address)
     {

@@ -27,6 +27,26 @@ public enum HeaderField
 /// <summary>A field that differs from the previous hop, as the panes show it: "192.168.1.10 → 10.180.13.232".</summary>
 public sealed record FieldChange(HeaderField Field, string Before, string After)
 {
+    /// <summary>How a person names the field: "source", "TTL", "ICMP id".</summary>
+    public string FieldName => Field switch
+    {
+        HeaderField.Source => "source",
+        HeaderField.Destination => "destination",
+        HeaderField.SourceMac => "source MAC",
+        HeaderField.DestinationMac => "destination MAC",
+        HeaderField.Ttl => "TTL",
+        HeaderField.IcmpId => "ICMP id",
+        HeaderField.SourcePort => "source port",
+        HeaderField.DestinationPort => "destination port",
+        _ => Field.ToString(),
+    };
+
+    /// <summary>A rewrite NAT makes (addresses, ports, ICMP id), as opposed to what every router or bridge changes.</summary>
+    public bool IsRewrite => Field is HeaderField.Source or HeaderField.Destination or HeaderField.IcmpId or HeaderField.SourcePort or HeaderField.DestinationPort;
+
+    /// <summary>"source 192.168.1.10 → 10.180.13.232".</summary>
+    public string Describe() => $"{FieldName} {Before} → {After}";
+
     public override string ToString() => $"{Before} → {After}";
 }
 

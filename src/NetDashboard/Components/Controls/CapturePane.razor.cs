@@ -17,6 +17,8 @@ public sealed partial class CapturePane : IAsyncDisposable
 {
     /// <summary>Rows one pane keeps; older ones leave the view (the capture itself keeps its own bounded store).</summary>
     private const int MaxRowsShown = 10_000;
+    /// <summary>A row's height in pixels: the Virtualize item size and the CSS's .capture-row height.</summary>
+    private const int RowHeight = 22;
 
     private readonly List<PacketRow> _rows = [];
     private CancellationTokenSource? _reading;
@@ -45,13 +47,23 @@ public sealed partial class CapturePane : IAsyncDisposable
     /// <summary>The sequence of the row selected on this pane, to mark it.</summary>
     [Parameter] public long? SelectedSequence { get; set; }
 
+    /// <summary>The row of the same packet as the one selected on another pane: marked and scrolled into view.</summary>
+    [Parameter] public long? TwinSequence { get; set; }
+
+    /// <summary>What changed on the way to this pane's twin, e.g. "source 192.168.1.10 → 10.180.13.232".</summary>
+    [Parameter] public string? TwinChanges { get; set; }
+
     /// <summary>Raised with the decoded packet when a row is clicked (null when its bytes are no longer kept).</summary>
     [Parameter] public EventCallback<(string Pane, PacketRow Row, PacketDetail? Detail)> OnSelect { get; set; }
 
     /// <summary>Raised when the pane's close button is clicked.</summary>
     [Parameter] public EventCallback<string> OnClose { get; set; }
 
+    private long? _revealed;
+
     protected override Task OnInitializedAsync() => OpenAsync("");
+
+    private int SeenOn(PacketRow row) => row.Group == 0 ? 0 : Labs.SeenOn(Lab, row.Group);
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
@@ -61,6 +73,13 @@ public sealed partial class CapturePane : IAsyncDisposable
             {
                 _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/capture-pane.js");
                 await _module.InvokeVoidAsync("watch", _list);
+            }
+            else if (_module is not null && !_disposed && TwinSequence != _revealed)
+            {
+                // A twin was chosen: show it in the middle of the list (the list stops following the newest row).
+                _revealed = TwinSequence;
+                var index = TwinSequence is { } twin ? _rows.FindIndex(r => r.Sequence == twin) : -1;
+                if (index >= 0) await _module.InvokeVoidAsync("reveal", _list, index * RowHeight);
             }
             else if (_module is not null && !_disposed)
             {

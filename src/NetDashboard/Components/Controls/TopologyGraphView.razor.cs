@@ -13,6 +13,7 @@ public sealed partial class TopologyGraphView
     private DotNetObjectReference<TopologyGraphView>? _self;
     private GraphModel? _drawn;
     private string? _drawnSelection;
+    private GraphJourney? _drawnJourney;
 
     /// <summary>The graph to draw; a new instance redraws what changed.</summary>
     [Parameter, EditorRequired] public GraphModel Model { get; set; } = GraphModel.Empty;
@@ -22,6 +23,9 @@ public sealed partial class TopologyGraphView
 
     /// <summary>Raised when a node or edge is clicked (null when the background is).</summary>
     [Parameter] public EventCallback<string?> SelectedChanged { get; set; }
+
+    /// <summary>A packet's way to light on the graph (a trace, or the captures' selected row); null lights nothing.</summary>
+    [Parameter] public GraphJourney? Journey { get; set; }
 
     /// <summary>Label colour, so labels stay readable in the dark theme.</summary>
     [Parameter] public string Foreground { get; set; } = "#212121";
@@ -68,6 +72,11 @@ public sealed partial class TopologyGraphView
         {
             _drawn = Model;
             await _module.InvokeVoidAsync("update", _graph, Model);
+        }
+        if (!ReferenceEquals(_drawnJourney, Journey))
+        {
+            _drawnJourney = Journey;
+            await _module.InvokeVoidAsync("journey", _graph, Journey?.Steps ?? []);
         }
         if (_drawnSelection != Selected)
         {

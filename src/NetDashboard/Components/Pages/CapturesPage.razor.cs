@@ -1,5 +1,9 @@
 using Microsoft.AspNetCore.Components;
 using NetDashboard.Lab.Capture;
+using NetDashboard.Lab.Capture.Correlation;
+using NetDashboard.Lab.Events;
+using NetDashboard.Lab.Vms;
+using NetDashboard.Model;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Lessons;
 using NetDashboard.Lab.Model;
@@ -10,7 +14,7 @@ namespace NetDashboard.Components.Pages;
 /// Live captures side by side, on one time axis: by default the interfaces the lab's lesson is about (NAT: tap0,
 /// br0 and ens160, so the rewrite of the source address reads across one line), any interface of the lab addable.
 /// </summary>
-public sealed partial class CapturesPage
+public sealed partial class CapturesPage : IAsyncDisposable
 {
     private readonly List<string> _panes = [];
     private IReadOnlyList<string> _candidates = [];
@@ -18,8 +22,13 @@ public sealed partial class CapturesPage
     private string? _problem;
     private long _zeroMicros;
     private (string Pane, PacketRow Row, PacketDetail? Detail)? _selected;
+    private PacketJourney? _journey, _reply;
+    private GraphJourney? _graphJourney;
+    private GraphModel _graph = GraphModel.Empty;
+    private readonly CancellationTokenSource _stop = new();
 
     [Inject] private LabService Labs { get; set; } = null!;
+    [Inject] private LabEvents Events { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
 
     /// <summary>The lab, from the address.</summary>
@@ -74,6 +83,52 @@ public sealed partial class CapturesPage
             ? Panes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             : DefaultPanes(Labs.RecordOf(Lab)?.SourceFile, _candidates);
         _panes.AddRange(wanted.Distinct().Take(6));
+        _ = FollowGraphAsync(_stop.Token);
+    }
+
+    // The graph above the panes follows the kernel like the lab page's, so a journey lights what exists now.
+    private async Task FollowGraphAsync(CancellationToken cancellationToken)
+    {
+        Topology? topology = null;
+        IReadOnlyList<VmStatus> vms = [];
+        IReadOnlyDictionary<string, GuestState>? guests = null;
+        try
+        {
+            await foreach (var update in Events.SubscribeAsync(Lab, cancellationToken))
+            {
+                if (update.Topology is null && update.Vms is null && update.Guests is null) continue;
+                topology = update.Topology ?? topology;
+                vms = update.Vms ?? vms;
+                guests = update.Guests ?? guests;
+                if (topology is null) continue;
+                var graph = TopologyGraph.Build(topology, Labs.DefinitionOf(Lab), vms, guests);
+                await InvokeAsync(() =>
+                {
+                    _graph = graph;
+                    StateHasChanged();
+                });
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException || (e is ObjectDisposedException && _stop.IsCancellationRequested))
+        {
+            // The page went away while an update was on its way.
+        }
+    }
+
+    /// <summary>The hop of the selected packet seen on <paramref name="pane"/>, when that is not the pane it was selected on.</summary>
+    private JourneyHop? TwinOn(string pane) =>
+        _selected?.Pane == pane ? null : _journey?.Hops.FirstOrDefault(h => PaneOf(h.InterfaceKey) == pane);
+
+    /// <summary>What NAT rewrote on the way to a hop, as its pane's row shows it.</summary>
+    private static string Rewrites(JourneyHop hop) => string.Join(", ", hop.Changes.Where(c => c.IsRewrite).Select(c => c.Describe()));
+
+    // A capture with a filter is correlated as "host/tap0 [icmp]": the pane is the part before.
+    private static string PaneOf(string interfaceKey) => interfaceKey.Split(" [", 2)[0];
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _stop.Dispose();
     }
 
     private bool AllPanesCapture()
@@ -111,7 +166,23 @@ public sealed partial class CapturesPage
         KeepAddressInStep();
     }
 
-    private void OnSelect((string Pane, PacketRow Row, PacketDetail? Detail) selection) => _selected = selection;
+    private void OnSelect((string Pane, PacketRow Row, PacketDetail? Detail) selection)
+    {
+        _selected = selection;
+        _journey = Labs.JourneyOf(Lab, selection.Row.Group);
+        _reply = _journey?.ReplyGroupIds.Select(id => Labs.JourneyOf(Lab, id)).FirstOrDefault(j => j is not null);
+        _graphJourney = _journey is null ? null : JourneyOnGraph(_journey);
+    }
+
+    private GraphJourney JourneyOnGraph(PacketJourney journey)
+    {
+        var hops = journey.Hops.Select(h => (PaneOf(h.InterfaceKey), h.OffsetMicros / 1000.0,
+            (IReadOnlyList<string>)h.Changes.Select(c => c.Describe()).ToList())).ToList();
+        // The VM whose tap saw it first sent it; a packet seen on the wan's cable reached the server's side.
+        var first = hops.Count > 0 && hops[0].Item1.StartsWith("host/", StringComparison.Ordinal) ? hops[0].Item1["host/".Length..] : null;
+        var sender = Labs.DefinitionOf(Lab)?.Vms.FirstOrDefault(vm => vm.Tap == first)?.Name;
+        return GraphJourney.Of(hops, sender, arrived: hops.Any(h => h.Item1 == $"wan/{WorldDefinition.PeerName}"));
+    }
 
     // The address names the open panes, so a reload or a shared link shows the same view.
     private void KeepAddressInStep() =>
