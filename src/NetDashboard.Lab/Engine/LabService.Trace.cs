@@ -20,6 +20,9 @@ public sealed record TraceHop(string Station, bool Exists, bool Seen, double? Of
 /// <summary>A header field rewritten between two places: NAT's source rewrite, the TTL a router lowers, the MACs.</summary>
 public sealed record TraceChange(string Station, string Field, string Before, string After)
 {
+    /// <summary>A rewrite NAT makes (addresses, ports, ICMP id), as opposed to what every router or bridge changes.</summary>
+    public bool IsRewrite => Field is "source" or "destination" or "ICMP id" or "source port" or "destination port";
+
     public override string ToString() => $"{Field} {Before} → {After}";
 }
 
@@ -108,7 +111,7 @@ public sealed partial class LabService
             var arrived = replied || (plan.Stations.Count > 0 && seen.Contains(plan.Stations[^1].Name));
             var replySeen = reply.Where(h => h.Seen).Select(h => h.Station).ToHashSet();
             var verdict = TraceDiagnosis.Diagnose(new TraceObservation(plan, topology, definition, guest, running, seen, replied, replySeen));
-            var rewrites = request.Concat(reply).SelectMany(h => h.Changes).Where(c => c.Field is "source" or "destination" or "ICMP id" or "source port" or "destination port").ToList();
+            var rewrites = request.Concat(reply).SelectMany(h => h.Changes).Where(c => c.IsRewrite).ToList();
             var report = new TraceReport(lab, source.Name, target.ToString(), parsed.ToString(), probe, exitCode, arrived, replied,
                 request, reply, rewrites, verdict, started.ElapsedMilliseconds);
             return new(replied ? ActionResult.Ok($"{source.Name} reached {target} ({parsed}) and the reply came back")

@@ -22,6 +22,7 @@ public sealed partial class LabPage : IAsyncDisposable
     private IReadOnlyList<VmStatus> _vms = [];
     private IReadOnlyDictionary<string, GuestState> _guests = new Dictionary<string, GuestState>();
     private GraphModel _graph = GraphModel.Empty;
+    private GraphJourney? _journey;
     private string? _selected;
     private string? _problem;
     private string? _kernelProblem;
