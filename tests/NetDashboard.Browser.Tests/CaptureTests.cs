@@ -13,7 +13,7 @@ namespace NetDashboard.Browser.Tests;
 public sealed class CaptureTests(DashboardServer server) : IClassFixture<DashboardServer>
 {
     [Fact]
-    public async Task CapturesPage_SeedNatWithVm1Pinging_PanesShowTheRewriteARowOpensItsBytesAndClickingTap0LightsItsTwinsAndPath()
+    public async Task CapturesPage_SeedNatWithVm1Pinging_PanesShowTheRewriteARowOpensItsBytesTwinsAndPathLightAndTheNatTableMarksTheFlow()
     {
         await using var lab = server.NewLab("cn");
         await lab.UpAsync("seed-nat.yaml", wait: true);
@@ -58,6 +58,14 @@ public sealed class CaptureTests(DashboardServer server) : IClassFixture<Dashboa
         await Assertions.Expect(page.GetByTestId("captures-graph").GetByTestId("topology-graph"))
             .ToHaveAttributeAsync("data-journey", "vm:vm1 link:host:tap0 link:host:br0 router link:host:ens160");
         await DashboardServer.ScreenshotAsync(page, "captures-journey");
+
+        // The NAT table holds vm1's ping (conntrack's events in the host), and choosing it marks its packets on both sides.
+        var entry = page.GetByTestId("nat-table").GetByTestId("nat-entry").Filter(new() { HasText = "192.168.1.10 → 203.0.113.5" }).First;
+        await Assertions.Expect(entry).ToContainTextAsync("192.168.1.10 → 10.180.13.232");
+        await entry.ClickAsync();
+        await Assertions.Expect(ens160.Locator(".capture-row.flow", new() { HasText = "IP 10.180.13.232 > 203.0.113.5" }).First).ToBeVisibleAsync();
+        await Assertions.Expect(tap0.Locator(".capture-row.flow", new() { HasText = "IP 192.168.1.10 > 203.0.113.5" }).First).ToBeVisibleAsync();
+        await DashboardServer.ScreenshotAsync(page, "captures-nat-table");
     }
 
     [Fact]

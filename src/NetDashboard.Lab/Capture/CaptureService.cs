@@ -13,9 +13,11 @@ namespace NetDashboard.Lab.Capture;
 public sealed class CaptureService : IAsyncDisposable
 {
     private readonly Dictionary<CaptureKey, Entry> _captures = [];
-    // One per lab with a capture open: it links the same packet across the lab's interfaces (~17 MB each, so it goes
-    // with the lab's last capture).
-    private readonly Dictionary<string, PacketCorrelator> _correlators = [];
+    // One per lab with a capture open: the correlator links the same packet across the lab's interfaces (~17 MB, so
+    // it goes with the lab's last capture), fed NAT's mappings by the lab's conntrack events.
+    private readonly Dictionary<string, LabCorrelation> _correlators = [];
+
+    private sealed record LabCorrelation(PacketCorrelator Correlator, ConntrackFollower Conntrack);
     private readonly Lock _gate = new();
     private readonly ILogger<CaptureService> _logger;
     private readonly HandleCounter _handles = new();
@@ -60,9 +62,13 @@ public sealed class CaptureService : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_captures.TryGetValue(key, out var entry))
             {
-                if (!_correlators.TryGetValue(key.Lab, out var correlator))
-                    _correlators.Add(key.Lab, correlator = new PacketCorrelator());
-                entry = new Entry(new LiveCapture(key, Options, _logger, _handles, correlator));
+                if (!_correlators.TryGetValue(key.Lab, out var correlation))
+                {
+                    var correlator = new PacketCorrelator();
+                    correlation = new LabCorrelation(correlator, new ConntrackFollower(new Model.LabNamespaces(key.Lab).Host, correlator, _logger));
+                    _correlators.Add(key.Lab, correlation);
+                }
+                entry = new Entry(new LiveCapture(key, Options, _logger, _handles, correlation.Correlator));
                 _captures.Add(key, entry);
                 entry.Capture.Start();
             }
@@ -100,17 +106,23 @@ public sealed class CaptureService : IAsyncDisposable
     /// <summary>The path of a packet (a row's <see cref="PacketRow.Group"/>) across the lab's open captures, while it is remembered.</summary>
     public PacketJourney? Journey(string lab, long group)
     {
-        PacketCorrelator? correlator;
-        lock (_gate) _correlators.TryGetValue(lab, out correlator);
-        return group == 0 ? null : correlator?.Journey(group);
+        LabCorrelation? correlation;
+        lock (_gate) _correlators.TryGetValue(lab, out correlation);
+        return group == 0 ? null : correlation?.Correlator.Journey(group);
     }
 
     /// <summary>On how many of the lab's open captures the packet was seen (1 when only here, 0 when forgotten).</summary>
     public int SeenOn(string lab, long group)
     {
-        PacketCorrelator? correlator;
-        lock (_gate) _correlators.TryGetValue(lab, out correlator);
-        return group == 0 || correlator is null ? 0 : correlator.InterfaceCount(group);
+        LabCorrelation? correlation;
+        lock (_gate) _correlators.TryGetValue(lab, out correlation);
+        return group == 0 || correlation is null ? 0 : correlation.Correlator.InterfaceCount(group);
+    }
+
+    /// <summary>The lab's connection tracking (NAT entries), followed while it has a capture open; null otherwise.</summary>
+    public ConntrackFollower? ConntrackOf(string lab)
+    {
+        lock (_gate) return _correlators.TryGetValue(lab, out var correlation) ? correlation.Conntrack : null;
     }
 
     /// <summary>Null when libpcap compiles <paramref name="filter"/>, else its compiler's message.</summary>
@@ -128,6 +140,7 @@ public sealed class CaptureService : IAsyncDisposable
 
     internal async ValueTask ReleaseAsync(LiveCapture capture)
     {
+        LabCorrelation? ended = null;
         lock (_gate)
         {
             if (!_captures.TryGetValue(capture.Key, out var entry) || entry.Capture != capture)
@@ -135,24 +148,30 @@ public sealed class CaptureService : IAsyncDisposable
             if (--entry.Leases > 0)
                 return;
             _captures.Remove(capture.Key);
-            if (!_captures.Keys.Any(k => k.Lab == capture.Key.Lab))
-                _correlators.Remove(capture.Key.Lab);
+            if (!_captures.Keys.Any(k => k.Lab == capture.Key.Lab) && _correlators.Remove(capture.Key.Lab, out var last))
+                ended = last;
         }
         await capture.CloseAsync();
+        if (ended is not null) await ended.Conntrack.DisposeAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
         LiveCapture[] captures;
+        LabCorrelation[] correlations;
         lock (_gate)
         {
             if (_disposed) return;
             _disposed = true;
             captures = [.. _captures.Values.Select(e => e.Capture)];
             _captures.Clear();
+            correlations = [.. _correlators.Values];
+            _correlators.Clear();
         }
         foreach (var capture in captures)
             await capture.CloseAsync();
+        foreach (var correlation in correlations)
+            await correlation.Conntrack.DisposeAsync();
     }
 }
 

@@ -21,6 +21,9 @@ public sealed partial class LabService
     /// <summary>On how many of the lab's open captures a row's packet was seen.</summary>
     public int SeenOn(string lab, long group) => captures.SeenOn(lab, group);
 
+    /// <summary>The lab's NAT entries (conntrack in its host namespace), followed while a capture of the lab is open.</summary>
+    public ConntrackFollower? ConntrackOf(string lab) => InputRules.CheckLabName(lab) is null ? captures.ConntrackOf(lab) : null;
+
     /// <summary>The longest live capture a download may ask for.</summary>
     public int MaxCaptureSeconds => captures.Options.MaxCaptureSeconds;
 

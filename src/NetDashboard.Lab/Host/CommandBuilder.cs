@@ -50,6 +50,9 @@ public static class CommandBuilder
     public static HostCommand ReadForwardingDatabase(string ns, string bridge) => new(Bridge, ["-n", ns, "-j", "-s", "fdb", "show", "br", bridge]);
     public static HostCommand ReadForwarding(string ns) => Exec(ns, "sysctl", "-n", "net.ipv4.ip_forward");
     public static HostCommand ReadNatRules(string ns) => Exec(ns, "iptables", "-w", "-t", "nat", "-S", "POSTROUTING");
+    public static HostCommand ReadConntrack(string ns) => Exec(ns, "conntrack", "-L", "-o", "timestamp");
+    /// <summary>conntrack's event stream (NEW, UPDATE, DESTROY as they happen); runs until stopped.</summary>
+    public static HostCommand FollowConntrack(string ns) => Exec(ns, "conntrack", "-E", "-o", "timestamp");
     public static HostCommand Monitor(string ns) => new(Ip, ["-n", ns, "monitor", "link", "address", "route", "netconf"]);
 
     public static string NicDevice(NicModel nic) => nic == NicModel.VirtioNet ? "virtio-net-pci" : "e1000";

@@ -53,6 +53,9 @@ public sealed partial class CapturePane : IAsyncDisposable
     /// <summary>What changed on the way to this pane's twin, e.g. "source 192.168.1.10 → 10.180.13.232".</summary>
     [Parameter] public string? TwinChanges { get; set; }
 
+    /// <summary>A tracked connection chosen in the NAT table: its packets are marked, before and after NAT.</summary>
+    [Parameter] public Lab.Capture.Correlation.NatEntry? Flow { get; set; }
+
     /// <summary>Raised with the decoded packet when a row is clicked (null when its bytes are no longer kept).</summary>
     [Parameter] public EventCallback<(string Pane, PacketRow Row, PacketDetail? Detail)> OnSelect { get; set; }
 

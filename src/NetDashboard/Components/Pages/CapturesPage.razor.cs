@@ -24,6 +24,7 @@ public sealed partial class CapturesPage : IAsyncDisposable
     private (string Pane, PacketRow Row, PacketDetail? Detail)? _selected;
     private PacketJourney? _journey, _reply;
     private GraphJourney? _graphJourney;
+    private NatEntry? _flow;
     private GraphModel _graph = GraphModel.Empty;
     private readonly CancellationTokenSource _stop = new();
 

@@ -1,0 +1,81 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
+using NetDashboard.Lab.Capture.Correlation;
+using NetDashboard.Lab.Engine;
+
+namespace NetDashboard.Components.Controls;
+
+/// <summary>
+/// The lab's NAT entries live, from conntrack's events in the host namespace (followed while a capture is open):
+/// original and reply tuple, state and counters. Looked at twice a second, redrawn only when something changed.
+/// </summary>
+public sealed partial class NatTable
+{
+    private static readonly TimeSpan Look = TimeSpan.FromMilliseconds(500);
+    private readonly CancellationTokenSource _stop = new();
+    private IReadOnlyList<NatEntry> _entries = [];
+    private ConntrackFollower? _follower;
+    private long _version = -1;
+
+    [Inject] private LabService Labs { get; set; } = null!;
+
+    [Parameter, EditorRequired] public string Lab { get; set; } = "";
+
+    /// <summary>The entry whose packets the panes mark.</summary>
+    [Parameter] public NatEntry? Selected { get; set; }
+
+    [Parameter] public EventCallback<NatEntry?> SelectedChanged { get; set; }
+
+    protected override void OnInitialized() => _ = FollowAsync(_stop.Token);
+
+    private async Task FollowAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(Look);
+        try
+        {
+            do
+            {
+                // The follower comes and goes with the lab's captures: look it up each time.
+                var follower = Labs.ConntrackOf(Lab);
+                var version = follower?.Version ?? -1;
+                if (ReferenceEquals(follower, _follower) && version == _version) continue;
+                var entries = follower?.Entries ?? [];
+                await InvokeAsync(() =>
+                {
+                    (_follower, _version, _entries) = (follower, version, entries);
+                    StateHasChanged();
+                });
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+            // The circuit went away between two looks.
+        }
+    }
+
+    private async Task KeyAsync(KeyboardEventArgs e, NatEntry entry)
+    {
+        if (e.Key is "Enter" or " ") await SelectedChanged.InvokeAsync(SameFlow(entry, Selected) ? null : entry);
+    }
+
+    /// <summary>The same connection (an update replaces the entry object).</summary>
+    private static bool SameFlow(NatEntry entry, NatEntry? other) =>
+        other is not null && entry.Protocol == other.Protocol && entry.Original.Source.Equals(other.Original.Source)
+        && entry.Original.Destination.Equals(other.Original.Destination) && entry.Original.SourcePort == other.Original.SourcePort
+        && entry.Original.Icmp?.Id == other.Original.Icmp?.Id;
+
+    private static string Tuple(ConntrackTuple t) =>
+        t.Icmp is { } icmp ? $"{t.Source} → {t.Destination} (id {icmp.Id})"
+        : t.SourcePort is { } sport ? $"{t.Source}:{sport} → {t.Destination}:{t.DestinationPort}"
+        : $"{t.Source} → {t.Destination}";
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _stop.Dispose();
+    }
+}
