@@ -65,6 +65,11 @@ public sealed class CaptureTests(DashboardServer server) : IClassFixture<Dashboa
         await entry.ClickAsync();
         await Assertions.Expect(ens160.Locator(".capture-row.flow", new() { HasText = "IP 10.180.13.232 > 203.0.113.5" }).First).ToBeVisibleAsync();
         await Assertions.Expect(tap0.Locator(".capture-row.flow", new() { HasText = "IP 192.168.1.10 > 203.0.113.5" }).First).ToBeVisibleAsync();
+        // The graph's links carry live packets per second from the interfaces' counters (vm1 → tap0 while it pings).
+        var flood = lab.Service.ExecAsync(lab.Name, "vm1", "ping -c 6 -i 0.2 203.0.113.5");
+        await Assertions.Expect(page.GetByTestId("captures-graph").GetByTestId("topology-graph"))
+            .ToHaveAttributeAsync("data-rates", new System.Text.RegularExpressions.Regex(@"vmtap:vm1=[1-9]\d* pkt/s"));
+        await flood;
         await DashboardServer.ScreenshotAsync(page, "captures-nat-table");
     }
 

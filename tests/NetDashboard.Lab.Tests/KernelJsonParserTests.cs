@@ -174,4 +174,16 @@ public sealed class KernelJsonParserTests
     [InlineData("")]
     [InlineData("\n")]
     public void ParseNatRules_EmptyOutput_Empty(string output) => Assert.Empty(KernelJsonParser.ParseNatRules(output));
+
+    [Fact]
+    public void ParseLinkPackets_RecordedHostNamespace_SumsReceivedAndSentPerInterface()
+    {
+        var packets = KernelJsonParser.ParseLinkPackets(TestFiles.Fixture("ip-link-stats-host.json"));
+
+        Assert.Equal(new Dictionary<string, long> { ["lo"] = 0, ["ens160"] = 150, ["ens192"] = 40, ["br0"] = 137, ["tap0"] = 149, ["tap1"] = 48 }, packets);
+    }
+
+    [Fact]
+    public void ParseLinkPackets_LinkWithoutStatistics_IsLeftOut() =>
+        Assert.Empty(KernelJsonParser.ParseLinkPackets("""[{"ifindex":1,"ifname":"lo"}]"""));
 }

@@ -25,6 +25,8 @@ const style = [
   { selector: 'node[state = "down"], node[state = "stopped"]', style: { 'border-color': '#757575', 'background-color': '#e0e0e0' } },
   { selector: 'node[state = "crashed"]', style: { 'border-color': '#b71c1c', 'background-color': '#e57373' } },
   { selector: 'edge', style: { 'width': 2, 'line-color': '#90a4ae', 'curve-style': 'bezier' } },
+  { selector: 'edge[rate]', style: { 'label': 'data(rate)', 'font-size': 11, 'color': 'data(fg)', 'text-background-color': 'data(bg)',
+      'text-background-opacity': 0.85, 'text-background-padding': 1, 'text-rotation': 'none' } },
   { selector: 'edge[kind = "route"]', style: { 'line-color': '#ef6c00', 'width': 3 } },
   { selector: 'edge[kind = "member"]', style: { 'line-color': '#1e88e5', 'target-arrow-shape': 'triangle', 'target-arrow-color': '#1e88e5' } },
   { selector: 'edge[kind = "cable"]', style: { 'line-style': 'dashed', 'width': 3 } },
@@ -109,8 +111,9 @@ export function update(graph, model) {
     cy.fit(undefined, 45);
   }
   fitLabels(cy);
-  // The labels came back from the model: write the journey's on them again.
+  // The labels came back from the model: write the journey's and the rates on them again.
   if (graph.journey) journey(graph, graph.journey);
+  if (graph.rates) rates(graph, graph.rates);
   // For tests and the benchmark: when the graph last changed, and what it holds.
   cy.container().dataset.version = String((Number(cy.container().dataset.version) || 0) + 1);
   cy.container().dataset.nodes = cy.nodes().map(n => n.id()).join(' ');
@@ -143,10 +146,23 @@ export function journey(graph, steps) {
   cy.container().dataset.journey = (steps || []).map(s => s.elementId).join(' ');
 }
 
+// Live packets per second on the edges (from interface counters), by edge id; an edge not named shows none.
+export function rates(graph, labels) {
+  graph.rates = labels || {};
+  graph.cy.batch(() => graph.cy.edges().forEach(edge => {
+    const rate = graph.rates[edge.id()];
+    if (rate) edge.data({ rate, fg: graph.foreground, bg: graph.background });
+    else edge.removeData('rate');
+  }));
+  // For tests: the edges that show a rate, as "id=label;…".
+  graph.cy.container().dataset.rates = Object.entries(graph.rates).map(([id, label]) => `${id}=${label}`).join(';');
+}
+
 export function setColors(graph, foreground, background) {
   graph.foreground = foreground;
   graph.background = background;
   graph.cy.nodes().forEach(n => n.data({ fg: foreground, bg: background }));
+  graph.cy.edges('[rate]').forEach(e => e.data({ fg: foreground, bg: background }));
 }
 
 export function dispose(graph) {

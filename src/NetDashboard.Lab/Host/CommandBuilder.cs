@@ -47,6 +47,7 @@ public static class CommandBuilder
     public static HostCommand ReadRoutes(string ns) => new(Ip, ["-n", ns, "-j", "route", "show"]);
     public static HostCommand ReadBridgePorts(string ns) => new(Bridge, ["-n", ns, "-j", "link", "show"]);
     public static HostCommand ReadNeighbours(string ns) => new(Ip, ["-n", ns, "-j", "neigh", "show"]);
+    public static HostCommand ReadLinkCounters(string ns) => new(Ip, ["-n", ns, "-j", "-s", "link", "show"]);
     public static HostCommand ReadForwardingDatabase(string ns, string bridge) => new(Bridge, ["-n", ns, "-j", "-s", "fdb", "show", "br", bridge]);
     public static HostCommand ReadForwarding(string ns) => Exec(ns, "sysctl", "-n", "net.ipv4.ip_forward");
     public static HostCommand ReadNatRules(string ns) => Exec(ns, "iptables", "-w", "-t", "nat", "-S", "POSTROUTING");

@@ -66,6 +66,22 @@ public static class KernelJsonParser
             .ToList();
     }
 
+    /// <summary>Parses `ip -j -s link show`: each interface's packets received plus sent, from its kernel counters.</summary>
+    public static IReadOnlyDictionary<string, long> ParseLinkPackets(string ipLinkStatsJson)
+    {
+        using var doc = JsonDocument.Parse(EmptyAsArray(ipLinkStatsJson));
+        var packets = new Dictionary<string, long>();
+        foreach (var link in doc.RootElement.EnumerateArray())
+        {
+            if (Str(link, "ifname") is not { } name || !link.TryGetProperty("stats64", out var stats)) continue;
+            packets[name] = Packets(stats, "rx") + Packets(stats, "tx");
+        }
+        return packets;
+
+        static long Packets(JsonElement stats, string direction) =>
+            stats.TryGetProperty(direction, out var side) && side.TryGetProperty("packets", out var count) && count.TryGetInt64(out var n) ? n : 0;
+    }
+
     /// <summary>Parses `ip -j neigh show` (the ARP table): address, device, MAC (absent while unresolved), state.</summary>
     public static IReadOnlyList<NeighbourEntry> ParseNeighbours(string ipNeighJson)
     {

@@ -67,6 +67,10 @@ public sealed class TopologyReader(HostRunner runner) : ITopologySource
             bridge is null ? [] : KernelJsonParser.ParseForwardingDatabase(fdb.Result, bridge));
     }
 
+    /// <summary>Each interface's packet count (received plus sent) in a namespace, from the kernel's counters.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> ReadLinkPacketsAsync(string ns, CancellationToken cancellationToken = default) =>
+        KernelJsonParser.ParseLinkPackets(await runner.ReadAsync(CommandBuilder.ReadLinkCounters(ns), cancellationToken));
+
     /// <summary>The pids of the processes living in a namespace (as `ip netns pids` finds them, read from /proc).</summary>
     public Task<IReadOnlyList<int>> ReadPidsAsync(string ns, CancellationToken cancellationToken = default) =>
         Task.FromResult(NetNamespaces.Pids(ns));

@@ -14,6 +14,7 @@ public sealed partial class TopologyGraphView
     private GraphModel? _drawn;
     private string? _drawnSelection;
     private GraphJourney? _drawnJourney;
+    private IReadOnlyDictionary<string, string>? _drawnRates;
 
     /// <summary>The graph to draw; a new instance redraws what changed.</summary>
     [Parameter, EditorRequired] public GraphModel Model { get; set; } = GraphModel.Empty;
@@ -26,6 +27,9 @@ public sealed partial class TopologyGraphView
 
     /// <summary>A packet's way to light on the graph (a trace, or the captures' selected row); null lights nothing.</summary>
     [Parameter] public GraphJourney? Journey { get; set; }
+
+    /// <summary>Packets per second to write on edges, by edge id ("12 pkt/s"); null or empty writes none.</summary>
+    [Parameter] public IReadOnlyDictionary<string, string>? Rates { get; set; }
 
     /// <summary>Label colour, so labels stay readable in the dark theme.</summary>
     [Parameter] public string Foreground { get; set; } = "#212121";
@@ -77,6 +81,11 @@ public sealed partial class TopologyGraphView
         {
             _drawnJourney = Journey;
             await _module.InvokeVoidAsync("journey", _graph, Journey?.Steps ?? []);
+        }
+        if (!ReferenceEquals(_drawnRates, Rates))
+        {
+            _drawnRates = Rates;
+            await _module.InvokeVoidAsync("rates", _graph, Rates ?? new Dictionary<string, string>());
         }
         if (_drawnSelection != Selected)
         {

@@ -25,6 +25,13 @@ public sealed partial class CapturesPage : IAsyncDisposable
     private PacketJourney? _journey, _reply;
     private GraphJourney? _graphJourney;
     private NatEntry? _flow;
+    private IReadOnlyDictionary<string, string>? _rates;
+
+    private Task RatesAsync(IReadOnlyDictionary<string, string> rates) => InvokeAsync(() =>
+    {
+        _rates = rates;
+        StateHasChanged();
+    });
     private GraphModel _graph = GraphModel.Empty;
     private readonly CancellationTokenSource _stop = new();
 
@@ -85,6 +92,7 @@ public sealed partial class CapturesPage : IAsyncDisposable
             : DefaultPanes(Labs.RecordOf(Lab)?.SourceFile, _candidates);
         _panes.AddRange(wanted.Distinct().Take(6));
         _ = FollowGraphAsync(_stop.Token);
+        _ = new LinkRateFollower(Labs, Lab, () => _graph, () => true, RatesAsync).RunAsync(_stop.Token);
     }
 
     // The graph above the panes follows the kernel like the lab page's, so a journey lights what exists now.

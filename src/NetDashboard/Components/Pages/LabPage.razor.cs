@@ -23,6 +23,7 @@ public sealed partial class LabPage : IAsyncDisposable
     private IReadOnlyDictionary<string, GuestState> _guests = new Dictionary<string, GuestState>();
     private GraphModel _graph = GraphModel.Empty;
     private GraphJourney? _journey;
+    private IReadOnlyDictionary<string, string>? _rates;
     private string? _selected;
     private string? _problem;
     private string? _kernelProblem;
@@ -48,6 +49,12 @@ public sealed partial class LabPage : IAsyncDisposable
             return;
         }
         _ = FollowAsync(_stop.Token);
+        // While a trace's journey is lit, the links show their live packets per second.
+        _ = new LinkRateFollower(Labs, Lab, () => _graph, () => _journey is not null, rates => InvokeAsync(() =>
+        {
+            _rates = rates;
+            StateHasChanged();
+        })).RunAsync(_stop.Token);
     }
 
     private async Task FollowAsync(CancellationToken cancellationToken)
