@@ -232,6 +232,21 @@ public static class HostileValues
     ];
 
     /// <summary>Namespaces are exactly host, wan or pc.</summary>
+    /// <summary>What a trace may be asked to send: icmp, tcp:PORT or udp:53, nothing else.</summary>
+    public static IReadOnlyList<HostileValue> TraceProtocols { get; } =
+    [
+        .. Around("tcp:80").Where(v => v.Value.Length > 0),
+        new("uppercase", "ICMP"),
+        new("port zero", "tcp:0"),
+        new("port over 65535", "tcp:65536"),
+        new("signed port", "tcp:+80"),
+        new("UDP other than DNS", "udp:54"),
+        new("unknown protocol", "sctp:80"),
+        new("no port", "tcp"),
+        new("shell after", "icmp;reboot"),
+        new("option", "-f"),
+    ];
+
     public static IReadOnlyList<HostileValue> Namespaces { get; } =
     [
         .. Around("host"),

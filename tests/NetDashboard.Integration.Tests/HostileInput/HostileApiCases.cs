@@ -33,6 +33,7 @@ public static class HostileApiCases
         cases.AddRange(LabNamesInRoutes(target));
         cases.AddRange(Operations(target));
         cases.AddRange(Exec(target));
+        cases.AddRange(Trace(target));
         cases.AddRange(VmNamesInRoutes(target));
         cases.AddRange(Captures(target));
         cases.AddRange(CreateLab(target));
@@ -131,6 +132,22 @@ public static class HostileApiCases
             Raw("without command", "{}", Refusal.BadRequest("command")),
             Raw("unknown field", """{"command":"true","shell":"/bin/sh"}""", Refusal.BadRequest("shell")),
             Raw("over 1 MiB", Json(new { command = "echo " + new string('a', OneMiB) }), new Refusal(413, "body")),
+        ];
+    }
+
+    private static IEnumerable<ApiCase> Trace(HostileTarget target)
+    {
+        var path = $"api/labs/{target.Lab}/trace";
+        ApiCase Raw(string id, string body, Refusal refusal) => new($"trace {id}", HttpMethod.Post, path, body, refusal);
+        return
+        [
+            .. HostileValues.Ipv4Addresses.Select(to => Raw($"to: {to.Label}", Json(new { from = "pc", to = to.Value }), Refusal.BadRequest("to"))),
+            .. HostileValues.VmNames.Select(from => Raw($"from: {from.Label}", Json(new { from = from.Value, to = "203.0.113.5" }), Refusal.BadRequest("from"))),
+            .. HostileValues.TraceProtocols.Select(protocol => Raw($"protocol: {protocol.Label}",
+                Json(new { from = "pc", to = "203.0.113.5", protocol = protocol.Value }), Refusal.BadRequest("protocol"))),
+            Raw("to is a number", """{"from":"pc","to":3405803781}""", Refusal.BadRequest("to")),
+            Raw("unknown field", """{"from":"pc","to":"203.0.113.5","count":1000000}""", Refusal.BadRequest("count")),
+            Raw("over 1 MiB", Json(new { from = "pc", to = "203.0.113.5", protocol = new string('a', OneMiB) }), new Refusal(413, "body")),
         ];
     }
 

@@ -14,7 +14,7 @@ public sealed class HostileInputCorpusTests(ITestOutputHelper output)
         {
             HostileValues.InterfaceNames, HostileValues.LabNames, HostileValues.VmNames, HostileValues.Macs, HostileValues.InterfaceAddresses,
             HostileValues.MasqueradeSources, HostileValues.Ipv4Addresses, HostileValues.Images("/images"), HostileValues.NicModels,
-            HostileValues.MemoryTokens, HostileValues.CaptureFilters, HostileValues.GuestCommands, HostileValues.Namespaces,
+            HostileValues.MemoryTokens, HostileValues.CaptureFilters, HostileValues.GuestCommands, HostileValues.Namespaces, HostileValues.TraceProtocols,
         }.SelectMany(kind => kind.Select(v => v.Value)).Distinct().Count();
 
         output.WriteLine($"{values} distinct hostile values");
