@@ -83,6 +83,7 @@ trace_round() {
 script_round() {
     local t0 t1 station ns iface pid i n counts=() seen=0
     dumps=()
+    : >"$work/out"
     t0=$(now)
     for i in "${!stations[@]}"; do
         station=${stations[i]}
@@ -92,8 +93,10 @@ script_round() {
         dumps+=($!)
     done
     for i in "${!stations[@]}"; do
-        for ((n = 0; n < 500; n++)); do grep -q 'listening on' "$work/dump$i.err" && break; sleep 0.01; done
-        grep -q 'listening on' "$work/dump$i.err" || fail "tcpdump on ${stations[i]} did not start: $(cat "$work/dump$i.err")"
+        until grep -q 'listening on' "$work/dump$i.err"; do
+            (($(now) - t0 < 30000000000)) || fail "tcpdump on ${stations[i]} did not start within 30 s: $(cat "$work/dump$i.err")"
+            sleep 0.01
+        done
     done
     netdash vm exec "$lab" vm1 -- ping -c 1 -W 1 "$target" >"$work/out" 2>&1 || fail "the script's ping from vm1 failed"
     sleep 0.15
