@@ -161,18 +161,23 @@ public sealed partial class LabService
     /// The probe's packet and its reply at each station, linked by the correlator (the same packet across the bridge
     /// and across NAT): the first request the sender's side saw, its journey, and the journey of its reply.
     /// </summary>
-    private static (IReadOnlyList<TraceHop> Request, IReadOnlyList<TraceHop> Reply) Follow(TracePlan plan,
+    /// <param name="snapshots">One per station, in the order of <see cref="TracePlan.Stations"/>.</param>
+    internal static (IReadOnlyList<TraceHop> Request, IReadOnlyList<TraceHop> Reply) Follow(TracePlan plan,
         IReadOnlyList<(TraceStation Station, CaptureSnapshot Snapshot)> snapshots, IPAddress target)
     {
         var correlator = new PacketCorrelator();
         var targetBits = AddressBits(target);
         var packets = snapshots
-            .SelectMany(s => s.Snapshot.Packets.Select(p => (s.Station, Packet: p)))
+            .SelectMany((s, index) => s.Snapshot.Packets.Select(p => (s.Station, Packet: p, Index: index)))
             .OrderBy(x => x.Packet.TimestampMicros)
+            // A bridge and its port often stamp a packet in the same microsecond. The way it goes breaks the tie: the
+            // probe crosses the stations in order, its reply backwards; else the reply's NAT rewrite would be shown on
+            // the port it leaves by (ens192, tap0) instead of on br0, where it came out of routing.
+            .ThenBy(x => PacketHeaderReader.TryRead(x.Packet.Data, out var headers) && headers.Source == targetBits ? -x.Index : x.Index)
             .ToList();
         PacketJourney? request = null;
         var rows = new Dictionary<(string, long), StoredPacket>();
-        foreach (var (station, packet) in packets)
+        foreach (var (station, packet, _) in packets)
         {
             var mark = correlator.Observe(station.Name, packet.Sequence, packet.TimestampMicros, packet.Data);
             rows[(station.Name, packet.Sequence)] = packet;
