@@ -76,7 +76,8 @@ public sealed partial class LabService
         var source = vm is not null ? new TraceSource(vm.Name, vm.Tap) : from == "pc" ? TraceSource.Pc : TraceSource.Host;
         var plan = TracePlan.For(source, target, topology, definition);
         var running = vm is null || VmStatuses(lab).Any(s => s.Name == vm.Name && s.IsUp);
-        var guest = vm is not null && running ? await vms.ReadGuestAsync(lab, vm, cancellationToken) : null;
+        // Read over the guest's agent while the captures open: the two take about as long, side by side.
+        var guestRead = vm is not null && running ? vms.ReadGuestAsync(lab, vm, cancellationToken) : Task.FromResult<GuestState?>(null);
 
         var leases = new List<(TraceStation Station, CaptureLease Lease, long From)>();
         try
@@ -96,6 +97,8 @@ public sealed partial class LabService
             foreach (var open in opening.Where(o => o.IsCompletedSuccessfully))
                 leases.Add((open.Result.Station, open.Result.Lease, open.Result.Lease.Capture.Rows.Next));
             if (opening.FirstOrDefault(o => o.IsFaulted) is { } failed) await failed;
+            // Before the probe: the agent runs one command at a time, and the verdict wants the guest as it sent it.
+            var guest = await guestRead;
             var (probe, exitCode) = running ? await SendProbeAsync(lab, source, vm, target, parsed, cancellationToken) : (parsed.GuestCommand(target), (int?)null);
             await Task.Delay(CaptureSettle, cancellationToken);
             var snapshots = new List<(TraceStation Station, CaptureSnapshot Snapshot)>();

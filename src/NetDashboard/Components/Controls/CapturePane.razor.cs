@@ -47,11 +47,32 @@ public sealed partial class CapturePane : IAsyncDisposable
     /// <summary>The sequence of the row selected on this pane, to mark it.</summary>
     [Parameter] public long? SelectedSequence { get; set; }
 
-    /// <summary>The row of the same packet as the one selected on another pane: marked and scrolled into view.</summary>
-    [Parameter] public long? TwinSequence { get; set; }
+    /// <summary>
+    /// The row selected on another pane: this pane's row of the same packet (same <see cref="PacketRow.Group"/>) is
+    /// marked, scrolled into view and says what changed between the two. Rows keep their group, so this works
+    /// however long ago the packet passed.
+    /// </summary>
+    [Parameter] public PacketRow? SelectedElsewhere { get; set; }
 
-    /// <summary>What changed on the way to this pane's twin, e.g. "source 192.168.1.10 → 10.180.13.232".</summary>
-    [Parameter] public string? TwinChanges { get; set; }
+    private long? TwinSequence;
+    private string? TwinChanges;
+
+    protected override void OnParametersSet()
+    {
+        var twin = SelectedElsewhere is { Group: not 0 } selected ? _rows.FindLast(r => r.Group == selected.Group) : null;
+        TwinSequence = twin?.Sequence;
+        TwinChanges = twin is null ? null : Changes(SelectedElsewhere!, twin);
+    }
+
+    /// <summary>NAT's rewrite between two copies of a packet, earlier copy first: "source 192.168.1.10 → 10.180.13.232".</summary>
+    public static string Changes(PacketRow one, PacketRow other)
+    {
+        var (before, after) = one.TimestampMicros <= other.TimestampMicros ? (one, other) : (other, one);
+        var changes = new List<string>();
+        if (before.Source != after.Source) changes.Add($"source {before.Source} → {after.Source}");
+        if (before.Destination != after.Destination) changes.Add($"destination {before.Destination} → {after.Destination}");
+        return string.Join(", ", changes);
+    }
 
     /// <summary>A tracked connection chosen in the NAT table: its packets are marked, before and after NAT.</summary>
     [Parameter] public Lab.Capture.Correlation.NatEntry? Flow { get; set; }

@@ -25,6 +25,7 @@ public sealed partial class CapturesPage : IAsyncDisposable
     private PacketJourney? _journey, _reply;
     private GraphJourney? _graphJourney;
     private NatEntry? _flow;
+    private Topology? _topology;
     private IReadOnlyDictionary<string, string>? _rates;
 
     private Task RatesAsync(IReadOnlyDictionary<string, string> rates) => InvokeAsync(() =>
@@ -114,6 +115,7 @@ public sealed partial class CapturesPage : IAsyncDisposable
                 await InvokeAsync(() =>
                 {
                     _graph = graph;
+                    _topology = topology;
                     StateHasChanged();
                 });
             }
@@ -123,13 +125,6 @@ public sealed partial class CapturesPage : IAsyncDisposable
             // The page went away while an update was on its way.
         }
     }
-
-    /// <summary>The hop of the selected packet seen on <paramref name="pane"/>, when that is not the pane it was selected on.</summary>
-    private JourneyHop? TwinOn(string pane) =>
-        _selected?.Pane == pane ? null : _journey?.Hops.FirstOrDefault(h => PaneOf(h.InterfaceKey) == pane);
-
-    /// <summary>What NAT rewrote on the way to a hop, as its pane's row shows it.</summary>
-    private static string Rewrites(JourneyHop hop) => string.Join(", ", hop.Changes.Where(c => c.IsRewrite).Select(c => c.Describe()));
 
     // A capture with a filter is correlated as "host/tap0 [icmp]": the pane is the part before.
     private static string PaneOf(string interfaceKey) => interfaceKey.Split(" [", 2)[0];
@@ -178,9 +173,35 @@ public sealed partial class CapturesPage : IAsyncDisposable
     private void OnSelect((string Pane, PacketRow Row, PacketDetail? Detail) selection)
     {
         _selected = selection;
-        _journey = Labs.JourneyOf(Lab, selection.Row.Group);
-        _reply = _journey?.ReplyGroupIds.Select(id => Labs.JourneyOf(Lab, id)).FirstOrDefault(j => j is not null);
+        _journey = InPathOrder(Labs.JourneyOf(Lab, selection.Row.Group), selection.Row);
+        _reply = InPathOrder(_journey?.ReplyGroupIds.Select(id => Labs.JourneyOf(Lab, id)).FirstOrDefault(j => j is not null), null);
         _graphJourney = _journey is null ? null : JourneyOnGraph(_journey);
+    }
+
+    /// <summary>
+    /// The hops by kernel time; a bridge and its port often stamp a packet in the same microsecond, and then the way
+    /// decides: a packet from the LAN (its source on a bridge's subnet) goes port → bridge → uplink, one from outside
+    /// the reverse. The hops tied this way are copies of one frame, so what changed at each stays where it was.
+    /// </summary>
+    private PacketJourney? InPathOrder(PacketJourney? journey, PacketRow? row)
+    {
+        if (journey is null) return null;
+        var lan = _topology?.Host.Links.Where(l => l.Kind == "bridge").SelectMany(l => l.Addresses).ToList() ?? [];
+        var source = row?.Source ?? "";
+        var outbound = System.Net.IPAddress.TryParse(source, out var address) ? lan.Any(a => a.Network.Contains(address)) : row is not null;
+        int Rank(string pane)
+        {
+            var rank = pane switch
+            {
+                _ when pane.StartsWith("pc/", StringComparison.Ordinal) => 0,
+                _ when pane.StartsWith("wan/", StringComparison.Ordinal) => 4,
+                $"host/{WorldDefinition.UplinkName}" => 3,
+                _ when _topology?.Host.Link(pane["host/".Length..]) is { Kind: "bridge" } => 2,
+                _ => 1,
+            };
+            return outbound ? rank : -rank;
+        }
+        return journey with { Hops = [.. journey.Hops.OrderBy(h => h.OffsetMicros).ThenBy(h => Rank(PaneOf(h.InterfaceKey)))] };
     }
 
     private GraphJourney JourneyOnGraph(PacketJourney journey)
