@@ -84,6 +84,48 @@ public sealed class CaptureApiTests(ApiServer server) : IClassFixture<ApiServer>
         Assert.Contains("host/ens160\t10.180.13.232\t203.0.113.5\t8", tshark.StandardOutput);
     }
 
+    [Fact]
+    public async Task PcapNg_ThreePanesDuringAPing_TsharkShowsTheCorrelationAsPacketComments()
+    {
+        await using var lab = server.NewLab("cc");
+        await lab.UpAsync("nat-pc.yaml");
+        string[] panes = ["ens192", "br0", "ens160"];
+        var viewers = new List<CaptureViewer>();
+        try
+        {
+            foreach (var pane in panes)
+                viewers.Add(await CaptureViewer.OpenAsync(App, lab.Name, "host", pane));
+            foreach (var viewer in viewers)
+                await viewer.WaitUntilRunningAsync(TimeSpan.FromSeconds(10));
+            var ping = await lab.ExecAsync(NamespaceRole.Pc, "ping", "-c", "2", "-i", "0.2", "203.0.113.5");
+            Assert.Equal(0, ping.ExitCode);
+            foreach (var viewer in viewers)
+                await viewer.WaitForRowsAsync(r => r.Info.Contains("echo reply"), 2, TimeSpan.FromSeconds(10));
+
+            using var response = await server.Http.GetAsync($"api/labs/{lab.Name}/captures.pcapng?panes=host/ens192,host/br0,host/ens160");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var file = Path.Combine(server.RuntimeRoot, $"{lab.Name}-panes.pcapng");
+            await File.WriteAllBytesAsync(file, await response.Content.ReadAsByteArrayAsync());
+            var tshark = await Cli.Wrap("tshark")
+                .WithArguments(["-r", file, "-Y", "icmp", "-T", "fields", "-e", "frame.interface_name", "-e", "icmp.type", "-e", "icmp.seq", "-e", "frame.comment"])
+                .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+            Assert.True(tshark.ExitCode == 0, tshark.StandardError);
+            var echoes = tshark.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+            // Each echo on each pane (2 requests and 2 replies × 3 hops) in one conversation, the first flow of the file.
+            Assert.True(echoes.Length == 12, tshark.StandardOutput);
+            Assert.All(echoes, e => Assert.Contains("\tflow 1, hop ", e));
+            Assert.Contains("host/ens160\t8\t1\tflow 1, hop 3/3, source rewritten 192.168.1.3 → 10.180.13.232, TTL 64 → 63", echoes);
+            Assert.Contains("host/ens192\t8\t2\tflow 1, hop 1/3", echoes);
+            Assert.Contains("host/br0\t0\t2\tflow 1, hop 2/3, destination rewritten 10.180.13.232 → 192.168.1.3, TTL 64 → 63", echoes);
+        }
+        finally
+        {
+            foreach (var viewer in viewers)
+                await viewer.DisposeAsync();
+        }
+    }
+
     [Theory]
     [InlineData("api/labs/LAB/captures/nowhere/br0.pcapng?seconds=1", "namespace")]
     [InlineData("api/labs/LAB/captures/host/bad%20name.pcapng?seconds=1", "interface")]

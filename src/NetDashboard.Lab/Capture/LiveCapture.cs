@@ -64,9 +64,18 @@ public sealed partial class LiveCapture
     public PacketDetail? Detail(long sequence) =>
         _store.Get(sequence) is { } packet ? PacketDetails.Decode(sequence, packet.Data, LinkType) : null;
 
-    /// <summary>The stored packets from <paramref name="fromSequence"/> on, ordered by kernel timestamp, for pcapng.</summary>
-    public CaptureSnapshot Snapshot(long fromSequence = 0) =>
-        new(Key.DisplayName, (int)LinkType, _options.Snaplen, _store.From(fromSequence));
+    /// <summary>The stored packets from <paramref name="fromSequence"/> on, ordered by kernel timestamp, each with its row's group and flow, for pcapng.</summary>
+    public CaptureSnapshot Snapshot(long fromSequence = 0)
+    {
+        var packets = _store.From(fromSequence);
+        if (packets.Count > 0)
+        {
+            // The links are in the rows (numbered like the packets), not the store: the hot path stores before it correlates.
+            var rows = Rows.Read(packets.Min(p => p.Sequence), packets.Count).Items.ToDictionary(r => r.Sequence);
+            packets = [.. packets.Select(p => rows.TryGetValue(p.Sequence, out var row) && row.Group != 0 ? p with { Group = row.Group, Flow = row.Flow } : p)];
+        }
+        return new(Key.DisplayName, (int)LinkType, _options.Snaplen, packets);
+    }
 
     /// <summary>Completes once the first attempt to open the handle has ended, however it ended.</summary>
     internal Task FirstAttempt => _firstAttempt.Task;
@@ -139,7 +148,7 @@ public sealed partial class LiveCapture
         var row = PacketSummarizer.Summarize(sequence, timestampMicros, wireLength, buffer, offset, length, LinkType);
         if (_correlator is not null && LinkType == LinkLayers.Ethernet
             && _correlator.Observe(_correlationKey, sequence, timestampMicros, buffer.AsSpan(offset, length)) is { GroupId: not 0 } linked)
-            row = row with { Group = linked.GroupId };
+            row = row with { Group = linked.GroupId, Flow = linked.FlowId };
         Rows.Append(row);
     }
 

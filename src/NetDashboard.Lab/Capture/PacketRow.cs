@@ -10,6 +10,7 @@ namespace NetDashboard.Lab.Capture;
 /// <param name="CapturedLength">Bytes kept (at most the snap length).</param>
 /// <param name="Info">The line tcpdump -n would print after the timestamp.</param>
 /// <param name="Group">The same packet on the lab's other captured interfaces (the correlator's group); 0 when not linked.</param>
+/// <param name="Flow">Its conversation, both directions and across NAT, as the correlator knew it then; 0 when none.</param>
 public sealed record PacketRow(
     long Sequence,
     long TimestampMicros,
@@ -22,7 +23,8 @@ public sealed record PacketRow(
     string Protocol,
     string Info,
     bool Malformed,
-    long Group = 0);
+    long Group = 0,
+    long Flow = 0);
 
 /// <summary>A packet's decoded layers and its bytes, made on demand when a person opens a row.</summary>
 public sealed record PacketDetail(long Sequence, IReadOnlyList<PacketLayer> Layers, IReadOnlyList<HexLine> Hex);
@@ -35,8 +37,8 @@ public sealed record PacketField(string Name, string Value);
 /// <summary>One line of a hex dump: 16 bytes as hex and as printable ASCII ('.' for the rest).</summary>
 public sealed record HexLine(int Offset, string Hex, string Ascii);
 
-/// <summary>A stored packet's bytes, for pcapng.</summary>
-public sealed record StoredPacket(long Sequence, long TimestampMicros, int Length, byte[] Data);
+/// <summary>A stored packet's bytes, for pcapng, with its row's <see cref="PacketRow.Group"/> and <see cref="PacketRow.Flow"/>.</summary>
+public sealed record StoredPacket(long Sequence, long TimestampMicros, int Length, byte[] Data, long Group = 0, long Flow = 0);
 
 /// <summary>The stored packets of one capture, ordered by kernel timestamp, with what a pcapng interface block needs.</summary>
 /// <param name="InterfaceName">"host/tap0".</param>

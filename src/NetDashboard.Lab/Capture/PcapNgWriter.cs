@@ -5,7 +5,8 @@ namespace NetDashboard.Lab.Capture;
 
 /// <summary>
 /// Writes pcapng (IETF draft-ietf-opsawg-pcapng): a section header, one interface description block per capture
-/// (if_name "host/tap0", if_tsresol 6 = microseconds) and enhanced packet blocks. No NuGet package writes pcapng,
+/// (if_name "host/tap0", if_tsresol 6 = microseconds) and enhanced packet blocks, each with an optional comment
+/// (opt_comment, which Wireshark shows as the packet's comment and tshark as frame.comment). No NuGet package writes pcapng,
 /// and the subset Wireshark, tshark and tcpdump need is small. Little-endian; the byte-order magic says so.
 /// </summary>
 public sealed class PcapNgWriter
@@ -15,9 +16,13 @@ public sealed class PcapNgWriter
     private const uint EnhancedPacketType = 0x00000006;
     private const uint ByteOrderMagic = 0x1A2B3C4D;
     private const ushort OptionEnd = 0;
+    private const ushort OptionComment = 1;
     private const ushort OptionShbUserApplication = 4;
     private const ushort OptionIfName = 2;
     private const ushort OptionIfTsResolution = 9;
+
+    /// <summary>The longest packet comment, in UTF-8 bytes: a line for a person, not a payload.</summary>
+    public const int MaxCommentBytes = 512;
 
     private readonly Stream _stream;
     private int _interfaces;
@@ -43,17 +48,26 @@ public sealed class PcapNgWriter
         return _interfaces++;
     }
 
-    public void WritePacket(int interfaceId, long timestampMicros, ReadOnlySpan<byte> data, int originalLength)
+    /// <param name="comment">Shown with the packet; at most <see cref="MaxCommentBytes"/> bytes of UTF-8.</param>
+    public void WritePacket(int interfaceId, long timestampMicros, ReadOnlySpan<byte> data, int originalLength, string? comment = null)
     {
         if ((uint)interfaceId >= _interfaces)
             throw new ArgumentOutOfRangeException(nameof(interfaceId), "add the interface before its packets");
+        var text = comment is null ? null : Encoding.UTF8.GetBytes(comment);
+        if (text?.Length > MaxCommentBytes)
+            throw new ArgumentOutOfRangeException(nameof(comment), $"a packet comment has at most {MaxCommentBytes} bytes");
         var body = new BlockBuilder();
         body.UInt32((uint)interfaceId).UInt32((uint)((ulong)timestampMicros >> 32)).UInt32((uint)timestampMicros)
             .UInt32((uint)data.Length).UInt32((uint)Math.Max(originalLength, data.Length)).Padded(data);
+        if (text is not null)
+            body.Option(OptionComment, text).Option(OptionEnd, []);
         WriteBlock(EnhancedPacketType, body);
     }
 
-    /// <summary>One file of several captures: all interface blocks first, then every packet merged by kernel timestamp.</summary>
+    /// <summary>
+    /// One file of several captures: all interface blocks first, then every packet merged by kernel timestamp. With
+    /// two captures or more, a packet linked to others carries the correlation as its comment (<see cref="PacketComments"/>).
+    /// </summary>
     public static void Write(Stream stream, IReadOnlyList<CaptureSnapshot> captures)
     {
         var writer = new PcapNgWriter(stream);
@@ -61,9 +75,11 @@ public sealed class PcapNgWriter
             writer.AddInterface(capture.InterfaceName, capture.LinkType, capture.Snaplen);
         var packets = captures
             .SelectMany((capture, id) => capture.Packets.Select(packet => (id, packet)))
-            .OrderBy(p => p.packet.TimestampMicros);
-        foreach (var (id, packet) in packets)
-            writer.WritePacket(id, packet.TimestampMicros, packet.Data, packet.Length);
+            .OrderBy(p => p.packet.TimestampMicros)
+            .ToList();
+        var comments = captures.Count > 1 ? PacketComments.For([.. packets.Select(p => p.packet)]) : null;
+        for (var i = 0; i < packets.Count; i++)
+            writer.WritePacket(packets[i].id, packets[i].packet.TimestampMicros, packets[i].packet.Data, packets[i].packet.Length, comments?[i]);
     }
 
     private void WriteBlock(uint type, BlockBuilder body)

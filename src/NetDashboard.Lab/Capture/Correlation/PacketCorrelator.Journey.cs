@@ -95,7 +95,8 @@ public sealed partial class PacketCorrelator
         return null;
     }
 
-    private static List<FieldChange> Changes(in PacketHeaders before, in PacketHeaders after)
+    /// <summary>The fields that differ between two hops of one packet (also for pcapng comments).</summary>
+    internal static List<FieldChange> Changes(in PacketHeaders before, in PacketHeaders after)
     {
         var changes = new List<FieldChange>();
         if (before.SourceMac != after.SourceMac)
