@@ -145,11 +145,10 @@ public sealed partial class LiveCapture
     private void Decode(byte[] buffer, int offset, int length, long timestampMicros, int wireLength)
     {
         var sequence = _store.Add(buffer.AsSpan(offset, length), timestampMicros, wireLength);
-        var row = PacketSummarizer.Summarize(sequence, timestampMicros, wireLength, buffer, offset, length, LinkType);
-        if (_correlator is not null && LinkType == LinkLayers.Ethernet
-            && _correlator.Observe(_correlationKey, sequence, timestampMicros, buffer.AsSpan(offset, length)) is { GroupId: not 0 } linked)
-            row = row with { Group = linked.GroupId, Flow = linked.FlowId };
-        Rows.Append(row);
+        var linked = _correlator is not null && LinkType == LinkLayers.Ethernet
+            ? _correlator.Observe(_correlationKey, sequence, timestampMicros, buffer.AsSpan(offset, length))
+            : default;
+        Rows.Append(PacketSummarizer.Summarize(sequence, timestampMicros, wireLength, buffer, offset, length, LinkType, linked));
     }
 
     private void SetState(CaptureState state, string? message) => _stats = _stats with { State = state, Message = message };

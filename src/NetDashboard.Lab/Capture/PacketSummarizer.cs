@@ -18,9 +18,11 @@ public static class PacketSummarizer
         Summarize(sequence, timestampMicros, wireLength, frame, 0, frame.Length, linkType);
 
     /// <param name="wireLength">The length on the wire; more than <paramref name="length"/> when the snap length cut the packet.</param>
-    public static PacketRow Summarize(long sequence, long timestampMicros, int wireLength, byte[] buffer, int offset, int length, LinkLayers linkType)
+    /// <param name="linked">The correlator's word on the packet, carried by the row from the start (no copy per packet).</param>
+    public static PacketRow Summarize(long sequence, long timestampMicros, int wireLength, byte[] buffer, int offset, int length, LinkLayers linkType,
+        Correlation.PacketCorrelation linked = default)
     {
-        var row = new PacketRow(sequence, timestampMicros, wireLength, length, "", "", "", "", "", "", false);
+        var row = new PacketRow(sequence, timestampMicros, wireLength, length, "", "", "", "", "", "", false, linked.GroupId, linked.FlowId);
         try
         {
             return Describe(row, buffer, offset, length, linkType);
