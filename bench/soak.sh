@@ -124,6 +124,8 @@ done
 token=${login##*\?token=}
 before=$(ls -A "$runtime")
 echo "   $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo '+uncommitted src changes')"
+# The runtime's and glibc's knobs that the dashboard inherits (not the SDK's own DOTNET_CLI_* and the like).
+{ env | grep -E '^(MALLOC_|DOTNET_)' | grep -vE '^DOTNET_(CLI_|NOLOGO|GENERATE_|SKIP_|ROOT)' || true; } | sort | paste -sd' ' | sed 's/^./   runtime settings from the environment: &/'
 
 # --- cycles -----------------------------------------------------------------------------------------------------------
 echo "== $cycles cycles of labs/seed-bridge.yaml"
@@ -172,9 +174,9 @@ for ((cycle = 1; cycle <= cycles; cycle++)); do
     echo "$((t4 - t0)) $((t1 - t0)) $((t3 - t2)) $rss $fd" >>"$work/cycles"
     ((cycle == 1)) && { rss1=$rss fd1=$fd parts1=$(rss_parts); }
     leaks=$((leaks + ${#left[@]}))
-    printf 'cycle %3d/%d: %5.1f s (create %4.1f s, delete %3.1f s)  RSS %4d MiB  %d fds  %s\n' "$cycle" "$cycles" \
+    printf 'cycle %3d/%d: %5.1f s (create %4.1f s, delete %3.1f s)  RSS %4d MiB (%s)  %d fds  %s\n' "$cycle" "$cycles" \
         "$(awk -v ms=$((t4 - t0)) 'BEGIN { print ms / 1000 }')" "$(awk -v ms=$((t1 - t0)) 'BEGIN { print ms / 1000 }')" \
-        "$(awk -v ms=$((t3 - t2)) 'BEGIN { print ms / 1000 }')" $((rss / 1024)) "$fd" \
+        "$(awk -v ms=$((t3 - t2)) 'BEGIN { print ms / 1000 }')" $((rss / 1024)) "$(rss_parts)" "$fd" \
         "$( ((${#left[@]} == 0)) && echo "nothing left" || { printf 'LEFT: '; printf '%s; ' "${left[@]}"; })"
 done
 
