@@ -22,6 +22,7 @@ public sealed partial class LiveCapture
                 try
                 {
                     device = await NetworkNamespace.RunAsync(Key.Namespace, $"open {Key.DisplayName}", () => Open(stopped));
+                    Start(device);
                     // Running before the first attempt is reported done: a caller that acquired it sees the truth.
                     _handles.Opened();
                     SetState(CaptureState.Running, null);
@@ -58,7 +59,7 @@ public sealed partial class LiveCapture
         }
     }
 
-    /// <summary>On the namespace's thread: a fresh device list (the cached Instance is the root namespace's), open, filter, start.</summary>
+    /// <summary>On the namespace's thread: a fresh device list (the cached Instance is the root namespace's), open, filter.</summary>
     private LibPcapLiveDevice Open(TaskCompletionSource<CaptureStoppedEventStatus> stopped)
     {
         var device = Find() ?? throw new InterfaceMissingException($"there is no interface {Key.Interface} in {Key.Namespace}");
@@ -77,7 +78,6 @@ public sealed partial class LiveCapture
             _linkType = (int)device.LinkType;
             device.OnPacketArrival += OnPacketArrival;
             device.OnCaptureStopped += (_, status) => stopped.TrySetResult(status);
-            device.StartCapture();
             return device;
         }
         catch (PcapException e) when (e.Error == PcapError.InterfaceNotUp)
@@ -90,6 +90,23 @@ public sealed partial class LiveCapture
         {
             device.Close();
             throw new InterfaceMissingException($"interface {Key.Interface} went away from {Key.Namespace} while opening");
+        }
+        catch
+        {
+            device.Close();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts the capture loop from our own namespace, not the opener's: its thread is born where its creator is, and
+    /// the socket it reads is bound to the lab's namespace already.
+    /// </summary>
+    private static void Start(LibPcapLiveDevice device)
+    {
+        try
+        {
+            device.StartCapture();
         }
         catch
         {

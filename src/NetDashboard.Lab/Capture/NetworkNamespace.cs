@@ -4,8 +4,8 @@ namespace NetDashboard.Lab.Capture;
 
 /// <summary>
 /// Runs work on a fresh thread that first entered a network namespace. setns changes only the calling OS thread,
-/// so the thread is ours alone and ends with the work: no pool thread is ever left in a lab's namespace.
-/// A socket (a pcap handle) opened there stays bound to that namespace after the thread is gone.
+/// so the thread is ours alone; it goes back to our namespace before it reports, and ends. A socket (a pcap handle)
+/// opened there stays bound to that namespace after the thread is gone.
 /// </summary>
 internal static partial class NetworkNamespace
 {
@@ -34,15 +34,30 @@ internal static partial class NetworkNamespace
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
+            // A thread this one starts is born in its namespace, and reporting may start one: the thread pool adds
+            // workers from the thread that queues work. A pool thread left in a lab's namespace would pin it after
+            // the lab is gone and put every socket and process it made there, so the thread leaves before it reports.
+            using var own = File.OpenHandle(ThreadNamespacePath, FileMode.Open, FileAccess.Read);
+            var result = default(T);
+            Exception? error = null;
             try
             {
                 Enter(name);
-                done.SetResult(work());
+                result = work();
             }
             catch (Exception e)
             {
-                done.SetException(e);
+                error = e;
             }
+            finally
+            {
+                if (setns((int)own.DangerousGetHandle(), CloneNewNet) != 0)
+                    Environment.FailFast($"a thread could not leave namespace {name}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            }
+            if (error is null)
+                done.SetResult(result!);
+            else
+                done.SetException(error);
         })
         {
             IsBackground = true,
@@ -57,6 +72,8 @@ internal static partial class NetworkNamespace
     /// namespace keeps it alive after its name is deleted, and a lab made again under the same name is another one.
     /// </summary>
     public static ulong? IdOf(string name) => Stat(NamespacePath(name), out var status) == 0 ? status.Inode : null;
+
+    private const string ThreadNamespacePath = "/proc/thread-self/ns/net";
 
     private static string NamespacePath(string name) => Path.Combine("/run/netns", name);
 

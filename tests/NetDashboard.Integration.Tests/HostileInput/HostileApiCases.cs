@@ -8,10 +8,21 @@ namespace NetDashboard.Integration.Tests.HostileInput;
 /// <param name="Body">The request body as sent (JSON unless <paramref name="ContentType"/> says otherwise), or null.</param>
 public sealed record ApiCase(string Id, HttpMethod Method, string Path, string? Body, Refusal Refusal, string ContentType = "application/json")
 {
-    public HttpRequestMessage ToRequest() => new(Method, Path)
+    // curl's threshold for asking first.
+    private const int AskBeforeSendingFrom = 1024 * 1024;
+
+    public HttpRequestMessage ToRequest()
     {
-        Content = Body is null ? null : new StringContent(Body, Encoding.UTF8, ContentType),
-    };
+        var request = new HttpRequestMessage(Method, Path)
+        {
+            Content = Body is null ? null : new StringContent(Body, Encoding.UTF8, ContentType),
+        };
+        // As curl does with a large body: ask before sending it. Kestrel answers a body over its limit with 413 and
+        // closes the connection, so a client still uploading may get EPIPE instead of the answer.
+        if (Body?.Length > AskBeforeSendingFrom)
+            request.Headers.ExpectContinue = true;
+        return request;
+    }
 }
 
 /// <summary>
