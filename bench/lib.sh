@@ -12,6 +12,19 @@ build_once() {
     [[ -f $dll ]] || { echo "no build at '$dll'" >&2; exit 1; }
 }
 
+# publish_cli_once: publishes the CLI ./netdash runs (scripts/publish-cli.sh, as setup.sh makes it) into
+# $work/cli unless $cli is set, so another build of the repo can't swap the binary mid-run; sets $cli to it.
+publish_cli_once() {
+    if [[ -z $cli ]]; then
+        echo "publishing (Native AOT) $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet HEAD -- src || echo ' + uncommitted src changes') ..."
+        bash "$repo/scripts/publish-cli.sh" "$work/cli" --artifacts-path "$work/build" -v q >"$work/build.log" 2>&1 \
+            || { cat "$work/build.log" >&2; exit 1; }
+        cli=$work/cli/netdash
+    fi
+    [[ -x $cli ]] || { echo "no CLI build at '$cli'" >&2; exit 1; }
+    echo "timing: ./netdash with NETDASH_CLI=$cli"
+}
+
 # idle_pct: how idle the machine was over the next second, in percent.
 idle_pct() {
     local a b

@@ -118,16 +118,7 @@ pct() { sort -n "$work/$1" | awk -v q="$2" '{ v[NR] = $1 } END { i = (q == 50) ?
 ms() { awk -v ns="$1" 'BEGIN { printf "%.0f", ns / 1e6 }'; }
 
 # --- publish once -----------------------------------------------------------------------------
-# The build ./netdash runs (scripts/publish-cli.sh, as setup.sh makes it), into a private folder, so another build
-# of the repo can't swap the binary mid-run.
-if [[ -z $cli ]]; then
-    echo "publishing (Native AOT) $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted src changes') ..."
-    bash "$repo/scripts/publish-cli.sh" "$work/cli" --artifacts-path "$work/build" -v q >"$work/build.log" 2>&1 \
-        || { cat "$work/build.log" >&2; exit 1; }
-    cli=$work/cli/netdash
-fi
-[[ -x $cli ]] || { echo "no CLI build at '$cli'" >&2; exit 1; }
-echo "timing: ./netdash with NETDASH_CLI=$cli"
+publish_cli_once
 
 # --- the lab, once ----------------------------------------------------------------------------
 echo "machine: $(nproc) cores, $(uname -r), dotnet $(dotnet --version), $(date -u '+%Y-%m-%d %H:%M UTC')"

@@ -42,6 +42,12 @@ public sealed class CaptureOptions
     [Range(1 << 20, 1 << 30)]
     public int MaxBytes { get; init; } = 32 << 20;
 
+    /// <summary>
+    /// Links the packets of a lab's open captures (the same packet on each interface, its rewrites, its flow) and
+    /// follows the lab's conntrack events while any is open. Off, rows carry no links; bench/README.md gives the cost.
+    /// </summary>
+    public bool Correlate { get; init; } = true;
+
     [Range(1, 4096)]
     public int MaxFilterLength { get; init; } = 1024;
 

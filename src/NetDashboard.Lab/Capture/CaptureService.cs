@@ -62,13 +62,7 @@ public sealed class CaptureService : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_captures.TryGetValue(key, out var entry))
             {
-                if (!_correlators.TryGetValue(key.Lab, out var correlation))
-                {
-                    var correlator = new PacketCorrelator();
-                    correlation = new LabCorrelation(correlator, new ConntrackFollower(new Model.LabNamespaces(key.Lab).Host, correlator, _logger));
-                    _correlators.Add(key.Lab, correlation);
-                }
-                entry = new Entry(new LiveCapture(key, Options, _logger, _handles, correlation.Correlator));
+                entry = new Entry(new LiveCapture(key, Options, _logger, _handles, Options.Correlate ? CorrelationOf(key.Lab).Correlator : null));
                 _captures.Add(key, entry);
                 entry.Capture.Start();
             }
@@ -86,6 +80,18 @@ public sealed class CaptureService : IAsyncDisposable
             throw;
         }
         return lease;
+    }
+
+    // Under _gate.
+    private LabCorrelation CorrelationOf(string lab)
+    {
+        if (!_correlators.TryGetValue(lab, out var correlation))
+        {
+            var correlator = new PacketCorrelator();
+            correlation = new LabCorrelation(correlator, new ConntrackFollower(new Model.LabNamespaces(lab).Host, correlator, _logger));
+            _correlators.Add(lab, correlation);
+        }
+        return correlation;
     }
 
     /// <summary>

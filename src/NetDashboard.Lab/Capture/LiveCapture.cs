@@ -24,7 +24,11 @@ public sealed partial class LiveCapture
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _workerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly SlotHandler _decode;
+    private readonly SlotBatchHandler _decode;
+    // The decoding worker's scratch for one batch: the rows' numbers, and what the correlator made of each packet.
+    private readonly long[] _batchSequences = new long[DecodeBatch];
+    private readonly ObservedPacket[] _batchPackets;
+    private readonly PacketCorrelation[] _batchLinks = new PacketCorrelation[DecodeBatch];
     private readonly PacketCorrelator? _correlator;
     // The correlator's name for this capture: a second capture of the interface with another filter is another source.
     private readonly string _correlationKey;
@@ -33,6 +37,9 @@ public sealed partial class LiveCapture
     private volatile int _linkType = (int)LinkLayers.Ethernet;
     private volatile CaptureStats _stats;
     private long _seen;
+
+    /// <summary>Packets decoded per batch: the correlator's lock is taken once for them.</summary>
+    private const int DecodeBatch = 256;
 
     internal LiveCapture(CaptureKey key, CaptureOptions options, ILogger logger, HandleCounter handles, PacketCorrelator? correlator = null)
     {
@@ -45,6 +52,7 @@ public sealed partial class LiveCapture
         _slots = new PacketSlotRing(options.RingSlots, options.Snaplen);
         _store = new PacketStore(options.MaxRows, options.MaxBytes);
         Rows = new EventRing<PacketRow>(options.MaxRows);
+        _batchPackets = correlator is null ? [] : new ObservedPacket[DecodeBatch];
         _decode = Decode;
         _stats = new CaptureStats(CaptureState.Opening, null, 0, 0, 0, 0);
     }
@@ -126,7 +134,7 @@ public sealed partial class LiveCapture
             {
                 try
                 {
-                    if (_slots.Drain(_decode, 1024) == 0)
+                    if (_slots.Drain(_decode, DecodeBatch) == 0)
                         _slots.Wait(TimeSpan.FromMilliseconds(200));
                 }
                 catch (Exception e)
@@ -142,13 +150,26 @@ public sealed partial class LiveCapture
         }
     }
 
-    private void Decode(byte[] buffer, int offset, int length, long timestampMicros, int wireLength)
+    private void Decode(SlotBatch batch)
     {
-        var sequence = _store.Add(buffer.AsSpan(offset, length), timestampMicros, wireLength);
-        var linked = _correlator is not null && LinkType == LinkLayers.Ethernet
-            ? _correlator.Observe(_correlationKey, sequence, timestampMicros, buffer.AsSpan(offset, length))
-            : default;
-        Rows.Append(PacketSummarizer.Summarize(sequence, timestampMicros, wireLength, buffer, offset, length, LinkType, linked));
+        var correlate = _correlator is not null && LinkType == LinkLayers.Ethernet;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var packet = batch[i];
+            _batchSequences[i] = _store.Add(packet.Bytes, packet.TimestampMicros, packet.WireLength);
+            if (correlate)
+                _batchPackets[i] = ObservedPacket.Read(_batchSequences[i], packet.TimestampMicros, packet.Bytes);
+        }
+        var links = _batchLinks.AsSpan(0, batch.Count);
+        if (correlate)
+            _correlator!.Observe(_correlationKey, _batchPackets.AsSpan(0, batch.Count), links);
+        else
+            links.Clear();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var packet = batch[i];
+            Rows.Append(PacketSummarizer.Summarize(_batchSequences[i], packet.TimestampMicros, packet.WireLength, packet.Buffer, packet.Offset, packet.Length, LinkType, links[i]));
+        }
     }
 
     private void SetState(CaptureState state, string? message) => _stats = _stats with { State = state, Message = message };

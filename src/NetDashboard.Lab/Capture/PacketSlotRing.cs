@@ -54,20 +54,24 @@ internal sealed class PacketSlotRing : IDisposable
     }
 
     /// <summary>
-    /// Consumer: hands each waiting slot to <paramref name="handle"/> (bytes valid only during the call) and frees it.
-    /// Returns how many were handled.
+    /// Consumer: hands the waiting slots, at most <paramref name="max"/>, to <paramref name="handle"/> as one batch
+    /// and frees them all when it returns (their bytes are valid until then). Returns how many were handled.
     /// </summary>
-    public int Drain(SlotHandler handle, int max)
+    public int Drain(SlotBatchHandler handle, int max)
     {
-        var handled = 0;
-        var head = Interlocked.Read(ref _head);
-        for (var tail = _tail; tail < head && handled < max; tail++, handled++)
-        {
-            var slot = (int)(tail % Slots);
-            handle(_bytes, slot * _slotSize, _capturedLengths[slot], _timestamps[slot], _wireLengths[slot]);
-            Volatile.Write(ref _tail, tail + 1);
-        }
-        return handled;
+        var tail = _tail;
+        var count = (int)Math.Min(Interlocked.Read(ref _head) - tail, max);
+        if (count <= 0)
+            return 0;
+        handle(new SlotBatch(this, tail, count));
+        Volatile.Write(ref _tail, tail + count);
+        return count;
+    }
+
+    internal PacketSlot SlotAt(long index)
+    {
+        var slot = (int)(index % Slots);
+        return new PacketSlot(_bytes, slot * _slotSize, _capturedLengths[slot], _timestamps[slot], _wireLengths[slot]);
     }
 
     /// <summary>Consumer: sleeps until the producer writes or <paramref name="timeout"/> passes.</summary>
@@ -89,4 +93,23 @@ internal sealed class PacketSlotRing : IDisposable
     public void Dispose() => _wake.Dispose();
 }
 
-internal delegate void SlotHandler(byte[] buffer, int offset, int length, long timestampMicros, int wireLength);
+/// <summary>Slots handed to the consumer at once, oldest first.</summary>
+internal readonly struct SlotBatch
+{
+    private readonly PacketSlotRing _ring;
+    private readonly long _first;
+
+    internal SlotBatch(PacketSlotRing ring, long first, int count) => (_ring, _first, Count) = (ring, first, count);
+
+    public int Count { get; }
+
+    public PacketSlot this[int index] => (uint)index < (uint)Count ? _ring.SlotAt(_first + index) : throw new ArgumentOutOfRangeException(nameof(index));
+}
+
+/// <summary>One captured packet in its slot: <see cref="Length"/> bytes of <see cref="Buffer"/> from <see cref="Offset"/>.</summary>
+internal readonly record struct PacketSlot(byte[] Buffer, int Offset, int Length, long TimestampMicros, int WireLength)
+{
+    public ReadOnlySpan<byte> Bytes => Buffer.AsSpan(Offset, Length);
+}
+
+internal delegate void SlotBatchHandler(SlotBatch batch);

@@ -33,6 +33,7 @@ public sealed record TraceChange(string Station, string Field, string Before, st
 /// <param name="Probe">The command that sent it, as a person would type it: "(vm1)$ ping -c 1 -W 2 203.0.113.5".</param>
 /// <param name="Arrived">Seen at the last place before the target, or answered.</param>
 /// <param name="Replied">The reply came back to the sender's side.</param>
+/// <param name="ElapsedMs">From the request to the verdict; the trace's captures close after it.</param>
 public sealed record TraceReport(
     string Lab, string From, string To, string Protocol, string Probe, int? ProbeExitCode, bool Arrived, bool Replied,
     IReadOnlyList<TraceHop> Request, IReadOnlyList<TraceHop> Reply, IReadOnlyList<TraceChange> Rewrites, TraceVerdict? Verdict,

@@ -11,12 +11,34 @@ public sealed class PacketSlotRingTests
         for (var i = 0; i < 6; i++) ring.Write([(byte)i], i, 1);
 
         var seen = new List<long>();
-        var drained = ring.Drain((_, _, _, timestamp, _) => seen.Add(timestamp), 100);
+        var drained = ring.Drain(batch => seen.AddRange(Enumerable.Range(0, batch.Count).Select(i => batch[i].TimestampMicros)), 100);
 
         Assert.Equal(4, drained);
         Assert.Equal([0L, 1L, 2L, 3L], seen);
         Assert.Equal(2, ring.Drops);
         Assert.True(ring.IsEmpty);
+    }
+
+    [Fact]
+    public void Drain_WhileTheBatchIsHandled_ItsSlotsStayTakenAndAreFreedAfter()
+    {
+        using var ring = new PacketSlotRing(slots: 2, slotSize: 8);
+        ring.Write([1], 1, 1);
+        ring.Write([2], 2, 1);
+
+        var during = new List<byte>();
+        ring.Drain(batch =>
+        {
+            ring.Write([3], 3, 1); // the ring is still full: this one is dropped, the batch's bytes stay
+            during.AddRange([batch[0].Bytes[0], batch[1].Bytes[0]]);
+        }, 2);
+        ring.Write([4], 4, 1);
+
+        var after = new List<long>();
+        ring.Drain(batch => after.Add(batch[0].TimestampMicros), 10);
+        Assert.Equal([1, 2], during);
+        Assert.Equal(1, ring.Drops);
+        Assert.Equal([4L], after);
     }
 
     [Fact]
@@ -27,7 +49,7 @@ public sealed class PacketSlotRingTests
 
         byte[]? copy = null;
         var wire = 0;
-        ring.Drain((buffer, offset, length, _, wireLength) => { copy = buffer[offset..(offset + length)]; wire = wireLength; }, 1);
+        ring.Drain(batch => { copy = batch[0].Bytes.ToArray(); wire = batch[0].WireLength; }, 1);
 
         Assert.Equal([1, 2, 3, 4], copy);
         Assert.Equal(1500, wire);
@@ -52,11 +74,14 @@ public sealed class PacketSlotRingTests
         {
             while (received + ring.Drops < count)
             {
-                var drained = ring.Drain((_, _, _, timestamp, _) =>
+                var drained = ring.Drain(batch =>
                 {
-                    outOfOrder |= timestamp <= last;
-                    last = timestamp;
-                    received++;
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        outOfOrder |= batch[i].TimestampMicros <= last;
+                        last = batch[i].TimestampMicros;
+                        received++;
+                    }
                 }, 1000);
                 if (drained == 0)
                     ring.Wait(TimeSpan.FromMilliseconds(5));

@@ -11,9 +11,9 @@ public sealed partial class PacketCorrelator
     private readonly long _flowIdleMicros;
     private readonly int _flowCapacity;
     private readonly Dictionary<FlowTuple, FlowSeen> _flows;
-    // Flow id → the older flow it turned out to be. Two generations: when the newer fills, the older is dropped.
-    private Dictionary<long, long> _merged;
-    private Dictionary<long, long> _mergedBefore;
+    // Flow id → the older flow it turned out to be, in the slot of the id: one read per step on the hot path. Ids
+    // count up, so a slot goes to another merge only 2 × FlowCapacity flows later, when the first is long quiet.
+    private readonly MergedFlow[] _mergedInto;
     private long _lastFlowId;
 
     /// <summary>
@@ -86,11 +86,14 @@ public sealed partial class PacketCorrelator
 
     private long Resolve(long flowId)
     {
-        if (_merged.Count == 0 && _mergedBefore.Count == 0)
-            return flowId;
         // Merges point from newer to older ids, so this ends; the bound only caps the cost.
-        for (var hops = 0; hops < 32 && (_merged.TryGetValue(flowId, out var older) || _mergedBefore.TryGetValue(flowId, out older)); hops++)
-            flowId = older;
+        for (var hops = 0; hops < 32 && flowId > 0; hops++)
+        {
+            ref readonly var merged = ref _mergedInto[flowId % _mergedInto.Length];
+            if (merged.Id != flowId)
+                break;
+            flowId = merged.Into;
+        }
         return flowId;
     }
 
@@ -101,12 +104,7 @@ public sealed partial class PacketCorrelator
         if (one == other)
             return one;
         var (kept, merged) = one < other ? (one, other) : (other, one);
-        if (_merged.Count >= _flowCapacity)
-        {
-            (_merged, _mergedBefore) = (_mergedBefore, _merged);
-            _merged.Clear();
-        }
-        _merged[merged] = kept;
+        _mergedInto[merged % _mergedInto.Length] = new MergedFlow(merged, kept);
         return kept;
     }
 
@@ -133,4 +131,6 @@ public sealed partial class PacketCorrelator
     }
 
     private readonly record struct FlowSeen(long FlowId, long LastSeenMicros, bool Confirmed);
+
+    private readonly record struct MergedFlow(long Id, long Into);
 }

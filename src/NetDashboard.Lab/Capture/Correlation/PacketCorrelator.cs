@@ -44,8 +44,7 @@ public sealed partial class PacketCorrelator
         _byFrame = new Dictionary<ulong, long>(options.Capacity);
         _byInvariant = new Dictionary<ulong, long>(options.Capacity);
         _flows = new Dictionary<FlowTuple, FlowSeen>(options.FlowCapacity + 1);
-        _merged = new Dictionary<long, long>(options.FlowCapacity);
-        _mergedBefore = new Dictionary<long, long>(options.FlowCapacity);
+        _mergedInto = new MergedFlow[2 * options.FlowCapacity];
     }
 
     /// <summary>
@@ -55,38 +54,53 @@ public sealed partial class PacketCorrelator
     /// <param name="sequence">The row's number in its capture, handed back by <see cref="Journey"/>.</param>
     public PacketCorrelation Observe(string interfaceKey, long sequence, long timestampMicros, ReadOnlySpan<byte> frame)
     {
-        if (!PacketHeaderReader.TryRead(frame, out var headers))
-            return PacketCorrelation.None;
-        var invariantKey = headers.NatInvariantKey;
-        var hasTuple = FlowTuple.TryOf(headers, out var tuple);
+        ReadOnlySpan<ObservedPacket> packet = [ObservedPacket.Read(sequence, timestampMicros, frame)];
+        Span<PacketCorrelation> link = [default];
+        Observe(interfaceKey, packet, link);
+        return link[0];
+    }
+
+    /// <summary>
+    /// Takes a capture's packets read since its last call, in its order, under one hold of the lock: the decoding
+    /// workers of a lab's captures would otherwise contend for it on every packet. <paramref name="links"/> gets
+    /// what <see cref="Observe(string, long, long, ReadOnlySpan{byte})"/> would return for each.
+    /// </summary>
+    internal void Observe(string interfaceKey, ReadOnlySpan<ObservedPacket> packets, Span<PacketCorrelation> links)
+    {
         lock (_gate)
         {
-            if (InterfaceIndex(interfaceKey) is not { } iface)
-                return PacketCorrelation.None;
-            _newestMicros = Math.Max(_newestMicros, timestampMicros);
-            MakeRoom();
-
-            var seen = hasTuple ? Seen(tuple) : default;
-            var groupSlot = FindGroup(_byFrame, headers.BridgedKey, iface, timestampMicros, seen, bridged: true);
-            if (groupSlot < 0 && invariantKey != 0)
-                groupSlot = FindGroup(_byInvariant, invariantKey, iface, timestampMicros, seen, bridged: false);
-            if (groupSlot < 0)
-                groupSlot = NewGroup(seen.FlowId);
-            ref var group = ref _groups[groupSlot];
-
-            var flow = Resolve(group.FlowId);
-            if (hasTuple)
-            {
-                if (flow == 0)
-                    flow = seen.FlowId != 0 ? seen.FlowId : NewFlow();
-                else if (seen.FlowId != 0 && seen.FlowId != flow)
-                    flow = Merge(flow, seen.FlowId); // the same packet under another tuple (NAT): one conversation
-                group.FlowId = flow;
-                Remember(tuple, flow, confirmed: null);
-            }
-            AddHop(ref group, iface, sequence, timestampMicros, headers, invariantKey);
-            return new PacketCorrelation(group.Id, flow);
+            var iface = InterfaceIndex(interfaceKey);
+            for (var i = 0; i < packets.Length; i++)
+                links[i] = iface is { } index && packets[i].IsFrame ? ObserveOne(index, in packets[i]) : PacketCorrelation.None;
         }
+    }
+
+    private PacketCorrelation ObserveOne(byte iface, in ObservedPacket packet)
+    {
+        var headers = packet.Headers;
+        _newestMicros = Math.Max(_newestMicros, packet.TimestampMicros);
+        MakeRoom();
+
+        var seen = packet.HasTuple ? Seen(packet.Tuple) : default;
+        var groupSlot = FindGroup(_byFrame, headers.BridgedKey, iface, packet.TimestampMicros, seen, bridged: true);
+        if (groupSlot < 0 && packet.InvariantKey != 0)
+            groupSlot = FindGroup(_byInvariant, packet.InvariantKey, iface, packet.TimestampMicros, seen, bridged: false);
+        if (groupSlot < 0)
+            groupSlot = NewGroup(seen.FlowId);
+        ref var group = ref _groups[groupSlot];
+
+        var flow = Resolve(group.FlowId);
+        if (packet.HasTuple)
+        {
+            if (flow == 0)
+                flow = seen.FlowId != 0 ? seen.FlowId : NewFlow();
+            else if (seen.FlowId != 0 && seen.FlowId != flow)
+                flow = Merge(flow, seen.FlowId); // the same packet under another tuple (NAT): one conversation
+            group.FlowId = flow;
+            Remember(packet.Tuple, flow, confirmed: null);
+        }
+        AddHop(ref group, iface, packet.Sequence, packet.TimestampMicros, headers, packet.InvariantKey);
+        return new PacketCorrelation(group.Id, flow);
     }
 
     /// <summary>On how many interfaces the group's packet was seen; 0 once it is forgotten. Cheap, for a row's badge.</summary>
@@ -137,15 +151,10 @@ public sealed partial class PacketCorrelator
         return best;
     }
 
-    private bool CanJoin(ref Group group, byte iface)
-    {
-        if (group.Count == MaxHopsPerGroup)
-            return false;
-        for (var i = 0; i < group.Count; i++)
-            if (_hops[group.Hops[i]].Interface == iface)
-                return false;
-        return true;
-    }
+    private static bool CanJoin(ref Group group, byte iface) =>
+        group.Count < MaxHopsPerGroup && (group.Interfaces & InterfaceBit(iface)) == 0;
+
+    private static ulong InterfaceBit(byte iface) => 1UL << iface;
 
     private int NewGroup(long flowId)
     {
@@ -173,6 +182,7 @@ public sealed partial class PacketCorrelator
             NextSameInvariant = invariantKey != 0 ? Link(_byInvariant, invariantKey, observation) : 0,
         };
         group.Hops[group.Count++] = slot;
+        group.Interfaces |= InterfaceBit(iface);
     }
 
     /// <summary>Makes the hop the newest with its key and returns the one it displaces.</summary>
@@ -208,6 +218,7 @@ public sealed partial class PacketCorrelator
                 if (group.Hops[i] != slot)
                     continue;
                 group.Hops[i] = group.Hops[--group.Count];
+                group.Interfaces &= ~InterfaceBit(hop.Interface);
                 break;
             }
             if (group.Count == 0)
@@ -253,6 +264,8 @@ public sealed partial class PacketCorrelator
         public long Id;
         public long FlowId;
         public int Count;
+        /// <summary>A bit per interface it was seen on (at most one hop each): joining is checked without the hops.</summary>
+        public ulong Interfaces;
         public HopSlots Hops;
     }
 
