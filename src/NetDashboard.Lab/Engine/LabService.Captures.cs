@@ -24,6 +24,9 @@ public sealed partial class LabService
     /// <summary>The lab's NAT entries (conntrack in its host namespace), followed while a capture of the lab is open.</summary>
     public ConntrackFollower? ConntrackOf(string lab) => InputRules.CheckLabName(lab) is null ? captures.ConntrackOf(lab) : null;
 
+    /// <summary>Whether a lab's captures are linked and its conntrack followed (NetDashboard:Capture:Correlate).</summary>
+    public bool Correlates => captures.Options.Correlate;
+
     /// <summary>The longest live capture a download may ask for.</summary>
     public int MaxCaptureSeconds => captures.Options.MaxCaptureSeconds;
 

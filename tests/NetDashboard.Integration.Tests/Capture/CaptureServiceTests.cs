@@ -111,6 +111,25 @@ public sealed class CaptureServiceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Capture_CorrelateOff_RowsCarryNoLinksAndNoConntrackIsFollowed()
+    {
+        await using var lab = new TestLab("nocor");
+        await lab.UpAsync("nat-pc.yaml");
+        await using var service = NewService(new CaptureOptions { Correlate = false });
+        await using var bridge = await service.AcquireAsync(CaptureKey.For(lab.Name, NamespaceRole.Host, "br0", "icmp"));
+        await using var uplink = await service.AcquireAsync(CaptureKey.For(lab.Name, NamespaceRole.Host, "ens160", "icmp"));
+        var ping = await PingAsync(lab, count: 2);
+        Assert.True(ping.ExitCode == 0, $"ping failed: {ping.StandardOutput}{ping.StandardError}");
+
+        var request = await FirstRowAsync(uplink.Capture, 0, r => r.Info.StartsWith("IP 10.180.13.232 > 203.0.113.5: ICMP echo request", StringComparison.Ordinal), TimeSpan.FromSeconds(2));
+        Assert.NotNull(request);
+        Assert.NotNull(await FirstRowAsync(bridge.Capture, 0, r => r.Protocol == "ICMP", TimeSpan.FromSeconds(2)));
+        Assert.All(bridge.Capture.Rows.Read(0, 10_000).Items.Concat(uplink.Capture.Rows.Read(0, 10_000).Items), row => Assert.Equal((0L, 0L), (row.Group, row.Flow)));
+        Assert.Null(service.ConntrackOf(lab.Name));
+        Assert.Equal(0, service.SeenOn(lab.Name, request.Group));
+    }
+
+    [Fact]
     public async Task Acquire_FilterDoesNotCompile_RefusedWithCompilerMessageAndNothingOpened()
     {
         await using var lab = new TestLab("cap");

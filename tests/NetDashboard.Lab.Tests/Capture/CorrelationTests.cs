@@ -313,16 +313,35 @@ public sealed class CorrelationTests
     }
 
     [Fact]
-    public void Observe_PastTheWindow_OldPacketForgottenAndNotJoined()
+    public void Observe_PastTheWindow_OldPacketNotJoinedButItsJourneyKept()
     {
         var old = See(Tap0, T0, Vm1Ping.RequestInside);
         See(Tap0, T0 + 2_500_000, (Vm1Ping with { Sequence = 3, RequestIpId = 0x4009 }).RequestInside);
         var late = See(Br0, T0 + 2_500_001, Vm1Ping.RequestInside);
 
-        Assert.Null(_correlator.Journey(old.GroupId));
-        Assert.Equal(0, _correlator.InterfaceCount(old.GroupId));
         Assert.NotEqual(old.GroupId, late.GroupId);
         Assert.Equal(1, _correlator.InterfaceCount(late.GroupId));
+        Assert.Equal(1, _correlator.InterfaceCount(old.GroupId));
+        Assert.Equal([Tap0], _correlator.Journey(old.GroupId)!.Hops.Select(h => h.InterfaceKey));
+    }
+
+    [Fact]
+    public void Journey_SecondsAfterThePacketWithTrafficSince_StillHasEveryHopAndCount()
+    {
+        PacketCorrelation request = default;
+        // The guest pings once a second; a person clicks the first request's row 10 s later.
+        for (ushort seq = 1; seq <= 10; seq++)
+        {
+            var ping = Vm1Ping with { Sequence = seq, RequestIpId = (ushort)(0x4000 + seq) };
+            var micros = T0 + (seq - 1) * 1_000_000L;
+            var onTap = See(Tap0, micros, ping.RequestInside);
+            See(Br0, micros + 10, ping.RequestInside);
+            See(Ens160, micros + 30, ping.RequestOutside);
+            if (seq == 1) request = onTap;
+        }
+
+        Assert.Equal(3, _correlator.InterfaceCount(request.GroupId));
+        Assert.Equal([Tap0, Br0, Ens160], _correlator.Journey(request.GroupId)!.Hops.Select(h => h.InterfaceKey));
     }
 
     [Fact]

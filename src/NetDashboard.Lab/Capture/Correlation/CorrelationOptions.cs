@@ -3,12 +3,16 @@ namespace NetDashboard.Lab.Capture.Correlation;
 /// <summary>The bounds of a <see cref="PacketCorrelator"/>: every table it keeps is capped in time and in size.</summary>
 public sealed record CorrelationOptions
 {
-    /// <summary>Kernel time within which hops of one packet are looked for, and after which packets are forgotten.</summary>
+    /// <summary>
+    /// Kernel time within which hops of one packet are looked for; an older packet is joined by nothing new, but its
+    /// journey is kept until <see cref="Capacity"/> newer hops push it out.
+    /// </summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// Hops (one packet on one interface) held at most; the oldest are forgotten first. At 3 × 20,000 packets a
-    /// second this still holds the last quarter second, far more than the 20 ms blocks in which captures deliver;
+    /// second this still holds the last quarter second, far more than the 20 ms blocks in which captures deliver; at a
+    /// ping a second on three interfaces, the last 90 minutes.
     /// a lab's correlator lives with its captures, and a larger one (17 MB at 65,536) showed in the soak's RSS.
     /// </summary>
     public int Capacity { get; init; } = 16_384;

@@ -29,6 +29,7 @@ public sealed partial class PacketCorrelator
     private readonly List<string> _interfaceKeys = [];
     private long _observed;   // observation number of the newest hop, from 1
     private long _oldest = 1; // observation number of the oldest hop held
+    private long _oldestIndexed = 1; // of the oldest hop a new one may still join (within the window)
     private long _lastGroupId;
     private long _newestMicros;
 
@@ -134,9 +135,9 @@ public sealed partial class PacketCorrelator
         var (best, bestGap, bestSameFlow) = (-1, long.MaxValue, false);
         for (var examined = 0; observation != 0 && examined < MaxCandidates; examined++)
         {
+            if (observation < _oldestIndexed)
+                break; // out of the window, and every older one with it
             ref var hop = ref _hops[Slot(observation)];
-            if (hop.Observation != observation)
-                break; // forgotten, and every older one with it
             var gap = Math.Abs(micros - hop.TimestampMicros);
             if (gap <= _windowMicros && LiveGroup(hop.GroupId) is >= 0 and var slot && CanJoin(ref _groups[slot], iface))
             {
@@ -194,21 +195,35 @@ public sealed partial class PacketCorrelator
         return older;
     }
 
-    /// <summary>Forgets hops older than the window (by the newest kernel time seen), and the oldest when full.</summary>
+    /// <summary>
+    /// Takes hops older than the window (by the newest kernel time seen) out of the keys, so nothing joins them any
+    /// more; forgets the oldest hop only when the ring is full. A packet's journey and count outlive the window: a
+    /// person clicks a row seconds after it came.
+    /// </summary>
     private void MakeRoom()
     {
         var cutoff = _newestMicros - _windowMicros;
-        while (_oldest <= _observed && (_observed - _oldest + 1 >= _hops.Length || _hops[Slot(_oldest)].TimestampMicros < cutoff))
+        while (_oldestIndexed <= _observed && (IsFull(_oldestIndexed) || _hops[Slot(_oldestIndexed)].TimestampMicros < cutoff))
+            Unindex(_oldestIndexed++);
+        while (_oldest <= _observed && IsFull(_oldest))
             Forget(_oldest++);
     }
 
-    private void Forget(long observation)
+    private bool IsFull(long oldest) => _observed - oldest + 1 >= _hops.Length;
+
+    private void Unindex(long observation)
     {
         ref var hop = ref _hops[Slot(observation)];
         // The oldest hop is the newest with its key only when it is the last one.
         Unlink(_byFrame, hop.Headers.BridgedKey, observation);
         if (hop.InvariantKey != 0)
             Unlink(_byInvariant, hop.InvariantKey, observation);
+    }
+
+    /// <summary>Drops a hop already out of the keys from its group, and its slot.</summary>
+    private void Forget(long observation)
+    {
+        ref var hop = ref _hops[Slot(observation)];
         if (LiveGroup(hop.GroupId) is >= 0 and var groupSlot)
         {
             ref var group = ref _groups[groupSlot];
