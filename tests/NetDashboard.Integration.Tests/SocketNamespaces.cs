@@ -23,16 +23,32 @@ public static class SocketNamespaces
     [DllImport("libc")]
     private static extern int close(int fd);
 
+    [DllImport("libc", SetLastError = true)]
+    private static extern int getsockopt(int fd, int level, int name, out int value, ref int length);
+
+    private const int SolSocket = 1;
+    private const int SoType = 3;
+    private const int SoDomain = 39;
+
     /// <summary>The namespace this test process runs in, as "net:[inode]".</summary>
     public static string Own => new FileInfo("/proc/self/ns/net").LinkTarget!;
 
     /// <summary>Each socket's namespace, as "net:[inode]", by the process's fd number.</summary>
-    public static IReadOnlyDictionary<int, string> Of(int pid)
+    public static IReadOnlyDictionary<int, string> Of(int pid) => Sockets(pid).ToDictionary(s => s.Key, s => s.Value.Namespace);
+
+    /// <summary>A socket of another process: its namespace ("net:[inode]"), and its family and type as numbers (AF_PACKET is 17, AF_UNIX 1).</summary>
+    public sealed record Socket(string Namespace, int Family, int Type)
+    {
+        public override string ToString() => $"a socket (family {Family}, type {Type}) in {Namespace}";
+    }
+
+    /// <summary>Each socket, by the process's fd number.</summary>
+    public static IReadOnlyDictionary<int, Socket> Sockets(int pid)
     {
         var pidfd = syscall(PidfdOpen, pid, 0, 0);
         if (pidfd < 0)
             throw new InvalidOperationException($"pidfd_open({pid}) failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
-        var namespaces = new Dictionary<int, string>();
+        var namespaces = new Dictionary<int, Socket>();
         try
         {
             foreach (var entry in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
@@ -45,7 +61,11 @@ public static class SocketNamespaces
                 {
                     var ns = ioctl(borrowed, SiocGSkNs);
                     if (ns < 0) continue;
-                    namespaces[fd] = LinkOf($"/proc/self/fd/{ns}") ?? "?";
+                    var length = sizeof(int);
+                    var family = getsockopt(borrowed, SolSocket, SoDomain, out var domain, ref length) == 0 ? domain : -1;
+                    length = sizeof(int);
+                    var type = getsockopt(borrowed, SolSocket, SoType, out var kind, ref length) == 0 ? kind : -1;
+                    namespaces[fd] = new Socket(LinkOf($"/proc/self/fd/{ns}") ?? "?", family, type);
                     close(ns);
                 }
                 finally
