@@ -73,13 +73,17 @@ public sealed partial class TopologyWatcher : IAsyncDisposable
         var command = CommandBuilder.Monitor(ns);
         while (!cancellationToken.IsCancellationRequested)
         {
+            // SIGINT first; a kill 2 s later, as a process started with SIGINT ignored (nohup, a background job of a
+            // script) keeps ignoring it, and disposing the watcher would wait for it forever.
+            using var forceful = new CancellationTokenSource();
+            using var escalate = cancellationToken.Register(() => forceful.CancelAfter(TimeSpan.FromSeconds(2)));
             try
             {
                 await Cli.Wrap(command.Program)
                     .WithArguments(command.Arguments)
                     .WithValidation(CommandResultValidation.None)
                     .WithStandardOutputPipe(PipeTarget.ToDelegate(_ => Trigger()))
-                    .ExecuteAsync(CancellationToken.None, cancellationToken);
+                    .ExecuteAsync(forceful.Token, cancellationToken);
             }
             catch (OperationCanceledException)
             {
