@@ -103,29 +103,10 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     // Every lab of this dashboard is gone at that point, so any socket outside its own namespace keeps a deleted one alive.
-    // Its threads are named so a failure says which one was left in a lab's namespace.
+    // Its threads are named too, so a failure says which one was left in a lab's namespace.
     private static IEnumerable<string> InDeletedNamespaces(AppProcess app) =>
         SocketNamespaces.Sockets(app.Pid).Where(s => s.Value.Namespace != SocketNamespaces.Own).Select(s => $"fd {s.Key}: {s.Value}, a deleted namespace")
-            .Concat(ThreadsElsewhere(app.Pid));
-
-    private static IEnumerable<string> ThreadsElsewhere(int pid)
-    {
-        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
-        {
-            string? name = null, ns = null;
-            try
-            {
-                name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
-                ns = new FileInfo(Path.Combine(task, "ns", "net")).LinkTarget;
-            }
-            catch (IOException)
-            {
-                // the thread ended since it was listed
-            }
-            if (ns is not null && ns != SocketNamespaces.Own)
-                yield return $"thread {Path.GetFileName(task)} '{name}' in {ns}";
-        }
-    }
+            .Concat(SocketNamespaces.ThreadsOutside(app.Pid));
 
     private sealed record Usage(long RssKib, int Fds)
     {

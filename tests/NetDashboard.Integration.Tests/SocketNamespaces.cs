@@ -33,9 +33,6 @@ public static class SocketNamespaces
     /// <summary>The namespace this test process runs in, as "net:[inode]".</summary>
     public static string Own => new FileInfo("/proc/self/ns/net").LinkTarget!;
 
-    /// <summary>Each socket's namespace, as "net:[inode]", by the process's fd number.</summary>
-    public static IReadOnlyDictionary<int, string> Of(int pid) => Sockets(pid).ToDictionary(s => s.Key, s => s.Value.Namespace);
-
     /// <summary>A socket of another process: its namespace ("net:[inode]"), and its family and type as numbers (AF_PACKET is 17, AF_UNIX 1).</summary>
     public sealed record Socket(string Namespace, int Family, int Type)
     {
@@ -79,6 +76,29 @@ public static class SocketNamespaces
             close(pidfd);
         }
         return namespaces;
+    }
+
+    /// <summary>
+    /// The process's threads in another namespace than <see cref="Own"/>, as "thread TID 'name' in net:[inode]".
+    /// setns moves one thread; a thread it starts is born there, so a thread left in a lab's namespace pins it.
+    /// </summary>
+    public static IEnumerable<string> ThreadsOutside(int pid, Func<string, bool>? ignore = null)
+    {
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            string? name = null, ns = null;
+            try
+            {
+                name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
+                ns = new FileInfo(Path.Combine(task, "ns", "net")).LinkTarget;
+            }
+            catch (IOException)
+            {
+                // the thread ended since it was listed
+            }
+            if (ns is not null && ns != Own && ignore?.Invoke(name!) != true)
+                yield return $"thread {Path.GetFileName(task)} '{name}' in {ns}";
+        }
     }
 
     private static string? LinkOf(string path)

@@ -91,23 +91,8 @@ public sealed class CaptureServiceTests(ITestOutputHelper output)
 
         // Only a capture's opener enters a namespace, briefly (tests beside this one open captures too); a thread
         // left there would pin the lab's namespace after it is deleted and make its sockets and processes in it.
-        var own = new FileInfo("/proc/self/ns/net").LinkTarget;
-        var elsewhere = new List<string>();
-        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
-        {
-            try
-            {
-                var name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
-                var ns = new FileInfo(Path.Combine(task, "ns", "net")).LinkTarget;
-                if (ns != own && !name.StartsWith("open ", StringComparison.Ordinal))
-                    elsewhere.Add($"thread {Path.GetFileName(task)} '{name}' in {ns}");
-            }
-            catch (IOException)
-            {
-                // the thread ended since it was listed
-            }
-        }
-        Assert.True(elsewhere.Count == 0, $"threads outside {own}: {string.Join("; ", elsewhere)}");
+        var elsewhere = SocketNamespaces.ThreadsOutside(Environment.ProcessId, name => name.StartsWith("open ", StringComparison.Ordinal)).ToList();
+        Assert.True(elsewhere.Count == 0, $"threads outside {SocketNamespaces.Own}: {string.Join("; ", elsewhere)}");
     }
 
     [Fact]
@@ -127,6 +112,8 @@ public sealed class CaptureServiceTests(ITestOutputHelper output)
         Assert.All(bridge.Capture.Rows.Read(0, 10_000).Items.Concat(uplink.Capture.Rows.Read(0, 10_000).Items), row => Assert.Equal((0L, 0L), (row.Group, row.Flow)));
         Assert.Null(service.ConntrackOf(lab.Name));
         Assert.Equal(0, service.SeenOn(lab.Name, request.Group));
+        // No correlator for the lab at all: with one, its first packet would be group 1.
+        Assert.Null(service.Journey(lab.Name, 1));
     }
 
     [Fact]
