@@ -12,6 +12,7 @@ namespace NetDashboard.Integration.Tests;
 /// subscriber of this one within a second, and the CLI's VM verbs get the same reconcile as the UI's.
 /// Needs root, QEMU and the built-in guest; runs in CI.
 /// </summary>
+[Collection(TimedCollection.Name)]
 [Trait("Category", "Integration")]
 [Trait("Needs", "QEMU")]
 public sealed class LabEventsTests(Xunit.Abstractions.ITestOutputHelper output)

@@ -5,6 +5,7 @@ using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Integration.Tests;
 
+[Collection(TimedCollection.Name)]
 [Trait("Category", "Integration")]
 [Trait("Requires", "root")]
 public sealed class TopologyWatcherTests
