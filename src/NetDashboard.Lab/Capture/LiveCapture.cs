@@ -139,7 +139,7 @@ public sealed partial class LiveCapture
                 }
                 catch (Exception e)
                 {
-                    // Summaries never throw; this is a bug, and the capture goes on without the packet.
+                    // Summaries never throw; this is a bug, and the capture goes on without the batch's packets.
                     LogWorkerFailed(Key, e);
                 }
             }

@@ -55,7 +55,8 @@ internal sealed class PacketSlotRing : IDisposable
 
     /// <summary>
     /// Consumer: hands the waiting slots, at most <paramref name="max"/>, to <paramref name="handle"/> as one batch
-    /// and frees them all when it returns (their bytes are valid until then). Returns how many were handled.
+    /// and frees them all when it returns or throws (their bytes are valid until then): a batch that fails is not
+    /// handed over again. Returns how many were handled.
     /// </summary>
     public int Drain(SlotBatchHandler handle, int max)
     {
@@ -63,8 +64,14 @@ internal sealed class PacketSlotRing : IDisposable
         var count = (int)Math.Min(Interlocked.Read(ref _head) - tail, max);
         if (count <= 0)
             return 0;
-        handle(new SlotBatch(this, tail, count));
-        Volatile.Write(ref _tail, tail + count);
+        try
+        {
+            handle(new SlotBatch(this, tail, count));
+        }
+        finally
+        {
+            Volatile.Write(ref _tail, tail + count);
+        }
         return count;
     }
 

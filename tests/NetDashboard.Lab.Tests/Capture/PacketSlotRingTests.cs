@@ -42,6 +42,22 @@ public sealed class PacketSlotRingTests
     }
 
     [Fact]
+    public void Drain_HandlerThrows_TheBatchIsFreedAndNotHandedOverAgain()
+    {
+        using var ring = new PacketSlotRing(slots: 4, slotSize: 8);
+        ring.Write([1], 1, 1);
+        ring.Write([2], 2, 1);
+
+        Assert.Throws<InvalidOperationException>(() => ring.Drain(_ => throw new InvalidOperationException("a bug"), 10));
+        ring.Write([3], 3, 1);
+        var after = new List<long>();
+        ring.Drain(batch => after.AddRange(Enumerable.Range(0, batch.Count).Select(i => batch[i].TimestampMicros)), 10);
+
+        Assert.Equal([3L], after);
+        Assert.True(ring.IsEmpty);
+    }
+
+    [Fact]
     public void Write_LongerThanSlot_CutToSlotKeepsWireLength()
     {
         using var ring = new PacketSlotRing(2, 4);
