@@ -90,6 +90,8 @@ resolve_alternative() {
 install_debian_packages() {
     local wanted=(iproute2 procps iptables "libpcap0.8|libpcap0.8t64" qemu-system-x86 qemu-utils busybox-static cpio conntrack
         iputils-ping tcpdump iperf3 wget ca-certificates
+        # The journal's rebuild script talks to a guest's agent and QEMU's monitor over unix sockets with socat.
+        socat
         # The CLI is compiled ahead of time (Native AOT): the .NET SDK links it with clang against zlib.
         clang zlib1g-dev)
     if [[ "$MODE" == test ]]; then

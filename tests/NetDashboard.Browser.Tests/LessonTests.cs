@@ -83,7 +83,7 @@ public sealed class LessonTests(DashboardServer server) : IClassFixture<Dashboar
 
         // Watch it: the tutorial's climax, the same ping before and after MASQUERADE.
         await page.GetByTestId("watch-10").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("watch-ping")).ToContainTextAsync("replies received", new() { Timeout = 40_000 });
+        await Assertions.Expect(page.GetByTestId("watch-ping")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"\b[1-9][0-9]* of [0-9]+ replied.*panes below"), new() { Timeout = 40_000 });
         await Assertions.Expect(page.GetByTestId("pane-host/tap0").GetByTestId("pane-rows")).ToContainTextAsync("IP 192.168.1.10 > 203.0.113.5: ICMP echo request");
         await Assertions.Expect(page.GetByTestId("pane-host/ens160").GetByTestId("pane-rows")).ToContainTextAsync("IP 10.180.13.232 > 203.0.113.5: ICMP echo request");
         var after = (await lab.Reader.ReadAsync(lab.Name)).Host;
@@ -135,7 +135,7 @@ public sealed class AllLessonsTests(DashboardServer server) : IClassFixture<Dash
 
         await page.GetByTestId($"watch-{watchStep}").ClickAsync();
         await page.WaitForURLAsync("**/captures?**");
-        await Assertions.Expect(page.GetByTestId("watch-ping")).ToContainTextAsync("replies received", new() { Timeout = 40_000 });
+        await Assertions.Expect(page.GetByTestId("watch-ping")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"\b[1-9][0-9]* of [0-9]+ replied.*panes below"), new() { Timeout = 40_000 });
         try
         {
             await Assertions.Expect(page.GetByTestId($"pane-{pane}").GetByTestId("pane-rows")).ToContainTextAsync(line);

@@ -91,7 +91,7 @@ public sealed class LabPageLiveTests : BunitContext, IAsyncLifetime
     public void LabPage_KernelReadFails_SaysSoAndRecoversWhenItWorksAgain()
     {
         var page = Render<LabPage>(p => p.Add(x => x.Lab, LabName));
-        page.WaitForAssertion(() => Assert.Contains("kernel read at", page.Find("[data-testid=snapshot-time]").TextContent), TimeSpan.FromSeconds(5));
+        page.WaitForAssertion(() => Assert.Contains("live · kernel last changed", page.Find("[data-testid=snapshot-time]").TextContent), TimeSpan.FromSeconds(5));
 
         _kernel.Broken = true;
         page.WaitForAssertion(() => Assert.Contains("kernel read failed", page.Find("[data-testid=kernel-problem]").TextContent), TimeSpan.FromSeconds(10));

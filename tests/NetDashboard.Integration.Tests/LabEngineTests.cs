@@ -78,12 +78,12 @@ public sealed class LabEngineTests
 
         var entries = lab.Store.JournalOf(lab.Name).ReadAll();
         var addif = Assert.Single(entries, e => e.Tutorial == "brctl addif br0 ens192");
-        var script = Journal.ExportScript(lab.Name, entries);
+        var script = JournalScript.Export(lab.Name, entries, lab.Store.Root, System.Net.IPAddress.Parse("203.0.113.5"));
 
         Assert.Equal(["ip", "-n", lab.Namespaces.Host, "link", "set", "dev", "ens192", "master", "br0"], addif.Argv);
         Assert.Equal("(host)$ brctl addif br0 ens192", addif.TutorialLine);
         Assert.All(entries, e => Assert.True(e.Succeeded));
-        Assert.Contains($"ip netns add {lab.Namespaces.Host}", script);
+        Assert.Contains("ip netns add \"netdash-${LAB}-host\"", script);
         Assert.Contains("iptables -w -t nat -A POSTROUTING -s 192.168.1.0/24 '!' -d 192.168.1.0/24", script);
     }
 
@@ -91,29 +91,31 @@ public sealed class LabEngineTests
     public async Task JournalScript_RunOnEmptyMachine_RebuildsWorkingLab()
     {
         string script;
-        string name;
+        string root;
         await using (var lab = new TestLab("is"))
         {
             await lab.UpAsync("nat-pc.yaml");
-            script = Journal.ExportScript(lab.Name, lab.Store.JournalOf(lab.Name).ReadAll());
-            name = lab.Name;
+            script = JournalScript.Export(lab.Name, lab.Store.JournalOf(lab.Name).ReadAll(), lab.Store.Root, System.Net.IPAddress.Parse("203.0.113.5"));
+            root = lab.Store.Root;
         }
+        // Another name than the original's: the script takes the new lab's name as its first argument.
+        var name = $"is{Guid.NewGuid():N}"[..12];
         var path = Path.Combine(Path.GetTempPath(), $"{name}.sh");
         await File.WriteAllTextAsync(path, script);
         var names = new LabNamespaces(name);
         try
         {
-            // The lab's web root went with its runtime folder; the rebuilt server needs one.
-            var webRoot = script.Split('\n').First(l => l.StartsWith("ip netns exec", StringComparison.Ordinal) && l.Contains("busybox httpd")).Split(' ').Last();
-            Directory.CreateDirectory(webRoot);
-
             var run = await CliWrap.Buffered.BufferedCommandExtensions.ExecuteBufferedAsync(
-                CliWrap.Cli.Wrap("bash").WithArguments([path]).WithValidation(CliWrap.CommandResultValidation.None));
+                CliWrap.Cli.Wrap("bash").WithArguments([path, name]).WithValidation(CliWrap.CommandResultValidation.None));
             var ping = await CliWrap.Cli.Wrap("ip").WithArguments(["netns", "exec", names.Pc, "ping", "-c", "1", "-W", "3", "203.0.113.5"])
                 .WithValidation(CliWrap.CommandResultValidation.None).ExecuteAsync();
+            var page = await CliWrap.Buffered.BufferedCommandExtensions.ExecuteBufferedAsync(
+                CliWrap.Cli.Wrap("ip").WithArguments(["netns", "exec", names.Pc, "busybox", "wget", "-q", "-O", "-", "http://203.0.113.5/"])
+                    .WithValidation(CliWrap.CommandResultValidation.None));
 
             Assert.True(run.ExitCode == 0, run.StandardError);
             Assert.Equal(0, ping.ExitCode);
+            Assert.Contains($"of lab {name}.", page.StandardOutput);
         }
         finally
         {
@@ -125,6 +127,8 @@ public sealed class LabEngineTests
                 await CliWrap.Cli.Wrap("ip").WithArguments(["netns", "del", ns]).ExecuteAsync();
             }
             File.Delete(path);
+            // The first lab's runtime folder went with it; the script made it again for the rebuilt lab.
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
         }
     }
 

@@ -19,7 +19,7 @@ public sealed class JournalTests : IDisposable
     }
 
     /// <summary>An entry as the engine journals an operation: argv from the builder, tutorial and replayability from the operation.</summary>
-    private static JournalEntry Entry(LabOperation operation, int exitCode = 0, int second = 0) => new()
+    internal static JournalEntry Entry(LabOperation operation, int exitCode = 0, int second = 0) => new()
     {
         Time = Start.AddSeconds(second),
         Who = "host",
@@ -34,91 +34,17 @@ public sealed class JournalTests : IDisposable
     };
 
     /// <summary>An entry as the VM supervisor journals a guest command.</summary>
-    private static JournalEntry GuestEntry(string command, bool outputTruncated = false) => new()
+    internal static JournalEntry GuestEntry(string command, bool outputTruncated = false, bool replayable = true) => new()
     {
         Time = Start,
         Who = "vm1",
         Namespace = HostNs,
-        Argv = ["guest-agent", "vm1", command],
+        Argv = [JournalScript.GuestAgent, "vm1", command],
         Tutorial = command,
         ExitCode = 0,
-        Replayable = false,
+        Replayable = replayable,
         OutputTruncated = outputTruncated,
     };
-
-    private static string Line(LabOperation operation) => CommandBuilder.Build(operation).ToString();
-
-    [Fact]
-    public void ExportScript_AnyEntries_BashShebangThenStrictMode()
-    {
-        var lines = Journal.ExportScript("t1", [Entry(new CreateNamespace(HostNs))]).Split('\n');
-
-        Assert.Equal("#!/usr/bin/env bash", lines[0]);
-        Assert.Contains("set -euo pipefail", lines.Take(3));
-    }
-
-    [Fact]
-    public void ExportScript_NoEntries_StillARunnableScript()
-    {
-        var script = Journal.ExportScript("t1", []);
-
-        Assert.StartsWith("#!/usr/bin/env bash\n", script.ReplaceLineEndings("\n"), StringComparison.Ordinal);
-        Assert.Contains("set -euo pipefail", script);
-    }
-
-    [Fact]
-    public void ExportScript_SuccessfulEntries_CommandsInJournalOrder()
-    {
-        LabOperation[] operations =
-        [
-            new CreateNamespace(HostNs),
-            new CreateBridge(HostNs, "br0"),
-            new AddBridgePort(HostNs, "br0", "ens192"),
-            new SetForwarding(HostNs, true),
-            new AddMasquerade(HostNs, Subnet.Parse("192.168.1.0/24"), null, "netdash:t1"),
-        ];
-
-        var lines = Journal.ExportScript("t1", operations.Select((op, i) => Entry(op, second: i))).ReplaceLineEndings("\n").Split('\n');
-
-        var positions = operations.Select(op => Array.IndexOf(lines, Line(op))).ToList();
-        Assert.DoesNotContain(-1, positions);
-        Assert.Equal(positions.Order(), positions);
-    }
-
-    [Fact]
-    public void ExportScript_FailedEntry_LeftOut()
-    {
-        var failed = new CreateBridge(HostNs, "br1");
-
-        var script = Journal.ExportScript("t1", [Entry(new CreateBridge(HostNs, "br0")), Entry(failed, exitCode: 2)]);
-
-        Assert.Contains(Line(new CreateBridge(HostNs, "br0")), script);
-        Assert.DoesNotContain(Line(failed), script);
-        Assert.DoesNotContain("br1", script);
-    }
-
-    [Fact]
-    public void ExportScript_StopProcess_LeftOut()
-    {
-        var stop = new StopProcess(HostNs, 4242, Force: false);
-
-        var script = Journal.ExportScript("t1", [Entry(new CreateNamespace(HostNs)), Entry(stop)]);
-
-        Assert.Contains(Line(new CreateNamespace(HostNs)), script);
-        Assert.DoesNotContain(Line(stop), script);
-        Assert.DoesNotContain("4242", script);
-    }
-
-    [Fact]
-    public void ExportScript_Entry_TutorialLineAsCommentAboveCommand()
-    {
-        var bridge = new CreateBridge(HostNs, "br0");
-
-        var lines = Journal.ExportScript("t1", [Entry(bridge)]).ReplaceLineEndings("\n").Split('\n');
-
-        var command = Array.IndexOf(lines, Line(bridge));
-        Assert.Equal("# (host)$ brctl addbr br0", lines[command - 1]);
-    }
 
     [Fact]
     public void ReadAll_AfterAppends_EqualEntriesInOrder()
@@ -183,6 +109,6 @@ public sealed class JournalTests : IDisposable
     {
         var masquerade = new AddMasquerade(HostNs, Subnet.Parse("192.168.1.0/24"), null, "netdash:t1");
 
-        Assert.Equal(Line(masquerade), Entry(masquerade).CommandLine);
+        Assert.Equal(CommandBuilder.Build(masquerade).ToString(), Entry(masquerade).CommandLine);
     }
 }

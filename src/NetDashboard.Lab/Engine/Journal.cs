@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using NetDashboard.Lab.Host;
 
@@ -79,21 +78,5 @@ public sealed class Journal(string path)
         {
             return null;
         }
-    }
-
-    /// <summary>A bash script that rebuilds the lab from nothing: every successful, replayable command in order.</summary>
-    public static string ExportScript(string lab, IEnumerable<JournalEntry> entries)
-    {
-        var script = new StringBuilder();
-        script.AppendLine("#!/usr/bin/env bash");
-        script.AppendLine($"# Rebuilds lab '{lab}' as NetDashboard built it. Run as root on a machine without this lab.");
-        script.AppendLine("set -euo pipefail");
-        foreach (var entry in entries.Where(e => e.Succeeded && e.Replayable))
-        {
-            script.AppendLine();
-            script.AppendLine($"# {entry.TutorialLine.TrimStart('#', ' ')}");
-            script.AppendLine(entry.CommandLine);
-        }
-        return script.ToString();
     }
 }

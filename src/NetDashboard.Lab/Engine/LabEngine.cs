@@ -132,19 +132,44 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
     }
 
     /// <summary>
-    /// Adds a VM to the lab's file and starts it. The whole file is validated again first, so a duplicate
-    /// name, tap or MAC is refused with the same message as in a lab file, and nothing runs.
+    /// Adds a VM to the lab's file and starts it; its tap joins <paramref name="bridge"/> (when given) and comes up, and
+    /// the guest is configured. The whole file is validated again first, so a duplicate name, tap or MAC is refused with
+    /// the same message as in a lab file, and nothing runs. A bridge of the lab file gets the tap as a port there too,
+    /// so a later apply or restart puts it back.
     /// </summary>
-    public async Task<VmStatus> AddVmAsync(string lab, VmDefinition vm, CancellationToken cancellationToken = default)
+    public async Task<VmStatus> AddVmAsync(string lab, VmDefinition vm, string? bridge, CancellationToken cancellationToken = default)
     {
         var current = store.ReadDefinition(lab)
             ?? throw new LabFileException(lab, [new LabFileProblem("lab", $"there is no lab named '{lab}'")]);
-        var yaml = LabFileLoader.ToYaml(current with { Vms = [.. current.Vms, vm] });
+        var bridges = current.Host.Bridges
+            .Select(b => b.Name == bridge && !b.Ports.Contains(vm.Tap) ? b with { Ports = [.. b.Ports, vm.Tap] } : b)
+            .ToList();
+        var yaml = LabFileLoader.ToYaml(current with { Host = current.Host with { Bridges = bridges }, Vms = [.. current.Vms, vm] });
         var updated = LabFileLoader.Parse(yaml, $"lab {lab}", lab);
         store.SaveDefinition(lab, yaml);
         await vms.StartAsync(lab, vm, cancellationToken);
+        if (bridge is not null)
+        {
+            using (store.Lock(lab))
+                await JoinBridgeAsync(lab, vm.Tap, bridge, cancellationToken);
+        }
         await ReconcileVmAsync(updated, vm, cancellationToken, guestAsGiven: true);
         return vms.StatusOf(lab, vm);
+    }
+
+    // A lesson lab's file keeps its bridges for later steps, and a bridge made from the inspector is in no file:
+    // the new tap is put in the kernel's bridge directly (brctl addif, ifconfig up), journaled as any step.
+    private async Task JoinBridgeAsync(string lab, string tap, string bridge, CancellationToken cancellationToken)
+    {
+        var host = (await reader.ReadAsync(lab, cancellationToken)).Host;
+        if (host.Link(bridge)?.Kind != "bridge")
+            await RunAsync(lab, new CreateBridge(host.Name, bridge), cancellationToken);
+        if (host.Link(tap)?.Master != bridge)
+            await RunAsync(lab, new AddBridgePort(host.Name, bridge, tap), cancellationToken);
+        if (host.Link(tap)?.AdminUp != true)
+            await RunAsync(lab, new SetLinkState(host.Name, tap, true), cancellationToken);
+        if (host.Link(bridge)?.AdminUp != true)
+            await RunAsync(lab, new SetLinkState(host.Name, bridge, true), cancellationToken);
     }
 
     // A lesson lab is the learner's: the app builds its world and VMs but keeps forwarding as the learner left it,
@@ -274,7 +299,7 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
     {
         var webRoot = RuntimeFile.CreateFolder(store.WebRootOf(lab.Name));
         RuntimeFile.Write(Path.Combine(webRoot, "index.html"),
-            $"<!doctype html><title>internet server</title><p>Hello from the internet server {lab.World.InternetServer} of lab {lab.Name}.</p>\n", append: false);
+            InternetServerPage.For(lab.World.InternetServer, lab.Name) + "\n", append: false);
         return webRoot;
     }
 }

@@ -90,7 +90,11 @@ public sealed record LabFileInfo(string File, string Description);
 /// <summary>What `cleanup` did: the labs removed, and those left alone because the app does not own them.</summary>
 public sealed record CleanupResult(IReadOnlyList<string> Removed, IReadOnlyList<string> LeftAlone);
 
-/// <summary>The create-VM form: strings as typed; an empty MAC asks for a generated one.</summary>
+/// <summary>
+/// A new VM, as the page's form, the API's JSON and `netdash vm add` give it: strings as typed. A field left out (null)
+/// takes <see cref="LabSuggestions"/>'s value; an empty MAC asks for a generated one; an empty address or gateway, or
+/// bridge "none", asks for none.
+/// </summary>
 public sealed record NewVmRequest
 {
     public string? Name { get; init; }
@@ -101,4 +105,6 @@ public sealed record NewVmRequest
     public string? Image { get; init; }
     public string? Address { get; init; }
     public string? Gateway { get; init; }
+    /// <summary>The bridge the VM's tap joins (brought up and added as a port), or "none".</summary>
+    public string? Bridge { get; init; }
 }

@@ -250,7 +250,10 @@ public sealed partial class LabService(
         InputRules.CheckLabName(lab) is null && store.Read(lab) is not null ? store.JournalOf(lab).ReadAll() : null;
 
     /// <summary>The journal as a bash script that rebuilds the lab; null when the app does not own the lab.</summary>
-    public string? JournalScriptOf(string lab) => JournalOf(lab) is { } entries ? Journal.ExportScript(lab, entries) : null;
+    public string? JournalScriptOf(string lab) =>
+        JournalOf(lab) is { } entries
+            ? JournalScript.Export(lab, entries, store.Root, (DefinitionOf(lab)?.World ?? new WorldDefinition()).InternetServer)
+            : null;
 
     /// <summary>The lab file as the app holds it now, or null.</summary>
     public LabDefinition? DefinitionOf(string lab) => store.TryReadDefinition(lab);
@@ -333,8 +336,13 @@ public sealed partial class LabService(
     /// Runs one command line in a built-in guest. <paramref name="timeout"/> defaults to the configured one; the
     /// command and the timeout are checked here only, for every face.
     /// </summary>
-    public async Task<GuestCommandOutcome> ExecAsync(string lab, string vm, string? command, TimeSpan? timeout = null,
-        CancellationToken cancellationToken = default)
+    public Task<GuestCommandOutcome> ExecAsync(string lab, string vm, string? command, TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default) =>
+        RunInGuestAsync(lab, vm, command, timeout, replayable: true, cancellationToken);
+
+    // A probe (a ping, a trace's request) is journaled but never replayed by a rebuild script: it asks, it builds nothing.
+    private async Task<GuestCommandOutcome> RunInGuestAsync(string lab, string vm, string? command, TimeSpan? timeout, bool replayable,
+        CancellationToken cancellationToken)
     {
         if (FindVm(lab, vm, out var definition) is { } missing) return new(missing, null);
         var problems = new List<LabFileProblem>();
@@ -346,7 +354,7 @@ public sealed partial class LabService(
         if (problems.Count > 0) return new(ActionResult.Refused(problems), null);
         try
         {
-            var result = await vms.ExecAsync(lab, definition, command!, wait, cancellationToken);
+            var result = await vms.ExecAsync(lab, definition, command!, wait, cancellationToken, replayable);
             return new(result.Succeeded
                 ? ActionResult.Ok($"({vm})$ {command}", result.Output)
                 : ActionResult.Failed($"({vm})$ {command} exited with {result.ExitCode}", result.Output), result);
@@ -361,27 +369,47 @@ public sealed partial class LabService(
         }
     }
 
-    /// <summary>Creates a VM from a form's strings (empty MAC: a new one is generated) and starts it.</summary>
+    /// <summary>What a new VM of the lab gets for each field left out (see <see cref="LabSuggestions"/>); null when there is no such lab.</summary>
+    public async Task<NewVmRequest?> SuggestVmAsync(string lab, CancellationToken cancellationToken = default) =>
+        InputRules.CheckLabName(lab) is null && DefinitionOf(lab) is { } current
+            ? LabSuggestions.Vm(current, await reader.ReadAsync(lab, cancellationToken))
+            : null;
+
+    /// <summary>
+    /// Creates a VM from a form's strings, starts it, puts its tap up in its bridge and configures the guest; a field
+    /// left out (null) takes the suggestion, an empty MAC is generated.
+    /// </summary>
     public async Task<ActionResult> CreateVmAsync(string lab, NewVmRequest request, CancellationToken cancellationToken = default)
     {
         if (BadLabName(lab) is { } bad) return bad;
         if (DefinitionOf(lab) is not { } current) return ActionResult.NoSuchLab(lab);
+        var kernel = await reader.ReadAsync(lab, cancellationToken);
+        var suggested = LabSuggestions.Vm(current, kernel);
         var problems = new List<LabFileProblem>();
         void Check(string field, string? value, Func<string?, string?> rule)
         {
             if (LabFileProblem.Check(field, value, rule) is { } problem) problems.Add(problem);
         }
         Check("name", request.Name, InputRules.CheckVmName);
-        Check("tap", request.Tap, InputRules.CheckInterfaceName);
+        var tap = request.Tap ?? suggested.Tap;
+        Check("tap", tap, InputRules.CheckInterfaceName);
         // Spaces around a pasted value go; any other character is judged, never cleaned away ("52:…:31\r" is refused).
         var mac = string.IsNullOrWhiteSpace(request.Mac) ? LabFileLoader.NewMac(current).ToString() : request.Mac.Trim(' ');
         Check("mac", mac, InputRules.CheckMac);
-        if (!string.IsNullOrEmpty(request.Address)) Check("address", request.Address, InputRules.CheckInterfaceAddress);
-        if (!string.IsNullOrEmpty(request.Gateway)) Check("gateway", request.Gateway, InputRules.CheckIpv4);
-        if (GatewayProblem(request.Address, request.Gateway) is { } gatewayProblem) problems.Add(gatewayProblem);
+        var bridge = string.IsNullOrWhiteSpace(request.Bridge) ? request.Bridge is null ? suggested.Bridge : LabSuggestions.None : request.Bridge.Trim(' ');
+        if (bridge == LabSuggestions.None) bridge = null;
+        else if (LabFileProblem.Check("bridge", bridge, InputRules.CheckInterfaceName) is { } bridgeProblem) problems.Add(bridgeProblem);
+        else if (kernel.Host.Link(bridge!) is not { Kind: "bridge" } && current.Host.Bridges.All(b => b.Name != bridge))
+            problems.Add(new("bridge", $"lab {lab} has no bridge named '{bridge}' (it has: {BridgeNames(current, kernel)}); give one of them or \"{LabSuggestions.None}\""));
+        var address = NoneAsEmpty(request.Address ?? suggested.Address);
+        // A suggested gateway follows a suggested address: next to an address of another subnet it would be refused.
+        var gateway = NoneAsEmpty(request.Gateway ?? (request.Address is null ? suggested.Gateway : null));
+        if (!string.IsNullOrEmpty(address)) Check("address", address, InputRules.CheckInterfaceAddress);
+        if (!string.IsNullOrEmpty(gateway)) Check("gateway", gateway, InputRules.CheckIpv4);
+        if (GatewayProblem(address, gateway) is { } gatewayProblem) problems.Add(gatewayProblem);
         var image = string.IsNullOrWhiteSpace(request.Image) ? VmDefinition.BuiltinImage : request.Image.Trim(' ');
         Check("image", image, InputRules.CheckImage);
-        if (problems.Count == 0 && vms.ImageProblem(new VmDefinition { Name = request.Name!, Mac = MacAddress.Parse(mac), Tap = request.Tap!, Image = image }) is { } imageProblem)
+        if (problems.Count == 0 && vms.ImageProblem(new VmDefinition { Name = request.Name!, Mac = MacAddress.Parse(mac), Tap = tap!, Image = image }) is { } imageProblem)
             problems.Add(new("image", imageProblem));
         if (request.MemoryMb is < 64 or > 8192) problems.Add(new("memory", "memory is in MiB, between 64 and 8192"));
         if (request.Nic is not ("e1000" or "virtio-net")) problems.Add(new("nic", $"'{request.Nic}' is not e1000 or virtio-net"));
@@ -391,19 +419,19 @@ public sealed partial class LabService(
         {
             Name = request.Name!,
             Mac = MacAddress.Parse(mac),
-            Tap = request.Tap!,
+            Tap = tap!,
             Nic = request.Nic == "virtio-net" ? NicModel.VirtioNet : NicModel.E1000,
             MemoryMb = request.MemoryMb,
             Image = image,
-            Address = string.IsNullOrEmpty(request.Address) ? null : InterfaceAddress.Parse(request.Address),
-            Gateway = string.IsNullOrEmpty(request.Gateway) ? null : IPAddress.Parse(request.Gateway),
+            Address = string.IsNullOrEmpty(address) ? null : InterfaceAddress.Parse(address),
+            Gateway = string.IsNullOrEmpty(gateway) ? null : IPAddress.Parse(gateway),
         };
         if (LabPreflight.StartProblems(lab, [vm], vms) is { Count: > 0 } startProblems)
             return ActionResult.Refused(startProblems.Select(p => p with { Field = p.Field == "vms" ? "memory" : p.Field }).ToList());
         try
         {
-            var status = await engine.AddVmAsync(lab, vm, cancellationToken);
-            return ActionResult.Ok($"{vm.Name} ({vm.Mac} on {vm.Tap}) is {status.State.ToString().ToLowerInvariant()}");
+            var status = await engine.AddVmAsync(lab, vm, bridge, cancellationToken);
+            return ActionResult.Ok($"{vm.Name} ({vm.Mac} on {vm.Tap}{(bridge is null ? "" : $" in {bridge}")}) is {status.State.ToString().ToLowerInvariant()}");
         }
         catch (LabFileException e)
         {
@@ -418,6 +446,14 @@ public sealed partial class LabService(
         {
             events.Trigger(lab);
         }
+    }
+
+    private static string? NoneAsEmpty(string? value) => value?.Trim(' ') is LabSuggestions.None ? "" : value?.Trim(' ');
+
+    private static string BridgeNames(LabDefinition lab, Topology kernel)
+    {
+        var names = lab.Host.Bridges.Select(b => b.Name).Union(kernel.Host.Links.Where(l => l.Kind == "bridge").Select(l => l.Name)).Order(StringComparer.Ordinal).ToList();
+        return names.Count == 0 ? "none" : string.Join(", ", names);
     }
 
     private static string FormFieldOf(LabFileProblem problem) =>
@@ -463,8 +499,12 @@ public sealed partial class LabService(
                 events.Trigger(lab);
             }
         }
-        var result = (await ExecAsync(lab, from, $"ping -c 1 -W 2 {target}", cancellationToken: cancellationToken)).Result;
-        return result.Succeeded ? result with { Message = $"{result.Message}: reply received" } : result;
+        var result = (await RunInGuestAsync(lab, from, $"ping -c 1 -W 2 {target}", null, replayable: false, cancellationToken)).Result;
+        if (result.Succeeded) return result with { Message = $"{result.Message}: reply received" };
+        // The guest's own words say why ("Network is unreachable", "100% packet loss"), not just an exit code.
+        var why = (result.Output ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .LastOrDefault(l => !l.StartsWith("PING ", StringComparison.Ordinal) && !l.StartsWith("---", StringComparison.Ordinal));
+        return why is null ? result : result with { Message = $"{result.Message}: no reply ({Printable.Escape(why)})" };
     }
 
     /// <summary>

@@ -136,7 +136,12 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         }
         var ns = new LabNamespaces(lab).Host;
         var exited = ProcessExit.WaitAsync(record.Pid, cancellationToken);
-        if (!await QmpClient.QuitAsync(store.PathsOf(lab, vmName).Qmp, cancellationToken))
+        var quitAt = DateTimeOffset.UtcNow;
+        if (await QmpClient.QuitAsync(store.PathsOf(lab, vmName).Qmp, cancellationToken))
+        {
+            if (!tearingDown) JournalQuit(lab, vmName, quitAt);
+        }
+        else
             await operations.RunAsync(lab, new StopProcess(ns, record.Pid, Force: false), cancellationToken, journaled: !tearingDown);
         if (await Task.WhenAny(exited, Task.Delay(QuitGrace, cancellationToken)) != exited)
             await operations.RunAsync(lab, new StopProcess(ns, record.Pid, Force: true), cancellationToken, journaled: !tearingDown);
@@ -151,8 +156,12 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         return await StartAsync(lab, vm, cancellationToken);
     }
 
-    /// <summary>Runs a command in a built-in guest and journals it as "(vm1)$ CMD".</summary>
-    public async Task<GuestResult> ExecAsync(string lab, VmDefinition vm, string command, TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs a command in a built-in guest and journals it as "(vm1)$ CMD"; a rebuild script runs it again unless it is a
+    /// probe (<paramref name="replayable"/> false: a ping that asks, not a step that builds).
+    /// </summary>
+    public async Task<GuestResult> ExecAsync(string lab, VmDefinition vm, string command, TimeSpan timeout, CancellationToken cancellationToken = default,
+        bool replayable = true)
     {
         if (!vm.IsBuiltin)
             throw new GuestCommandException($"{vm.Name} boots a disk image ({vm.Image}); guest commands need the built-in guest. Use its console instead.");
@@ -173,10 +182,10 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         }
         catch (GuestCommandException e)
         {
-            Journal(lab, vm.Name, command, started, -1, e.Message, TimeSpan.Zero, outputTruncated: false);
+            Journal(lab, vm.Name, command, started, -1, e.Message, TimeSpan.Zero, outputTruncated: false, replayable);
             throw;
         }
-        Journal(lab, vm.Name, command, started, result.ExitCode, result.Succeeded ? "" : result.Output.Trim(), result.Duration, result.OutputTruncated);
+        Journal(lab, vm.Name, command, started, result.ExitCode, result.Succeeded ? "" : result.Output.Trim(), result.Duration, result.OutputTruncated, replayable);
         return result;
     }
 
@@ -238,19 +247,34 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         return string.Join('\n', lines);
     }
 
-    private void Journal(string lab, string vm, string command, DateTimeOffset started, int exitCode, string error, TimeSpan duration, bool outputTruncated) =>
+    private void Journal(string lab, string vm, string command, DateTimeOffset started, int exitCode, string error, TimeSpan duration, bool outputTruncated,
+        bool replayable) =>
         operations.Append(lab, new JournalEntry
         {
             Time = started,
             Who = vm,
             Namespace = new LabNamespaces(lab).Host,
-            Argv = ["guest-agent", vm, command],
+            Argv = [JournalScript.GuestAgent, vm, command],
             Tutorial = command,
             ExitCode = exitCode,
             StandardError = error,
             DurationMs = duration.TotalMilliseconds,
-            Replayable = false,
+            Replayable = replayable,
             OutputTruncated = outputTruncated,
+        });
+
+    // A stop is part of the lab's history: a rebuild that starts the VM again must stop it first.
+    private void JournalQuit(string lab, string vm, DateTimeOffset started) =>
+        operations.Append(lab, new JournalEntry
+        {
+            Time = started,
+            Who = vm,
+            Namespace = new LabNamespaces(lab).Host,
+            Argv = [JournalScript.Qmp, vm, "quit"],
+            Tutorial = $"# stop {vm}: quit in its QEMU monitor (QMP)",
+            Remark = true,
+            ExitCode = 0,
+            DurationMs = (DateTimeOffset.UtcNow - started).TotalMilliseconds,
         });
 
     // READY comes early in the boot; the log grows with whatever a person types later, so only its head is read.

@@ -94,6 +94,23 @@ public static class LabApi
                 .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         }
 
+        labs.MapPost("/{lab}/vms", CreateVmAsync)
+            .WithName("CreateVm")
+            .WithSummary("Create a VM, start it, put its tap up in its bridge and configure its guest; a field left out takes the page's suggestion "
+                + "(next vmN/tapN, the bridge of the other taps, the next free address and the other guests' gateway); bridge, address or gateway \"none\" asks for none")
+            .Produces<ActionDone>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        labs.MapGet("/{lab}/vms/suggestion", async (string lab, LabService service, CancellationToken cancellationToken) =>
+                LabService.CheckLabName(lab) is { } bad ? Problem(bad, "bad lab name")
+                : await service.SuggestVmAsync(lab, cancellationToken) is { } suggestion ? (IResult)TypedResults.Ok(suggestion)
+                : Problem(ActionResult.NoSuchLab(lab), "no such lab"))
+            .WithName("SuggestVm").WithSummary("What a new VM of the lab gets for each field left out")
+            .Produces<NewVmRequest>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         app.MapGet("/api/images", (LabService service) => TypedResults.Ok(service.DiskImages()))
             .WithTags("Labs").WithName("ListImages")
             .WithSummary("The disk images VMs may boot: regular files in the configured image folders (NetDashboard:ImageFolders)");
@@ -124,6 +141,15 @@ public static class LabApi
             return Problem(creation.Result, "the lab could not be applied");
         var change = new LabChange(applied.Lab, applied.Ran, applied.Pending);
         return creation.Existed ? TypedResults.Ok(change) : TypedResults.Created($"/api/labs/{applied.Lab}/topology", change);
+    }
+
+    private static async Task<IResult> CreateVmAsync(string lab, NewVmRequest request, LabService service)
+    {
+        // Not the request's token: a client that gives up must not leave a VM half set up.
+        var result = await service.CreateVmAsync(lab, request);
+        return result.Succeeded
+            ? TypedResults.Created($"/api/labs/{lab}/topology", new ActionDone(lab, result.Message))
+            : Problem(result, "the VM could not be created");
     }
 
     private static async Task<IResult> DeleteLabAsync(string lab, LabService service)

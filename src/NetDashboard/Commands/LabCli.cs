@@ -97,7 +97,7 @@ public static class LabCli
             if (LabService.CheckLabName(lab) is { } bad) return Report(bad);
             if (service.JournalOf(lab) is not { } entries) return Report(ActionResult.NoSuchLab(lab));
             if (parse.GetValue(scriptOption))
-                Console.Write(Journal.ExportScript(lab, entries));
+                Console.Write(service.JournalScriptOf(lab));
             else
                 foreach (var entry in entries) PrintEntry(entry);
             return Success;
@@ -137,6 +137,7 @@ public static class LabCli
                 Report(await service.VmAsync(parse.GetValue(labArgument)!, parse.GetValue(vmArgument)!, verb, ct)));
             vm.Subcommands.Add(command);
         }
+        vm.Subcommands.Add(BuildVmAddCommand(service, labArgument));
         var timeoutOption = new Option<int?>("--timeout") { Description = "Seconds to wait for the command (default: the configured guest-command timeout)" };
         var commandArgument = new Argument<string[]>("command") { Description = "The command to run in the guest, after --", Arity = ArgumentArity.OneOrMore };
         var exec = new Command("exec", "Run a command in a built-in guest; prints its output and exits with its exit code")
@@ -153,6 +154,29 @@ public static class LabCli
         });
         vm.Subcommands.Add(exec);
         return vm;
+    }
+
+    // The page's create-VM form as options: each left out takes the same suggestion the form shows.
+    private static Command BuildVmAddCommand(LabService service, Argument<string> labArgument)
+    {
+        var nameArgument = new Argument<string>("name") { Description = "The new VM's name, e.g. vm3" };
+        var tap = new Option<string?>("--tap") { Description = "Its tap (default: the next free tapN)" };
+        var mac = new Option<string?>("--mac") { Description = "Its MAC (default: a new locally administered 52:54:… one)" };
+        var nic = new Option<string>("--nic") { Description = "e1000 or virtio-net", DefaultValueFactory = _ => "e1000" };
+        var image = new Option<string?>("--image") { Description = "builtin (default), or a disk image in an image folder" };
+        var memory = new Option<int>("--memory") { Description = "Memory in MiB, 64 to 8192", DefaultValueFactory = _ => 256 };
+        var bridge = new Option<string?>("--bridge") { Description = "The bridge its tap joins, or none (default: the bridge of the lab's other taps)" };
+        var address = new Option<string?>("--address") { Description = "The guest's eth0 address, e.g. 192.168.1.12/24, or none (default: the next free one)" };
+        var gateway = new Option<string?>("--gateway") { Description = "The guest's default gateway, or none (default: the other guests' gateway)" };
+        var add = new Command("add", "Create a VM, start it, put its tap up in its bridge and configure its guest (as the page's Create VM)")
+            { labArgument, nameArgument, tap, mac, nic, image, memory, bridge, address, gateway };
+        add.SetAction(async (parse, ct) => Report(await service.CreateVmAsync(parse.GetValue(labArgument)!, new NewVmRequest
+        {
+            Name = parse.GetValue(nameArgument), Tap = parse.GetValue(tap), Mac = parse.GetValue(mac), Nic = parse.GetValue(nic)!,
+            Image = parse.GetValue(image), MemoryMb = parse.GetValue(memory), Bridge = parse.GetValue(bridge),
+            Address = parse.GetValue(address), Gateway = parse.GetValue(gateway),
+        }, ct)));
+        return add;
     }
 
     private static Command BuildTraceCommand(LabService service)

@@ -19,18 +19,22 @@ public sealed partial class Inspector
     private VmDefinition? _vm;
     private ActionResult? _result;
     private bool _busy;
-    private string? _address, _source = "192.168.1.0/24", _bridge = "br0", _target = "203.0.113.5", _guestAddress, _guestGateway;
+    private string? _address, _source, _bridge, _target = "203.0.113.5", _guestAddress, _guestGateway;
+    // What was offered last: a field still holding it follows the lab; one a person typed in is left alone.
+    private string? _sourceOffered, _bridgeOffered;
     private string? _shownSelection;
     private NewVmForm _newVm = new();
+    private NewVmForm? _suggestedVm;
 
-    /// <summary>The create-VM form's fields, bound to the inputs.</summary>
-    private sealed class NewVmForm
+    /// <summary>The create-VM form's fields, bound to the inputs; prefilled with <see cref="LabSuggestions"/>'s values.</summary>
+    private sealed record NewVmForm
     {
         public string? Name { get; set; }
         public string? Tap { get; set; }
         public string? Mac { get; set; }
         public string Nic { get; set; } = "e1000";
         public string? Image { get; set; } = "builtin";
+        public string? Bridge { get; set; } = LabSuggestions.None;
         public string? Address { get; set; }
         public string? Gateway { get; set; }
     }
@@ -72,8 +76,14 @@ public sealed partial class Inspector
             _shownSelection = Selected;
             _result = null;
         }
-        if (_newVm.Name is null && Definition is not null)
-            _newVm = SuggestVm(Definition);
+        if (_source == _sourceOffered) _source = _sourceOffered = LabSuggestions.MasqueradeSource(Topology);
+        if (_bridge == _bridgeOffered) _bridge = _bridgeOffered = LabSuggestions.BridgeName(Topology);
+        // The suggestion follows the lab (a VM made elsewhere takes vm3) until a person edits the form.
+        if (Definition is not null && (_newVm.Name is null || _newVm == _suggestedVm))
+        {
+            _suggestedVm = SuggestVm(Definition, Topology);
+            _newVm = _suggestedVm with { };
+        }
         _kind = SelectionKind.None;
         _link = null;
         _vm = null;
@@ -145,23 +155,29 @@ public sealed partial class Inspector
 
     private Task ConfigureGuestAsync() => ActAsync(() => Actions.ConfigureGuestAsync(Lab, _vm!.Name, _guestAddress ?? "", _guestGateway));
 
+    private IEnumerable<string> BridgeChoices =>
+        (Definition?.Host.Bridges.Select(b => b.Name) ?? [])
+        .Union(Topology?.Host.Links.Where(l => l.Kind == "bridge").Select(l => l.Name) ?? [])
+        .Order(StringComparer.Ordinal);
+
     private async Task CreateVmAsync()
     {
         await ActAsync(() => Actions.CreateVmAsync(Lab, new NewVmRequest
         {
             Name = _newVm.Name, Tap = _newVm.Tap, Mac = _newVm.Mac, Nic = _newVm.Nic, Image = _newVm.Image,
-            Address = _newVm.Address, Gateway = _newVm.Gateway,
+            Bridge = _newVm.Bridge, Address = _newVm.Address ?? "", Gateway = _newVm.Gateway ?? "",
         }));
         if (_result?.Succeeded == true && Actions.DefinitionOf(Lab) is { } updated)
-            _newVm = SuggestVm(updated);
+        {
+            _suggestedVm = SuggestVm(updated, await Actions.TopologyAsync(Lab));
+            _newVm = _suggestedVm with { };
+        }
     }
 
-    // The next free vmN and tapN, numbered as the tutorial numbers them.
-    private static NewVmForm SuggestVm(LabDefinition lab)
+    private static NewVmForm SuggestVm(LabDefinition lab, Topology? kernel)
     {
-        var n = Enumerable.Range(1, 99).First(i => lab.Vms.All(v => v.Name != $"vm{i}"));
-        var t = Enumerable.Range(0, 99).First(i => lab.Vms.All(v => v.Tap != $"tap{i}"));
-        return new NewVmForm { Name = $"vm{n}", Tap = $"tap{t}" };
+        var suggested = LabSuggestions.Vm(lab, kernel);
+        return new NewVmForm { Name = suggested.Name, Tap = suggested.Tap, Bridge = suggested.Bridge, Address = suggested.Address, Gateway = suggested.Gateway };
     }
 
     private Task PingAsync(string from) => ActAsync(() => Actions.PingAsync(Lab, from, _target ?? ""));

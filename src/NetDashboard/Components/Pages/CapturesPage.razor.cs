@@ -60,17 +60,27 @@ public sealed partial class CapturesPage : IAsyncDisposable
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         while (DateTime.UtcNow < deadline && !AllPanesCapture())
             await Task.Delay(200);
-        _pinged = $"({from})$ ping {target} …";
-        StateHasChanged();
-        ActionResult? last = null;
-        for (var i = 0; i < 3; i++)
+        // One probe a second for half a minute, as `ping` would, so there is time to watch; leaving the page stops it.
+        var replied = 0;
+        var stop = _stop.Token;
+        try
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(500));
-            last = await Labs.PingAsync(Lab, from, target);
+            for (var sent = 1; sent <= WatchPings && !stop.IsCancellationRequested; sent++)
+            {
+                var result = await Labs.PingAsync(Lab, from, target, stop);
+                replied += result.Succeeded ? 1 : 0;
+                _pinged = $"({from})$ ping {target}: {replied} of {sent} replied{(sent < WatchPings ? ", one a second" : "")} — watch the rows in the panes below"
+                    + (result.Succeeded ? "" : $". Last: {result.Message}");
+                StateHasChanged();
+                await Task.Delay(TimeSpan.FromSeconds(1), stop);
+            }
         }
-        _pinged = last!.Succeeded ? $"({from})$ ping {target}: replies received — watch the rows above" : last.Message;
-        StateHasChanged();
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
     }
+
+    private const int WatchPings = 30;
 
     protected override async Task OnInitializedAsync()
     {
