@@ -201,6 +201,48 @@ public sealed class CreateVmTests(DashboardServer server) : IClassFixture<Dashbo
     }
 }
 
+[Trait("Category", "Browser")]
+[Trait("Requires", "root,chromium,qemu")]
+[Collection(NetDashboard.Integration.Tests.VmCollection.Name)]
+public sealed class CreateVmOnTheNetworkTests(DashboardServer server) : IClassFixture<DashboardServer>
+{
+    [Fact]
+    public async Task CreateVm_SeedNatWithTheFormsSuggestions_NewVmIsInBr0AndPingsTheInternetServer()
+    {
+        await using var lab = server.NewLab("cn");
+        await lab.UpAsync("seed-nat.yaml", wait: true);
+        var page = await server.NewPageAsync();
+        await page.GotoAsync($"/labs/{lab.Name}");
+        await Assertions.Expect(page.GetByTestId("topology-graph")).ToHaveAttributeAsync("data-nodes", new System.Text.RegularExpressions.Regex("vm:vm2"));
+
+        // Nothing selected: the form offers what is free, and the bridge the other taps sit in.
+        await Assertions.Expect(page.GetByLabel("Name", new() { Exact = true })).ToHaveValueAsync("vm3");
+        await Assertions.Expect(page.GetByLabel("Tap", new() { Exact = true })).ToHaveValueAsync("tap2");
+        await Assertions.Expect(page.GetByTestId("new-vm-bridge").Locator("input").First).ToHaveValueAsync("br0");
+        await Assertions.Expect(page.GetByLabel("eth0 address (optional)")).ToHaveValueAsync("192.168.1.12/24");
+        await Assertions.Expect(page.GetByLabel("Gateway (optional)")).ToHaveValueAsync("192.168.1.1");
+        await DashboardServer.ScreenshotAsync(page, "create-vm-form");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create VM" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("action-result")).ToContainTextAsync("vm3", new() { Timeout = 120_000 });
+
+        var tap2 = (await lab.Reader.ReadAsync(lab.Name)).Host.Link("tap2");
+        Assert.Equal("br0", tap2?.Master);
+        Assert.True(tap2!.AdminUp, "tap2 is up");
+        // No further click: the guest has its address and route, so the internet server answers (the first ping may
+        // go while the new link settles).
+        var replied = false;
+        for (var attempt = 0; attempt < 3 && !replied; attempt++)
+            replied = (await lab.Service.ExecAsync(lab.Name, "vm3", "ping -c 1 -W 3 203.0.113.5")).Guest?.ExitCode == 0;
+        Assert.True(replied, "vm3 pings 203.0.113.5");
+        // The next suggestion moves on: vm3's name, tap and address are taken now.
+        await Assertions.Expect(page.GetByLabel("Name", new() { Exact = true })).ToHaveValueAsync("vm4");
+        await Assertions.Expect(page.GetByLabel("eth0 address (optional)")).ToHaveValueAsync("192.168.1.13/24");
+        var journal = lab.Store.JournalOf(lab.Name).ReadAll().Select(e => e.TutorialLine).ToList();
+        Assert.Contains("(host)$ brctl addif br0 tap2", journal);
+        Assert.Contains("(vm3)$ ifconfig eth0 192.168.1.12", journal);
+    }
+}
+
 /// <summary>Lab management from the home page: what each lab is, deleting one after a confirmation, an unknown lab's page.</summary>
 [Trait("Category", "Browser")]
 [Trait("Requires", "root,chromium")]

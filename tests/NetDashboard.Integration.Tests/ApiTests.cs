@@ -284,13 +284,54 @@ public sealed class ApiTests(ApiServer server) : IClassFixture<ApiServer>, IAsyn
     }
 
     [Fact]
+    public async Task Vms_CreateWithANameOnly_Returns201AndTheSuggestionsApplyTapUpInBr0GuestAddressed()
+    {
+        var lab = await CreateNatPcAsync();
+        using var suggestion = await JsonOf(await Http.GetAsync($"api/labs/{lab}/vms/suggestion"));
+
+        var create = await Http.PostAsJsonAsync($"api/labs/{lab}/vms", new { name = "vm1" });
+        var body = await create.Content.ReadAsStringAsync();
+        using var topology = await JsonOf(await Http.GetAsync($"api/labs/{lab}/topology"));
+        var tap0 = topology.RootElement.GetProperty("namespaces").EnumerateArray().Single(n => n.GetProperty("role").GetString() == "host")
+            .GetProperty("links").EnumerateArray().Single(l => l.GetProperty("name").GetString() == "tap0");
+        using var guest = await JsonOf(await Http.PostAsJsonAsync($"api/labs/{lab}/vms/vm1/exec", new { command = "ip -4 addr show dev eth0; ip route" }));
+
+        Assert.Equal("tap0", suggestion.RootElement.GetProperty("tap").GetString());
+        Assert.Equal("br0", suggestion.RootElement.GetProperty("bridge").GetString());
+        Assert.Equal("192.168.1.10/24", suggestion.RootElement.GetProperty("address").GetString());
+        Assert.Equal("192.168.1.1", suggestion.RootElement.GetProperty("gateway").GetString());
+        Assert.True(create.StatusCode == HttpStatusCode.Created, body);
+        Assert.Equal("br0", tap0.GetProperty("master").GetString());
+        Assert.True(tap0.GetProperty("adminUp").GetBoolean());
+        Assert.Contains("inet 192.168.1.10/24", guest.RootElement.GetProperty("output").GetString());
+        Assert.Contains("default via 192.168.1.1", guest.RootElement.GetProperty("output").GetString());
+    }
+
+    [Fact]
+    public async Task Vms_CreateWithBadFields_Returns400NamingEachAndStartsNothing()
+    {
+        var lab = await CreateNatPcAsync();
+
+        var create = await Http.PostAsJsonAsync($"api/labs/{lab}/vms",
+            new { name = "vm1", bridge = "br9", address = "192.168.1.300/24", nic = "rtl8139", tap = "ta p0" });
+        using var problem = await JsonOf(create);
+        using var topology = await JsonOf(await Http.GetAsync($"api/labs/{lab}/topology"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, create.StatusCode);
+        var errors = problem.RootElement.GetProperty("errors");
+        foreach (var field in new[] { "bridge", "address", "nic", "tap" })
+            Assert.True(errors.TryGetProperty(field, out _), $"no problem names {field}: {errors}");
+        Assert.Empty(topology.RootElement.GetProperty("vms").EnumerateArray());
+    }
+
+    [Fact]
     public async Task OpenApi_Document_ListsTheLabPathsWithOperationIds()
     {
         using var document = await JsonOf(await Http.GetAsync("openapi/v1.json"));
         var paths = document.RootElement.GetProperty("paths");
 
         foreach (var path in new[] { "/api/labs", "/api/labs/{lab}", "/api/labs/{lab}/topology", "/api/labs/{lab}/operations",
-                     "/api/labs/{lab}/journal", "/api/labs/{lab}/journal/script", "/api/labs/{lab}/vms/{vm}/exec", "/api/labs/{lab}/vms/{vm}/start" })
+                     "/api/labs/{lab}/journal", "/api/labs/{lab}/journal/script", "/api/labs/{lab}/vms", "/api/labs/{lab}/vms/{vm}/exec", "/api/labs/{lab}/vms/{vm}/start" })
             Assert.True(paths.TryGetProperty(path, out _), $"the OpenAPI document has no path {path}");
         Assert.Equal("RunOperation", paths.GetProperty("/api/labs/{lab}/operations").GetProperty("post").GetProperty("operationId").GetString());
     }

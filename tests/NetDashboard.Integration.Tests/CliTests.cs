@@ -100,7 +100,45 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, journal.ExitCode);
         Assert.Contains("(host)$ brctl addbr br0", journal.StandardOutput);
         Assert.StartsWith("#!/usr/bin/env bash", script.StandardOutput);
-        Assert.Contains($"ip -n netdash-{lab}-host link add name br0 type bridge", script.StandardOutput);
+        Assert.Contains("ip -n \"netdash-${LAB}-host\" link add name br0 type bridge", script.StandardOutput);
+    }
+
+    [Fact]
+    public async Task VmAdd_NameOnly_TakesTheSuggestionsItsTapIsUpInBr0AndTheGuestHasItsAddress()
+    {
+        var lab = NewLabName();
+        await RunAsync("lab", "up", "labs/nat-pc.yaml", "--name", lab);
+
+        var add = await RunAsync("vm", "add", lab, "vm1");
+        var guest = await RunAsync("vm", "exec", lab, "vm1", "--", "ip", "-4", "addr", "show", "dev", "eth0");
+        var status = await RunAsync("lab", "status", lab, "--json");
+        using var json = JsonDocument.Parse(status.StandardOutput);
+        var tap0 = json.RootElement.GetProperty("namespaces").EnumerateArray().Single(n => n.GetProperty("role").GetString() == "host")
+            .GetProperty("links").EnumerateArray().Single(l => l.GetProperty("name").GetString() == "tap0");
+
+        Assert.True(add.ExitCode == 0, add.StandardError);
+        Assert.Contains("vm1", add.StandardOutput);
+        Assert.Contains("in br0", add.StandardOutput);
+        Assert.Equal("br0", tap0.GetProperty("master").GetString());
+        Assert.True(tap0.GetProperty("adminUp").GetBoolean());
+        Assert.Contains("inet 192.168.1.10/24", guest.StandardOutput);
+    }
+
+    [Theory]
+    [InlineData("--bridge", "br9", "bridge")]
+    [InlineData("--address", "192.168.1.300/24", "address")]
+    [InlineData("--gateway", "10.0.0.1", "gateway")]
+    [InlineData("--tap", "ta p0", "tap")]
+    public async Task VmAdd_BadField_ExitsTwoNamingTheFieldAndStartsNothing(string option, string value, string field)
+    {
+        var lab = NewLabName();
+        await RunAsync("lab", "up", "labs/nat-pc.yaml", "--name", lab);
+
+        var add = await RunAsync("vm", "add", lab, "vm1", option, value);
+
+        Assert.Equal(2, add.ExitCode);
+        Assert.Contains($"{field}:", add.StandardError);
+        Assert.Empty(JsonDocument.Parse((await RunAsync("lab", "status", lab, "--json")).StandardOutput).RootElement.GetProperty("vms").EnumerateArray());
     }
 
     [Fact]
