@@ -218,7 +218,8 @@ public sealed class CreateVmOnTheNetworkTests(DashboardServer server) : IClassFi
         // Nothing selected: the form offers what is free, and the bridge the other taps sit in.
         await Assertions.Expect(page.GetByLabel("Name", new() { Exact = true })).ToHaveValueAsync("vm3");
         await Assertions.Expect(page.GetByLabel("Tap", new() { Exact = true })).ToHaveValueAsync("tap2");
-        await Assertions.Expect(page.GetByTestId("new-vm-bridge").Locator("input").First).ToHaveValueAsync("br0");
+        // MudSelect shows its value as the text of the element its label names, not as an input's value.
+        await Assertions.Expect(page.GetByLabel("Bridge (its tap joins it, up)")).ToContainTextAsync("br0");
         await Assertions.Expect(page.GetByLabel("eth0 address (optional)")).ToHaveValueAsync("192.168.1.12/24");
         await Assertions.Expect(page.GetByLabel("Gateway (optional)")).ToHaveValueAsync("192.168.1.1");
         await DashboardServer.ScreenshotAsync(page, "create-vm-form");
