@@ -147,7 +147,7 @@ internal static class DnsLine
         if (@class != 1) text.Append(' ').Append(ClassName(@class));
         if (mdns) text.Append((type & 0x8000) != 0 ? " (QU)" : " (QM)");
         text.Append("? ");
-        return Name(text, message, position) is null ? null : end + 4;
+        return Name(text, message, position) ? end + 4 : null;
     }
 
     /// <summary>" A 93.184.216.34": the position after the record, or null when it is cut.</summary>
@@ -179,11 +179,11 @@ internal static class DnsLine
                 break;
             case 2 or 5 or 12 or 39:
                 text.Append(' ');
-                if (Name(text, message, data) is null) return null;
+                if (!Name(text, message, data)) return null;
                 break;
             case 15:
                 text.Append(' ');
-                if (rdata.Length < 2 || Name(text, message, data + 2) is null) return null;
+                if (rdata.Length < 2 || !Name(text, message, data + 2)) return null;
                 text.Append(' ').Append(BinaryPrimitives.ReadUInt16BigEndian(rdata));
                 break;
             case 16:
@@ -199,7 +199,7 @@ internal static class DnsLine
                 break;
             case 33:
                 text.Append(' ');
-                if (rdata.Length < 6 || Name(text, message, data + 6) is null) return null;
+                if (rdata.Length < 6 || !Name(text, message, data + 6)) return null;
                 text.Append(':').Append(BinaryPrimitives.ReadUInt16BigEndian(rdata[4..])).Append(' ')
                     .Append(BinaryPrimitives.ReadUInt16BigEndian(rdata)).Append(' ').Append(BinaryPrimitives.ReadUInt16BigEndian(rdata[2..]));
                 break;
@@ -232,15 +232,15 @@ internal static class DnsLine
     /// Appends a name as tcpdump's fqdn_print writes it ("example.com."): pointers must point backwards, so a loop
     /// ends with "&lt;BAD PTR&gt;". Returns false when cut.
     /// </summary>
-    private static bool? Name(StringBuilder text, ReadOnlySpan<byte> message, int position)
+    private static bool Name(StringBuilder text, ReadOnlySpan<byte> message, int position)
     {
-        if (position >= message.Length) return null;
+        if (position >= message.Length) return false;
         var maxOffset = position;
         var label = message[position];
         if ((label & 0xc0) is 0x40 or 0x80)
         {
             text.Append((label & 0xc0) == 0x40 ? $"<ELT {label & 0x3f}>" : "<BAD LABEL TYPE>");
-            return null;
+            return false;
         }
         if (label == 0)
         {
@@ -257,7 +257,7 @@ internal static class DnsLine
                 if (offset >= maxOffset)
                 {
                     text.Append("<BAD PTR>");
-                    return null;
+                    return false;
                 }
                 maxOffset = offset;
                 position = offset;
@@ -265,7 +265,7 @@ internal static class DnsLine
                 if ((label & 0xc0) is 0x40 or 0x80)
                 {
                     text.Append((label & 0xc0) == 0x40 ? $"<ELT {label & 0x3f}>" : "<BAD LABEL TYPE>");
-                    return null;
+                    return false;
                 }
                 position++;
                 continue;
@@ -273,24 +273,24 @@ internal static class DnsLine
             if ((label & 0xc0) != 0)
             {
                 text.Append("<BAD LABEL TYPE>");
-                return null;
+                return false;
             }
             var available = message[position..];
             if (characters + label <= MaxNameLength)
                 Printable(text, available[..Math.Min(label, available.Length)]);
             else if (characters < MaxNameLength)
                 Printable(text, available[..Math.Min(MaxNameLength - characters, available.Length)]);
-            if (available.Length < label) return null;
+            if (available.Length < label) return false;
             characters += label;
             position += label;
             if (characters <= MaxNameLength) text.Append('.');
             characters++;
-            if (position >= message.Length) return null;
+            if (position >= message.Length) return false;
             label = message[position];
             if ((label & 0xc0) is 0x40 or 0x80)
             {
                 text.Append((label & 0xc0) == 0x40 ? $"<ELT {label & 0x3f}>" : "<BAD LABEL TYPE>");
-                return null;
+                return false;
             }
             position++;
         }

@@ -167,4 +167,47 @@ public sealed class PacketSummarizerTests
         }
         Assert.True(malformed > 0);
     }
+    [Fact]
+    public void Summarize_VlanTaggedEcho_DescribesWhatTheTagCarries()
+    {
+        var frame = WireFrames.Vlan([10], 0x0800, WireFrames.Ip4("192.168.1.10", "203.0.113.5", WireFrames.Icmp, WireFrames.IcmpMessage(8, 0, 5, 1, new byte[56])));
+        var row = Summarize(frame);
+        Assert.Equal("IP 192.168.1.10 > 203.0.113.5: ICMP echo request, id 5, seq 1, length 64", row.Info);
+        Assert.False(row.Malformed);
+    }
+
+    [Fact]
+    public void Summarize_24ByteFrame_MalformedInTcpdumpsWords()
+    {
+        var row = Summarize(Echo(IcmpV4TypeCode.EchoRequest, 513, 0, Guest, Server)[..24]);
+        Assert.Equal("IP  [|ip]", row.Info);
+        Assert.True(row.Malformed);
+    }
+
+    [Fact]
+    public void Summarize_HandshakeWithSequences_RelativeNumbersAfterSynAck()
+    {
+        var sequences = new TcpSequences();
+        byte[] Frame(byte[] segment, string source, string destination) => WireFrames.Ip4Frame(source, destination, WireFrames.Tcp, segment);
+        PacketRow Row(byte[] frame) => PacketSummarizer.Summarize(1, 0, frame.Length, frame, 0, frame.Length, LinkLayers.Ethernet, default, sequences);
+
+        Row(Frame(WireFrames.TcpSegment(40000, 80, 1000, 0, WireFrames.Syn, 64240), "192.168.1.10", "203.0.113.5"));
+        var synAck = Row(Frame(WireFrames.TcpSegment(80, 40000, 5000, 1001, WireFrames.Syn | WireFrames.Ack, 65160), "203.0.113.5", "192.168.1.10"));
+        var data = Row(Frame(WireFrames.TcpSegment(40000, 80, 1001, 5001, WireFrames.Ack, 502, payload: new byte[10]), "192.168.1.10", "203.0.113.5"));
+
+        Assert.Contains("seq 5000, ack 1001,", synAck.Info, StringComparison.Ordinal);
+        Assert.Contains("seq 1:11, ack 1,", data.Info, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TcpSequences_PastMaxFlows_StartsOverBounded()
+    {
+        var sequences = new TcpSequences();
+        byte[] a = [10, 0, 0, 1], b = [10, 0, 0, 2];
+        for (var port = 0; port <= TcpSequences.MaxFlows; port++)
+            sequences.Relative(a, b, (ushort)(port + 1), 80, 100, 200, syn: false);
+        // The first conversation was forgotten when the table started over: its next segment reads as a first one.
+        var again = sequences.Relative(a, b, 1, 80, 150, 250, syn: false);
+        Assert.Equal((150u, 250u), (again.Seq, again.Ack));
+    }
 }
