@@ -30,6 +30,8 @@ public sealed partial class LiveCapture
     private readonly ObservedPacket[] _batchPackets;
     private readonly PacketCorrelation[] _batchLinks = new PacketCorrelation[DecodeBatch];
     private readonly PacketCorrelator? _correlator;
+    // tcpdump's relative sequence numbers are kept per conversation across packets: the worker's, for this capture.
+    private readonly TcpSequences _tcp = new();
     // The correlator's name for this capture: a second capture of the interface with another filter is another source.
     private readonly string _correlationKey;
     private Task _supervisor = Task.CompletedTask;
@@ -168,7 +170,7 @@ public sealed partial class LiveCapture
         for (var i = 0; i < batch.Count; i++)
         {
             var packet = batch[i];
-            Rows.Append(PacketSummarizer.Summarize(_batchSequences[i], packet.TimestampMicros, packet.WireLength, packet.Buffer, packet.Offset, packet.Length, LinkType, links[i]));
+            Rows.Append(PacketSummarizer.Summarize(_batchSequences[i], packet.TimestampMicros, packet.WireLength, packet.Buffer, packet.Offset, packet.Length, LinkType, links[i], _tcp));
         }
     }
 

@@ -9,6 +9,7 @@ namespace NetDashboard.Lab.Capture;
 /// <param name="Length">Length on the wire.</param>
 /// <param name="CapturedLength">Bytes kept (at most the snap length).</param>
 /// <param name="Info">The line tcpdump -n would print after the timestamp.</param>
+/// <param name="Malformed">tcpdump finds the packet wrong (truncated, bad lengths); not when only the snap length cut it.</param>
 /// <param name="Group">The same packet on the lab's other captured interfaces (the correlator's group); 0 when not linked.</param>
 /// <param name="Flow">Its conversation, both directions and across NAT, as the correlator knew it then; 0 when none.</param>
 public sealed record PacketRow(

@@ -1,16 +1,17 @@
 using System.Buffers.Binary;
-using System.Net;
+using System.Text;
 using PacketDotNet;
-using PacketDotNet.Utils;
 
 namespace NetDashboard.Lab.Capture;
 
 /// <summary>
-/// Turns captured bytes into a <see cref="PacketRow"/> whose info reads like tcpdump -n's line. Decodes only what
-/// the row shows (PacketDotNet parses lazily). Whatever the bytes, it returns a row: a packet that does not parse
-/// is a malformed row, never an exception, so one bad frame cannot stop a capture.
+/// Turns captured bytes into a <see cref="PacketRow"/> whose info is the line tcpdump 4.99 -n prints after the
+/// timestamp (a differential test holds it to that). It reads the bytes itself, like tcpdump: every read is checked
+/// against the captured length, and where tcpdump would stop with "[|proto]" so does the row. A packet tcpdump
+/// complains about (truncated, bad lengths) is a malformed row with tcpdump's words, unless only the snap length cut
+/// it. Whatever the bytes, it returns a row, never an exception, so one bad frame cannot stop a capture.
 /// </summary>
-public static class PacketSummarizer
+public static partial class PacketSummarizer
 {
     private const int EthernetHeaderLength = 14;
 
@@ -19,214 +20,144 @@ public static class PacketSummarizer
 
     /// <param name="wireLength">The length on the wire; more than <paramref name="length"/> when the snap length cut the packet.</param>
     /// <param name="linked">The correlator's word on the packet, carried by the row from the start (no copy per packet).</param>
+    /// <param name="tcp">The capture's TCP conversations, for relative sequence numbers; null prints absolute ones.</param>
     public static PacketRow Summarize(long sequence, long timestampMicros, int wireLength, byte[] buffer, int offset, int length, LinkLayers linkType,
-        Correlation.PacketCorrelation linked = default)
+        Correlation.PacketCorrelation linked = default, TcpSequences? tcp = null)
     {
-        var row = new PacketRow(sequence, timestampMicros, wireLength, length, "", "", "", "", "", "", false, linked.GroupId, linked.FlowId);
+        var line = Line.Start(tcp);
+        var data = buffer.AsSpan(offset, length);
+        var wire = Math.Max(wireLength, length);
         try
         {
-            return Describe(row, buffer, offset, length, linkType);
+            if (linkType == LinkLayers.Ethernet)
+                Ethernet(line, data, wire);
+            else if (IpOffset(buffer, offset, length, linkType) is { } at)
+                Ip(line, data[at..], wire - at);
+            else
+                line.Invalid($"no IP packet in a {linkType} frame");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return Malformed(row, e.Message);
+            line.Text.Clear();
+            line.Invalid(e.Message);
         }
+        return new PacketRow(sequence, timestampMicros, wireLength, length, line.SourceMac, line.DestinationMac,
+            line.Source, line.Destination, line.Protocol.Length == 0 ? "?" : line.Protocol, line.Text.ToString(),
+            line.Complained || (line.Truncated && wire == length), linked.GroupId, linked.FlowId);
     }
 
-    private static PacketRow Describe(PacketRow row, byte[] buffer, int offset, int length, LinkLayers linkType)
+    /// <summary>Where the IP header starts in a frame of another link type (cooked, raw, loopback): PacketDotNet knows their headers.</summary>
+    private static int? IpOffset(byte[] buffer, int offset, int length, LinkLayers linkType)
     {
-        if (linkType != LinkLayers.Ethernet)
-        {
-            var packet = Packet.ParsePacket(linkType, buffer.AsSpan(offset, length).ToArray());
-            return packet.Extract<IPPacket>() is { } ip ? DescribeIp(row, ip, snapped: row.Length > length) : Malformed(row, $"no IP packet in a {linkType} frame");
-        }
-        if (length < EthernetHeaderLength)
-            return Malformed(row, $"a {length}-byte frame is shorter than an Ethernet header");
+        var packet = Packet.ParsePacket(linkType, buffer.AsSpan(offset, length).ToArray());
+        return packet.Extract<IPPacket>() is { } ip ? ip.HeaderSegment.Offset : null;
+    }
 
-        var ethernet = new EthernetPacket(new ByteArraySegment(buffer, offset, length));
-        row = row with
+    private static void Ethernet(Line line, ReadOnlySpan<byte> frame, int wire)
+    {
+        if (frame.Length < EthernetHeaderLength)
         {
-            DestinationMac = Mac(buffer.AsSpan(offset, 6)),
-            SourceMac = Mac(buffer.AsSpan(offset + 6, 6)),
-        };
-        var snapped = row.Length > length;
-        return ethernet.Type switch
+            line.Trunc("ether");
+            return;
+        }
+        line.DestinationMac = Mac(frame[..6]);
+        line.SourceMac = Mac(frame.Slice(6, 6));
+        var type = BinaryPrimitives.ReadUInt16BigEndian(frame[12..]);
+        var at = EthernetHeaderLength;
+        // tcpdump -n (no -e) prints nothing of the tags, only what they carry.
+        while (type is 0x8100 or 0x88a8 or 0x9100 or 0x9200)
         {
-            EthernetType.IPv4 or EthernetType.IPv6 => ethernet.PayloadPacket is IPPacket ip
-                ? DescribeIp(row, ip, snapped)
-                : Malformed(row, $"{ethernet.Type} frame without a valid header"),
-            EthernetType.Arp => DescribeArp(row, ethernet),
-            var type => row with
+            if (frame.Length - at < 4 || wire - at < 4)
             {
-                Source = row.SourceMac,
-                Destination = row.DestinationMac,
-                Protocol = type.ToString(),
-                Info = $"ethertype {type} (0x{(ushort)type:x4}), length {row.Length}",
-            },
-        };
-    }
-
-    private static PacketRow DescribeArp(PacketRow row, EthernetPacket ethernet)
-    {
-        if (ethernet.PayloadPacket is not ArpPacket arp || arp.HardwareAddressLength != 6 || arp.ProtocolAddressLength != 4
-            || arp.HeaderSegment.Length < 28)
-            return Malformed(row with { Protocol = "ARP" }, "ARP for something other than Ethernet and IPv4");
-        var length = row.Length - EthernetHeaderLength;
-        row = row with { Protocol = "ARP", Source = arp.SenderProtocolAddress.ToString(), Destination = arp.TargetProtocolAddress.ToString() };
-        return arp.Operation switch
-        {
-            ArpOperation.Request => row with { Info = $"ARP, Request who-has {arp.TargetProtocolAddress} tell {arp.SenderProtocolAddress}, length {length}" },
-            ArpOperation.Response => row with { Info = $"ARP, Reply {arp.SenderProtocolAddress} is-at {Mac(arp.SenderHardwareAddress.GetAddressBytes())}, length {length}" },
-            var op => row with { Info = $"ARP, {op}, length {length}" },
-        };
-    }
-
-    private static PacketRow DescribeIp(PacketRow row, IPPacket ip, bool snapped)
-    {
-        string prefix;
-        int payloadLength;
-        var available = ip.HeaderSegment.BytesLength - ip.HeaderSegment.Offset;
-        if (ip is IPv4Packet v4)
-        {
-            if (v4.Version != IPVersion.IPv4 || v4.HeaderLength < 5 || v4.HeaderLength * 4 > available)
-                return Malformed(row with { Protocol = "IPv4" }, "IPv4 header is not valid");
-            if (v4.TotalLength < v4.HeaderLength * 4)
-                return Malformed(row with { Protocol = "IPv4" }, $"IPv4 total length {v4.TotalLength} is shorter than its header");
-            if (!snapped && v4.TotalLength > available)
-                return Malformed(row with { Protocol = "IPv4" }, $"truncated: IPv4 total length {v4.TotalLength}, {available} bytes captured");
-            prefix = "IP";
-            payloadLength = v4.TotalLength - v4.HeaderLength * 4;
-            row = row with { Source = v4.SourceAddress.ToString(), Destination = v4.DestinationAddress.ToString() };
-            if (v4.FragmentOffset > 0)
-                return row with { Protocol = "IPv4", Info = $"{prefix} {row.Source} > {row.Destination}: {v4.Protocol} fragment (id {v4.Id}, offset {v4.FragmentOffset * 8}), length {payloadLength}" };
+                line.Protocol = "VLAN";
+                line.Trunc("vlan");
+                return;
+            }
+            type = BinaryPrimitives.ReadUInt16BigEndian(frame[(at + 2)..]);
+            at += 4;
         }
-        else
+        var payload = frame[at..];
+        var length = wire - at;
+        switch (type)
         {
-            var v6 = (IPv6Packet)ip;
-            if (v6.Version != IPVersion.IPv6 || available < 40)
-                return Malformed(row with { Protocol = "IPv6" }, "IPv6 header is not valid");
-            if (!snapped && 40 + v6.PayloadLength > available)
-                return Malformed(row with { Protocol = "IPv6" }, $"truncated: IPv6 payload length {v6.PayloadLength}, {available - 40} bytes captured");
-            prefix = "IP6";
-            payloadLength = v6.PayloadLength - v6.ExtensionHeadersLength;
-            row = row with { Source = v6.SourceAddress.ToString(), Destination = v6.DestinationAddress.ToString() };
+            case 0x0800 or 0x86dd:
+                Ip(line, payload, length, type);
+                break;
+            case 0x0806:
+                Arp(line, payload, length);
+                break;
+            default:
+                line.Protocol = type <= 1500 ? "802.3" : $"0x{type:x4}";
+                line.Source = line.SourceMac;
+                line.Destination = line.DestinationMac;
+                line.Text.Append(line.SourceMac).Append(" > ").Append(line.DestinationMac);
+                if (type <= 1500)
+                    line.Text.Append(", 802.3, length ").Append(type);
+                else
+                    line.Text.Append(", ethertype Unknown (0x").Append(type.ToString("x4")).Append("), length ").Append(wire).Append(": ");
+                break;
         }
-
-        var head = $"{prefix} {row.Source}";
-        return ip.PayloadPacket switch
-        {
-            TcpPacket tcp => DescribeTcp(row, head, tcp, payloadLength),
-            UdpPacket udp => DescribeUdp(row, head, udp, snapped),
-            IcmpV4Packet icmp => row with { Protocol = "ICMP", Info = $"{head} > {row.Destination}: ICMP {Icmp(icmp)}, length {payloadLength}" },
-            IcmpV6Packet icmp6 => row with { Protocol = "ICMPv6", Info = $"{head} > {row.Destination}: ICMP6, {Icmp6(icmp6)}, length {payloadLength}" },
-            _ => row with { Protocol = ip.Protocol.ToString(), Info = $"{head} > {row.Destination}: {ip.Protocol}, length {payloadLength}" },
-        };
     }
 
-    private static PacketRow DescribeTcp(PacketRow row, string head, TcpPacket tcp, int ipPayloadLength)
+    private static void Arp(Line line, ReadOnlySpan<byte> arp, int length)
     {
-        if (tcp.DataOffset < 5 || tcp.HeaderSegment.Length < 20)
-            return Malformed(row with { Protocol = "TCP" }, $"TCP data offset {tcp.DataOffset} is below the minimum of 5");
-        var dataLength = Math.Max(0, ipPayloadLength - tcp.DataOffset * 4);
-        var text = new System.Text.StringBuilder(96);
-        text.Append($"{head}.{tcp.SourcePort} > {row.Destination}.{tcp.DestinationPort}: Flags [{TcpFlags(tcp)}]");
-        // tcpdump shows seq for data and for SYN/FIN/RST, as start:end when there is data.
-        if (dataLength > 0)
-            text.Append($", seq {tcp.SequenceNumber}:{(uint)(tcp.SequenceNumber + dataLength)}");
-        else if (tcp.Synchronize || tcp.Finished || tcp.Reset)
-            text.Append($", seq {tcp.SequenceNumber}");
-        if (tcp.Acknowledgment)
-            text.Append($", ack {tcp.AcknowledgmentNumber}");
-        text.Append($", win {tcp.WindowSize}, length {dataLength}");
-        return row with { Protocol = "TCP", Info = text.ToString() };
+        line.Protocol = "ARP";
+        if (arp.Length < 8)
+        {
+            line.Trunc("arp");
+            return;
+        }
+        var protocol = BinaryPrimitives.ReadUInt16BigEndian(arp[2..]);
+        int hardwareLength = arp[4], protocolLength = arp[5];
+        var operation = BinaryPrimitives.ReadUInt16BigEndian(arp[6..]);
+        var senderMac = arp.Slice(8, Math.Min(hardwareLength, arp.Length - 8));
+        if (arp.Length < 8 + 2 * hardwareLength + 2 * protocolLength)
+        {
+            line.Trunc("arp");
+            return;
+        }
+        var sender = arp.Slice(8 + hardwareLength, protocolLength);
+        var targetMac = arp.Slice(8 + hardwareLength + protocolLength, hardwareLength);
+        var target = arp.Slice(8 + 2 * hardwareLength + protocolLength, protocolLength);
+        line.Text.Append("ARP, ");
+        if ((protocol != 0x0800 && protocol != 0x1000) || protocolLength != 4 || hardwareLength == 0)
+        {
+            line.Text.Append("Unknown Protocol (0x").Append(protocol.ToString("x4")).Append(") (len ").Append(protocolLength).Append("), length ").Append(length);
+            return;
+        }
+        line.Source = Ipv4String(sender);
+        line.Destination = Ipv4String(target);
+        switch (operation)
+        {
+            case 1:
+                line.Text.Append("Request who-has ").Append(line.Destination);
+                if (targetMac.ContainsAnyExcept((byte)0))
+                    line.Text.Append(" (").Append(Mac(targetMac)).Append(')');
+                line.Text.Append(" tell ").Append(line.Source);
+                break;
+            case 2:
+                line.Text.Append("Reply ").Append(line.Source).Append(" is-at ").Append(Mac(senderMac));
+                break;
+            default:
+                line.Text.Append("Unknown (").Append(operation).Append(')');
+                break;
+        }
+        line.Text.Append(", length ").Append(length);
     }
 
     /// <summary>tcpdump's letters, in its order: F S R P . U E W.</summary>
-    internal static string TcpFlags(TcpPacket tcp)
+    internal static string TcpFlags(TcpPacket tcp) => TcpFlags((byte)tcp.Flags);
+
+    private static string TcpFlags(byte flags)
     {
         Span<char> letters = stackalloc char[8];
         var n = 0;
-        if (tcp.Finished) letters[n++] = 'F';
-        if (tcp.Synchronize) letters[n++] = 'S';
-        if (tcp.Reset) letters[n++] = 'R';
-        if (tcp.Push) letters[n++] = 'P';
-        if (tcp.Acknowledgment) letters[n++] = '.';
-        if (tcp.Urgent) letters[n++] = 'U';
-        if (tcp.ExplicitCongestionNotificationEcho) letters[n++] = 'E';
-        if (tcp.CongestionWindowReduced) letters[n++] = 'W';
+        const string Order = "FSRP.UEW";
+        for (var bit = 0; bit < 8; bit++)
+            if ((flags & (1 << bit)) != 0)
+                letters[n++] = Order[bit];
         return n == 0 ? "none" : new string(letters[..n]);
     }
-
-    private static PacketRow DescribeUdp(PacketRow row, string head, UdpPacket udp, bool snapped)
-    {
-        if (udp.Length < 8)
-            return Malformed(row with { Protocol = "UDP" }, $"UDP length {udp.Length} is shorter than its header");
-        var header = udp.HeaderSegment;
-        var start = header.Offset + 8;
-        var payload = header.Bytes.AsSpan(start, Math.Clamp(header.BytesLength - start, 0, udp.Length - 8));
-        if (!snapped && payload.Length < udp.Length - 8)
-            return Malformed(row with { Protocol = "UDP" }, $"truncated: UDP length {udp.Length}, {payload.Length + 8} bytes captured");
-        var ports = $"{head}.{udp.SourcePort} > {row.Destination}.{udp.DestinationPort}: ";
-        var length = udp.Length - 8;
-        if (IsPort(udp, 53) || IsPort(udp, 5353))
-        {
-            if (DnsLine.Describe(payload, length) is { } dns)
-                return row with { Protocol = "DNS", Info = ports + dns };
-        }
-        else if ((IsPort(udp, 67) || IsPort(udp, 68)) && payload.Length >= 34)
-        {
-            var kind = payload[0] == 1 ? $"Request from {Mac(payload.Slice(28, 6))}" : "Reply";
-            return row with { Protocol = "DHCP", Info = $"{ports}BOOTP/DHCP, {kind}, length {length}" };
-        }
-        return row with { Protocol = "UDP", Info = $"{ports}UDP, length {length}" };
-    }
-
-    private static bool IsPort(UdpPacket udp, int port) => udp.SourcePort == port || udp.DestinationPort == port;
-
-    private static string Icmp(IcmpV4Packet icmp)
-    {
-        var type = (int)icmp.TypeCode >> 8;
-        var code = (int)icmp.TypeCode & 0xff;
-        return type switch
-        {
-            8 => $"echo request, id {icmp.Id}, seq {icmp.Sequence}",
-            0 => $"echo reply, id {icmp.Id}, seq {icmp.Sequence}",
-            3 => code switch
-            {
-                0 => "net unreachable",
-                1 => "host unreachable",
-                2 => "protocol unreachable",
-                3 => "port unreachable",
-                4 => "need to frag",
-                13 => "administratively prohibited",
-                _ => $"unreachable code {code}",
-            },
-            11 => code == 0 ? "time exceeded in-transit" : "ip reassembly time exceeded",
-            5 => "redirect",
-            _ => $"type {type}, code {code}",
-        };
-    }
-
-    private static string Icmp6(IcmpV6Packet icmp)
-    {
-        var header = icmp.HeaderSegment;
-        var body = header.Bytes.AsSpan(header.Offset, header.BytesLength - header.Offset);
-        return icmp.Type switch
-        {
-            IcmpV6Type.EchoRequest when body.Length >= 8 => $"echo request, id {BinaryPrimitives.ReadUInt16BigEndian(body[4..])}, seq {BinaryPrimitives.ReadUInt16BigEndian(body[6..])}",
-            IcmpV6Type.EchoReply when body.Length >= 8 => $"echo reply, id {BinaryPrimitives.ReadUInt16BigEndian(body[4..])}, seq {BinaryPrimitives.ReadUInt16BigEndian(body[6..])}",
-            IcmpV6Type.NeighborSolicitation when body.Length >= 24 => $"neighbor solicitation, who has {new IPAddress(body.Slice(8, 16))}",
-            IcmpV6Type.NeighborAdvertisement when body.Length >= 24 => $"neighbor advertisement, tgt is {new IPAddress(body.Slice(8, 16))}",
-            IcmpV6Type.RouterSolicitation => "router solicitation",
-            IcmpV6Type.RouterAdvertisement => "router advertisement",
-            IcmpV6Type.DestinationUnreachable => "destination unreachable",
-            IcmpV6Type.TimeExceeded => "time exceeded in-transit",
-            var type => $"type {(int)type}",
-        };
-    }
-
-    internal static PacketRow Malformed(PacketRow row, string reason) =>
-        row with { Protocol = row.Protocol.Length == 0 ? "?" : row.Protocol, Info = $"malformed: {reason}", Malformed = true };
 
     /// <summary>"52:54:98:76:54:30": how tcpdump and ip write a MAC.</summary>
     internal static string Mac(ReadOnlySpan<byte> bytes) =>
@@ -241,4 +172,53 @@ public static class PacketSummarizer
                 }
             })
             : Convert.ToHexString(bytes).ToLowerInvariant();
+
+    internal static string Ipv4String(ReadOnlySpan<byte> address) => $"{address[0]}.{address[1]}.{address[2]}.{address[3]}";
+
+    /// <summary>
+    /// The line being written for one packet and what the row needs besides it. One per decoding thread, reused:
+    /// the text builder keeps its capacity from packet to packet.
+    /// </summary>
+    private sealed class Line
+    {
+        [ThreadStatic] private static Line? t_current;
+
+        public readonly StringBuilder Text = new(256);
+        public TcpSequences? Tcp;
+        public string SourceMac = "", DestinationMac = "", Source = "", Destination = "", Protocol = "";
+        /// <summary>The bytes ended before what tcpdump read (its "[|proto]").</summary>
+        public bool Truncated;
+        /// <summary>tcpdump said the packet is wrong: bad lengths, "(invalid)".</summary>
+        public bool Complained;
+
+        public static Line Start(TcpSequences? tcp)
+        {
+            var line = t_current ??= new Line();
+            line.Text.Clear();
+            line.Tcp = tcp;
+            line.SourceMac = line.DestinationMac = line.Source = line.Destination = line.Protocol = "";
+            line.Truncated = line.Complained = false;
+            return line;
+        }
+
+        public void Trunc(string protocol)
+        {
+            Text.Append(" [|").Append(protocol).Append(']');
+            Truncated = true;
+        }
+
+        /// <summary>tcpdump's words for a packet it finds wrong, appended as it prints them.</summary>
+        public void Complain(string words)
+        {
+            Text.Append(words);
+            Complained = true;
+        }
+
+        /// <summary>What tcpdump cannot say in its own words (another link type without IP, a decoder failure).</summary>
+        public void Invalid(string reason)
+        {
+            Text.Append("malformed: ").Append(reason);
+            Complained = true;
+        }
+    }
 }
