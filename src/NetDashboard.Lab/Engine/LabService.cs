@@ -383,43 +383,50 @@ public sealed partial class LabService(
     {
         if (BadLabName(lab) is { } bad) return bad;
         if (DefinitionOf(lab) is not { } current) return ActionResult.NoSuchLab(lab);
-        var kernel = await reader.ReadAsync(lab, cancellationToken);
-        var suggested = LabSuggestions.Vm(current, kernel);
         var problems = new List<LabFileProblem>();
         void Check(string field, string? value, Func<string?, string?> rule)
         {
             if (LabFileProblem.Check(field, value, rule) is { } problem) problems.Add(problem);
         }
+        // What was typed is judged first, without a look at the kernel: a bad value is refused at once, naming its field.
         Check("name", request.Name, InputRules.CheckVmName);
-        var tap = request.Tap ?? suggested.Tap;
-        Check("tap", tap, InputRules.CheckInterfaceName);
+        if (request.Tap is not null) Check("tap", request.Tap, InputRules.CheckInterfaceName);
         // Spaces around a pasted value go; any other character is judged, never cleaned away ("52:…:31\r" is refused).
         var mac = string.IsNullOrWhiteSpace(request.Mac) ? LabFileLoader.NewMac(current).ToString() : request.Mac.Trim(' ');
         Check("mac", mac, InputRules.CheckMac);
-        var bridge = string.IsNullOrWhiteSpace(request.Bridge) ? request.Bridge is null ? suggested.Bridge : LabSuggestions.None : request.Bridge.Trim(' ');
-        if (bridge == LabSuggestions.None) bridge = null;
-        else if (LabFileProblem.Check("bridge", bridge, InputRules.CheckInterfaceName) is { } bridgeProblem) problems.Add(bridgeProblem);
-        else if (kernel.Host.Link(bridge!) is not { Kind: "bridge" } && current.Host.Bridges.All(b => b.Name != bridge))
-            problems.Add(new("bridge", $"lab {lab} has no bridge named '{bridge}' (it has: {BridgeNames(current, kernel)}); give one of them or \"{LabSuggestions.None}\""));
-        var address = NoneAsEmpty(request.Address ?? suggested.Address);
-        // A suggested gateway follows a suggested address: next to an address of another subnet it would be refused.
-        var gateway = NoneAsEmpty(request.Gateway ?? (request.Address is null ? suggested.Gateway : null));
+        var bridge = string.IsNullOrWhiteSpace(request.Bridge) ? request.Bridge is null ? null : LabSuggestions.None : request.Bridge.Trim(' ');
+        if (bridge is not null && bridge != LabSuggestions.None) Check("bridge", bridge, InputRules.CheckInterfaceName);
+        var address = NoneAsEmpty(request.Address);
+        var gateway = NoneAsEmpty(request.Gateway);
         if (!string.IsNullOrEmpty(address)) Check("address", address, InputRules.CheckInterfaceAddress);
         if (!string.IsNullOrEmpty(gateway)) Check("gateway", gateway, InputRules.CheckIpv4);
-        if (GatewayProblem(address, gateway) is { } gatewayProblem) problems.Add(gatewayProblem);
         var image = string.IsNullOrWhiteSpace(request.Image) ? VmDefinition.BuiltinImage : request.Image.Trim(' ');
         Check("image", image, InputRules.CheckImage);
-        if (problems.Count == 0 && vms.ImageProblem(new VmDefinition { Name = request.Name!, Mac = MacAddress.Parse(mac), Tap = tap!, Image = image }) is { } imageProblem)
-            problems.Add(new("image", imageProblem));
         if (request.MemoryMb is < 64 or > 8192) problems.Add(new("memory", "memory is in MiB, between 64 and 8192"));
         if (request.Nic is not ("e1000" or "virtio-net")) problems.Add(new("nic", $"'{request.Nic}' is not e1000 or virtio-net"));
+        if (problems.Count > 0) return ActionResult.Refused(problems);
+
+        // Then what was left out takes the suggestion, and a named bridge must be one the lab has.
+        var kernel = await reader.ReadAsync(lab, cancellationToken);
+        var suggested = LabSuggestions.Vm(current, kernel);
+        var tap = request.Tap ?? suggested.Tap!;
+        bridge ??= suggested.Bridge;
+        if (bridge == LabSuggestions.None) bridge = null;
+        else if (kernel.Host.Link(bridge!) is not { Kind: "bridge" } && current.Host.Bridges.All(b => b.Name != bridge))
+            problems.Add(new("bridge", $"lab {lab} has no bridge named '{bridge}' (it has: {BridgeNames(current, kernel)}); give one of them or \"{LabSuggestions.None}\""));
+        address ??= suggested.Address;
+        // A suggested gateway follows a suggested address: next to an address of another subnet it would be refused.
+        gateway ??= request.Address is null ? suggested.Gateway : "";
+        if (GatewayProblem(address, gateway) is { } gatewayProblem) problems.Add(gatewayProblem);
+        if (problems.Count == 0 && vms.ImageProblem(new VmDefinition { Name = request.Name!, Mac = MacAddress.Parse(mac), Tap = tap, Image = image }) is { } imageProblem)
+            problems.Add(new("image", imageProblem));
         if (problems.Count > 0) return ActionResult.Refused(problems);
 
         var vm = new VmDefinition
         {
             Name = request.Name!,
             Mac = MacAddress.Parse(mac),
-            Tap = tap!,
+            Tap = tap,
             Nic = request.Nic == "virtio-net" ? NicModel.VirtioNet : NicModel.E1000,
             MemoryMb = request.MemoryMb,
             Image = image,
