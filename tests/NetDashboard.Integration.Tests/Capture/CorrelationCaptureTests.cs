@@ -98,7 +98,7 @@ public sealed class CorrelationCaptureTests
         Assert.Contains(rows, r => r is { Pane: "ens160", Row.Protocol: "ARP" });
         Assert.All(rows, r => Assert.True(follower.Holds(entry, r.Row.Flow) == r.Pcs,
             $"{r.Pane}: {r.Row.Info} is {(r.Pcs ? "" : "not ")}the PC's but {(r.Pcs ? "not " : "")}marked"));
-        Assert.Equal([new FlowPackets(3, 3)], follower.PacketsOf([entry]));
+        Assert.Equal([new FlowPackets(3, 3)], follower.PacketsOf([entry]).ToArray());
     }
 
     [Fact]

@@ -580,8 +580,9 @@ public sealed class CorrelationTests
         var hostPing = new Ping(Uplink, UplinkMac, 1234, 1234, 7, 0x2001, 0x9101);
         See(Ens160, T0 + 1_500_000, hostPing.RequestOutside);
         var unseen = Entry("[NEW] udp      17 30 src=192.168.1.10 dst=203.0.113.5 sport=40000 dport=53 [UNREPLIED] src=203.0.113.5 dst=10.180.13.232 sport=53 dport=40000");
+        var igmp = Entry("[NEW] unknown  2 599 src=192.168.1.1 dst=224.0.0.22 [UNREPLIED] src=224.0.0.22 dst=192.168.1.1");
 
-        Assert.Equal([new FlowPackets(2, 2), new FlowPackets(0, 0)], _correlator.PacketsOf([entry, unseen]));
+        Assert.Equal([new FlowPackets(2, 2), new FlowPackets(0, 0), null], _correlator.PacketsOf([entry, unseen, igmp]));
     }
 
     private static readonly byte[] UdpInside = Udp(40000, 9, "hello"u8.ToArray(), Guest, Server, new Framing(Vm1, Bridge, 64, 0x6001));

@@ -56,8 +56,11 @@ public sealed partial class ConntrackFollower : IAsyncDisposable
     /// <summary>Whether a captured row (by its <see cref="PacketRow.Flow"/>) belongs to the entry's connection.</summary>
     public bool Holds(NatEntry entry, long rowFlow) => _correlator.Holds(entry, rowFlow);
 
-    /// <summary>Each entry's packets among those captured and still remembered (for when the kernel does not count).</summary>
-    public IReadOnlyList<FlowPackets> PacketsOf(IReadOnlyList<NatEntry> entries) => _correlator.PacketsOf(entries);
+    /// <summary>
+    /// Each entry's packets among those captured and still remembered (for when the kernel does not count); null for
+    /// a connection the correlator does not follow.
+    /// </summary>
+    public IReadOnlyList<FlowPackets?> PacketsOf(IReadOnlyList<NatEntry> entries) => _correlator.PacketsOf(entries);
 
     /// <summary>Takes one line of conntrack's output; a line that is not an entry is skipped.</summary>
     internal void Take(string line)

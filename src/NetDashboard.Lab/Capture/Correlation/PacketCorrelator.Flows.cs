@@ -60,27 +60,32 @@ public sealed partial class PacketCorrelator
 
     /// <summary>
     /// The packets of each entry's connection that the correlator still holds, each counted once however many
-    /// interfaces it crossed, in the original direction (as the guest sent) and the reply direction. Looks through
-    /// every group held: for a table refreshed twice a second, not per packet.
+    /// interfaces it crossed, in the original direction (as the guest sent) and the reply direction; null for a
+    /// connection it does not follow (only TCP, UDP and ICMP echo). Looks through every group held: for a table
+    /// refreshed twice a second, not per packet.
     /// </summary>
-    public IReadOnlyList<FlowPackets> PacketsOf(IReadOnlyList<NatEntry> entries)
+    public IReadOnlyList<FlowPackets?> PacketsOf(IReadOnlyList<NatEntry> entries)
     {
-        var counts = new FlowPackets[entries.Count];
+        var counts = new FlowPackets?[entries.Count];
         lock (_gate)
         {
             var byFlow = new Dictionary<long, int>(entries.Count);
             for (var i = 0; i < entries.Count; i++)
+            {
+                if (!TryTuple(entries[i].ProtocolNumber, entries[i].Original, out _))
+                    continue;
+                counts[i] = default(FlowPackets);
                 if (FlowOf(entries[i]) is not 0 and var flow)
                     byFlow.TryAdd(flow, i);
-            if (byFlow.Count == 0)
-                return counts;
-            for (var slot = 0; slot < _groups.Length; slot++)
+            }
+            for (var slot = 0; slot < _groups.Length && byFlow.Count > 0; slot++)
             {
                 ref var group = ref _groups[slot];
                 if (group.Id == 0 || group.Count == 0 || !byFlow.TryGetValue(Resolve(group.FlowId), out var index))
                     continue;
-                var original = IsOriginalDirection(entries[index], _hops[group.Hops[0]].Headers);
-                counts[index] = original ? counts[index] with { Original = counts[index].Original + 1 } : counts[index] with { Reply = counts[index].Reply + 1 };
+                var count = counts[index]!.Value;
+                counts[index] = IsOriginalDirection(entries[index], _hops[group.Hops[0]].Headers)
+                    ? count with { Original = count.Original + 1 } : count with { Reply = count.Reply + 1 };
             }
         }
         return counts;

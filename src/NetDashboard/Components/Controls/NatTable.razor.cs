@@ -15,7 +15,7 @@ public sealed partial class NatTable
     private static readonly TimeSpan Look = TimeSpan.FromMilliseconds(500);
     private readonly CancellationTokenSource _stop = new();
     private IReadOnlyList<NatEntry> _entries = [];
-    private IReadOnlyList<FlowPackets> _captured = [];
+    private IReadOnlyList<FlowPackets?> _captured = [];
     private ConntrackFollower? _follower;
     private long _version = -1;
 
@@ -79,7 +79,8 @@ public sealed partial class NatTable
         var entry = _entries[index];
         if (entry.Original.Counters is { } o && entry.Reply.Counters is { } r)
             return ($"{o.Packets} / {r.Packets}", "the kernel's counters (nf_conntrack_acct): packets as sent / packets answered");
-        var seen = index < _captured.Count ? _captured[index] : default;
+        if ((index < _captured.Count ? _captured[index] : null) is not { } seen)
+            return ("–", "the kernel does not count (net.netfilter.nf_conntrack_acct is 0), and the captures link only TCP, UDP and ICMP echo");
         return ($"{seen.Original} / {seen.Reply} captured",
             "the kernel does not count (net.netfilter.nf_conntrack_acct is 0): packets of this connection in the open captures, "
             + "each once however many interfaces it crossed, as sent / answered (the newest ones the captures remember)");
