@@ -32,8 +32,9 @@ public sealed partial class LiveCapture
     private readonly PacketCorrelator? _correlator;
     // tcpdump's relative sequence numbers are kept per conversation across packets: the worker's, for this capture.
     private readonly TcpSequences _tcp = new();
-    // The correlator's name for this capture: a second capture of the interface with another filter is another source.
-    private readonly string _correlationKey;
+    // The correlator's name for this capture: a second capture of the interface with another filter sees the same
+    // packets on the same interface, from another source.
+    private readonly string _interfaceKey, _correlationKey;
     private Task _supervisor = Task.CompletedTask;
     private volatile bool _workerStopping;
     private volatile int _linkType = (int)LinkLayers.Ethernet;
@@ -47,7 +48,8 @@ public sealed partial class LiveCapture
     {
         Key = key;
         _correlator = correlator;
-        _correlationKey = key.Filter.Length == 0 ? key.DisplayName : $"{key.DisplayName} [{key.Filter}]";
+        _interfaceKey = key.DisplayName;
+        _correlationKey = key.Filter.Length == 0 ? _interfaceKey : $"{_interfaceKey} [{key.Filter}]";
         _options = options;
         _logger = logger;
         _handles = handles;
@@ -164,7 +166,7 @@ public sealed partial class LiveCapture
         }
         var links = _batchLinks.AsSpan(0, batch.Count);
         if (correlate)
-            _correlator!.Observe(_correlationKey, _batchPackets.AsSpan(0, batch.Count), links);
+            _correlator!.Observe(_interfaceKey, _correlationKey, _batchPackets.AsSpan(0, batch.Count), links);
         else
             links.Clear();
         for (var i = 0; i < batch.Count; i++)

@@ -17,14 +17,14 @@ namespace NetDashboard.Integration.Tests.Capture;
 [Trait("Requires", "root")]
 public sealed class CaptureServiceTests(ITestOutputHelper output)
 {
-    private static CaptureService NewService(CaptureOptions? options = null) =>
+    internal static CaptureService NewService(CaptureOptions? options = null) =>
         new(Options.Create(options ?? new CaptureOptions()), NullLogger<CaptureService>.Instance);
 
-    private static Task<BufferedCommandResult> PingAsync(TestLab lab, int count = 3) =>
+    internal static Task<BufferedCommandResult> PingAsync(TestLab lab, int count = 3) =>
         lab.ExecAsync(NamespaceRole.Pc, "ping", "-c", count.ToString(System.Globalization.CultureInfo.InvariantCulture), "-i", "0.2", "-W", "1", "203.0.113.5");
 
     /// <summary>Polls the capture's rows until one matches, for at most <paramref name="timeout"/>; returns it or null.</summary>
-    private static async Task<PacketRow?> FirstRowAsync(LiveCapture capture, long from, Func<PacketRow, bool> match, TimeSpan timeout)
+    internal static async Task<PacketRow?> FirstRowAsync(LiveCapture capture, long from, Func<PacketRow, bool> match, TimeSpan timeout)
     {
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < timeout)

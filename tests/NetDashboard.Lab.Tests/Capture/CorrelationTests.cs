@@ -465,10 +465,217 @@ public sealed class CorrelationTests
     }
 
     [Fact]
+    public void Observe_SecondCaptureOfAnInterfaceWithAnotherFilter_CountsInterfacesNotCaptures()
+    {
+        // The pane on ens160 changed its filter: the old capture still runs beside the new one, which sees the same packets.
+        const string Ens160Icmp = "host/ens160 [icmp]";
+        var request = See(Tap0, T0, Vm1Ping.RequestInside);
+        See(Br0, T0 + 15, Vm1Ping.RequestInside);
+        var outside = See(Ens160, T0 + 40, Vm1Ping.RequestOutside);
+        var filtered = _correlator.Observe(Ens160, Ens160Icmp, 0, T0 + 40, Vm1Ping.RequestOutside);
+        var reply = _correlator.Observe(Ens160, Ens160Icmp, 1, T0 + 300, Vm1Ping.ReplyOutside);
+        var replyUnfiltered = See(Ens160, T0 + 300, Vm1Ping.ReplyOutside);
+        See(Br0, T0 + 330, Vm1Ping.ReplyInside);
+
+        Assert.Equal(request.GroupId, outside.GroupId);
+        Assert.Equal(request.GroupId, filtered.GroupId);
+        Assert.Equal(request.FlowId, filtered.FlowId);
+        Assert.Equal(3, _correlator.InterfaceCount(request.GroupId));
+        Assert.Equal([Tap0, Br0, Ens160], Interfaces(Journey(request)));
+        Assert.Equal(reply.GroupId, replyUnfiltered.GroupId);
+        Assert.Equal(2, _correlator.InterfaceCount(reply.GroupId));
+        Assert.Equal([Ens160, Br0], Interfaces(Journey(reply)));
+    }
+
+    [Fact]
+    public void Observe_SameFrameTwiceSeenByTwoCapturesOfOneInterface_TwoPacketsEachOnOneInterface()
+    {
+        var who = Arp(ArpOperation.Request, Vm1, Guest, Broadcast, Gateway);
+        var first = _correlator.Observe(Tap0, Tap0, 0, T0, who);
+        var second = _correlator.Observe(Tap0, Tap0, 1, T0 + 1_000_000, who);
+        var firstAgain = _correlator.Observe(Tap0, "host/tap0 [arp]", 0, T0, who);
+        var secondAgain = _correlator.Observe(Tap0, "host/tap0 [arp]", 1, T0 + 1_000_000, who);
+
+        Assert.NotEqual(first.GroupId, second.GroupId);
+        Assert.Equal(first.GroupId, firstAgain.GroupId);
+        Assert.Equal(second.GroupId, secondAgain.GroupId);
+        Assert.Equal(1, _correlator.InterfaceCount(first.GroupId));
+        Assert.Equal(1, _correlator.InterfaceCount(second.GroupId));
+    }
+
+    [Fact]
+    public void Observe_PaneChangesItsFilterSeventyTimes_EveryNewCaptureStillCorrelated()
+    {
+        // Each filter is another capture; an old one that has seen nothing for longer than the window gives its place up.
+        for (var i = 0; i < 70; i++)
+        {
+            var micros = T0 + i * 3_000_000L;
+            var ping = Vm1Ping with { Sequence = (ushort)i, RequestIpId = (ushort)(0x4000 + i) };
+            var inside = See(Tap0, micros, ping.RequestInside);
+            var outside = _correlator.Observe(Ens160, $"host/ens160 [icmp and len > {i}]", 0, micros + 40, ping.RequestOutside);
+
+            Assert.Equal(inside.GroupId, outside.GroupId);
+        }
+    }
+
+    /// <summary>conntrack's entry for vm1's ping: NAT gave it id 5000 outside, because the host's own ping holds 1234.</summary>
+    private const string Vm1PingEntry =
+        "[NEW] icmp     1 30 src=192.168.1.10 dst=203.0.113.5 type=8 code=0 id=1234 src=203.0.113.5 dst=10.180.13.232 type=0 code=0 id=5000";
+
+    private static NatEntry Entry(string line)
+    {
+        Assert.True(ConntrackLine.TryParse(line, out var entry));
+        return new NatEntry(entry.Protocol, entry.ProtocolNumber, entry.State, entry.Original, entry.Reply, entry.Unreplied, entry.Assured, DateTimeOffset.UnixEpoch);
+    }
+
+    private NatEntry Conntrack(string line)
+    {
+        Assert.True(ConntrackLine.TryParse(line, out var entry));
+        _correlator.ObserveConntrack(entry);
+        return Entry(line);
+    }
+
+    [Fact]
+    public void Holds_ConntrackEntryChosen_MarksItsFlowBeforeAndAfterNatNotTheHostsOwnPingOrArp()
+    {
+        var vm1 = Vm1Ping with { NatId = 5000 };
+        var hostPing = new Ping(Uplink, UplinkMac, 1234, 1234, 7, 0x2001, 0x9101);
+        var entry = Conntrack(Vm1PingEntry);
+        Conntrack("[NEW] icmp     1 30 src=10.180.13.232 dst=203.0.113.5 type=8 code=0 id=1234 src=203.0.113.5 dst=10.180.13.232 type=0 code=0 id=1234");
+
+        var flowRows = new List<PacketCorrelation>
+        {
+            See(Tap0, T0, vm1.RequestInside), See(Br0, T0 + 15, vm1.RequestInside), See(Ens160, T0 + 40, vm1.RequestOutside),
+            See(Ens160, T0 + 300, vm1.ReplyOutside), See(Br0, T0 + 330, vm1.ReplyInside), See(Tap0, T0 + 340, vm1.ReplyInside),
+        };
+        var otherRows = new List<PacketCorrelation>
+        {
+            See(Ens160, T0 + 500, hostPing.RequestOutside), See(Ens160, T0 + 800, hostPing.ReplyOutside),
+            See(Ens160, T0 + 900, Arp(ArpOperation.Request, UplinkMac, Uplink, Broadcast, IPAddress.Parse("10.180.13.1"))),
+            See(Tap0, T0 + 950, Arp(ArpOperation.Request, Vm1, Guest, Broadcast, Gateway)),
+        };
+
+        Assert.All(flowRows, row => Assert.True(_correlator.Holds(entry, row.FlowId)));
+        Assert.All(otherRows, row => Assert.False(_correlator.Holds(entry, row.FlowId)));
+    }
+
+    [Fact]
+    public void Holds_EntryArrivesAfterThePackets_StillMarksThemAll()
+    {
+        var vm1 = Vm1Ping with { NatId = 5000 };
+        var (request, reply) = PingThroughNat(vm1, T0);
+        var entry = Conntrack(Vm1PingEntry.Replace("[NEW]", "[UPDATE]"));
+
+        Assert.True(_correlator.Holds(entry, request.FlowId));
+        Assert.True(_correlator.Holds(entry, reply.FlowId));
+        Assert.False(_correlator.Holds(Entry(Vm1PingEntry.Replace("id=1234", "id=999").Replace("id=5000", "id=998")), request.FlowId));
+    }
+
+    [Fact]
+    public void PacketsOf_TwoPingsAndTheHostsOwn_EachPacketCountedOnceInItsDirection()
+    {
+        var entry = Conntrack(Vm1PingEntry);
+        PingThroughNat(Vm1Ping with { NatId = 5000 }, T0);
+        PingThroughNat(Vm1Ping with { NatId = 5000, Sequence = 2, RequestIpId = 0x4002, ReplyIpId = 0x9002 }, T0 + 1_000_000);
+        var hostPing = new Ping(Uplink, UplinkMac, 1234, 1234, 7, 0x2001, 0x9101);
+        See(Ens160, T0 + 1_500_000, hostPing.RequestOutside);
+        var unseen = Entry("[NEW] udp      17 30 src=192.168.1.10 dst=203.0.113.5 sport=40000 dport=53 [UNREPLIED] src=203.0.113.5 dst=10.180.13.232 sport=53 dport=40000");
+        var igmp = Entry("[NEW] unknown  2 599 src=192.168.1.1 dst=224.0.0.22 [UNREPLIED] src=224.0.0.22 dst=192.168.1.1");
+
+        Assert.Equal([new FlowPackets(2, 2), new FlowPackets(0, 0), null], _correlator.PacketsOf([entry, unseen, igmp]));
+    }
+
+    private static readonly byte[] UdpInside = Udp(40000, 9, "hello"u8.ToArray(), Guest, Server, new Framing(Vm1, Bridge, 64, 0x6001));
+    private static readonly byte[] UdpOutside = Udp(1024, 9, "hello"u8.ToArray(), Uplink, Server, new Framing(UplinkMac, WanMac, 63, 0x6001));
+
+    /// <summary>The server's port 9 is closed: its kernel answers with port unreachable, which NAT turns back to vm1, quote and all.</summary>
+    private static readonly byte[] UnreachableOutside = IcmpError(UdpOutside, Server, Uplink, new Framing(WanMac, UplinkMac, 64, 0x7001));
+    private static readonly byte[] UnreachableInside = IcmpError(UdpInside, Server, Guest, new Framing(Bridge, Vm1, 63, 0x7001));
+
+    [Fact]
+    public void Observe_PortUnreachableThroughNat_JoinsTheUdpFlowWithTheQuoteRewriteAndAnswersTheDatagram()
+    {
+        var entry = Conntrack("[NEW] udp      17 30 src=192.168.1.10 dst=203.0.113.5 sport=40000 dport=9 [UNREPLIED] src=203.0.113.5 dst=10.180.13.232 sport=9 dport=1024");
+        var datagram = See(Tap0, T0, UdpInside);
+        See(Br0, T0 + 10, UdpInside);
+        See(Ens160, T0 + 20, UdpOutside);
+        var error = See(Ens160, T0 + 300, UnreachableOutside);
+        var errorInside = See(Br0, T0 + 320, UnreachableInside);
+        See(Tap0, T0 + 325, UnreachableInside);
+
+        Assert.Equal(error.GroupId, errorInside.GroupId);
+        Assert.Equal(datagram.FlowId, error.FlowId);
+        Assert.True(_correlator.Holds(entry, error.FlowId));
+        var back = Journey(error);
+        Assert.Equal([Ens160, Br0, Tap0], Interfaces(back));
+        Assert.Equal(
+            ["SourceMac 52:54:00:ab:cd:02 → 52:54:00:12:34:01", "DestinationMac 52:54:00:ab:cd:01 → 52:54:98:76:54:30",
+             "Destination 10.180.13.232 → 192.168.1.10", "Ttl 64 → 63", "QuotedSource 10.180.13.232 → 192.168.1.10", "QuotedSourcePort 1024 → 40000"],
+            Changes(back.Hops[1]));
+        Assert.Equal([error.GroupId], Journey(datagram).ReplyGroupIds);
+    }
+
+    [Fact]
+    public void Observe_NeedToFragFromTheRouter_JoinsThePingsFlow()
+    {
+        // ens160's MTU is smaller than vm1's ping with DF: the host, routing it, answers from br0's address.
+        var request = See(Tap0, T0, Vm1Ping.RequestInside);
+        See(Br0, T0 + 10, Vm1Ping.RequestInside);
+        var needToFrag = IcmpError(Vm1Ping.RequestInside, Gateway, Guest, new Framing(Bridge, Vm1, 64, 0x0101), type: 3, code: 4);
+        var error = See(Br0, T0 + 50, needToFrag);
+        See(Tap0, T0 + 55, needToFrag);
+
+        Assert.Equal(request.FlowId, error.FlowId);
+        Assert.Equal([Br0, Tap0], Interfaces(Journey(error)));
+        Assert.Equal([error.GroupId], Journey(request).ReplyGroupIds);
+    }
+
+    [Fact]
+    public void Observe_FragmentedPingThroughNat_LaterFragmentsJoinTheFirstsFlowOnEveryInterface()
+    {
+        // ping -s 2000: 2008 bytes of ICMP in a 1480-byte first fragment and a 528-byte second; NAT keeps the IP id.
+        var entry = Conntrack(Vm1PingEntry);
+        var icmp = new byte[2008];
+        icmp[0] = 8;
+        icmp[4] = 1234 >> 8; icmp[5] = 1234 & 0xff; icmp[7] = 1;
+        new Random(3).NextBytes(icmp.AsSpan(8));
+        var icmpOutside = icmp.ToArray();
+        icmpOutside[4] = 5000 >> 8; icmpOutside[5] = 5000 & 0xff;
+        byte[] First(byte[] data, IPAddress source, Framing framing) => Fragment(source, Server, data[..1480], 0, true, framing);
+        byte[] Second(byte[] data, IPAddress source, Framing framing) => Fragment(source, Server, data[1480..], 1480, false, framing);
+        var inside = new Framing(Vm1, Bridge, 64, 0x4321);
+        var outside = new Framing(UplinkMac, WanMac, 63, 0x4321);
+
+        var first = See(Tap0, T0, First(icmp, Guest, inside));
+        var second = See(Tap0, T0 + 5, Second(icmp, Guest, inside));
+        var secondOnBridge = See(Br0, T0 + 15, Second(icmp, Guest, inside));
+        See(Br0, T0 + 10, First(icmp, Guest, inside));
+        var firstOutside = See(Ens160, T0 + 40, First(icmpOutside, Uplink, outside));
+        var secondOutside = See(Ens160, T0 + 45, Second(icmpOutside, Uplink, outside));
+
+        Assert.NotEqual(0, first.FlowId);
+        Assert.Equal([first.FlowId, first.FlowId], new[] { second.FlowId, secondOnBridge.FlowId });
+        Assert.Equal(first.GroupId, firstOutside.GroupId);
+        Assert.Equal(second.GroupId, secondOutside.GroupId);
+        Assert.Equal([Tap0, Br0, Ens160], Interfaces(Journey(second)));
+        Assert.All(new[] { first, second, secondOnBridge, firstOutside, secondOutside }, row => Assert.True(_correlator.Holds(entry, row.FlowId)));
+    }
+
+    [Fact]
+    public void Observe_LaterFragmentWithoutItsFirst_NoFlow()
+    {
+        var alone = See(Tap0, T0, Fragment(Guest, Server, new byte[528], 1480, false, new Framing(Vm1, Bridge, 64, 0x4321)));
+
+        Assert.NotEqual(0, alone.GroupId);
+        Assert.Equal(0, alone.FlowId);
+    }
+
+    [Fact]
     public void Observe_AfterWarmUp_AllocatesNothing()
     {
         var pings = Enumerable.Range(0, 2000).Select(i => Vm1Ping with { Sequence = (ushort)i, RequestIpId = (ushort)(i + 1) }).ToArray();
         var frames = pings.Select(p => (p.RequestInside, p.RequestOutside)).ToArray();
+        var later = Fragment(Guest, Server, new byte[528], 1480, false, new Framing(Vm1, Bridge, 64, 0x4321));
         void Run(int from, int to)
         {
             for (var i = from; i < to; i++)
@@ -476,6 +683,9 @@ public sealed class CorrelationTests
                 _correlator.Observe(Tap0, i, T0 + i * 100L, frames[i].RequestInside);
                 _correlator.Observe(Br0, i, T0 + i * 100L + 10, frames[i].RequestInside);
                 _correlator.Observe(Ens160, i, T0 + i * 100L + 20, frames[i].RequestOutside);
+                _correlator.Observe(Ens160, "host/ens160 [icmp]", i, T0 + i * 100L + 20, frames[i].RequestOutside);
+                _correlator.Observe(Ens160, i, T0 + i * 100L + 30, UnreachableOutside);
+                _correlator.Observe(Tap0, i, T0 + i * 100L + 40, later);
             }
         }
         Run(0, 10);

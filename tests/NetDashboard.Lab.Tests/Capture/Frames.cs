@@ -52,6 +52,32 @@ internal static class Frames
     public static byte[] Udp(ushort sourcePort, ushort destinationPort, byte[] payload, IPAddress source, IPAddress destination, Framing? framing = null) =>
         Ip(source, destination, new UdpPacket(sourcePort, destinationPort) { PayloadData = payload }, PacketDotNet.ProtocolType.Udp, framing);
 
+    /// <summary>
+    /// An ICMP error (type 3 code 3: port unreachable) quoting the IP header and first 8 bytes after it of
+    /// <paramref name="offending"/>, an Ethernet frame, as RFC 792 asks.
+    /// </summary>
+    public static byte[] IcmpError(byte[] offending, IPAddress source, IPAddress destination, Framing framing, byte type = 3, byte code = 3)
+    {
+        var headerLength = (offending[14] & 0x0f) * 4;
+        byte[] bytes = [type, code, 0, 0, 0, 0, 0, 0, .. offending.AsSpan(14, headerLength + 8)];
+        return Ip(source, destination, new IcmpV4Packet(new ByteArraySegment(bytes)), PacketDotNet.ProtocolType.Icmp, framing);
+    }
+
+    /// <summary>
+    /// One fragment of an IP packet: <paramref name="payload"/> is its part of the packet's payload, from
+    /// <paramref name="offset"/> bytes (a multiple of 8); <paramref name="more"/> for every fragment but the last.
+    /// </summary>
+    public static byte[] Fragment(IPAddress source, IPAddress destination, byte[] payload, int offset, bool more, Framing framing,
+        PacketDotNet.ProtocolType protocol = PacketDotNet.ProtocolType.Icmp)
+    {
+        var ip = new IPv4Packet(source, destination)
+        {
+            Protocol = protocol, Id = framing.IpId, TimeToLive = framing.Ttl, FragmentOffset = offset / 8, FragmentFlags = more ? 1 : 0,
+            PayloadData = payload,
+        };
+        return Ethernet(framing.SourceMac, framing.DestinationMac, ip);
+    }
+
     public static byte[] Arp(ArpOperation operation, PhysicalAddress senderMac, IPAddress sender, PhysicalAddress targetMac, IPAddress target) =>
         Ethernet(senderMac, operation == ArpOperation.Request ? Broadcast : targetMac,
             new ArpPacket(operation, targetMac, target, senderMac, sender), EthernetType.Arp);

@@ -34,6 +34,25 @@ public sealed class PacketCommentsTests
     }
 
     [Fact]
+    public void For_PortUnreachableThroughNat_SaysNatRewroteTheQuote()
+    {
+        var datagramOutside = Udp(1024, 9, "hello"u8.ToArray(), Uplink, Server, new Framing(UplinkMac, WanMac, 63, 0x6001));
+        var datagramInside = Udp(40000, 9, "hello"u8.ToArray(), Guest, Server, new Framing(Vm1, Bridge, 64, 0x6001));
+        var errorOutside = IcmpError(datagramOutside, Server, Uplink, new Framing(WanMac, UplinkMac, 64, 0x7001));
+        var errorInside = IcmpError(datagramInside, Server, Guest, new Framing(Bridge, Vm1, 63, 0x7001));
+
+        var comments = PacketComments.For([Packet(100, datagramInside, 5, 42), Packet(300, errorOutside, 6, 42), Packet(320, errorInside, 6, 42)]);
+
+        Expect(
+            [
+                "flow 1, hop 1/1", "flow 1, hop 1/2",
+                "flow 1, hop 2/2, destination rewritten 10.180.13.232 → 192.168.1.10, TTL 64 → 63, "
+                + "quoted source rewritten 10.180.13.232 → 192.168.1.10, quoted source port rewritten 1024 → 40000",
+            ],
+            comments);
+    }
+
+    [Fact]
     public void For_TwoFlows_NumberedByFirstAppearanceNotById()
     {
         var comments = PacketComments.For([Packet(100, RequestInside, 9, 70), Packet(200, ReplyOutside, 3, 4), Packet(300, RequestInside, 10, 70)]);

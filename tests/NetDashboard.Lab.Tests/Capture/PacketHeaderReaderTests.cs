@@ -106,6 +106,45 @@ public sealed class PacketHeaderReaderTests
     }
 
     [Fact]
+    public void TryRead_PortUnreachable_ReadsTheQuotedPacketsTupleAndIpId()
+    {
+        var datagram = Udp(1024, 9, "hello"u8.ToArray(), Uplink, Server, new Framing(UplinkMac, WanMac, 63, 0x6001));
+
+        var headers = Read(IcmpError(datagram, Server, Uplink, new Framing(WanMac, UplinkMac)));
+
+        Assert.Equal((3, 3), (headers.IcmpType, headers.IcmpCode));
+        Assert.True(headers.HasQuote);
+        Assert.Equal(PacketHeaders.Udp, headers.QuotedProtocol);
+        Assert.Equal((0x0AB40DE8U, 0xCB007105U), (headers.QuotedSource, headers.QuotedDestination));
+        Assert.Equal((1024, 9), (headers.QuotedSourcePort, headers.QuotedDestinationPort));
+        Assert.Equal(0x6001, headers.QuotedIpId);
+    }
+
+    [Fact]
+    public void TryRead_ErrorQuotingAnEchoOrCutShort_EchoIdInBothPortsOrNoQuote()
+    {
+        var ping = Echo(IcmpV4TypeCode.EchoRequest, 1234, 1, Guest, Server, new Framing(Vm1, Bridge));
+        var echo = Read(IcmpError(ping, Gateway, Guest, new Framing(Bridge, Vm1), type: 3, code: 4));
+        var cut = IcmpError(ping, Gateway, Guest, new Framing(Bridge, Vm1));
+
+        Assert.Equal((PacketHeaders.Icmp, 1234, 1234), (echo.QuotedProtocol, echo.QuotedSourcePort, echo.QuotedDestinationPort));
+        Assert.False(Read(cut[..^1]).HasQuote); // 7 bytes after the quoted IP header: no ICMP id
+        Assert.False(Read(ping).HasQuote);
+    }
+
+    [Fact]
+    public void TryRead_Fragments_FirstHasTransportAndMoreLaterHasOffsetOnly()
+    {
+        var framing = new Framing(Vm1, Bridge, 64, 0x4321);
+        var first = Read(Fragment(Guest, Server, [8, 0, 0, 0, 0x04, 0xd2, 0, 1, .. new byte[1472]], 0, true, framing));
+        var last = Read(Fragment(Guest, Server, new byte[528], 1480, false, framing));
+
+        Assert.Equal((HeaderDepth.Transport, true, 0, true), (first.Depth, first.MoreFragments, (int)first.FragmentOffset, first.IsFragment));
+        Assert.Equal((HeaderDepth.Ipv4, false, 185, true), (last.Depth, last.MoreFragments, (int)last.FragmentOffset, last.IsFragment));
+        Assert.False(Read(Echo(IcmpV4TypeCode.EchoRequest, 1, 1, Guest, Server)).IsFragment);
+    }
+
+    [Fact]
     public void TryRead_ShorterThanEthernetHeader_False()
     {
         Assert.False(PacketHeaderReader.TryRead([], out _));

@@ -16,6 +16,9 @@ public readonly record struct ConntrackIcmp(byte Type, byte Code, ushort Id);
 
 public readonly record struct ConntrackCounters(ulong Packets, ulong Bytes);
 
+/// <summary>A connection's packets among those captured, each counted once: as the guest sent them, and the answers.</summary>
+public readonly record struct FlowPackets(int Original, int Reply);
+
 /// <summary>One direction of a tracked connection. Ports for TCP, UDP and the like; <see cref="Icmp"/> for ICMP.</summary>
 /// <param name="Counters">Present when the kernel counts (net.netfilter.nf_conntrack_acct).</param>
 public sealed record ConntrackTuple(

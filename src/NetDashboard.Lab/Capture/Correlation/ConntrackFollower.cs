@@ -5,24 +5,13 @@ using NetDashboard.Lab.Host;
 namespace NetDashboard.Lab.Capture.Correlation;
 
 /// <summary>One tracked connection as the conntrack panel shows it: both tuples, state and counters, kept up to date.</summary>
-public sealed record NatEntry(string Protocol, string? State, ConntrackTuple Original, ConntrackTuple Reply, bool Unreplied, bool Assured,
-    DateTimeOffset Seen)
+/// <param name="ProtocolNumber">The IP protocol number (1 for icmp): what the correlator keys the connection's flow on.</param>
+public sealed record NatEntry(string Protocol, byte ProtocolNumber, string? State, ConntrackTuple Original, ConntrackTuple Reply, bool Unreplied,
+    bool Assured, DateTimeOffset Seen)
 {
     /// <summary>NAT changed the connection: the reply does not come back to where the original came from.</summary>
     public bool Translated => !Reply.Destination.Equals(Original.Source) || Reply.DestinationPort != Original.SourcePort
                               || Reply.Icmp?.Id != Original.Icmp?.Id;
-
-    /// <summary>
-    /// Whether a captured packet (its protocol, "ICMP", and addresses as a row shows them) belongs to this connection,
-    /// on either side of the NAT and in either direction.
-    /// </summary>
-    public bool Holds(string protocol, string source, string destination)
-    {
-        if (!string.Equals(protocol, Protocol, StringComparison.OrdinalIgnoreCase)) return false;
-        string os = Original.Source.ToString(), od = Original.Destination.ToString(), rs = Reply.Source.ToString(), rd = Reply.Destination.ToString();
-        return (source == os && destination == od) || (source == od && destination == os)
-               || (source == rs && destination == rd) || (source == rd && destination == rs);
-    }
 }
 
 /// <summary>
@@ -64,6 +53,15 @@ public sealed partial class ConntrackFollower : IAsyncDisposable
         get { lock (_gate) return [.. _entries.Values.OrderByDescending(e => e.Seen)]; }
     }
 
+    /// <summary>Whether a captured row (by its <see cref="PacketRow.Flow"/>) belongs to the entry's connection.</summary>
+    public bool Holds(NatEntry entry, long rowFlow) => _correlator.Holds(entry, rowFlow);
+
+    /// <summary>
+    /// Each entry's packets among those captured and still remembered (for when the kernel does not count); null for
+    /// a connection the correlator does not follow.
+    /// </summary>
+    public IReadOnlyList<FlowPackets?> PacketsOf(IReadOnlyList<NatEntry> entries) => _correlator.PacketsOf(entries);
+
     /// <summary>Takes one line of conntrack's output; a line that is not an entry is skipped.</summary>
     internal void Take(string line)
     {
@@ -78,7 +76,7 @@ public sealed partial class ConntrackFollower : IAsyncDisposable
             {
                 if (!_entries.ContainsKey(key) && _entries.Count >= MaxEntries)
                     _entries.Remove(_entries.MinBy(e => e.Value.Seen).Key);
-                _entries[key] = new NatEntry(entry.Protocol, entry.State, entry.Original, entry.Reply, entry.Unreplied, entry.Assured,
+                _entries[key] = new NatEntry(entry.Protocol, entry.ProtocolNumber, entry.State, entry.Original, entry.Reply, entry.Unreplied, entry.Assured,
                     entry.TimestampMicros is { } micros ? DateTimeOffset.FromUnixTimeMilliseconds(micros / 1000) : DateTimeOffset.UtcNow);
             }
         }

@@ -19,13 +19,17 @@ internal readonly record struct FlowTuple(byte Protocol, uint LowAddress, ushort
         {
             if (headers.IsIcmpEcho)
                 tuple = Between(PacketHeaders.Icmp, headers.Source, headers.IcmpId, headers.Destination, headers.IcmpId);
+            else if (headers.HasQuote)
+                // An ICMP error belongs to the flow it quotes, as conntrack relates it; NAT rewrote the quote alike.
+                tuple = Between(headers.QuotedProtocol, headers.QuotedSource, headers.QuotedSourcePort, headers.QuotedDestination, headers.QuotedDestinationPort);
             else if (headers.Protocol is PacketHeaders.Tcp or PacketHeaders.Udp)
                 tuple = Between(headers.Protocol, headers.Source, headers.SourcePort, headers.Destination, headers.DestinationPort);
             else
-                return false; // ICMP errors: they belong to the flow they quote, which NAT rewrote
+                return false; // an ICMP error quoting something else, or another ICMP message
             return true;
         }
-        // Other protocols have no ports; TCP or UDP without its header (a cut or a later fragment) has no tuple.
+        // Other protocols have no ports; TCP or UDP without its header (a cut or a later fragment: see
+        // PacketCorrelator's fragments) has no tuple.
         if (headers.Depth != HeaderDepth.Ipv4 || headers.Protocol is PacketHeaders.Icmp or PacketHeaders.Tcp or PacketHeaders.Udp)
             return false;
         tuple = Between(headers.Protocol, headers.Source, 0, headers.Destination, 0);

@@ -14,6 +14,9 @@ public sealed partial class PacketCorrelator
     // Flow id → the older flow it turned out to be, in the slot of the id: one read per step on the hot path. Ids
     // count up, so a slot goes to another merge only 2 × FlowCapacity flows later, when the first is long quiet.
     private readonly MergedFlow[] _mergedInto;
+    // A fragmented packet's flow by its IP id, from its first fragment (the only one with ports) for the later ones.
+    // Direct-mapped: a slot another packet takes costs that packet's later fragments their flow, nothing more.
+    private readonly FragmentFlow[] _fragments = new FragmentFlow[1024];
     private long _lastFlowId;
 
     /// <summary>
@@ -22,7 +25,7 @@ public sealed partial class PacketCorrelator
     /// </summary>
     public void ObserveConntrack(ConntrackEntry entry)
     {
-        if (!TryTuple(entry, entry.Original, out var original) || !TryTuple(entry, entry.Reply, out var reply))
+        if (!TryTuple(entry.ProtocolNumber, entry.Original, out var original) || !TryTuple(entry.ProtocolNumber, entry.Reply, out var reply))
             return;
         // Until conntrack destroys the entry, NAT gives its tuples to no one else; after, they age like any other.
         var live = entry.Event != ConntrackEvent.Destroy;
@@ -33,6 +36,81 @@ public sealed partial class PacketCorrelator
             Remember(original, flow, live);
             Remember(reply, flow, live);
         }
+    }
+
+    /// <summary>
+    /// The flow of <paramref name="entry"/>'s connection, resolved; 0 when none of its packets or events is remembered.
+    /// </summary>
+    private long FlowOf(NatEntry entry) =>
+        TryTuple(entry.ProtocolNumber, entry.Original, out var original) && Seen(original).FlowId is not 0 and var flow ? flow
+        : TryTuple(entry.ProtocolNumber, entry.Reply, out var reply) ? Seen(reply).FlowId : 0;
+
+    /// <summary>
+    /// Whether a row of flow <paramref name="rowFlow"/> (as the correlator knew it when the row was captured) belongs
+    /// to <paramref name="entry"/>'s connection: its packets before and after NAT, its ICMP errors and fragments, and
+    /// nothing else, however alike its addresses.
+    /// </summary>
+    public bool Holds(NatEntry entry, long rowFlow)
+    {
+        if (rowFlow == 0)
+            return false;
+        lock (_gate)
+            return FlowOf(entry) is not 0 and var flow && Resolve(rowFlow) == flow;
+    }
+
+    /// <summary>
+    /// The packets of each entry's connection that the correlator still holds, each counted once however many
+    /// interfaces it crossed, in the original direction (as the guest sent) and the reply direction; null for a
+    /// connection it does not follow (only TCP, UDP and ICMP echo). Looks through every group held: for a table
+    /// refreshed twice a second, not per packet.
+    /// </summary>
+    public IReadOnlyList<FlowPackets?> PacketsOf(IReadOnlyList<NatEntry> entries)
+    {
+        var counts = new FlowPackets?[entries.Count];
+        lock (_gate)
+        {
+            var byFlow = new Dictionary<long, int>(entries.Count);
+            for (var i = 0; i < entries.Count; i++)
+            {
+                if (!TryTuple(entries[i].ProtocolNumber, entries[i].Original, out _))
+                    continue;
+                counts[i] = default(FlowPackets);
+                if (FlowOf(entries[i]) is not 0 and var flow)
+                    byFlow.TryAdd(flow, i);
+            }
+            for (var slot = 0; slot < _groups.Length && byFlow.Count > 0; slot++)
+            {
+                ref var group = ref _groups[slot];
+                if (group.Id == 0 || group.Count == 0 || !byFlow.TryGetValue(Resolve(group.FlowId), out var index))
+                    continue;
+                var count = counts[index]!.Value;
+                counts[index] = IsOriginalDirection(entries[index], _hops[group.Hops[0]].Headers)
+                    ? count with { Original = count.Original + 1 } : count with { Reply = count.Reply + 1 };
+            }
+        }
+        return counts;
+    }
+
+    /// <summary>From the original tuple's source to its destination, before NAT (as sent) or after (the reply tuple reversed).</summary>
+    private static bool IsOriginalDirection(NatEntry entry, in PacketHeaders headers)
+    {
+        var (source, destination) = (Ipv4(entry.Original.Source), Ipv4(entry.Original.Destination));
+        var (replySource, replyDestination) = (Ipv4(entry.Reply.Source), Ipv4(entry.Reply.Destination));
+        return (headers.Source == source && headers.Destination == destination) || (headers.Source == replyDestination && headers.Destination == replySource);
+    }
+
+    /// <summary>The flow of a later fragment, by its first fragment; none when that was not seen within the window.</summary>
+    private FlowSeen FragmentSeen(in PacketHeaders headers)
+    {
+        var key = FragmentKey.Of(headers);
+        ref readonly var fragment = ref _fragments[key.Slot(_fragments.Length)];
+        return fragment.Key == key && fragment.Micros >= _newestMicros - _windowMicros ? new FlowSeen(Resolve(fragment.FlowId), fragment.Micros, false) : default;
+    }
+
+    private void RememberFragment(in PacketHeaders headers, long flowId)
+    {
+        var key = FragmentKey.Of(headers);
+        _fragments[key.Slot(_fragments.Length)] = new FragmentFlow(key, flowId, _newestMicros);
     }
 
     /// <summary>The tuple's flow (resolved; 0 when unknown or gone quiet) and whether conntrack vouched for it.</summary>
@@ -108,16 +186,16 @@ public sealed partial class PacketCorrelator
         return kept;
     }
 
-    private static bool TryTuple(ConntrackEntry entry, ConntrackTuple side, out FlowTuple tuple)
+    private static bool TryTuple(byte protocol, ConntrackTuple side, out FlowTuple tuple)
     {
         tuple = default;
         if (side.Source.AddressFamily != AddressFamily.InterNetwork || side.Destination.AddressFamily != AddressFamily.InterNetwork)
             return false;
         var (source, destination) = (Ipv4(side.Source), Ipv4(side.Destination));
-        if (entry.ProtocolNumber == PacketHeaders.Icmp && side.Icmp is { Type: 0 or 8 } icmp)
+        if (protocol == PacketHeaders.Icmp && side.Icmp is { Type: 0 or 8 } icmp)
             tuple = FlowTuple.Between(PacketHeaders.Icmp, source, icmp.Id, destination, icmp.Id);
-        else if (entry.ProtocolNumber is PacketHeaders.Tcp or PacketHeaders.Udp && side is { SourcePort: { } sport, DestinationPort: { } dport })
-            tuple = FlowTuple.Between(entry.ProtocolNumber, source, sport, destination, dport);
+        else if (protocol is PacketHeaders.Tcp or PacketHeaders.Udp && side is { SourcePort: { } sport, DestinationPort: { } dport })
+            tuple = FlowTuple.Between(protocol, source, sport, destination, dport);
         else
             return false;
         return true;
@@ -126,9 +204,19 @@ public sealed partial class PacketCorrelator
     private static uint Ipv4(IPAddress address)
     {
         Span<byte> bytes = stackalloc byte[4];
-        address.TryWriteBytes(bytes, out _);
-        return BinaryPrimitives.ReadUInt32BigEndian(bytes);
+        return address.TryWriteBytes(bytes, out var written) && written == 4 ? BinaryPrimitives.ReadUInt32BigEndian(bytes) : 0;
     }
+
+    /// <summary>What the fragments of one packet share, whatever their offset: IP id, protocol and addresses.</summary>
+    private readonly record struct FragmentKey(uint Source, uint Destination, ushort IpId, byte Protocol)
+    {
+        public static FragmentKey Of(in PacketHeaders headers) => new(headers.Source, headers.Destination, headers.IpId, headers.Protocol);
+
+        public int Slot(int slots) =>
+            (int)(Hash64.Avalanche(Hash64.Mix(Hash64.Start(Source | (ulong)Destination << 32), IpId | (ulong)Protocol << 16)) % (ulong)slots);
+    }
+
+    private readonly record struct FragmentFlow(FragmentKey Key, long FlowId, long Micros);
 
     private readonly record struct FlowSeen(long FlowId, long LastSeenMicros, bool Confirmed);
 

@@ -41,7 +41,8 @@ public sealed partial class PacketCorrelator
 
     /// <summary>
     /// Groups of the same flow, later within the window, that answer the request: echo replies with its sequence and
-    /// data, the TCP segments that acknowledge it, or for UDP the first datagram the other way.
+    /// data, the TCP segments that acknowledge it, for UDP the first datagram the other way, or an ICMP error that
+    /// quotes it.
     /// </summary>
     private List<long> Answers(int requestSlot, int[] requestHops, long flow)
     {
@@ -65,6 +66,9 @@ public sealed partial class PacketCorrelator
 
     private static bool IsAnswer(in PacketHeaders request, in PacketHeaders answer, bool? reversed)
     {
+        // A router on the way may send the error (its source is neither end): the quote says which packet it answers.
+        if (answer.HasQuote)
+            return request.Depth >= HeaderDepth.Ipv4 && answer.QuotedProtocol == request.Protocol && answer.QuotedIpId == request.IpId;
         if (request.Depth != HeaderDepth.Transport || answer.Depth != HeaderDepth.Transport || request.Protocol != answer.Protocol || reversed == false)
             return false;
         return request.Protocol switch
@@ -120,7 +124,28 @@ public sealed partial class PacketCorrelator
             if (before.DestinationPort != after.DestinationPort)
                 changes.Add(new(HeaderField.DestinationPort, Number(before.DestinationPort), Number(after.DestinationPort)));
         }
+        if (before.HasQuote && after.HasQuote)
+            QuoteChanges(before, after, changes);
         return changes;
+    }
+
+    /// <summary>NAT rewrites the packet an ICMP error quotes as it rewrites the packet's answers: the other way.</summary>
+    private static void QuoteChanges(in PacketHeaders before, in PacketHeaders after, List<FieldChange> changes)
+    {
+        if (before.QuotedSource != after.QuotedSource)
+            changes.Add(new(HeaderField.QuotedSource, Address(before.QuotedSource), Address(after.QuotedSource)));
+        if (before.QuotedDestination != after.QuotedDestination)
+            changes.Add(new(HeaderField.QuotedDestination, Address(before.QuotedDestination), Address(after.QuotedDestination)));
+        if (before.QuotedProtocol == PacketHeaders.Icmp)
+        {
+            if (before.QuotedSourcePort != after.QuotedSourcePort)
+                changes.Add(new(HeaderField.QuotedIcmpId, Number(before.QuotedSourcePort), Number(after.QuotedSourcePort)));
+            return;
+        }
+        if (before.QuotedSourcePort != after.QuotedSourcePort)
+            changes.Add(new(HeaderField.QuotedSourcePort, Number(before.QuotedSourcePort), Number(after.QuotedSourcePort)));
+        if (before.QuotedDestinationPort != after.QuotedDestinationPort)
+            changes.Add(new(HeaderField.QuotedDestinationPort, Number(before.QuotedDestinationPort), Number(after.QuotedDestinationPort)));
     }
 
     private static string Mac(ulong mac)

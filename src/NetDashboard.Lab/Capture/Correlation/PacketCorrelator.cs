@@ -6,15 +6,18 @@ namespace NetDashboard.Lab.Capture.Correlation;
 /// <summary>
 /// Links the packets of one lab seen on several interfaces: a bridged hop by its identical frame, a routed or NATed
 /// hop by its <see cref="PacketHeaders.NatInvariantKey"/>, and both directions of a conversation into one flow, by
-/// the tuples each interface sees and conntrack's original and reply tuples. Each interface may be observed from
-/// its own thread; hops may arrive out of order, and are ordered by kernel time when asked for. Bounded in time
-/// and size; observing allocates nothing.
+/// the tuples each interface sees and conntrack's original and reply tuples (an ICMP error by the packet it quotes,
+/// a later fragment by its first). Each capture may be observed from its own thread; hops may arrive out of order,
+/// and are ordered by kernel time when asked for. Two captures of one interface (another filter) see the same
+/// packets: a packet has one hop per interface, whichever capture saw it. Bounded in time and size; observing
+/// allocates nothing.
 /// </summary>
 public sealed partial class PacketCorrelator
 {
     /// <summary>Interfaces one group can hold; a ninth starts a new group.</summary>
     private const int MaxHopsPerGroup = 8;
     private const int MaxInterfaces = 64;
+    private const int MaxCaptures = 64;
     /// <summary>Candidates examined per key: a flood of identical frames costs this much, not the whole window.</summary>
     private const int MaxCandidates = 32;
 
@@ -27,6 +30,9 @@ public sealed partial class PacketCorrelator
     private readonly Dictionary<ulong, long> _byInvariant;
     private readonly Dictionary<string, byte> _interfaces = [];
     private readonly List<string> _interfaceKeys = [];
+    private readonly Dictionary<string, byte> _captures = [];
+    private readonly string?[] _captureKeys = new string?[MaxCaptures];
+    private readonly long[] _captureLastMicros = new long[MaxCaptures];
     private long _observed;   // observation number of the newest hop, from 1
     private long _oldest = 1; // observation number of the oldest hop held
     private long _oldestIndexed = 1; // of the oldest hop a new one may still join (within the window)
@@ -49,15 +55,22 @@ public sealed partial class PacketCorrelator
     }
 
     /// <summary>
-    /// Takes one captured packet. <paramref name="interfaceKey"/> names the capture ("host/tap0"); one lab has at
+    /// Takes one captured packet. <paramref name="interfaceKey"/> names the interface ("host/tap0"); one lab has at
     /// most 64. Returns <see cref="PacketCorrelation.None"/> for a frame shorter than an Ethernet header.
     /// </summary>
     /// <param name="sequence">The row's number in its capture, handed back by <see cref="Journey"/>.</param>
-    public PacketCorrelation Observe(string interfaceKey, long sequence, long timestampMicros, ReadOnlySpan<byte> frame)
+    public PacketCorrelation Observe(string interfaceKey, long sequence, long timestampMicros, ReadOnlySpan<byte> frame) =>
+        Observe(interfaceKey, interfaceKey, sequence, timestampMicros, frame);
+
+    /// <summary>
+    /// As <see cref="Observe(string, long, long, ReadOnlySpan{byte})"/>, from one of several captures of the
+    /// interface: <paramref name="captureKey"/> tells them apart ("host/tap0 [icmp]").
+    /// </summary>
+    internal PacketCorrelation Observe(string interfaceKey, string captureKey, long sequence, long timestampMicros, ReadOnlySpan<byte> frame)
     {
         ReadOnlySpan<ObservedPacket> packet = [ObservedPacket.Read(sequence, timestampMicros, frame)];
         Span<PacketCorrelation> link = [default];
-        Observe(interfaceKey, packet, link);
+        Observe(interfaceKey, captureKey, packet, link);
         return link[0];
     }
 
@@ -66,45 +79,56 @@ public sealed partial class PacketCorrelator
     /// workers of a lab's captures would otherwise contend for it on every packet. <paramref name="links"/> gets
     /// what <see cref="Observe(string, long, long, ReadOnlySpan{byte})"/> would return for each.
     /// </summary>
-    internal void Observe(string interfaceKey, ReadOnlySpan<ObservedPacket> packets, Span<PacketCorrelation> links)
+    internal void Observe(string interfaceKey, string captureKey, ReadOnlySpan<ObservedPacket> packets, Span<PacketCorrelation> links)
     {
         lock (_gate)
         {
-            var iface = InterfaceIndex(interfaceKey);
+            var source = InterfaceIndex(interfaceKey) is { } iface && CaptureIndex(captureKey, packets) is { } capture
+                ? new Source(iface, capture) : (Source?)null;
             for (var i = 0; i < packets.Length; i++)
-                links[i] = iface is { } index && packets[i].IsFrame ? ObserveOne(index, in packets[i]) : PacketCorrelation.None;
+                links[i] = source is { } from && packets[i].IsFrame ? ObserveOne(from, in packets[i]) : PacketCorrelation.None;
         }
     }
 
-    private PacketCorrelation ObserveOne(byte iface, in ObservedPacket packet)
+    private PacketCorrelation ObserveOne(Source from, in ObservedPacket packet)
     {
         var headers = packet.Headers;
         _newestMicros = Math.Max(_newestMicros, packet.TimestampMicros);
+        _captureLastMicros[from.Capture] = Math.Max(_captureLastMicros[from.Capture], packet.TimestampMicros);
         MakeRoom();
 
-        var seen = packet.HasTuple ? Seen(packet.Tuple) : default;
-        var groupSlot = FindGroup(_byFrame, headers.BridgedKey, iface, packet.TimestampMicros, seen, bridged: true);
+        var seen = packet.HasTuple ? Seen(packet.Tuple) : headers.IsFragment ? FragmentSeen(headers) : default;
+        var groupSlot = FindGroup(_byFrame, headers.BridgedKey, from, packet.TimestampMicros, seen, bridged: true);
         if (groupSlot < 0 && packet.InvariantKey != 0)
-            groupSlot = FindGroup(_byInvariant, packet.InvariantKey, iface, packet.TimestampMicros, seen, bridged: false);
+            groupSlot = FindGroup(_byInvariant, packet.InvariantKey, from, packet.TimestampMicros, seen, bridged: false);
         if (groupSlot < 0)
             groupSlot = NewGroup(seen.FlowId);
         ref var group = ref _groups[groupSlot];
 
         var flow = Resolve(group.FlowId);
-        if (packet.HasTuple)
+        if (packet.HasTuple || seen.FlowId != 0)
         {
             if (flow == 0)
                 flow = seen.FlowId != 0 ? seen.FlowId : NewFlow();
             else if (seen.FlowId != 0 && seen.FlowId != flow)
                 flow = Merge(flow, seen.FlowId); // the same packet under another tuple (NAT): one conversation
             group.FlowId = flow;
-            Remember(packet.Tuple, flow, confirmed: null);
+            if (packet.HasTuple)
+                Remember(packet.Tuple, flow, confirmed: null);
         }
-        AddHop(ref group, iface, packet.Sequence, packet.TimestampMicros, headers, packet.InvariantKey);
+        if (packet.HasTuple && headers is { IsFragment: true, FragmentOffset: 0 })
+            RememberFragment(headers, flow);
+        // Another capture of an interface the packet was seen on saw the same packet: one hop, whichever came first.
+        if ((group.Interfaces & Bit(from.Interface)) == 0)
+            AddHop(ref group, from.Interface, packet.Sequence, packet.TimestampMicros, headers, packet.InvariantKey);
+        group.Captures |= Bit(from.Capture);
         return new PacketCorrelation(group.Id, flow);
     }
 
-    /// <summary>On how many interfaces the group's packet was seen; 0 once it is forgotten. Cheap, for a row's badge.</summary>
+    /// <summary>
+    /// On how many interfaces the group's packet was seen (however many captures each has); 0 once it is forgotten.
+    /// Cheap, for a row's badge.
+    /// </summary>
     public int InterfaceCount(long groupId)
     {
         lock (_gate)
@@ -124,11 +148,35 @@ public sealed partial class PacketCorrelator
     }
 
     /// <summary>
-    /// The group this hop belongs to among those with the same key: one not yet seen on this interface (a packet seen
-    /// twice on one interface is two packets), within the window, of the same flow when that is known, else the
-    /// nearest in time. Groups whose conntrack-confirmed flow differs from the hop's are never joined.
+    /// The capture's bit. A pane that changes its filter opens another capture each time, so a bit is handed on once
+    /// its capture has seen nothing for longer than the window: no group it is in can be joined any more.
     /// </summary>
-    private int FindGroup(Dictionary<ulong, long> index, ulong key, byte iface, long micros, FlowSeen seen, bool bridged)
+    private byte? CaptureIndex(string captureKey, ReadOnlySpan<ObservedPacket> packets)
+    {
+        if (_captures.TryGetValue(captureKey, out var index))
+            return index;
+        var now = Math.Max(_newestMicros, packets.IsEmpty ? 0 : packets[0].TimestampMicros);
+        for (var i = 0; i < MaxCaptures; i++)
+        {
+            if (_captureKeys[i] is not null && _captureLastMicros[i] >= now - _windowMicros)
+                continue;
+            if (_captureKeys[i] is { } idle)
+                _captures.Remove(idle);
+            index = (byte)i;
+            _captures.Add(captureKey, index);
+            (_captureKeys[i], _captureLastMicros[i]) = (captureKey, now);
+            return index;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The group this hop belongs to among those with the same key: one not yet seen by this capture (a packet seen
+    /// twice by one capture is two packets) nor, unless by its identical frame, on this interface; within the window,
+    /// of the same flow when that is known, else the nearest in time. Groups whose conntrack-confirmed flow differs
+    /// from the hop's are never joined.
+    /// </summary>
+    private int FindGroup(Dictionary<ulong, long> index, ulong key, Source from, long micros, FlowSeen seen, bool bridged)
     {
         if (!index.TryGetValue(key, out var observation))
             return -1;
@@ -139,7 +187,7 @@ public sealed partial class PacketCorrelator
                 break; // out of the window, and every older one with it
             ref var hop = ref _hops[Slot(observation)];
             var gap = Math.Abs(micros - hop.TimestampMicros);
-            if (gap <= _windowMicros && LiveGroup(hop.GroupId) is >= 0 and var slot && CanJoin(ref _groups[slot], iface))
+            if (gap <= _windowMicros && LiveGroup(hop.GroupId) is >= 0 and var slot && CanJoin(ref _groups[slot], from, bridged))
             {
                 var sameFlow = seen.FlowId != 0 && Resolve(_groups[slot].FlowId) == seen.FlowId;
                 // Conntrack tells two conversations apart where the packets cannot: two guests' identical pings.
@@ -152,10 +200,12 @@ public sealed partial class PacketCorrelator
         return best;
     }
 
-    private static bool CanJoin(ref Group group, byte iface) =>
-        group.Count < MaxHopsPerGroup && (group.Interfaces & InterfaceBit(iface)) == 0;
+    private static bool CanJoin(ref Group group, Source from, bool bridged) =>
+        (group.Captures & Bit(from.Capture)) == 0
+        && ((group.Interfaces & Bit(from.Interface)) != 0 ? bridged : group.Count < MaxHopsPerGroup);
 
-    private static ulong InterfaceBit(byte iface) => 1UL << iface;
+    /// <summary>An interface's or a capture's bit: each has at most 64.</summary>
+    private static ulong Bit(byte index) => 1UL << index;
 
     private int NewGroup(long flowId)
     {
@@ -183,7 +233,7 @@ public sealed partial class PacketCorrelator
             NextSameInvariant = invariantKey != 0 ? Link(_byInvariant, invariantKey, observation) : 0,
         };
         group.Hops[group.Count++] = slot;
-        group.Interfaces |= InterfaceBit(iface);
+        group.Interfaces |= Bit(iface);
     }
 
     /// <summary>Makes the hop the newest with its key and returns the one it displaces.</summary>
@@ -233,7 +283,7 @@ public sealed partial class PacketCorrelator
                 if (group.Hops[i] != slot)
                     continue;
                 group.Hops[i] = group.Hops[--group.Count];
-                group.Interfaces &= ~InterfaceBit(hop.Interface);
+                group.Interfaces &= ~Bit(hop.Interface);
                 break;
             }
             if (group.Count == 0)
@@ -281,8 +331,13 @@ public sealed partial class PacketCorrelator
         public int Count;
         /// <summary>A bit per interface it was seen on (at most one hop each): joining is checked without the hops.</summary>
         public ulong Interfaces;
+        /// <summary>A bit per capture that saw it (several captures of one interface share its hop).</summary>
+        public ulong Captures;
         public HopSlots Hops;
     }
+
+    /// <summary>Where a packet was seen: the interface, and which of its captures.</summary>
+    private readonly record struct Source(byte Interface, byte Capture);
 
     [InlineArray(MaxHopsPerGroup)]
     private struct HopSlots

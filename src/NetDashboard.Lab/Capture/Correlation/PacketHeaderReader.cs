@@ -53,7 +53,8 @@ public static class PacketHeaderReader
         if (headerLength < 20 || ip.Length < headerLength)
             return;
         int totalLength = BinaryPrimitives.ReadUInt16BigEndian(ip[2..]);
-        var fragmentOffset = (ushort)(BinaryPrimitives.ReadUInt16BigEndian(ip[6..]) & 0x1fff);
+        var fragment = BinaryPrimitives.ReadUInt16BigEndian(ip[6..]);
+        var fragmentOffset = (ushort)(fragment & 0x1fff);
         // Ethernet padding after the packet differs from hop to hop; a zero length (a TSO send) means "all of it".
         var packet = totalLength >= headerLength && totalLength < ip.Length ? ip[..totalLength] : ip;
         var sentPayload = (totalLength >= headerLength ? totalLength : packet.Length) - headerLength;
@@ -63,6 +64,7 @@ public static class PacketHeaderReader
             Depth = HeaderDepth.Ipv4,
             IpId = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]),
             FragmentOffset = fragmentOffset,
+            MoreFragments = (fragment & 0x2000) != 0,
             Ttl = ip[8],
             Protocol = ip[9],
             Source = BinaryPrimitives.ReadUInt32BigEndian(ip[12..]),
@@ -90,6 +92,8 @@ public static class PacketHeaderReader
                     PayloadLength = Math.Max(0, sentLength - 8),
                     PayloadHash = PayloadHash(segment[8..]),
                 };
+                if (segment[0] is 3 or 4 or 5 or 11 or 12)
+                    ReadQuote(segment[8..], ref headers);
                 break;
             case PacketHeaders.Udp when segment.Length >= 8:
                 headers = headers with
@@ -118,6 +122,34 @@ public static class PacketHeaderReader
                 };
                 break;
         }
+    }
+
+    /// <summary>The packet an ICMP error quotes: its IP header and at least the first 8 bytes after it (RFC 792).</summary>
+    private static void ReadQuote(ReadOnlySpan<byte> quote, ref PacketHeaders headers)
+    {
+        if (quote.Length < 20 || quote[0] >> 4 != 4)
+            return;
+        var headerLength = (quote[0] & 0x0f) * 4;
+        if (headerLength < 20 || quote.Length < headerLength + 8 || (BinaryPrimitives.ReadUInt16BigEndian(quote[6..]) & 0x1fff) != 0)
+            return; // a quoted later fragment has no ports
+        var protocol = quote[9];
+        var transport = quote[headerLength..];
+        ushort sourcePort, destinationPort;
+        if (protocol is PacketHeaders.Tcp or PacketHeaders.Udp)
+            (sourcePort, destinationPort) = (BinaryPrimitives.ReadUInt16BigEndian(transport), BinaryPrimitives.ReadUInt16BigEndian(transport[2..]));
+        else if (protocol == PacketHeaders.Icmp && transport[0] is 0 or 8)
+            sourcePort = destinationPort = BinaryPrimitives.ReadUInt16BigEndian(transport[4..]);
+        else
+            return;
+        headers = headers with
+        {
+            QuotedProtocol = protocol,
+            QuotedIpId = BinaryPrimitives.ReadUInt16BigEndian(quote[4..]),
+            QuotedSource = BinaryPrimitives.ReadUInt32BigEndian(quote[12..]),
+            QuotedDestination = BinaryPrimitives.ReadUInt32BigEndian(quote[16..]),
+            QuotedSourcePort = sourcePort,
+            QuotedDestinationPort = destinationPort,
+        };
     }
 
     private static ulong PayloadHash(ReadOnlySpan<byte> payload) =>

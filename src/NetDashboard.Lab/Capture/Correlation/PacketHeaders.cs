@@ -37,6 +37,8 @@ public readonly struct PacketHeaders
     public ushort IpId { get; init; }
     /// <summary>In 8-byte units; not zero for every fragment but the first.</summary>
     public ushort FragmentOffset { get; init; }
+    /// <summary>More fragments follow: set on every fragment but the last.</summary>
+    public bool MoreFragments { get; init; }
     public byte Protocol { get; init; }
     public byte IcmpType { get; init; }
     public byte IcmpCode { get; init; }
@@ -55,8 +57,26 @@ public readonly struct PacketHeaders
     public ulong PayloadHash { get; init; }
     /// <summary>Hash of every captured byte of the frame.</summary>
     public ulong FrameHash { get; init; }
+    /// <summary>
+    /// The packet an ICMP error quotes: its protocol, or 0 when the error quotes no TCP or UDP header or ICMP echo
+    /// (or this is no error). NAT rewrites the quote as it rewrites the packet, so it names the flow on every hop.
+    /// </summary>
+    public byte QuotedProtocol { get; init; }
+    public uint QuotedSource { get; init; }
+    public uint QuotedDestination { get; init; }
+    /// <summary>The quoted ports; for a quoted echo its id, in both, as <see cref="FlowTuple"/> keys it.</summary>
+    public ushort QuotedSourcePort { get; init; }
+    public ushort QuotedDestinationPort { get; init; }
+    /// <summary>The quoted packet's IP id: NAT keeps it, so it says which packet the error answers.</summary>
+    public ushort QuotedIpId { get; init; }
 
     public bool IsIcmpEcho => Depth == HeaderDepth.Transport && Protocol == Icmp && IcmpType is 0 or 8;
+
+    /// <summary>An ICMP error that quotes a packet of a flow (see <see cref="QuotedProtocol"/>).</summary>
+    public bool HasQuote => QuotedProtocol != 0;
+
+    /// <summary>A fragment of a larger packet: the first (more follow) or a later one.</summary>
+    public bool IsFragment => Depth >= HeaderDepth.Ipv4 && (MoreFragments || FragmentOffset != 0);
 
     /// <summary>What a bridge leaves alone: the whole frame. The same key on tap0 and br0 is the same packet.</summary>
     public ulong BridgedKey => FrameHash;
@@ -74,8 +94,11 @@ public readonly struct PacketHeaders
                 return 0;
             var hash = Hash64.Start(Protocol | (ulong)IpId << 8 | (ulong)FragmentOffset << 24);
             if (Depth == HeaderDepth.Transport && Protocol == Icmp)
-                // An ICMP error quotes the header NAT rewrote, and NAT rewrites the quote too: its payload changes.
-                hash = IsIcmpEcho ? Hash64.Mix(Hash64.Mix(hash, IcmpType | (ulong)IcmpSequence << 8), PayloadHash) : Hash64.Mix(hash, IcmpType | (ulong)IcmpCode << 8);
+                // An ICMP error quotes the header NAT rewrote, and NAT rewrites the quote too: its payload changes,
+                // the quoted packet's protocol and IP id do not.
+                hash = IsIcmpEcho
+                    ? Hash64.Mix(Hash64.Mix(hash, IcmpType | (ulong)IcmpSequence << 8), PayloadHash)
+                    : Hash64.Mix(hash, IcmpType | (ulong)IcmpCode << 8 | (ulong)QuotedProtocol << 16 | (ulong)QuotedIpId << 24);
             else if (Depth == HeaderDepth.Transport && Protocol == Tcp)
                 hash = Hash64.Mix(Hash64.Mix(hash, TcpSequence | (ulong)TcpAcknowledgment << 32), PayloadHash);
             else

@@ -22,6 +22,12 @@ public enum HeaderField
     IcmpId,
     SourcePort,
     DestinationPort,
+    /// <summary>In the packet an ICMP error quotes.</summary>
+    QuotedSource,
+    QuotedDestination,
+    QuotedSourcePort,
+    QuotedDestinationPort,
+    QuotedIcmpId,
 }
 
 /// <summary>A field that differs from the previous hop, as the panes show it: "192.168.1.10 → 10.180.13.232".</summary>
@@ -38,11 +44,19 @@ public sealed record FieldChange(HeaderField Field, string Before, string After)
         HeaderField.IcmpId => "ICMP id",
         HeaderField.SourcePort => "source port",
         HeaderField.DestinationPort => "destination port",
+        HeaderField.QuotedSource => "quoted source",
+        HeaderField.QuotedDestination => "quoted destination",
+        HeaderField.QuotedSourcePort => "quoted source port",
+        HeaderField.QuotedDestinationPort => "quoted destination port",
+        HeaderField.QuotedIcmpId => "quoted ICMP id",
         _ => Field.ToString(),
     };
 
-    /// <summary>A rewrite NAT makes (addresses, ports, ICMP id), as opposed to what every router or bridge changes.</summary>
-    public bool IsRewrite => Field is HeaderField.Source or HeaderField.Destination or HeaderField.IcmpId or HeaderField.SourcePort or HeaderField.DestinationPort;
+    /// <summary>
+    /// A rewrite NAT makes (addresses, ports, ICMP id, and the same in the packet an ICMP error quotes), as opposed
+    /// to what every router or bridge changes.
+    /// </summary>
+    public bool IsRewrite => Field is not (HeaderField.SourceMac or HeaderField.DestinationMac or HeaderField.Ttl);
 
     /// <summary>"source 192.168.1.10 → 10.180.13.232".</summary>
     public string Describe() => $"{FieldName} {Before} → {After}";

@@ -77,6 +77,9 @@ public sealed partial class CapturePane : IAsyncDisposable
     /// <summary>A tracked connection chosen in the NAT table: its packets are marked, before and after NAT.</summary>
     [Parameter] public Lab.Capture.Correlation.NatEntry? Flow { get; set; }
 
+    // By the flow the correlator gave the row, never by its addresses: the host's own ping to the server is another flow.
+    private bool InFlow(PacketRow row) => Flow is { } flow && row.Flow != 0 && Labs.ConntrackOf(Lab)?.Holds(flow, row.Flow) == true;
+
     /// <summary>Raised with the decoded packet when a row is clicked (null when its bytes are no longer kept).</summary>
     [Parameter] public EventCallback<(string Pane, PacketRow Row, PacketDetail? Detail)> OnSelect { get; set; }
 

@@ -7,13 +7,15 @@ namespace NetDashboard.Components.Controls;
 
 /// <summary>
 /// The lab's NAT entries live, from conntrack's events in the host namespace (followed while a capture is open):
-/// original and reply tuple, state and counters. Looked at twice a second, redrawn only when something changed.
+/// original and reply tuple, state and packets: the kernel's counters when it keeps them (net.netfilter.nf_conntrack_acct),
+/// else the packets of the connection the open captures saw. Looked at twice a second, redrawn only when something changed.
 /// </summary>
 public sealed partial class NatTable
 {
     private static readonly TimeSpan Look = TimeSpan.FromMilliseconds(500);
     private readonly CancellationTokenSource _stop = new();
     private IReadOnlyList<NatEntry> _entries = [];
+    private IReadOnlyList<FlowPackets?> _captured = [];
     private ConntrackFollower? _follower;
     private long _version = -1;
 
@@ -38,11 +40,14 @@ public sealed partial class NatTable
                 // The follower comes and goes with the lab's captures: look it up each time.
                 var follower = Labs.ConntrackOf(Lab);
                 var version = follower?.Version ?? -1;
-                if (ReferenceEquals(follower, _follower) && version == _version) continue;
-                var entries = follower?.Entries ?? [];
+                var same = ReferenceEquals(follower, _follower) && version == _version;
+                var entries = same ? _entries : follower?.Entries ?? [];
+                // Packets keep coming while the entries stay the same: counted on every look.
+                var captured = follower?.PacketsOf(entries) ?? [];
+                if (same && captured.SequenceEqual(_captured)) continue;
                 await InvokeAsync(() =>
                 {
-                    (_follower, _version, _entries) = (follower, version, entries);
+                    (_follower, _version, _entries, _captured) = (follower, version, entries, captured);
                     StateHasChanged();
                 });
             }
@@ -67,6 +72,19 @@ public sealed partial class NatTable
         other is not null && entry.Protocol == other.Protocol && entry.Original.Source.Equals(other.Original.Source)
         && entry.Original.Destination.Equals(other.Original.Destination) && entry.Original.SourcePort == other.Original.SourcePort
         && entry.Original.Icmp?.Id == other.Original.Icmp?.Id;
+
+    /// <summary>The kernel's counters, original / reply direction; else what the captures saw, said as such.</summary>
+    private (string Text, string Meaning) Packets(int index)
+    {
+        var entry = _entries[index];
+        if (entry.Original.Counters is { } o && entry.Reply.Counters is { } r)
+            return ($"{o.Packets} / {r.Packets}", "the kernel's counters (nf_conntrack_acct): packets as sent / packets answered");
+        if ((index < _captured.Count ? _captured[index] : null) is not { } seen)
+            return ("–", "the kernel does not count (net.netfilter.nf_conntrack_acct is 0), and the captures link only TCP, UDP and ICMP echo");
+        return ($"{seen.Original} / {seen.Reply} captured",
+            "the kernel does not count (net.netfilter.nf_conntrack_acct is 0): packets of this connection in the open captures, "
+            + "each once however many interfaces it crossed, as sent / answered (the newest ones the captures remember)");
+    }
 
     private static string Tuple(ConntrackTuple t) =>
         t.Icmp is { } icmp ? $"{t.Source} → {t.Destination} (id {icmp.Id})"

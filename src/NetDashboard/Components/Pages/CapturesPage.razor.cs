@@ -136,9 +136,6 @@ public sealed partial class CapturesPage : IAsyncDisposable
         }
     }
 
-    // A capture with a filter is correlated as "host/tap0 [icmp]": the pane is the part before.
-    private static string PaneOf(string interfaceKey) => interfaceKey.Split(" [", 2)[0];
-
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -211,12 +208,12 @@ public sealed partial class CapturesPage : IAsyncDisposable
             };
             return outbound ? rank : -rank;
         }
-        return journey with { Hops = [.. journey.Hops.OrderBy(h => h.OffsetMicros).ThenBy(h => Rank(PaneOf(h.InterfaceKey)))] };
+        return journey with { Hops = [.. journey.Hops.OrderBy(h => h.OffsetMicros).ThenBy(h => Rank(h.InterfaceKey))] };
     }
 
     private GraphJourney JourneyOnGraph(PacketJourney journey)
     {
-        var hops = journey.Hops.Select(h => (PaneOf(h.InterfaceKey), h.OffsetMicros / 1000.0,
+        var hops = journey.Hops.Select(h => (h.InterfaceKey, h.OffsetMicros / 1000.0,
             (IReadOnlyList<string>)h.Changes.Select(c => c.Describe()).ToList())).ToList();
         // The VM whose tap saw it first sent it; a packet seen on the wan's cable reached the server's side.
         var first = hops.Count > 0 && hops[0].Item1.StartsWith("host/", StringComparison.Ordinal) ? hops[0].Item1["host/".Length..] : null;
