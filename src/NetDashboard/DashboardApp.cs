@@ -64,6 +64,10 @@ public static class DashboardApp
         if (!app.Environment.IsDevelopment())
             app.UseWhen(context => !ApiErrors.IsApiRequest(context), pages => pages.UseExceptionHandler("/Error", createScopeForErrors: true));
         app.UseRequestGuard();
+        // An address no page answers gets the app's own not-found page (in the layout, with a way home), still a 404.
+        app.UseWhen(IsPageRequest, pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        // Routing after it, so the re-executed request is routed again to /not-found (a branch of UseWhen does not reroute).
+        app.UseRouting();
         app.UseWebSockets();
         app.UseAntiforgery();
         app.UseStaticFiles();
@@ -97,4 +101,10 @@ public static class DashboardApp
         }
         return 0;
     }
+
+    // A browser asking for a page (it accepts HTML): the API, hubs, console relays, scripts and static files keep
+    // their bare status codes.
+    private static bool IsPageRequest(HttpContext context) =>
+        HttpMethods.IsGet(context.Request.Method) && !ApiErrors.IsApiRequest(context)
+        && context.Request.Headers.Accept.Any(accept => accept?.Contains("text/html", StringComparison.Ordinal) == true);
 }

@@ -1,12 +1,14 @@
+using System.Diagnostics;
 using System.Net.WebSockets;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 
 namespace NetDashboard.Browser.Tests;
 
 [Trait("Category", "Browser")]
 [Trait("Requires", "root,chromium,qemu")]
 [Collection(NetDashboard.Integration.Tests.VmCollection.Name)]
-public sealed class ConsoleTests(DashboardServer server) : IClassFixture<DashboardServer>
+public sealed class ConsoleTests(DashboardServer server, ITestOutputHelper output) : IClassFixture<DashboardServer>
 {
     [Fact]
     public async Task ConsolePage_BuiltinGuest_ScreenConnectsAndSerialRunsACommand()
@@ -36,6 +38,102 @@ public sealed class ConsoleTests(DashboardServer server) : IClassFixture<Dashboa
 
         Assert.True(typed, "what was typed on the VNC screen did not reach the guest's shell");
     }
+
+    [Fact]
+    public async Task ConsolePage_FreshSerialConsole_ShowsThePromptWithoutEnter()
+    {
+        await using var lab = server.NewLab("cp");
+        await lab.UpAsync("seed-tap.yaml", wait: true);
+        var page = await server.NewPageAsync();
+
+        await page.GotoAsync($"/labs/{lab.Name}/vms/vm1/console");
+        await Assertions.Expect(page.GetByTestId("console-serial")).ToHaveAttributeAsync("data-state", "connected");
+
+        // Nothing typed: the guest's shell has been waiting at its prompt since it booted.
+        await Assertions.Expect(page.GetByTestId("console-serial").Locator(".xterm-rows")).ToContainTextAsync("vm1:~#", new() { Timeout = 5_000 });
+    }
+
+    [Fact]
+    public async Task ConsolePage_VmStoppedThenStarted_BothPanesSayVmStoppedAndReconnectWithin2sOfReady()
+    {
+        await using var lab = server.NewLab("cs");
+        await lab.UpAsync("seed-tap.yaml", wait: true);
+        var page = await server.NewPageAsync();
+        await page.GotoAsync($"/labs/{lab.Name}/vms/vm1/console");
+        var screen = page.GetByTestId("console-screen");
+        var serial = page.GetByTestId("console-serial");
+        await Assertions.Expect(screen).ToHaveAttributeAsync("data-state", "connected");
+        await Assertions.Expect(serial.Locator(".xterm-rows")).ToContainTextAsync("vm1:~#");
+        Assert.True(await LitPixelsAsync(screen) > 0, "the VNC screen drew nothing before the stop");
+
+        await lab.Vms.StopAsync(lab.Name, lab.Vm("vm1"));
+
+        await Assertions.Expect(screen).ToHaveAttributeAsync("data-state", "stopped");
+        await Assertions.Expect(serial).ToHaveAttributeAsync("data-state", "stopped");
+        await Assertions.Expect(page.GetByTestId("console-screen-status")).ToContainTextAsync("VM stopped");
+        await Assertions.Expect(page.GetByTestId("console-serial-status")).ToContainTextAsync("VM stopped");
+        await Assertions.Expect(serial.Locator(".xterm-rows")).ToContainTextAsync("[VM stopped]");
+        // A few tries against the stopped VM later, both still say so.
+        await page.WaitForTimeoutAsync(2_500);
+        await Assertions.Expect(screen).ToHaveAttributeAsync("data-state", "stopped", new() { Timeout = 1 });
+        await Assertions.Expect(serial).ToHaveAttributeAsync("data-state", "stopped", new() { Timeout = 1 });
+        await Assertions.Expect(page.GetByTestId("console-screen-status")).ToContainTextAsync("VM stopped", new() { Timeout = 1 });
+        await DashboardServer.ScreenshotAsync(page, "console-vm-stopped");
+
+        await lab.Vms.StartAsync(lab.Name, lab.Vm("vm1"));
+        await lab.Vms.WaitReadyAsync(lab.Name, lab.Vm("vm1"), TimeSpan.FromSeconds(90));
+        var sinceReady = Stopwatch.StartNew();
+
+        // Within 2 s of ready: both panes connected again, the serial port shows a prompt after the "[VM stopped]"
+        // line, and the VNC screen's new canvas holds the guest's picture.
+        var within = new LocatorAssertionsToHaveAttributeOptions { Timeout = 2_000 };
+        await Assertions.Expect(screen).ToHaveAttributeAsync("data-state", "connected", within);
+        await Assertions.Expect(serial).ToHaveAttributeAsync("data-state", "connected", within);
+        await page.WaitForFunctionAsync(
+            "el => { const text = el.innerText; return text.slice(text.lastIndexOf('[VM stopped]')).includes('vm1:~#'); }",
+            await serial.Locator(".xterm-rows").ElementHandleAsync(), new() { Timeout = Math.Max(1, 2_000 - (float)sinceReady.ElapsedMilliseconds) });
+        await Assertions.Expect(page.GetByTestId("console-screen-status")).ToBeHiddenAsync(new() { Timeout = 1 });
+        var promptAfter = sinceReady.Elapsed;
+        while (await LitPixelsAsync(screen) == 0 && sinceReady.Elapsed < TimeSpan.FromSeconds(2))
+            await Task.Delay(100);
+        var drawnAfter = sinceReady.Elapsed;
+        await DashboardServer.ScreenshotAsync(page, "console-vm-back");
+        Assert.True(drawnAfter < TimeSpan.FromSeconds(2), $"the VNC screen drew nothing within 2 s of ready (prompt after {promptAfter.TotalMilliseconds:0} ms)");
+        output.WriteLine($"after ready: serial prompt {promptAfter.TotalMilliseconds:0} ms, VNC drawn {drawnAfter.TotalMilliseconds:0} ms");
+
+        // Retrying while the VM was down said so once, not once per try.
+        var marks = await serial.Locator(".xterm-rows").EvaluateAsync<int>("el => el.innerText.split('[VM stopped]').length - 1");
+        Assert.Equal(1, marks);
+
+        // The serial console is live again, not a picture of it.
+        await serial.ClickAsync();
+        await page.Keyboard.TypeAsync("echo back-$((40+2))\r");
+        await Assertions.Expect(serial.Locator(".xterm-rows")).ToContainTextAsync("back-42");
+    }
+
+    [Fact]
+    public async Task ConsolePage_LabDoesNotExist_SaysThereIsNoLab()
+    {
+        var name = $"nolab-{Guid.NewGuid().ToString("N")[..6]}";
+        var page = await server.NewPageAsync();
+
+        await page.GotoAsync($"/labs/{name}/vms/vm1/console");
+
+        await Assertions.Expect(page.GetByTestId("console-problem")).ToContainTextAsync($"There is no lab named '{name}'");
+        await Assertions.Expect(page.GetByTestId("console-problem")).Not.ToContainTextAsync("has no VM");
+    }
+
+    // Pixels of the VNC canvas brighter than the console's black: the guest's text, drawn by noVNC.
+    private static Task<int> LitPixelsAsync(ILocator screen) => screen.EvaluateAsync<int>("""
+        el => {
+          const canvas = el.querySelector('canvas');
+          if (!canvas || !canvas.width || !canvas.height) return 0;
+          const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+          let lit = 0;
+          for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] > 150) lit++;
+          return lit;
+        }
+        """);
 
     [Fact]
     public async Task ConsoleRelay_ForeignOrigin_Refused403()

@@ -17,7 +17,8 @@ public sealed partial class CapturePane : IAsyncDisposable
 {
     /// <summary>Rows one pane keeps; older ones leave the view (the capture itself keeps its own bounded store).</summary>
     private const int MaxRowsShown = 10_000;
-    /// <summary>A row's height in pixels: the Virtualize item size and the CSS's .capture-row height.</summary>
+    /// <summary>A one-line row's height in pixels (the CSS's .capture-row min-height): Virtualize's first guess; rows
+    /// wrap in narrow panes, and Virtualize measures the rows it renders.</summary>
     private const int RowHeight = 22;
 
     private readonly List<PacketRow> _rows = [];
@@ -106,7 +107,7 @@ public sealed partial class CapturePane : IAsyncDisposable
                 // A twin was chosen: show it in the middle of the list (the list stops following the newest row).
                 _revealed = TwinSequence;
                 var index = TwinSequence is { } twin ? _rows.FindIndex(r => r.Sequence == twin) : -1;
-                if (index >= 0) await _module.InvokeVoidAsync("reveal", _list, index * RowHeight);
+                if (index >= 0) await _module.InvokeVoidAsync("reveal", _list, index, _rows.Count);
             }
             else if (_module is not null && !_disposed)
             {
