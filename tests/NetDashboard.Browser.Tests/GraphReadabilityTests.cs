@@ -70,3 +70,122 @@ public sealed class GraphReadabilityTests(DashboardServer server) : IClassFixtur
         }
         """);
 }
+
+/// <summary>
+/// No label runs into another or out of the panel: every shipped lab, as a lab and as a lesson lab, and a lab of four
+/// VMs, at 1000×700 and 1400×900, before and after a trace lights its journey (and the edges' packet rates).
+/// </summary>
+[Trait("Category", "Browser")]
+[Trait("Requires", "root,chromium,qemu")]
+[Collection(NetDashboard.Integration.Tests.VmCollection.Name)]
+public sealed class GraphLayoutTests(DashboardServer server) : IClassFixture<DashboardServer>
+{
+    private const string Graph = "document.querySelector('[data-testid=topology-graph]').__graph.cy";
+
+    // seed-nat with four VMs: the most a lab page draws.
+    private const string FourVms = """
+        name: four-vms
+        world:
+          pc: 192.168.1.3/24
+          pcGateway: 192.168.1.1
+        host:
+          forwarding: true
+          bridges:
+            - name: br0
+              ports: [tap0, tap1, tap2, tap3]
+              addresses: [192.168.1.1/24]
+          masquerade:
+            - source: 192.168.1.0/24
+        vms:
+          - { name: vm1, mac: "52:54:98:76:54:30", tap: tap0, address: 192.168.1.10/24, gateway: 192.168.1.1 }
+          - { name: vm2, mac: "52:54:98:76:54:31", tap: tap1, address: 192.168.1.11/24, gateway: 192.168.1.1 }
+          - { name: vm3, mac: "52:54:98:76:54:32", tap: tap2, address: 192.168.1.12/24, gateway: 192.168.1.1 }
+          - { name: vm4, mac: "52:54:98:76:54:33", tap: tap3, address: 192.168.1.13/24, gateway: 192.168.1.1 }
+        """;
+
+    [Theory]
+    [InlineData("nat-pc.yaml", false)]
+    [InlineData("seed-tap.yaml", false)]
+    [InlineData("seed-tap.yaml", true)]
+    [InlineData("seed-bridge.yaml", false)]
+    [InlineData("seed-bridge.yaml", true)]
+    [InlineData("seed-bridge-external.yaml", false)]
+    [InlineData("seed-bridge-external.yaml", true)]
+    [InlineData("seed-nat.yaml", false)]
+    [InlineData("seed-nat.yaml", true)]
+    [InlineData("four-vms", false)]
+    public async Task Graph_EveryLabAt1000And1400WithATraceLit_NoLabelOverlapsOrLeavesThePanelAndEachHas12Px(string file, bool asLesson)
+    {
+        await using var lab = server.NewLab("gl");
+        var path = file == "four-vms" ? Path.Combine(server.RuntimeRoot, "four-vms.yaml") : NetDashboard.Integration.Tests.TestLab.LabFile(file);
+        if (file == "four-vms") await File.WriteAllTextAsync(path, FourVms);
+        await lab.Engine.ApplyAsync(NetDashboard.Lab.Model.LabFileLoader.LoadFile(path, lab.Name), await File.ReadAllTextAsync(path), path,
+            waitForVms: true, asLesson: asLesson);
+        var page = await server.NewPageAsync();
+        var warnings = new List<string>();
+        page.Console += (_, message) => { if (message.Type is "warning" or "error") warnings.Add(message.Text); };
+        await page.GotoAsync($"/labs/{lab.Name}");
+        var graph = page.GetByTestId("topology-graph");
+        await Assertions.Expect(graph).ToHaveAttributeAsync("data-nodes", new System.Text.RegularExpressions.Regex("ns:host"));
+        // The guests' agents answer within seconds; their addresses change the VM labels, which lays the graph out again.
+        await page.WaitForFunctionAsync($"() => {Graph}.nodes('[kind = \"vm\"]').every(n => !/starting|\\(wants [^)]*\\)$/.test(n.data('label')) || n.data('label').includes('no address'))",
+            null, new() { Timeout = 30_000 });
+
+        var name = $"{Path.GetFileNameWithoutExtension(file)}{(asLesson ? "-lesson" : "")}";
+        var problems = new List<string>();
+        problems.AddRange(await AtBothSizesAsync(page, name));
+
+        await page.SetViewportSizeAsync(1400, 900);
+        await page.GetByTestId("trace-panel").GetByTestId("trace-run").ClickAsync();
+        await Assertions.Expect(graph).ToHaveAttributeAsync("data-journey", new System.Text.RegularExpressions.Regex("."), new() { Timeout = 30_000 });
+        await Assertions.Expect(graph).ToHaveAttributeAsync("data-rates", new System.Text.RegularExpressions.Regex("pkt/s"), new() { Timeout = 10_000 });
+        problems.AddRange(await AtBothSizesAsync(page, $"{name}-trace"));
+        var journeyLabels = await page.EvaluateAsync<int>($"() => {Graph}.nodes('.journey').length");
+        var shownRates = await page.EvaluateAsync<int>($"() => {Graph}.edges('[rate]').length");
+
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        Assert.True(journeyLabels > 0, "the trace lit no node");
+        Assert.True(shownRates > 0, "no edge shows its rate");
+        Assert.DoesNotContain(warnings, w => w.Contains("wheel", StringComparison.OrdinalIgnoreCase) || w.Contains("cytoscape", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static async Task<IReadOnlyList<string>> AtBothSizesAsync(IPage page, string name)
+    {
+        var problems = new List<string>();
+        foreach (var (width, height) in new[] { (1000, 700), (1400, 900) })
+        {
+            var layouts = await page.GetByTestId("topology-graph").GetAttributeAsync("data-layout");
+            await page.SetViewportSizeAsync(width, height);
+            await page.WaitForFunctionAsync($"() => document.querySelector('[data-testid=topology-graph]').dataset.layout !== '{layouts}'", null, new() { Timeout = 5_000 });
+            await page.WaitForTimeoutAsync(300);
+            await DashboardServer.ScreenshotAsync(page, $"graph-{name}-{width}x{height}");
+            problems.AddRange((await LabelProblemsAsync(page)).Select(p => $"{width}×{height} {name}: {p}"));
+        }
+        return problems;
+    }
+
+    // Each label's box on screen, read from Cytoscape: two that meet, one that leaves the canvas, one under 12 px.
+    private static async Task<string[]> LabelProblemsAsync(IPage page) => await page.EvaluateAsync<string[]>($$"""
+        () => {
+          const cy = {{Graph}};
+          const only = { includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false, includeUnderlays: false, includeOutlines: false };
+          const labels = cy.elements().filter(el => el.isNode() ? !!el.data('label') : !!el.data('rate')).map(el => {
+            const b = el.renderedBoundingBox(only);
+            return { id: el.id(), b, px: parseFloat(el.style('font-size')) * cy.zoom() };
+          });
+          const problems = [];
+          const r = n => n.toFixed(0);
+          for (const l of labels) {
+            if (l.b.x1 < 0 || l.b.y1 < 0 || l.b.x2 > cy.width() || l.b.y2 > cy.height())
+              problems.push(`${l.id} (${r(l.b.x1)},${r(l.b.y1)})-(${r(l.b.x2)},${r(l.b.y2)}) leaves the ${cy.width()}×${cy.height()} canvas`);
+            if (l.px < 12) problems.push(`${l.id} is ${l.px.toFixed(1)} px`);
+          }
+          for (let i = 0; i < labels.length; i++)
+            for (let j = i + 1; j < labels.length; j++) {
+              const [a, b] = [labels[i].b, labels[j].b];
+              if (a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) problems.push(`${labels[i].id} overlaps ${labels[j].id}`);
+            }
+          return problems;
+        }
+        """);
+}
