@@ -3,7 +3,10 @@ using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Model;
 
-/// <summary>A node of the topology graph. Parent makes the namespace boxes; X/Y place a node the first time it appears.</summary>
+/// <summary>
+/// A node of the topology graph. Parent makes the namespace boxes. X/Y are its column and row in the graph's grid (VMs,
+/// taps, bridges, router and uplinks, wan and PC); the browser turns them into positions from the labels' measured sizes.
+/// </summary>
 public sealed record GraphNode(string Id, string Label, string Kind, string? Parent, string State, double X, double Y);
 
 /// <summary>
@@ -19,7 +22,7 @@ public sealed record GraphModel(IReadOnlyList<GraphNode> Nodes, IReadOnlyList<Gr
 
 /// <summary>
 /// Turns a kernel snapshot (joined with the VMs the app knows) into graph elements. Pure, so the mapping is
-/// unit-tested; positions are fixed per role so a node keeps its place when others come and go.
+/// unit-tested; grid cells are fixed per role so a node keeps its place when others come and go.
 /// </summary>
 public static class TopologyGraph
 {
@@ -63,7 +66,7 @@ public static class TopologyGraph
         {
             var server = definition?.World.InternetServer.ToString() ?? "203.0.113.5";
             var answers = wan.Link("lo")?.Addresses.Any(a => a.Address.ToString() == server) == true;
-            nodes.Add(new GraphNode(ServerId, $"internet server\n{server}", "server", NamespaceId(NamespaceRole.Wan), answers ? "up" : "down", 860, 0));
+            nodes.Add(new GraphNode(ServerId, $"internet server\n{server}", "server", NamespaceId(NamespaceRole.Wan), answers ? "up" : "down", WorldColumn, 0));
         }
 
         var hostTaps = host?.Links.Where(l => l.Kind == "tun").Select(l => l.Name).Order(StringComparer.Ordinal).ToList() ?? [];
@@ -71,8 +74,8 @@ public static class TopologyGraph
         {
             var status = vms.FirstOrDefault(s => s.Name == vm.Name);
             var tapIndex = hostTaps.IndexOf(vm.Tap);
-            var y = (tapIndex >= 0 ? tapIndex : hostTaps.Count + i) * 120.0;
-            nodes.Add(new GraphNode(VmId(vm.Name), VmLabel(vm, status, guests?.GetValueOrDefault(vm.Name)), "vm", null, (status?.State ?? VmState.Stopped).ToString().ToLowerInvariant(), -260, y));
+            var row = tapIndex >= 0 ? tapIndex : hostTaps.Count + i;
+            nodes.Add(new GraphNode(VmId(vm.Name), VmLabel(vm, status, guests?.GetValueOrDefault(vm.Name)), "vm", null, (status?.State ?? VmState.Stopped).ToString().ToLowerInvariant(), 0, row));
             if (host?.Link(vm.Tap) is { } tap)
                 edges.Add(new GraphEdge($"vmtap:{vm.Name}", VmId(vm.Name), LinkId(NamespaceRole.Host, vm.Tap), "vm",
                     status?.State == VmState.Running && tap.AdminUp ? "up" : "down"));
@@ -103,23 +106,27 @@ public static class TopologyGraph
     {
         var nat = host.NatRules.Where(r => r.IsMasquerade).Select(r => $"MASQUERADE {r.Source}").ToList();
         var label = string.Join('\n', new[] { "router", host.Forwarding ? "forwarding on" : "forwarding off" }.Concat(nat));
-        nodes.Add(new GraphNode(RouterId, label, "router", NamespaceId(NamespaceRole.Host), host.Forwarding ? "on" : "off", 310, -130));
+        nodes.Add(new GraphNode(RouterId, label, "router", NamespaceId(NamespaceRole.Host), host.Forwarding ? "on" : "off", UplinkColumn, 0));
         foreach (var link in host.Links.Where(l => l.Kind != "loopback" && l.Addresses.Count > 0))
             edges.Add(new GraphEdge($"route:{link.Name}", LinkId(NamespaceRole.Host, link.Name), RouterId, "route", link.AdminUp ? "up" : "down"));
     }
+
+    // The grid: VMs (column 0) on their taps (1), bridges (2) in the middle of the taps, the router above the uplinks
+    // (3), the wan beside ens160 with the internet server above, the external PC beside ens192 (4). Rows start at 0.
+    private const int UplinkColumn = 3, WorldColumn = 4;
 
     private static (double X, double Y) Place(NamespaceRole role, LinkState link, List<string> bridges, List<string> taps, ref int others)
     {
         switch (role)
         {
-            case NamespaceRole.Wan: return (640, 0);
-            case NamespaceRole.Pc: return (640, 260);
+            case NamespaceRole.Wan: return (WorldColumn, 1);
+            case NamespaceRole.Pc: return (WorldColumn, 2);
         }
-        if (link.Name == WorldDefinition.UplinkName) return (420, 0);
-        if (link.Name == WorldDefinition.LanNicName) return (420, 260);
-        if (link.Kind == "bridge") return (200, bridges.IndexOf(link.Name) * 160.0);
-        if (link.Kind == "tun") return (0, taps.IndexOf(link.Name) * 120.0);
-        return (200, 420 + others++ * 110.0);
+        if (link.Name == WorldDefinition.UplinkName) return (UplinkColumn, 1);
+        if (link.Name == WorldDefinition.LanNicName) return (UplinkColumn, 2);
+        if (link.Kind == "bridge") return (2, Math.Max(0, taps.Count - 1) / 2 + bridges.IndexOf(link.Name));
+        if (link.Kind == "tun") return (1, taps.IndexOf(link.Name));
+        return (UplinkColumn, 3 + others++);
     }
 
     private static string NamespaceLabel(NamespaceState ns)
@@ -153,12 +160,12 @@ public static class TopologyGraph
     private static string VmLabel(VmDefinition vm, VmStatus? status, GuestState? guest)
     {
         var head = $"{vm.Name} · {(status?.State ?? VmState.Stopped).ToString().ToLowerInvariant()}\n{vm.Mac}";
-        var wanted = vm.Address is { } address ? $"wants {address.Address}" : null;
-        if (guest is null) return wanted is null ? head : $"{head}\n({wanted})";
-        if (!guest.Known) return $"{head}\naddress unknown (no agent)";
+        var wanted = vm.Address is { } address ? $"(wants {address.Address})" : null;
+        if (guest is null) return wanted is null ? head : $"{head}\n{wanted}";
+        if (!guest.Known) return $"{head}\naddress unknown\n(no agent)";
         var holds = guest.Addresses.Select(a => a.ToString()).ToList();
-        var missing = vm.Address is { } want && !guest.Addresses.Contains(want) ? $" ({wanted})" : "";
-        return $"{head}\n{(holds.Count == 0 ? "no address" : string.Join(' ', holds))}{missing}";
+        var missing = vm.Address is { } want && !guest.Addresses.Contains(want) ? $"\n{wanted}" : "";
+        return $"{head}\n{(holds.Count == 0 ? "no address" : string.Join('\n', holds))}{missing}";
     }
 
     private static string Role(NamespaceRole role) => role.ToString().ToLowerInvariant();
