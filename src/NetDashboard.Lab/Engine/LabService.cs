@@ -404,6 +404,7 @@ public sealed partial class LabService(
         Check("image", image, InputRules.CheckImage);
         if (request.MemoryMb is < 64 or > 8192) problems.Add(new("memory", "memory is in MiB, between 64 and 8192"));
         if (request.Nic is not ("e1000" or "virtio-net")) problems.Add(new("nic", $"'{request.Nic}' is not e1000 or virtio-net"));
+        if (problems.Count == 0 && vms.ImageProblem(image) is { } imageProblem) problems.Add(new("image", imageProblem));
         if (problems.Count > 0) return ActionResult.Refused(problems);
 
         // Then what was left out takes the suggestion, and a named bridge must be one the lab has.
@@ -418,8 +419,6 @@ public sealed partial class LabService(
         // A suggested gateway follows a suggested address: next to an address of another subnet it would be refused.
         gateway ??= request.Address is null ? suggested.Gateway : "";
         if (GatewayProblem(address, gateway) is { } gatewayProblem) problems.Add(gatewayProblem);
-        if (problems.Count == 0 && vms.ImageProblem(new VmDefinition { Name = request.Name!, Mac = MacAddress.Parse(mac), Tap = tap, Image = image }) is { } imageProblem)
-            problems.Add(new("image", imageProblem));
         if (problems.Count > 0) return ActionResult.Refused(problems);
 
         var vm = new VmDefinition

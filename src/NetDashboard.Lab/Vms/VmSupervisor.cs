@@ -32,7 +32,10 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     public DiskImages Images => images;
 
     /// <summary>Why this VM cannot boot (its image missing, outside the image folders, not a file), or null when it can.</summary>
-    public string? ImageProblem(VmDefinition vm) => vm.IsBuiltin ? guest.Problem : images.Resolve(vm.Image).Problem;
+    public string? ImageProblem(VmDefinition vm) => ImageProblem(vm.Image);
+
+    /// <summary>Why an image ("builtin" or a disk image's name or path) cannot boot, or null.</summary>
+    public string? ImageProblem(string image) => image == VmDefinition.BuiltinImage ? guest.Problem : images.Resolve(image).Problem;
 
     public VmStatus StatusOf(string lab, VmDefinition vm)
     {
