@@ -114,8 +114,9 @@ public sealed class CorrelationCaptureTests
         var sent = await lab.ExecAsync(NamespaceRole.Pc, "bash", "-c", "echo netdash > /dev/udp/203.0.113.5/9");
         Assert.True(sent.ExitCode == 0, sent.StandardError);
         var datagram = await FirstRowAsync(bridge.Capture, 0, r => r is { Protocol: "UDP", Source: "192.168.1.3" }, Patience);
-        var errorInside = await FirstRowAsync(bridge.Capture, 0, r => r.Info.Contains("ICMP port unreachable", StringComparison.Ordinal), Patience);
-        var errorOutside = await FirstRowAsync(uplink.Capture, 0, r => r.Info.Contains("ICMP port unreachable", StringComparison.Ordinal), Patience);
+        // tcpdump's words for it: "ICMP 203.0.113.5 udp port 9 unreachable".
+        var errorInside = await FirstRowAsync(bridge.Capture, 0, r => r.Info.Contains("udp port 9 unreachable", StringComparison.Ordinal), Patience);
+        var errorOutside = await FirstRowAsync(uplink.Capture, 0, r => r.Info.Contains("udp port 9 unreachable", StringComparison.Ordinal), Patience);
         Assert.NotNull(datagram);
         Assert.NotNull(errorInside);
         Assert.NotNull(errorOutside);
