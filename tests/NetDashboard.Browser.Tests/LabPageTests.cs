@@ -23,6 +23,21 @@ public sealed class LabPageTests(DashboardServer server) : IClassFixture<Dashboa
     }
 
     [Fact]
+    public async Task Home_LabMadeByTheEngineAfterThePageOpened_AppearsAndGoesWithoutReload()
+    {
+        var page = await server.NewPageAsync();
+        await page.GotoAsync("/");
+        await using var lab = server.NewLab("ul");
+
+        await lab.UpAsync("nat-pc.yaml");
+        var row = page.GetByTestId($"lab-row-{lab.Name}");
+        await Assertions.Expect(row).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        await lab.Engine.DownAsync(lab.Name);
+
+        await Assertions.Expect(row).Not.ToBeVisibleAsync(new() { Timeout = 10_000 });
+    }
+
+    [Fact]
     public async Task Home_CreateEmptyLab_LabPageShowsTheWorldWithoutBridge()
     {
         await using var lab = server.NewLab("ue");
