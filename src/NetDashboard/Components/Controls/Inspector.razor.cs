@@ -116,6 +116,11 @@ public sealed partial class Inspector
 
     private string? Problem(string field) => _result?.Problems.FirstOrDefault(p => p.Field == field)?.Message;
 
+    // "bridge" names a field of two forms shown together (a new bridge, a new VM's bridge): a refusal goes beside the one sent.
+    private bool _resultOfVmForm;
+    private string? VmFormProblem(string field) => _resultOfVmForm ? Problem(field) : null;
+    private string? HostFormProblem(string field) => _resultOfVmForm ? null : Problem(field);
+
     private Task RunAsync(OperationRequest request) => ActAsync(() => Actions.RunAsync(Lab, request));
 
     private Task VmAsync(VmVerb verb) => ActAsync(() => Actions.VmAsync(Lab, _vm!.Name, verb));
@@ -166,7 +171,7 @@ public sealed partial class Inspector
         {
             Name = _newVm.Name, Tap = _newVm.Tap, Mac = _newVm.Mac, Nic = _newVm.Nic, Image = _newVm.Image,
             Bridge = _newVm.Bridge, Address = _newVm.Address ?? "", Gateway = _newVm.Gateway ?? "",
-        }));
+        }), vmForm: true);
         if (_result?.Succeeded == true && Actions.DefinitionOf(Lab) is { } updated)
         {
             _suggestedVm = SuggestVm(updated, await Actions.TopologyAsync(Lab));
@@ -182,10 +187,11 @@ public sealed partial class Inspector
 
     private Task PingAsync(string from) => ActAsync(() => Actions.PingAsync(Lab, from, _target ?? ""));
 
-    private async Task ActAsync(Func<Task<ActionResult>> action)
+    private async Task ActAsync(Func<Task<ActionResult>> action, bool vmForm = false)
     {
         _busy = true;
         _result = null;
+        _resultOfVmForm = vmForm;
         try
         {
             _result = await action();
