@@ -22,6 +22,10 @@ public static class DashboardApp
         });
         // Serve package assets (MudBlazor) from the build output in every environment, not only Development.
         builder.WebHost.UseStaticWebAssets();
+        // MapStaticAssets knows only what the build put in its manifest (MudBlazor, _framework); our own files live in the
+        // repository's wwwroot (lib/ copied by setup.sh), outside the project. Its fallback for such files logged a
+        // "not found in the built time manifest" warning per request; without it, UseStaticFiles serves them.
+        builder.Configuration["DisableStaticAssetNotFoundRuntimeFallback"] = "true";
         builder.Services.AddLabServices(builder.Configuration);
         builder.Services.AddSingleton<StartupLabState>();
         builder.Services.AddHostedService<StartupLab>();

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
+using Microsoft.JSInterop;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Trace;
@@ -12,7 +13,7 @@ namespace NetDashboard.Components.Controls;
 /// NAT rewrote, lights its way on the graph, and when it was lost gives the verdict with a button that applies the
 /// fix (a host operation or a guest command, journaled like any other) and traces again.
 /// </summary>
-public sealed partial class TracePanel
+public sealed partial class TracePanel : IAsyncDisposable
 {
     private string? _from, _to = "203.0.113.5", _protocol = "icmp";
     private string? _failure, _fixed;
@@ -20,8 +21,12 @@ public sealed partial class TracePanel
     private TraceReport? _report;
     private bool _running;
     private string? _followedSelection;
+    private ElementReference _result;
+    private bool _reveal;
+    private IJSObjectReference? _scroll;
 
     [Inject] private LabService Labs { get; set; } = null!;
+    [Inject] private IJSRuntime JS { get; set; } = null!;
 
     [Parameter, EditorRequired] public string Lab { get; set; } = "";
 
@@ -48,6 +53,15 @@ public sealed partial class TracePanel
         }
     }
 
+    // The panel sits below the inspector: a result that appeared below the fold is brought into view, once per trace.
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!_reveal) return;
+        _reveal = false;
+        _scroll ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/scroll.js");
+        await _scroll.InvokeVoidAsync("reveal", _result);
+    }
+
     private async Task KeyAsync(KeyboardEventArgs e)
     {
         if (e.Key == "Enter") await TraceAsync();
@@ -63,6 +77,7 @@ public sealed partial class TracePanel
             var outcome = await Labs.TraceAsync(Lab, _from, _to?.Trim(), _protocol?.Trim());
             _problems = outcome.Result.Problems.GroupBy(p => p.Field).ToDictionary(g => g.Key, g => g.First().Message);
             _report = outcome.Report;
+            _reveal = _report is not null;
             if (outcome.Report is null && _problems.Count == 0) _failure = outcome.Result.Message;
             else if (_problems.Keys.Except(["to", "protocol"]).Any()) _failure = string.Join("; ", outcome.Result.Problems);
             await OnJourney.InvokeAsync(_report is null ? null : JourneyOf(_report));
@@ -94,4 +109,16 @@ public sealed partial class TracePanel
         GraphJourney.Of(report.Request.Where(h => h.Seen)
                 .Select(h => (h.Station, h.OffsetMs ?? 0, (IReadOnlyList<string>)h.Changes.Select(c => c.ToString()).ToList())).ToList(),
             report.From is "pc" or "host" ? null : report.From, report.Arrived);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (_scroll is not null) await _scroll.DisposeAsync();
+        }
+        catch (JSDisconnectedException)
+        {
+            // The tab is closed; the module went with it.
+        }
+    }
 }
