@@ -60,7 +60,7 @@ public sealed class ApiErrorTests(ApiServer server) : IClassFixture<ApiServer>
     [InlineData("PUT", "api/labs", HttpStatusCode.MethodNotAllowed)]
     [InlineData("DELETE", "api/labs", HttpStatusCode.MethodNotAllowed)]
     [InlineData("PATCH", "api/labs/x1/operations", HttpStatusCode.MethodNotAllowed)]
-    [InlineData("DELETE", "api/nothing-here", HttpStatusCode.MethodNotAllowed)] // the pages answer every GET path
+    [InlineData("DELETE", "api/nothing-here", HttpStatusCode.NotFound)] // no route of any method has this path
     [InlineData("GET", "api/nothing-here", HttpStatusCode.NotFound)]
     public async Task AnyMethod_Error_IsProblemJson(string method, string path, HttpStatusCode expected)
     {
