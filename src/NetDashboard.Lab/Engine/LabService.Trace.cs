@@ -138,7 +138,7 @@ public sealed partial class LabService
         if (vm is not null)
         {
             var command = protocol.GuestCommand(target);
-            var outcome = await RunInGuestAsync(lab, vm.Name, command, ProbeLimit, replayable: false, cancellationToken);
+            var outcome = await _vmActions.RunInGuestAsync(lab, vm.Name, command, ProbeLimit, replayable: false, cancellationToken);
             return ($"({vm.Name})$ {command}", outcome.Guest?.ExitCode);
         }
         var role = source == TraceSource.Pc ? NamespaceRole.Pc : NamespaceRole.Host;
