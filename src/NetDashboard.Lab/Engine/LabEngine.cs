@@ -198,7 +198,7 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
         var state = await GuestAgentClient.RunAsync(store.PathsOf(lab, vm.Name).Agent, "ip addr show dev eth0; ip route show", options.GuestCommandTimeout, cancellationToken);
         foreach (var command in GuestSetup.CommandsFor(vm, state.Output))
         {
-            var result = await vms.ExecAsync(lab, vm, command, options.GuestCommandTimeout, cancellationToken);
+            var result = await vms.ExecAsync(lab, vm, command, options.GuestCommandTimeout, cancellationToken: cancellationToken);
             if (!result.Succeeded)
                 throw new GuestCommandException($"({vm.Name})$ {command} failed with exit code {result.ExitCode}: {result.Output.Trim()}");
         }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using NetDashboard.Lab.Model;
 
@@ -30,6 +31,12 @@ public static class LabSuggestions
             Gateway = gateway?.ToString() ?? "",
         };
     }
+
+    /// <summary>The bridges a new VM's tap may join: the lab file's and the host's in the kernel, by name.</summary>
+    public static IReadOnlyList<string> Bridges(LabDefinition? lab, Topology? kernel) =>
+        (lab?.Host.Bridges.Select(b => b.Name) ?? [])
+        .Union(kernel?.Find(NamespaceRole.Host)?.Links.Where(l => l.Kind == "bridge").Select(l => l.Name) ?? [])
+        .Order(StringComparer.Ordinal).ToList();
 
     /// <summary>The first brN the host does not have.</summary>
     public static string BridgeName(Topology? kernel) =>
@@ -90,11 +97,12 @@ public static class LabSuggestions
         return (new InterfaceAddress(free, subnet.Network.PrefixLength), gateway);
     }
 
-    private static long ToNumber(IPAddress address)
-    {
-        var b = address.GetAddressBytes();
-        return ((long)b[0] << 24) | ((long)b[1] << 16) | ((long)b[2] << 8) | b[3];
-    }
+    private static long ToNumber(IPAddress address) => BinaryPrimitives.ReadUInt32BigEndian(address.GetAddressBytes());
 
-    private static IPAddress FromNumber(long n) => new([(byte)(n >> 24), (byte)(n >> 16), (byte)(n >> 8), (byte)n]);
+    private static IPAddress FromNumber(long n)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, (uint)n);
+        return new IPAddress(bytes);
+    }
 }

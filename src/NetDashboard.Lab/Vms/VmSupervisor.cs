@@ -163,8 +163,8 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     /// Runs a command in a built-in guest and journals it as "(vm1)$ CMD"; a rebuild script runs it again unless it is a
     /// probe (<paramref name="replayable"/> false: a ping that asks, not a step that builds).
     /// </summary>
-    public async Task<GuestResult> ExecAsync(string lab, VmDefinition vm, string command, TimeSpan timeout, CancellationToken cancellationToken = default,
-        bool replayable = true)
+    public async Task<GuestResult> ExecAsync(string lab, VmDefinition vm, string command, TimeSpan timeout, bool replayable = true,
+        CancellationToken cancellationToken = default)
     {
         if (!vm.IsBuiltin)
             throw new GuestCommandException($"{vm.Name} boots a disk image ({vm.Image}); guest commands need the built-in guest. Use its console instead.");

@@ -160,10 +160,7 @@ public sealed partial class Inspector
 
     private Task ConfigureGuestAsync() => ActAsync(() => Actions.ConfigureGuestAsync(Lab, _vm!.Name, _guestAddress ?? "", _guestGateway));
 
-    private IEnumerable<string> BridgeChoices =>
-        (Definition?.Host.Bridges.Select(b => b.Name) ?? [])
-        .Union(Topology?.Host.Links.Where(l => l.Kind == "bridge").Select(l => l.Name) ?? [])
-        .Order(StringComparer.Ordinal);
+    private IReadOnlyList<string> BridgeChoices => LabSuggestions.Bridges(Definition, Topology);
 
     private async Task CreateVmAsync()
     {
