@@ -90,6 +90,20 @@ public sealed class JournalScriptTests
     }
 
     [Fact]
+    public async Task Export_TutorialLineWithANewline_StaysOneCommentAndRunsNothing()
+    {
+        var hostile = JournalTests.Entry(new CreateNamespace(T1.Host)) with { Tutorial = "# a remark\ntouch /tmp/netdash-should-not-exist", Remark = true };
+
+        var script = Export(hostile);
+        var commentLines = Lines(script).Where(l => l.Contains("a remark", StringComparison.Ordinal)).ToList();
+        var syntax = await Bash(["-n"], script);
+
+        Assert.Equal(["# a remark\\x0atouch /tmp/netdash-should-not-exist"], commentLines);
+        Assert.DoesNotContain(Lines(script), l => l.StartsWith("touch ", StringComparison.Ordinal));
+        Assert.True(syntax.ExitCode == 0, syntax.StandardError);
+    }
+
+    [Fact]
     public void Export_GuestCommandAndQmpQuit_RunThroughTheScriptsFunctionsInOrder()
     {
         var quit = new JournalEntry

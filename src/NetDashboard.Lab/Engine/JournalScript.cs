@@ -116,7 +116,8 @@ public static class JournalScript
         foreach (var entry in replayed)
         {
             script.AppendLine();
-            script.AppendLine($"# {Printable.Escape(entry.TutorialLine.TrimStart('#', ' '))}");
+            // Escaped whole, newlines too: a comment line must never end early and leave the rest to run.
+            script.AppendLine($"# {Printable.Escape(entry.TutorialLine.TrimStart('#', ' '), keepNewlines: false)}");
             script.AppendLine(entry.Argv switch
             {
                 [GuestAgent, var vm, var command] => $"guest {HostCommand.ShellQuote(vm)} {HostCommand.ShellQuote(command)}",
