@@ -186,7 +186,7 @@ tool_vm() {
         wait "$watcher" || true
         read -r ready cpu <"$work/ready" || true
         [[ $ready =~ ^[0-9]+$ ]] || fail "vm $verb: no NETDASH-READY in the new serial.log"
-        grep -q 'vm1: running' "$work/out" || fail "vm $verb: not running"
+        grep -q '^vm1 is running' "$work/out" || fail "vm $verb: not running: $(cat "$work/out")"
     fi
     if [[ -n $series ]]; then
         record "$series" $((t1 - t0))
