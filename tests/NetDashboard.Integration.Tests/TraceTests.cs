@@ -164,6 +164,25 @@ public sealed class SeedNatTraceTests(SeedNatTraceLab seedNat) : IClassFixture<S
     }
 
     [Fact]
+    public async Task Trace_Vm1AgentBusyWithAnotherCommand_NotSentSaysWhyAndNoVerdictIsGuessed()
+    {
+        // The agent runs one command at a time: while a person's `sleep` runs, the probe cannot be sent at all.
+        var busy = seedNat.Lab.Service.ExecAsync(seedNat.Lab.Name, "vm1", "sleep 4", TimeSpan.FromSeconds(20));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        var outcome = await seedNat.Lab.Service.TraceAsync(seedNat.Lab.Name, "vm1", "203.0.113.5", "icmp");
+        await busy;
+
+        var report = outcome.Report ?? throw new Xunit.Sdk.XunitException($"no report: {outcome.Result.Message}");
+        Assert.True(report.NotSent, TraceText.Of(report));
+        Assert.Null(report.Verdict);
+        Assert.False(outcome.Result.Succeeded);
+        Assert.StartsWith("vm1's probe was not sent: the guest refused the command", report.Outcome);
+        Assert.Contains("not sent", TraceText.Of(report));
+        Assert.All(report.Request, hop => Assert.False(hop.Seen));
+    }
+
+    [Fact]
     public Task Trace_ForwardingTurnedOff_StoppedAfterBr0ForwardingOffAndTheFixBringsTheReplyBack() =>
         seedNat.FaultFixedAsync(
             make: () => HostShell.RunAsync(Lab, "sysctl", "-qw", "net.ipv4.ip_forward=0"),

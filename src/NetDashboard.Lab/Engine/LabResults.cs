@@ -76,7 +76,8 @@ public sealed record LabCreation(ActionResult Result, ApplyResult? Applied, bool
 public sealed record LabTeardown(ActionResult Result, IReadOnlyList<JournalEntry> Ran);
 
 /// <summary>A guest command's result: <see cref="Guest"/> is set when the command ran (whatever its exit code).</summary>
-public sealed record GuestCommandOutcome(ActionResult Result, GuestResult? Guest);
+/// <param name="NotRun">Why the command did not run or finish (no <see cref="Guest"/> result then).</param>
+public sealed record GuestCommandOutcome(ActionResult Result, GuestResult? Guest, string? NotRun = null);
 
 /// <summary>A lab that exists: owned (it has a runtime record) or only namespaces left behind.</summary>
 /// <param name="SourceFile">The lab file it was made from (its bare name), when known.</param>

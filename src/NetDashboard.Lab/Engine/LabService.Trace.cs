@@ -31,13 +31,26 @@ public sealed record TraceChange(string Station, string Field, string Before, st
 /// get through — why, with the fix.
 /// </summary>
 /// <param name="Probe">The command that sent it, as a person would type it: "(vm1)$ ping -c 1 -W 2 203.0.113.5".</param>
+/// <param name="ProbeProblem">Why the sender's command did not run or finish (a guest too busy to answer its agent in
+/// time), when that is so: a probe seen nowhere was then perhaps never sent, which is not the same as lost.</param>
 /// <param name="Arrived">Seen at the last place before the target, or answered.</param>
 /// <param name="Replied">The reply came back to the sender's side.</param>
 /// <param name="ElapsedMs">From the request to the verdict; the trace's captures close after it.</param>
 public sealed record TraceReport(
-    string Lab, string From, string To, string Protocol, string Probe, int? ProbeExitCode, bool Arrived, bool Replied,
+    string Lab, string From, string To, string Protocol, string Probe, int? ProbeExitCode, string? ProbeProblem, bool Arrived, bool Replied,
     IReadOnlyList<TraceHop> Request, IReadOnlyList<TraceHop> Reply, IReadOnlyList<TraceChange> Rewrites, TraceVerdict? Verdict,
-    long ElapsedMs);
+    long ElapsedMs)
+{
+    /// <summary>The sender's command failed and nothing of the probe was seen: no evidence either way, so no verdict.</summary>
+    public bool NotSent => ProbeProblem is not null && !Replied && !Request.Any(h => h.Seen);
+
+    /// <summary>The outcome in a few words, the same in the page, the CLI and the API's message.</summary>
+    public string Outcome =>
+        Replied ? $"{From} reached {To} ({Protocol}); the reply came back"
+        : Arrived ? $"{From}'s probe arrived at {To}'s side; no reply came back"
+        : NotSent ? $"{From}'s probe was not sent: {ProbeProblem}"
+        : $"{From}'s probe was lost";
+}
 
 public sealed record TraceOutcome(ActionResult Result, TraceReport? Report);
 
@@ -46,6 +59,9 @@ public sealed partial class LabService
     // ping gives up after 1 s; a TCP connection that gets no answer or a DNS query without a server would wait far
     // longer, and is cut here. Inside a lab a reply takes milliseconds.
     private static readonly TimeSpan ProbeLimit = TimeSpan.FromSeconds(2);
+    // A guest's probe also goes through its agent, which a guest under TCG answers slowly while the host is busy (another
+    // VM booting): seconds, not milliseconds. Cut too soon, the probe is never sent and the trace would report it lost.
+    private static readonly TimeSpan GuestProbeLimit = TimeSpan.FromSeconds(8);
     // libpcap delivers in 20 ms blocks; what crossed the last interface is in the store well within this.
     private static readonly TimeSpan CaptureSettle = TimeSpan.FromMilliseconds(150);
 
@@ -100,7 +116,9 @@ public sealed partial class LabService
             if (opening.FirstOrDefault(o => o.IsFaulted) is { } failed) await failed;
             // Before the probe: the agent runs one command at a time, and the verdict wants the guest as it sent it.
             var guest = await guestRead;
-            var (probe, exitCode) = running ? await SendProbeAsync(lab, source, vm, target, parsed, cancellationToken) : (parsed.GuestCommand(target), (int?)null);
+            var (probe, exitCode, probeProblem) = running
+                ? await SendProbeAsync(lab, source, vm, target, parsed, cancellationToken)
+                : (parsed.GuestCommand(target), (int?)null, (string?)null);
             await Task.Delay(CaptureSettle, cancellationToken);
             var snapshots = new List<(TraceStation Station, CaptureSnapshot Snapshot)>();
             foreach (var (station, lease, start) in leases)
@@ -114,11 +132,13 @@ public sealed partial class LabService
             var replied = exitCode == 0 || reply.LastOrDefault()?.Seen == true;
             var arrived = replied || (plan.Stations.Count > 0 && seen.Contains(plan.Stations[^1].Name));
             var replySeen = reply.Where(h => h.Seen).Select(h => h.Station).ToHashSet();
-            var verdict = TraceDiagnosis.Diagnose(new TraceObservation(plan, topology, definition, guest, running, seen, replied, replySeen));
+            var notSent = probeProblem is not null && !replied && seen.Count == 0;
+            var verdict = notSent ? null : TraceDiagnosis.Diagnose(new TraceObservation(plan, topology, definition, guest, running, seen, replied, replySeen));
             var rewrites = request.Concat(reply).SelectMany(h => h.Changes).Where(c => c.IsRewrite).ToList();
-            var report = new TraceReport(lab, source.Name, target.ToString(), parsed.ToString(), probe, exitCode, arrived, replied,
+            var report = new TraceReport(lab, source.Name, target.ToString(), parsed.ToString(), probe, exitCode, probeProblem, arrived, replied,
                 request, reply, rewrites, verdict, started.ElapsedMilliseconds);
             return new(replied ? ActionResult.Ok($"{source.Name} reached {target} ({parsed}) and the reply came back")
+                : notSent ? ActionResult.Failed(report.Outcome)
                 : ActionResult.Ok(verdict?.Sentence ?? $"{source.Name} got no reply from {target}"), report);
         }
         catch (CaptureException e)
@@ -132,14 +152,14 @@ public sealed partial class LabService
         }
     }
 
-    private async Task<(string Probe, int? ExitCode)> SendProbeAsync(string lab, TraceSource source, VmDefinition? vm, IPAddress target,
+    private async Task<(string Probe, int? ExitCode, string? Problem)> SendProbeAsync(string lab, TraceSource source, VmDefinition? vm, IPAddress target,
         TraceProtocol protocol, CancellationToken cancellationToken)
     {
         if (vm is not null)
         {
             var command = protocol.GuestCommand(target);
-            var outcome = await _vmActions.RunInGuestAsync(lab, vm.Name, command, ProbeLimit, replayable: false, cancellationToken);
-            return ($"({vm.Name})$ {command}", outcome.Guest?.ExitCode);
+            var outcome = await _vmActions.RunInGuestAsync(lab, vm.Name, command, GuestProbeLimit, replayable: false, cancellationToken);
+            return ($"({vm.Name})$ {command}", outcome.Guest?.ExitCode, outcome.Guest is null ? outcome.NotRun ?? outcome.Result.Message : null);
         }
         var role = source == TraceSource.Pc ? NamespaceRole.Pc : NamespaceRole.Host;
         var probe = new Probe(new LabNamespaces(lab).NameOf(role), target, protocol);
@@ -149,15 +169,16 @@ public sealed partial class LabService
         try
         {
             await engine.RunAsync(lab, probe, limit.Token);
-            return (line, 0);
+            return (line, 0, null);
         }
         catch (HostCommandException e)
         {
-            return (line, e.ExitCode);
+            return (line, e.ExitCode, null);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return (line, null);
+            // A connection nobody answers: what the captures saw says why, not the cut.
+            return (line, null, null);
         }
     }
 

@@ -78,7 +78,7 @@ internal sealed class VmActions(LabEngine engine, LabRuntimeStore store, VmSuper
         }
         catch (LabException e)
         {
-            return new(ActionResult.Failed($"({vm})$ {command} did not run: {e.Message}"), null);
+            return new(ActionResult.Failed($"({vm})$ {command} did not run: {e.Message}"), null, e.Message);
         }
         finally
         {

@@ -12,9 +12,10 @@ public static class TraceText
     public static string Of(TraceReport report)
     {
         var text = new StringBuilder();
-        var outcome = report.Replied ? "reply received" : report.Arrived ? "arrived, no reply" : "lost";
+        var outcome = report.Replied ? "reply received" : report.Arrived ? "arrived, no reply" : report.NotSent ? "not sent" : "lost";
         text.AppendLine($"trace {report.From} → {report.To} ({report.Protocol}): {outcome}, {report.ElapsedMs} ms");
         text.AppendLine($"  {Printable.Escape(report.Probe)}{(report.ProbeExitCode is { } code ? $"   exit {code}" : "")}");
+        if (report.ProbeProblem is { } problem) text.AppendLine($"  {Printable.Escape(problem)}");
         AppendHops(text, "request", report.Request);
         AppendHops(text, "reply", report.Reply);
         if (report.Verdict is { } verdict)

@@ -100,11 +100,6 @@ public sealed partial class TracePanel : IAsyncDisposable
         if (result.Succeeded) await TraceAsync();
     }
 
-    private static string Outcome(TraceReport report) =>
-        report.Replied ? $"{report.From} reached {report.To} ({report.Protocol}); the reply came back"
-        : report.Arrived ? $"{report.From}'s probe arrived at {report.To}'s side; no reply came back"
-        : $"{report.From}'s probe was lost";
-
     private static GraphJourney JourneyOf(TraceReport report) =>
         GraphJourney.Of(report.Request.Where(h => h.Seen)
                 .Select(h => (h.Station, h.OffsetMs ?? 0, (IReadOnlyList<string>)h.Changes.Select(c => c.ToString()).ToList())).ToList(),
