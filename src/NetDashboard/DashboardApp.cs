@@ -30,6 +30,16 @@ public static class DashboardApp
         builder.Services.AddSingleton<StartupLabState>();
         builder.Services.AddHostedService<StartupLab>();
         builder.Services.AddHostedService<LabAdoption>();
+        var configured = builder.Configuration.GetSection(DashboardOptions.Section).Get<DashboardOptions>() ?? new DashboardOptions();
+        var (allowedUsers, userProblems) = LocalPeers.AllowedUids(configured.LocalUsers, Environment.GetEnvironmentVariable("SUDO_UID"));
+        if (userProblems.Count > 0)
+        {
+            foreach (var problem in userProblems) Console.Error.WriteLine($"error: {problem}");
+            return 2;
+        }
+        builder.Services.AddSingleton(new LocalPeers(allowedUsers));
+        builder.Services.AddSingleton<LiveConnections>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveConnections>());
         builder.Services.AddMudServices();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddOpenApi();
@@ -91,7 +101,7 @@ public static class DashboardApp
         {
             var url = LoginUrl.Base(app.Urls, app.Configuration["urls"]);
             Console.WriteLine($"NetDashboard is serving. Sign in by opening: {token.LoginLink(url)}");
-            Console.WriteLine($"(the token is kept in {token.FilePath}; `dotnet run --project src/NetDashboard -- token` prints this link again)");
+            Console.WriteLine($"(the token is kept in {token.FilePath}; `./netdash token` prints this link again)");
         });
         try
         {

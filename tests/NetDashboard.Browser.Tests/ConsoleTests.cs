@@ -40,6 +40,47 @@ public sealed class ConsoleTests(DashboardServer server, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task SessionsRevokedFromTheCli_ConsolePageGoesToSignedOutAndAnOpenSerialRelayClosesWithinASecond()
+    {
+        await using var lab = server.NewLab("cr");
+        await lab.UpAsync("seed-tap.yaml", wait: true);
+        var page = await server.NewPageAsync();
+        await page.GotoAsync($"/labs/{lab.Name}/vms/vm1/console");
+        await Assertions.Expect(page.GetByTestId("console-serial")).ToHaveAttributeAsync("data-state", "connected");
+        using var relay = new ClientWebSocket();
+        relay.Options.Cookies = await server.SignedInCookiesAsync();
+        relay.Options.SetRequestHeader("Origin", server.BaseAddress.GetLeftPart(UriPartial.Authority));
+        await relay.ConnectAsync(new Uri($"ws://{server.BaseAddress.Authority}/labs/{lab.Name}/vms/vm1/serial"), CancellationToken.None);
+        var relayClosed = ReceiveUntilClosedAsync(relay);
+
+        var revoke = await NetDashboard.Integration.Tests.DashboardCli.RunAsync(
+            new Dictionary<string, string> { ["NetDashboard__StateFolder"] = server.App.StateFolder }, "sessions", "--revoke-all");
+        var revoked = Stopwatch.StartNew();
+
+        Assert.Equal(0, revoke.ExitCode);
+        await relayClosed.WaitAsync(TimeSpan.FromSeconds(1.5));
+        output.WriteLine($"serial relay closed {revoked.ElapsedMilliseconds} ms after the revocation");
+        await page.WaitForURLAsync("**/login?signedOut=1**", new() { Timeout = 10_000 });
+        await Assertions.Expect(page.GetByTestId("signed-out")).ToContainTextAsync("You were signed out");
+        await DashboardServer.ScreenshotAsync(page, "signed-out");
+    }
+
+    private static async Task ReceiveUntilClosedAsync(ClientWebSocket socket)
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            while ((await socket.ReceiveAsync(buffer, CancellationToken.None)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+        }
+        catch (WebSocketException)
+        {
+            // Cut without a close frame: closed all the same.
+        }
+    }
+
+    [Fact]
     public async Task ConsolePage_FreshSerialConsole_ShowsThePromptWithoutEnter()
     {
         await using var lab = server.NewLab("cp");

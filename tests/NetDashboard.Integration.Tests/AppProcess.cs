@@ -18,6 +18,7 @@ public sealed class AppProcess : IAsyncDisposable
     private readonly string _runtimeRoot;
     private readonly TaskCompletionSource<string> _loginLink = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Text.StringBuilder _output = new();
+    private bool _ownsRuntimeRoot;
 
     private AppProcess(Process process, string runtimeRoot, string stateFolder, Uri baseAddress)
     {
@@ -74,6 +75,23 @@ public sealed class AppProcess : IAsyncDisposable
     {
         _process.Kill(entireProcessTree: false);
         await _process.WaitForExitAsync();
+    }
+
+    /// <summary>A dashboard with a runtime folder of its own, removed with it.</summary>
+    public static async Task<AppProcess> StartInOwnFolderAsync(IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var runtime = Directory.CreateTempSubdirectory("netdash-app-").FullName;
+        try
+        {
+            var app = await StartAsync(runtime, settings);
+            app._ownsRuntimeRoot = true;
+            return app;
+        }
+        catch
+        {
+            Directory.Delete(runtime, recursive: true);
+            throw;
+        }
     }
 
     public static async Task<AppProcess> StartAsync(string runtimeRoot, IReadOnlyDictionary<string, string>? settings = null)
@@ -157,5 +175,6 @@ public sealed class AppProcess : IAsyncDisposable
         foreach (var lab in cleanup.Store.ListLabs())
             await cleanup.Engine.DownAsync(lab);
         Directory.Delete(StateFolder, recursive: true);
+        if (_ownsRuntimeRoot) Directory.Delete(_runtimeRoot, recursive: true);
     }
 }

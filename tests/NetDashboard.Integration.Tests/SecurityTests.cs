@@ -218,6 +218,81 @@ public sealed class SecurityTests(ApiServer server) : IClassFixture<ApiServer>
         Assert.False(response.Headers.Contains("Set-Cookie"));
     }
 
+    [Fact]
+    public async Task LoginLink_TokenNamedInUpperCase_SignsInOnceAndDropsItFromTheAddress()
+    {
+        using var http = App.CreateClient(withToken: false, new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false });
+
+        using var response = await http.GetAsync($"labs/x?TOKEN={App.Token}&tab=journal");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/labs/x?tab=journal", response.Headers.Location!.OriginalString);
+        Assert.True(response.Headers.Contains("Set-Cookie"));
+    }
+
+    [Fact]
+    public async Task LoginLink_PathThatNamesAnotherHost_RedirectsHomeNotThere()
+    {
+        // Raw: HttpClient would read "//evil.example/" as another host.
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(App.BaseAddress.Host, App.BaseAddress.Port);
+        await using var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET //evil.example/?token={App.Token} HTTP/1.1\r\nHost: {App.BaseAddress.Authority}\r\nConnection: close\r\n\r\n"));
+        var response = await new StreamReader(stream).ReadToEndAsync();
+
+        Assert.StartsWith("HTTP/1.1 302", response);
+        Assert.Contains("\r\nLocation: /\r\n", response);
+    }
+
+    [Theory]
+    [InlineData("/\t/evil.com")]
+    [InlineData("/\u000b")]
+    [InlineData("//evil.com")]
+    [InlineData("/\\evil.com")]
+    [InlineData("https://evil.com")]
+    public async Task LoginForm_ReturnUrlNotAPlainLocalPath_GoesHome(string returnUrl)
+    {
+        using var http = App.CreateClient(withToken: false, new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "login")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = App.Token, ["returnUrl"] = System.Text.RegularExpressions.Regex.Unescape(returnUrl) }),
+        };
+        request.Headers.Add("Origin", App.BaseAddress.GetLeftPart(UriPartial.Authority));
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/", response.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task LoginForm_JsonBody_Gets400WithASentence()
+    {
+        using var http = App.CreateClient(withToken: false, new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "login") { Content = new StringContent($"{{\"token\":\"{App.Token}\"}}", Encoding.UTF8, "application/json") };
+        request.Headers.Add("Origin", App.BaseAddress.GetLeftPart(UriPartial.Authority));
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("application/x-www-form-urlencoded", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task ForeignHost_Refusal_CarriesTheSecurityHeadersToo()
+    {
+        using var http = App.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/labs");
+        request.Headers.Host = "evil.example";
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("SAMEORIGIN", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.True(response.Headers.Contains("Content-Security-Policy"));
+    }
+
     private Task<BufferedCommandResult> CliAsync(params string[] args) =>
         DashboardCli.RunAsync(new Dictionary<string, string>
         {

@@ -38,4 +38,24 @@ public sealed class SingleInstanceTests
             Directory.Delete(runtime, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task LockFile_LeftWorldReadableBefore_IsRootsAloneOnceTheDashboardRuns()
+    {
+        var runtime = Directory.CreateTempSubdirectory("netdash-lock-").FullName;
+        try
+        {
+            var lockPath = Path.Combine(runtime, ".dashboard.lock");
+            await File.WriteAllTextAsync(lockPath, "");
+            File.SetUnixFileMode(lockPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+            await using var app = await AppProcess.StartAsync(runtime);
+
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(lockPath));
+        }
+        finally
+        {
+            Directory.Delete(runtime, recursive: true);
+        }
+    }
 }

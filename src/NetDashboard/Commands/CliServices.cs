@@ -20,6 +20,7 @@ public sealed class CliServices
     public required LabService Labs { get; init; }
     public required DashboardOptions Options { get; init; }
     public required AccessToken Token { get; init; }
+    public required SessionStore Sessions { get; init; }
 
     /// <summary>The URLs the dashboard listens on, for the login link.</summary>
     public string? Urls { get; init; }
@@ -47,11 +48,13 @@ public sealed class CliServices
         var events = new LabEvents(reader, store, vms, operations, NullLoggerFactory.Instance);
         // No CLI command captures: the capture limits keep their defaults.
         var captures = new CaptureService(Microsoft.Extensions.Options.Options.Create(new CaptureOptions()), NullLogger<CaptureService>.Instance);
+        var token = new AccessToken(options.StateFolder);
         return (new CliServices
         {
             Labs = new LabService(engine, store, vms, reader, events, captures, labOptions),
             Options = options,
-            Token = new AccessToken(options.StateFolder),
+            Token = token,
+            Sessions = SessionStore.For(options, token),
             Urls = configuration["urls"],
         }, []);
     }

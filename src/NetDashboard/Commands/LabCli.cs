@@ -10,7 +10,7 @@ using NetDashboard.Security;
 namespace NetDashboard.Commands;
 
 /// <summary>
-/// The command-line face: `lab up|down|ls|status|journal`, `vm start|stop|restart|exec`, `cleanup` and `token`.
+/// The command-line face: `lab up|down|ls|status|journal`, `vm start|stop|restart|exec|add`, `trace`, `cleanup`, `token` and `sessions`.
 /// A translation of <see cref="LabService"/>'s results into text and exit codes: 0 success, 1 a command failed or
 /// the lab does not exist (the tool's stderr is printed), 2 bad input (nothing ran).
 /// </summary>
@@ -20,7 +20,7 @@ public static class LabCli
     public const int Failure = 1;
     public const int BadInput = 2;
 
-    private static readonly string[] Verbs = ["lab", "vm", "cleanup", "token", "trace"];
+    private static readonly string[] Verbs = ["lab", "vm", "cleanup", "token", "sessions", "trace"];
 
     public static bool Handles(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -116,7 +116,7 @@ public static class LabCli
         });
         return new RootCommand("NetDashboard: build, see and probe the virtual network of QEMU VMs")
         {
-            labCommand, BuildVmCommands(service), cleanup, BuildTokenCommand(services), BuildTraceCommand(service),
+            labCommand, BuildVmCommands(service), cleanup, BuildTokenCommand(services), BuildSessionsCommand(services), BuildTraceCommand(service),
         };
     }
 
@@ -209,14 +209,40 @@ public static class LabCli
                 return Report(ActionResult.Refused("token", "only root may read the access token"));
             var accessToken = services.Token;
             if (parse.GetValue(rotateOption))
+            {
                 accessToken.Rotate();
+                services.Sessions.RevokeAll();
+            }
             Console.WriteLine(accessToken.LoginLink(LoginUrl.Base(null, services.Urls)));
             Console.WriteLine(parse.GetValue(rotateOption)
-                ? "The token was replaced: browsers and scripts that used the old one must sign in again."
+                ? "The token was replaced: every session ended, and what was open with the old one (pages, captures, consoles) is closed within a second; browsers and scripts must sign in again."
                 : $"For scripts: Authorization: Bearer {accessToken.Current}");
             return Success;
         });
         return token;
+    }
+
+    private static Command BuildSessionsCommand(CliServices services)
+    {
+        var revokeOption = new Option<bool>("--revoke-all") { Description = "End every session: open pages, captures and consoles close within a second" };
+        var sessions = new Command("sessions", "Say how many browsers are signed in, or sign them all out (root only)") { revokeOption };
+        sessions.SetAction(parse =>
+        {
+            if (!Environment.IsPrivilegedProcess)
+                return Report(ActionResult.Refused("sessions", "only root may see or end the dashboard's sessions"));
+            if (parse.GetValue(revokeOption))
+            {
+                var ended = services.Sessions.RevokeAll();
+                Console.WriteLine($"Ended {ended} session{(ended == 1 ? "" : "s")}: every browser must sign in again (the token still works; `token --rotate` replaces it too).");
+                return Success;
+            }
+            var (count, last) = services.Sessions.Live();
+            Console.WriteLine(count == 0
+                ? "No browser is signed in."
+                : $"{count} session{(count == 1 ? "" : "s")} signed in; the last expires at {last:yyyy-MM-dd HH:mm} UTC unless used ({services.Options.SessionHours} h after each use).");
+            return Success;
+        });
+        return sessions;
     }
 
     private static async Task<int> UpAsync(LabService service, string file, string? name, bool wait, CancellationToken cancellationToken)

@@ -52,6 +52,16 @@ public sealed class DashboardOptions
     /// reverse proxy forwards). Any other Host header gets 400: that is what stops DNS rebinding.
     /// </summary>
     public string[] AllowedHosts { get; set; } = [];
+
+    /// <summary>
+    /// Local users (names or uids) who may use the dashboard besides root and the user who started it through sudo.
+    /// A connection from any other local user's socket is refused, whatever cookie or token it carries.
+    /// </summary>
+    public string[] LocalUsers { get; set; } = [];
+
+    /// <summary>How long a browser stays signed in after its last request (a sliding expiry).</summary>
+    [Range(1, 720)]
+    public int SessionHours { get; set; } = 12;
 }
 
 /// <summary>The DataAnnotations rules of <see cref="DashboardOptions"/>, checked by generated code: no reflection at start.</summary>

@@ -35,6 +35,7 @@ public static class ServiceRegistration
         services.TryAddSingleton<LabEvents>();
         services.TryAddSingleton<LabService>();
         services.TryAddSingleton(sp => new AccessToken(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.StateFolder));
+        services.TryAddSingleton(sp => SessionStore.For(sp.GetRequiredService<IOptions<DashboardOptions>>().Value, sp.GetRequiredService<AccessToken>()));
         return services;
     }
 }

@@ -11,27 +11,40 @@ public static class LoginEndpoints
     public static IEndpointRouteBuilder MapLogin(this IEndpointRouteBuilder app)
     {
         app.MapGet(RequestGuard.LoginPath, (HttpContext context) =>
-            Page(context.Request.Query["returnUrl"], context.Request.Query.ContainsKey("failed")));
-        app.MapPost(RequestGuard.LoginPath, async (HttpContext context, AccessToken token) =>
+            Page(context.Request.Query["returnUrl"], context.Request.Query.ContainsKey("failed"), context.Request.Query.ContainsKey("signedOut")));
+        app.MapPost(RequestGuard.LoginPath, async (HttpContext context, AccessToken token, SessionStore sessions) =>
         {
+            if (!context.Request.HasFormContentType)
+                return Results.Text("the sign-in form is sent as application/x-www-form-urlencoded (a field named token); scripts send Authorization: Bearer TOKEN instead",
+                    "text/plain; charset=utf-8", statusCode: StatusCodes.Status400BadRequest);
             var form = await context.Request.ReadFormAsync(context.RequestAborted);
             var returnUrl = LocalOrHome(form["returnUrl"]);
             if (!token.Matches(form["token"].ToString().Trim()))
                 return Page(returnUrl, failed: true);
-            RequestGuard.SignIn(context, token);
+            RequestGuard.SignIn(context, sessions);
             return Results.Redirect(returnUrl);
         });
+        // Whether this browser is still signed in: the page asks when its live connection drops (js/reconnect.js), and
+        // goes to the sign-in page if not. The guard answers 401 before this runs when it is not.
+        app.MapGet("/api/session", () => Results.NoContent());
         return app;
     }
 
-    // Only a path of this site: a login link must never send a person elsewhere.
-    private static string LocalOrHome(string? url) =>
-        url is { Length: > 0 } && url[0] == '/' && !url.StartsWith("//", StringComparison.Ordinal) && !url.Contains('\\') ? url : "/";
+    // Only a path of this site, without control characters (a browser drops a tab, and "/\t/evil.com" becomes
+    // "//evil.com"): a login link must never send a person elsewhere.
+    public static string LocalOrHome(string? url) =>
+        url is { Length: > 0 and <= 2048 } && url[0] == '/' && !url.StartsWith("//", StringComparison.Ordinal) && !url.Contains('\\')
+        && !url.Any(char.IsControl) && !url.Any(char.IsWhiteSpace)
+            ? url
+            : "/";
 
-    private static IResult Page(string? returnUrl, bool failed)
+    private static IResult Page(string? returnUrl, bool failed, bool signedOut = false)
     {
         var message = failed
-            ? "<p class=\"login-error\" role=\"alert\">That is not this dashboard's token. Copy the login link again, or run <code>NetDashboard token</code> as root.</p>"
+            ? "<p class=\"login-error\" role=\"alert\">That is not this dashboard's token. Copy the login link again, or run <code>netdash token</code> as root.</p>"
+            : signedOut
+            ? "<p class=\"login-error\" role=\"alert\" data-testid=\"signed-out\">You were signed out: the token was replaced or every session was ended. "
+              + "Sign in with the new login link (<code>netdash token</code> as root prints it).</p>"
             : "";
         var html = $$"""
             <!DOCTYPE html>
@@ -47,7 +60,7 @@ public static class LoginEndpoints
             <main class="login-box">
             <h1>NetDashboard</h1>
             <p>This dashboard can do what root can, so it asks for its access token. The dashboard printed a login link
-            when it started; <code>dotnet run --project src/NetDashboard -- token</code> (as root) prints it again.</p>
+            when it started; <code>./netdash token</code> (as root, in the repository) prints it again.</p>
             {{message}}
             <form method="post" action="{{RequestGuard.LoginPath}}">
             <label for="token">Access token</label>

@@ -7,9 +7,12 @@ namespace NetDashboard.Security;
 /// <summary>
 /// The checks every request passes, in this order, before anything else runs:
 /// 1. Host: a name the dashboard does not serve gets 400 (stops DNS rebinding, which needs a foreign name).
-/// 2. Sign-in: a Bearer token, or the session cookie set by the login link; else 401 for the API, hubs, the Blazor
-///    hub and the console relays, and a redirect to the login page for pages.
-/// 3. Origin: a state-changing request or a live connection without a Bearer token needs this site's own Origin
+/// 2. Local user: a connection from this machine is accepted only from an allowed user's socket (root, SUDO_UID,
+///    NetDashboard:LocalUsers), else 403: a cookie or token replayed by another local user gets nowhere.
+/// 3. Sign-in: a Bearer token, or the session cookie set by the login link; else 401 for the API, hubs, the Blazor
+///    hub and the console relays, and a redirect to the login page for pages. The request is then tracked as open
+///    until it ends, and aborted if its sign-in is revoked meanwhile (<see cref="LiveConnections"/>).
+/// 4. Origin: a state-changing request or a live connection without a Bearer token needs this site's own Origin
 ///    (a cookie rides along on a cross-site form post; the Origin header tells it apart), else 403.
 /// And every response forbids framing, sniffing and foreign scripts.
 /// </summary>
@@ -30,17 +33,15 @@ public static class RequestGuard
         var options = app.ApplicationServices.GetRequiredService<IOptions<DashboardOptions>>().Value;
         var configuration = app.ApplicationServices.GetRequiredService<IConfiguration>();
         var token = app.ApplicationServices.GetRequiredService<AccessToken>();
+        var sessions = app.ApplicationServices.GetRequiredService<SessionStore>();
+        var peers = app.ApplicationServices.GetRequiredService<LocalPeers>();
+        var live = app.ApplicationServices.GetRequiredService<LiveConnections>();
         var hosts = ServedHosts(configuration["urls"], options.AllowedHosts);
         return app.Use(async (context, next) =>
         {
             var request = context.Request;
             var response = context.Response;
-            if (!IsServedHost(request.Host.Host, hosts))
-            {
-                response.StatusCode = StatusCodes.Status400BadRequest;
-                await response.WriteAsync("unknown host name");
-                return;
-            }
+            // Every response carries them, refusals too.
             response.OnStarting(() =>
             {
                 response.Headers.XContentTypeOptions = "nosniff";
@@ -49,6 +50,16 @@ public static class RequestGuard
                 response.Headers["Referrer-Policy"] = "same-origin";
                 return Task.CompletedTask;
             });
+            if (!IsServedHost(request.Host.Host, hosts))
+            {
+                await DenyAsync(context, StatusCodes.Status400BadRequest, "unknown host name");
+                return;
+            }
+            if (RefusedLocalUser(context, peers) is { } refusal)
+            {
+                await DenyAsync(context, StatusCodes.Status403Forbidden, refusal);
+                return;
+            }
 
             var bearer = BearerOf(request);
             if (bearer is not null && !token.Matches(bearer))
@@ -56,14 +67,18 @@ public static class RequestGuard
                 await DenyAsync(context, StatusCodes.Status401Unauthorized, "the Bearer token is not this dashboard's");
                 return;
             }
-            var signedIn = bearer is not null || token.IsSession(request.Cookies[SessionCookie]);
+            var cookie = request.Cookies[SessionCookie];
+            var credential = bearer is not null ? Credential.Bearer(bearer)
+                : sessions.IsValid(cookie) ? Credential.Session(cookie!)
+                : null;
 
             // The login link: sets the session cookie, then drops the token from the address bar and history.
+            // (The query's names are matched without regard to case: ?TOKEN= is the same link.)
             if (request.Query.TryGetValue("token", out var offered) && HttpMethods.IsGet(request.Method))
             {
                 if (token.Matches(offered.ToString()))
                 {
-                    SignIn(context, token);
+                    SignIn(context, sessions);
                     response.Redirect(PathWithoutToken(request));
                     return;
                 }
@@ -71,7 +86,7 @@ public static class RequestGuard
                 return;
             }
 
-            if (!signedIn && !IsPublic(request.Path))
+            if (credential is null && !IsPublic(request.Path))
             {
                 if (NeedsStatusCode(request))
                     await DenyAsync(context, StatusCodes.Status401Unauthorized, "sign in first: open the login link the dashboard printed, or send Authorization: Bearer TOKEN");
@@ -85,20 +100,58 @@ public static class RequestGuard
                 await DenyAsync(context, StatusCodes.Status403Forbidden, "this request must come from the dashboard's own pages (or carry a Bearer token)");
                 return;
             }
-            await next(context);
+            if (credential is null)
+            {
+                await next(context);
+                return;
+            }
+            using (live.Track(context, credential))
+                await next(context);
         });
     }
 
-    /// <summary>Sets the session cookie: HttpOnly, SameSite=Strict, for this site only.</summary>
-    public static void SignIn(HttpContext context, AccessToken token) =>
-        context.Response.Cookies.Append(SessionCookie, token.SessionValue, new CookieOptions
+    /// <summary>Starts a session and sets its cookie: HttpOnly, SameSite=Strict, for this site only, Secure over https.</summary>
+    public static void SignIn(HttpContext context, SessionStore sessions) =>
+        context.Response.Cookies.Append(SessionCookie, sessions.Create(), new CookieOptions
         {
             HttpOnly = true,
             SameSite = SameSiteMode.Strict,
             Secure = context.Request.IsHttps,
             Path = "/",
             IsEssential = true,
+            MaxAge = sessions.Lifetime,
         });
+
+    private const string PeerVerdictKey = "netdash.local-user-refusal";
+
+    /// <summary>
+    /// Null when the connection may go on: from another machine (the kernel cannot say who), or from an allowed local
+    /// user; else the sentence of the refusal. Decided once per connection: its socket's owner does not change.
+    /// </summary>
+    private static string? RefusedLocalUser(HttpContext context, LocalPeers peers)
+    {
+        var items = context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items;
+        if (items?.TryGetValue(PeerVerdictKey, out var known) == true) return (string?)known;
+        var verdict = Judge(context.Connection, peers);
+        if (items is not null) items[PeerVerdictKey] = verdict;
+        return verdict;
+    }
+
+    private static string? Judge(ConnectionInfo connection, LocalPeers peers)
+    {
+        if (connection.RemoteIpAddress is not { } remoteAddress || connection.LocalIpAddress is not { } localAddress) return null;
+        var client = new IPEndPoint(remoteAddress, connection.RemotePort);
+        var owner = peers.OwnerOf(client, new IPEndPoint(localAddress, connection.LocalPort));
+        if (owner is null)
+            // Loopback is always this machine: a socket the kernel cannot name (gone already) is nobody's to trust.
+            return IPAddress.IsLoopback(remoteAddress.IsIPv4MappedToIPv6 ? remoteAddress.MapToIPv4() : remoteAddress)
+                ? "this connection comes from this machine, but from no socket the kernel lists; it is refused"
+                : null;
+        if (peers.Allowed.Contains(owner.Value)) return null;
+        var user = LocalPeers.NameOf(owner.Value);
+        return $"this connection comes from local user {user}, who may not use this dashboard (it can do what root can). "
+               + $"Only root and the user who started it through sudo may; to allow {user}, start it with NetDashboard__LocalUsers={owner.Value}.";
+    }
 
     /// <summary>The host names this dashboard answers to: its URLs' hosts, localhost, and the configured extra names.</summary>
     public static IReadOnlySet<string> ServedHosts(string? urls, IEnumerable<string> allowed)
@@ -155,9 +208,10 @@ public static class RequestGuard
 
     private static string PathWithoutToken(HttpRequest request)
     {
-        var rest = request.Query.Where(q => q.Key != "token").SelectMany(q => q.Value.Select(v => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(v ?? "")}"));
+        var rest = request.Query.Where(q => !string.Equals(q.Key, "token", StringComparison.OrdinalIgnoreCase)).SelectMany(q => q.Value.Select(v => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(v ?? "")}"));
         var query = string.Join('&', rest);
-        return $"{request.PathBase}{request.Path}{(query.Length > 0 ? "?" + query : "")}";
+        // "//evil.example/?token=…" is a path of this site, but as a Location it would name another host.
+        return LoginEndpoints.LocalOrHome($"{request.PathBase}{request.Path}{(query.Length > 0 ? "?" + query : "")}");
     }
 
     private static async Task DenyAsync(HttpContext context, int status, string message)

@@ -7,6 +7,7 @@ namespace NetDashboard.Services;
 /// </summary>
 public sealed class SingleInstance : IDisposable
 {
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private readonly FileStream _lock;
 
     private SingleInstance(FileStream held) => _lock = held;
@@ -19,7 +20,12 @@ public sealed class SingleInstance : IDisposable
         var pidPath = Path.Combine(runtimeRoot, ".dashboard.pid");
         try
         {
-            var held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            // Root's alone (0600): a lock file others may open is a lock others may hold, and keep the dashboard from starting.
+            var held = new FileStream(lockPath, new FileStreamOptions
+            {
+                Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, UnixCreateMode = OwnerOnly,
+            });
+            File.SetUnixFileMode(held.SafeFileHandle, OwnerOnly);
             File.WriteAllText(pidPath, $"{Environment.ProcessId}\n");
             return (new SingleInstance(held), null);
         }
