@@ -39,6 +39,7 @@ public static class DashboardApp
         }
         builder.Services.AddSingleton(new LocalPeers(allowedUsers));
         builder.Services.AddSingleton<LiveConnections>();
+        builder.Services.AddSingleton(new WrongTokenLimit());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveConnections>());
         builder.Services.AddMudServices();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using CliWrap;
 using CliWrap.Buffered;
 using NetDashboard.Lab.Host;
+using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Integration.Tests;
 
@@ -12,6 +13,37 @@ public sealed class CliTests : IDisposable
 {
     private readonly string _runtimeRoot = Directory.CreateTempSubdirectory("netdash-cli-").FullName;
     private readonly List<string> _labs = [];
+
+    [Theory]
+    [InlineData("lab", "status", "somelab")]
+    [InlineData("lab", "ls")]
+    [InlineData("token")]
+    [InlineData("sessions", "--revoke-all")]
+    public async Task AnyVerb_RunByNobody_ExitsTwoSayingItRunsAsRootAndNoCrash(params string[] args)
+    {
+        // A copy of the CLI in a folder nobody may enter, run as nobody with root's 0700 runtime folder.
+        var folder = Directory.CreateTempSubdirectory("netdash-cli-nobody-").FullName;
+        try
+        {
+            File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101);
+            var cli = Path.Combine(folder, "netdash");
+            File.Copy(DashboardCli.Program, cli);
+            var result = await Cli.Wrap("setpriv")
+                .WithArguments(["--reuid", "65534", "--regid", "65534", "--clear-groups", "--", cli, .. args])
+                .WithWorkingDirectory(folder)
+                .WithEnvironmentVariables(new Dictionary<string, string?> { ["NetDashboard__RuntimeRoot"] = _runtimeRoot })
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync();
+
+            Assert.True(result.ExitCode == 2, $"exit {result.ExitCode}: {result.StandardError}");
+            Assert.Contains("runs as root", result.StandardError);
+            Assert.DoesNotContain("Unhandled exception", result.StandardError);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 
     [Fact]
     public async Task LabUpStatusDown_NatPc_StatusShowsBridgeForwardingAndOneMasqueradeThenDownRemovesAll()
@@ -101,6 +133,37 @@ public sealed class CliTests : IDisposable
         Assert.Contains("(host)$ brctl addbr br0", journal.StandardOutput);
         Assert.StartsWith("#!/usr/bin/env bash", script.StandardOutput);
         Assert.Contains("ip -n \"netdash-${LAB}-host\" link add name br0 type bridge", script.StandardOutput);
+    }
+
+    [Fact]
+    public async Task LabStatus_InterfaceNamedWithAnEscapeSequence_PrintedEscaped()
+    {
+        var lab = NewLabName();
+        await RunAsync("lab", "up", "labs/nat-pc.yaml", "--name", lab);
+        await Cli.Wrap("ip").WithArguments(["-n", new LabNamespaces(lab).Host, "link", "add", "name", "\u001b]0;PWN\u0007", "type", "dummy"]).ExecuteAsync();
+
+        var status = await RunAsync("lab", "status", lab);
+
+        Assert.Equal(0, status.ExitCode);
+        Assert.DoesNotContain('\u001b', status.StandardOutput);
+        Assert.DoesNotContain('\u0007', status.StandardOutput);
+        Assert.Contains("\\x1b]0;PWN\\x07", status.StandardOutput);
+    }
+
+    [Fact]
+    public async Task VmExec_GuestPrintsEscapeSequences_ShownEscapedUnlessAskedRawIntoAPipe()
+    {
+        var lab = NewLabName();
+        await RunAsync("lab", "up", "labs/nat-pc.yaml", "--name", lab);
+        await RunAsync("vm", "add", lab, "vm1");
+        const string printf = "printf '\\033]52;c;aGk=\\007\\033]0;TITLE\\007done'";
+
+        var escaped = await RunAsync("vm", "exec", lab, "vm1", "--", "sh", "-c", printf);
+        var raw = await RunAsync("vm", "exec", lab, "vm1", "--raw", "--", "sh", "-c", printf);
+
+        Assert.True(escaped.ExitCode == 0, escaped.StandardError);
+        Assert.Equal("\\x1b]52;c;aGk=\\x07\\x1b]0;TITLE\\x07done", escaped.StandardOutput);
+        Assert.Equal("\u001b]52;c;aGk=\u0007\u001b]0;TITLE\u0007done", raw.StandardOutput);
     }
 
     [Fact]

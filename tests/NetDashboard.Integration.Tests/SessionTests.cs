@@ -154,6 +154,33 @@ public sealed class SessionTests
         Assert.Contains("401", reconnect.Message);
     }
 
+    [Fact]
+    public async Task WrongTokens_TenInAMinute_TheEleventhAndEvenTheRightTokenGet429WithASentence()
+    {
+        await using var app = await StartAsync();
+        using var wrong = app.CreateClient(withToken: false);
+        wrong.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "not-this-dashboards-token");
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 11; i++)
+        {
+            using var response = await wrong.GetAsync("api/labs");
+            statuses.Add(response.StatusCode);
+        }
+        using var right = app.CreateClient();
+        using var rightResponse = await right.GetAsync("api/labs");
+        using var noToken = app.CreateClient(withToken: false);
+        using var noTokenResponse = await noToken.GetAsync("api/labs");
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 10), statuses.Take(10));
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[10]);
+        Assert.Equal(HttpStatusCode.TooManyRequests, rightResponse.StatusCode);
+        Assert.Contains("more than 10 wrong tokens from this address within a minute", await rightResponse.Content.ReadAsStringAsync());
+        Assert.NotNull(rightResponse.Headers.RetryAfter);
+        // A request that offers no token is not a guess: it gets the ordinary 401.
+        Assert.Equal(HttpStatusCode.Unauthorized, noTokenResponse.StatusCode);
+    }
+
     private static Task<AppProcess> StartAsync(Dictionary<string, string>? settings = null) =>
         AppProcess.StartInOwnFolderAsync(settings);
 

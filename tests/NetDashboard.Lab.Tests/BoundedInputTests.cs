@@ -11,6 +11,19 @@ public sealed class BoundedInputTests
 {
     // "up" made `ip link add up type bridge` create a stray bridge0; "-x" reached brctl as an option.
     [Theory]
+    [InlineData("hello")]
+    [InlineData("42")]
+    [InlineData("- name: t1")]
+    [InlineData("\"quoted\"")]
+    [InlineData("true")]
+    public void Parse_DocumentThatIsNoMapping_RefusedAsNotALabFile(string yaml)
+    {
+        var error = Assert.Throws<LabFileException>(() => LabFileLoader.Parse(yaml, "test"));
+
+        Assert.Contains("this is not a lab file: a lab file is a YAML mapping", Assert.Single(error.Problems).Message);
+    }
+
+    [Theory]
     [InlineData("up")]
     [InlineData("down")]
     [InlineData("nomaster")]

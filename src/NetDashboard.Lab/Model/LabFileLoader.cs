@@ -110,6 +110,10 @@ public static partial class LabFileLoader
             {
                 var current = parser.Current!;
                 string At() => $"line {current.Start.Line}, column {current.Start.Column}";
+                // The document is a mapping (or empty): a plain word, a number or a list is no lab file, said before
+                // the deserializer meets it where it wants a mapping and fails with an exception of no use to a person.
+                if (nodes == 0 && current is NodeEvent and not MappingStart && !(current is Scalar { Value: "" or "~" or "null" or "Null" or "NULL" }))
+                    return new(At(), NotALabFile);
                 switch (current)
                 {
                     case AnchorAlias:
@@ -134,6 +138,8 @@ public static partial class LabFileLoader
         }
     }
 
+    private const string NotALabFile = "this is not a lab file: a lab file is a YAML mapping of name, description, world, host and vms (see labs/README.md)";
+
     // YamlDotNet's messages can quote the text they failed on; a lab file read from any path must not be echoed.
     private static string ReasonOf(YamlException e)
     {
@@ -142,7 +148,7 @@ public static partial class LabFileLoader
         if (UnknownProperty().Match(message) is { Success: true } unknown)
             return FieldLike().IsMatch(unknown.Groups[1].Value)
                 ? $"'{unknown.Groups[1].Value}' is not a field of a lab file here (see labs/README.md)"
-                : "this is not a lab file: a lab file is a YAML mapping of name, description, world, host and vms (see labs/README.md)";
+                : NotALabFile;
         if (message.Contains("duplicate key", StringComparison.OrdinalIgnoreCase))
             return "this key is given twice in one mapping; give each key once";
         if (e.InnerException is FormatException or OverflowException or InvalidCastException)

@@ -27,6 +27,13 @@ public static class LabCli
     /// <param name="root">The repository root, where appsettings.json lives.</param>
     public static async Task<int> RunAsync(string[] args, string root)
     {
+        // Everything but help reads or changes namespaces, QEMU and root's runtime folder: said once, not met as a crash.
+        if (!Environment.IsPrivilegedProcess && !args.Any(a => a is "-h" or "--help" or "-?"))
+        {
+            Console.Error.WriteLine($"error: `netdash {string.Join(' ', args.Take(2).Select(a => Printable.Quote(a)))}` runs as root: it reads and changes network namespaces, "
+                                    + "QEMU and the runtime folder, which only root may. Run it with sudo.");
+            return BadInput;
+        }
         var (services, problems) = CliServices.Create(root);
         if (services is null)
         {
@@ -85,7 +92,8 @@ public static class LabCli
             var lab = parse.GetValue(labArgument)!;
             if (LabService.CheckLabName(lab) is { } bad) return Report(bad);
             if (await service.StatusAsync(lab, ct) is not { } labStatus) return Report(ActionResult.NoSuchLab(lab));
-            Console.Write(parse.GetValue(jsonOption) ? labStatus.ToJson() + "\n" : labStatus.ToText());
+            // Names and addresses come from the kernel, where a guest or a user may have put escape sequences.
+            Console.Write(parse.GetValue(jsonOption) ? labStatus.ToJson() + "\n" : Printable.Escape(labStatus.ToText()));
             return Success;
         });
 
@@ -140,15 +148,21 @@ public static class LabCli
         vm.Subcommands.Add(BuildVmAddCommand(service, labArgument));
         var timeoutOption = new Option<int?>("--timeout") { Description = "Seconds to wait for the command (default: the configured guest-command timeout)" };
         var commandArgument = new Argument<string[]>("command") { Description = "The command to run in the guest, after --", Arity = ArgumentArity.OneOrMore };
+        var rawOption = new Option<bool>("--raw")
+        {
+            Description = "Print the output byte for byte when stdout is not a terminal (a pipe or a file); to a terminal, control characters are always shown escaped",
+        };
         var exec = new Command("exec", "Run a command in a built-in guest; prints its output and exits with its exit code")
-            { labArgument, vmArgument, timeoutOption, commandArgument };
+            { labArgument, vmArgument, timeoutOption, rawOption, commandArgument };
         exec.SetAction(async (parse, ct) =>
         {
             var line = string.Join(' ', parse.GetValue(commandArgument)!.Select(HostCommand.ShellQuote));
             var timeout = parse.GetValue(timeoutOption) is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
             var outcome = await service.ExecAsync(parse.GetValue(labArgument)!, parse.GetValue(vmArgument)!, line, timeout, ct);
             if (outcome.Guest is not { } guest) return Report(outcome.Result);
-            Console.Write(guest.Output);
+            // The guest decides what it prints: an escape sequence reaching root's terminal could retitle it, write the
+            // clipboard (OSC 52) or hide lines. Shown as \x1b… unless asked raw into a pipe or a file.
+            Console.Write(parse.GetValue(rawOption) && Console.IsOutputRedirected ? guest.Output : Printable.Escape(guest.Output));
             if (guest.OutputTruncated) Console.Error.WriteLine(GuestResult.TruncatedNote);
             return guest.ExitCode;
         });
@@ -205,8 +219,6 @@ public static class LabCli
         var token = new Command("token", "Print the dashboard's login link (root only)") { rotateOption };
         token.SetAction(parse =>
         {
-            if (!Environment.IsPrivilegedProcess)
-                return Report(ActionResult.Refused("token", "only root may read the access token"));
             var accessToken = services.Token;
             if (parse.GetValue(rotateOption))
             {
@@ -228,8 +240,6 @@ public static class LabCli
         var sessions = new Command("sessions", "Say how many browsers are signed in, or sign them all out (root only)") { revokeOption };
         sessions.SetAction(parse =>
         {
-            if (!Environment.IsPrivilegedProcess)
-                return Report(ActionResult.Refused("sessions", "only root may see or end the dashboard's sessions"));
             if (parse.GetValue(revokeOption))
             {
                 var ended = services.Sessions.RevokeAll();
@@ -276,18 +286,18 @@ public static class LabCli
     {
         if (result.Succeeded)
         {
-            Console.WriteLine(result.Message);
-            if (!string.IsNullOrEmpty(result.Output)) Console.Write(result.Output);
+            Console.WriteLine(Printable.Escape(result.Message));
+            if (!string.IsNullOrEmpty(result.Output)) Console.Write(Printable.Escape(result.Output));
             return Success;
         }
         if (result.Outcome is ActionOutcome.Refused or ActionOutcome.Conflict)
         {
             foreach (var problem in result.Problems)
-                Console.Error.WriteLine($"error: {problem}");
+                Console.Error.WriteLine($"error: {Printable.Escape(problem.ToString())}");
             return BadInput;
         }
-        Console.Error.WriteLine($"error: {result.Message}");
-        if (!string.IsNullOrEmpty(result.Output)) Console.Error.Write(result.Output);
+        Console.Error.WriteLine($"error: {Printable.Escape(result.Message)}");
+        if (!string.IsNullOrEmpty(result.Output)) Console.Error.Write(Printable.Escape(result.Output));
         return Failure;
     }
 

@@ -12,7 +12,7 @@ public static class LoginEndpoints
     {
         app.MapGet(RequestGuard.LoginPath, (HttpContext context) =>
             Page(context.Request.Query["returnUrl"], context.Request.Query.ContainsKey("failed"), context.Request.Query.ContainsKey("signedOut")));
-        app.MapPost(RequestGuard.LoginPath, async (HttpContext context, AccessToken token, SessionStore sessions) =>
+        app.MapPost(RequestGuard.LoginPath, async (HttpContext context, AccessToken token, SessionStore sessions, WrongTokenLimit wrongTokens) =>
         {
             if (!context.Request.HasFormContentType)
                 return Results.Text("the sign-in form is sent as application/x-www-form-urlencoded (a field named token); scripts send Authorization: Bearer TOKEN instead",
@@ -20,7 +20,10 @@ public static class LoginEndpoints
             var form = await context.Request.ReadFormAsync(context.RequestAborted);
             var returnUrl = LocalOrHome(form["returnUrl"]);
             if (!token.Matches(form["token"].ToString().Trim()))
+            {
+                wrongTokens.Wrong(context.Connection.RemoteIpAddress);
                 return Page(returnUrl, failed: true);
+            }
             RequestGuard.SignIn(context, sessions);
             return Results.Redirect(returnUrl);
         });

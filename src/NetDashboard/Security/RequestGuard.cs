@@ -36,6 +36,7 @@ public static class RequestGuard
         var sessions = app.ApplicationServices.GetRequiredService<SessionStore>();
         var peers = app.ApplicationServices.GetRequiredService<LocalPeers>();
         var live = app.ApplicationServices.GetRequiredService<LiveConnections>();
+        var wrongTokens = app.ApplicationServices.GetRequiredService<WrongTokenLimit>();
         var hosts = ServedHosts(configuration["urls"], options.AllowedHosts);
         return app.Use(async (context, next) =>
         {
@@ -62,8 +63,17 @@ public static class RequestGuard
             }
 
             var bearer = BearerOf(request);
+            var offersToken = bearer is not null || request.Query.ContainsKey("token")
+                                                 || (request.Path.Equals(LoginPath, StringComparison.OrdinalIgnoreCase) && HttpMethods.IsPost(request.Method));
+            if (offersToken && wrongTokens.WaitFor(context.Connection.RemoteIpAddress) is { } wait)
+            {
+                response.Headers.RetryAfter = $"{Math.Max(1, Math.Ceiling(wait.TotalSeconds)):0}";
+                await DenyAsync(context, StatusCodes.Status429TooManyRequests, WrongTokenLimit.Refusal(wait));
+                return;
+            }
             if (bearer is not null && !token.Matches(bearer))
             {
+                wrongTokens.Wrong(context.Connection.RemoteIpAddress);
                 await DenyAsync(context, StatusCodes.Status401Unauthorized, "the Bearer token is not this dashboard's");
                 return;
             }
@@ -82,6 +92,7 @@ public static class RequestGuard
                     response.Redirect(PathWithoutToken(request));
                     return;
                 }
+                wrongTokens.Wrong(context.Connection.RemoteIpAddress);
                 response.Redirect($"{LoginPath}?failed=1");
                 return;
             }

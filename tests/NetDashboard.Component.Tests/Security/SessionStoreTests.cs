@@ -93,11 +93,4 @@ public sealed class SessionStoreTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_state, recursive: true);
-
-    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = start;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 }

@@ -1,0 +1,9 @@
+namespace NetDashboard.Component.Tests.Security;
+
+/// <summary>A clock a test moves by hand.</summary>
+internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = start;
+
+    public override DateTimeOffset GetUtcNow() => Now;
+}
