@@ -101,6 +101,7 @@ public static class DashboardApp
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var url = LoginUrl.Base(app.Urls, app.Configuration["urls"]);
+            StateFiles.WriteWhole(LoginUrl.ServedFile(Path.GetDirectoryName(token.FilePath)!), url + "\n");
             Console.WriteLine($"NetDashboard is serving. Sign in by opening: {token.LoginLink(url)}");
             Console.WriteLine($"(the token is kept in {token.FilePath}; `./netdash token` prints this link again)");
         });

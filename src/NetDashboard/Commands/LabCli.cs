@@ -225,7 +225,7 @@ public static class LabCli
                 accessToken.Rotate();
                 services.Sessions.RevokeAll();
             }
-            Console.WriteLine(accessToken.LoginLink(LoginUrl.Base(null, services.Urls)));
+            Console.WriteLine(accessToken.LoginLink(LoginUrl.LastServed(services.Options.StateFolder) ?? LoginUrl.Base(null, services.Urls)));
             Console.WriteLine(parse.GetValue(rotateOption)
                 ? "The token was replaced: every session ended, and what was open with the old one (pages, captures, consoles) is closed within a second; browsers and scripts must sign in again."
                 : $"For scripts: Authorization: Bearer {accessToken.Current}");
