@@ -140,7 +140,7 @@ public sealed class CliTests : IDisposable
     {
         var lab = NewLabName();
         await RunAsync("lab", "up", "labs/nat-pc.yaml", "--name", lab);
-        await Cli.Wrap("ip").WithArguments(["-n", new LabNamespaces(lab).Host, "link", "add", "name", "\u001b]0;PWN\u0007", "type", "dummy"]).ExecuteAsync();
+        await Cli.Wrap("ip").WithArguments(["-n", new LabNamespaces(lab).Host, "link", "add", "name", "\u001b]0;PWN\u0007", "type", "bridge"]).ExecuteAsync();
 
         var status = await RunAsync("lab", "status", lab);
 
@@ -162,8 +162,9 @@ public sealed class CliTests : IDisposable
         var raw = await RunAsync("vm", "exec", lab, "vm1", "--raw", "--", "sh", "-c", printf);
 
         Assert.True(escaped.ExitCode == 0, escaped.StandardError);
-        Assert.Equal("\\x1b]52;c;aGk=\\x07\\x1b]0;TITLE\\x07done", escaped.StandardOutput);
-        Assert.Equal("\u001b]52;c;aGk=\u0007\u001b]0;TITLE\u0007done", raw.StandardOutput);
+        // The agent ends the output with a newline of its own.
+        Assert.Equal("\\x1b]52;c;aGk=\\x07\\x1b]0;TITLE\\x07done", escaped.StandardOutput.TrimEnd('\n'));
+        Assert.Equal("\u001b]52;c;aGk=\u0007\u001b]0;TITLE\u0007done", raw.StandardOutput.TrimEnd('\n'));
     }
 
     [Fact]

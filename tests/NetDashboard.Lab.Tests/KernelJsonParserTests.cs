@@ -186,4 +186,20 @@ public sealed class KernelJsonParserTests
     [Fact]
     public void ParseLinkPackets_LinkWithoutStatistics_IsLeftOut() =>
         Assert.Empty(KernelJsonParser.ParseLinkPackets("""[{"ifindex":1,"ifname":"lo"}]"""));
+
+    [Fact]
+    public void ParseLinks_NameWithRawControlCharactersAsIproute2WritesIt_ReadWithTheNameIntact()
+    {
+        // Recorded from `ip -j addr show` after `ip link add name $'\e]0;PWN\a' type bridge`: the bytes are raw.
+        var json = "[{\"ifindex\":2,\"ifname\":\"\u001b]0;PWN\u0007\",\"flags\":[\"BROADCAST\",\"MULTICAST\"],\"mtu\":1500,\"operstate\":\"DOWN\",\"link_type\":\"ether\",\"address\":\"aa:bb:cc:dd:ee:ff\",\"addr_info\":[]}]";
+
+        var link = Assert.Single(KernelJsonParser.ParseLinks(json));
+
+        Assert.Equal("\u001b]0;PWN\u0007", link.Name);
+    }
+
+    [Theory]
+    [InlineData("[\"a\\\"\u0001\"]", "[\"a\\\"\\u0001\"]")]
+    [InlineData("[\n\"x\"\n]", "[\n\"x\"\n]")]
+    public void Escaped_ControlCharactersOnlyInsideStrings(string json, string expected) => Assert.Equal(expected, KernelJsonParser.Escaped(json));
 }

@@ -12,7 +12,7 @@ public static class KernelJsonParser
         var portStates = new Dictionary<string, string>();
         if (!string.IsNullOrWhiteSpace(bridgeLinkJson))
         {
-            using var bridgeDoc = JsonDocument.Parse(bridgeLinkJson);
+            using var bridgeDoc = JsonDocument.Parse(Escaped(bridgeLinkJson));
             foreach (var port in bridgeDoc.RootElement.EnumerateArray())
             {
                 if (Str(port, "ifname") is { } name && Str(port, "state") is { } state)
@@ -138,7 +138,30 @@ public static class KernelJsonParser
     }
 
     // `ip -j` prints nothing at all, not "[]", for an empty table in some versions.
-    private static string EmptyAsArray(string json) => string.IsNullOrWhiteSpace(json) ? "[]" : json;
+    private static string EmptyAsArray(string json) => string.IsNullOrWhiteSpace(json) ? "[]" : Escaped(json);
+
+    /// <summary>
+    /// iproute2's JSON writes a name's bytes as they are: an interface named "ESC]0;x BEL" (a guest or a user may
+    /// name one so) gives a string with raw control characters, which is not JSON. They are escaped (\u001b) inside
+    /// strings; the structure is left alone.
+    /// </summary>
+    public static string Escaped(string json)
+    {
+        if (!json.Any(c => c < ' ' && c is not ('\n' or '\r' or '\t'))) return json;
+        var text = new System.Text.StringBuilder(json.Length + 16);
+        var (inString, escaping) = (false, false);
+        foreach (var c in json)
+        {
+            if (inString && c < ' ')
+                text.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            else
+                text.Append(c);
+            if (escaping) escaping = false;
+            else if (inString && c == '\\') escaping = true;
+            else if (c == '"') inString = !inString;
+        }
+        return text.ToString();
+    }
 
     private static string? Str(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
