@@ -49,6 +49,33 @@ public sealed class RuntimeFolderFullTests : IAsyncLifetime
         Assert.Empty(await LabLeftovers.OfAsync(lab, RuntimeRoot));
     }
 
+    [Fact]
+    public async Task LabDown_RuntimeFolderReadOnly_SaysReadOnlyNotBusyAndDownWorksOnceWritable()
+    {
+        var lab = NewLabName();
+        var up = await CliAsync("lab", "up", "labs/nat-pc.yaml", "--name", lab);
+        Assert.True(up.ExitCode == 0, up.StandardError);
+
+        BufferedCommandResult refused;
+        await _tmpfs.RemountAsync(readOnly: true);
+        try
+        {
+            refused = await CliAsync("lab", "down", lab);
+        }
+        finally
+        {
+            await _tmpfs.RemountAsync(readOnly: false);
+        }
+        var down = await CliAsync("lab", "down", lab);
+
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains($"the runtime folder {RuntimeRoot}/{lab}", refused.StandardError);
+        Assert.Contains("Read-only file system", refused.StandardError);
+        Assert.DoesNotContain("busy", refused.StandardError);
+        Assert.True(down.ExitCode == 0, down.StandardError);
+        Assert.Empty(await LabLeftovers.OfAsync(lab, RuntimeRoot));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(16)]

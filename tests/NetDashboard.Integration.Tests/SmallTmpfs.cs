@@ -33,6 +33,10 @@ public sealed class SmallTmpfs : IAsyncDisposable
 
     public void Free() => File.Delete(Filler);
 
+    /// <summary>Remounts the file system read-only (<paramref name="readOnly"/>) or writable again.</summary>
+    public Task RemountAsync(bool readOnly) =>
+        Cli.Wrap("mount").WithArguments(["-o", readOnly ? "remount,ro" : "remount,rw", Folder]).ExecuteAsync();
+
     public async ValueTask DisposeAsync()
     {
         var umount = await Cli.Wrap("umount").WithArguments([Folder]).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();

@@ -144,6 +144,22 @@ public sealed class LabRuntimeStore(string root)
     /// Takes the lab's lock (an flock on its folder's "lock" file, shared by every process: the dashboard and the CLI),
     /// so two writers never interleave on one lab; throws <see cref="LabBusyException"/> after <see cref="LockTimeout"/>.
     /// </summary>
+    // Why nothing can be written in the folder (a probe file is made and removed), or null when something can.
+    private static Exception? WriteProblem(string folder)
+    {
+        var probe = Path.Combine(folder, $".write-probe-{Environment.ProcessId}");
+        try
+        {
+            using (new FileStream(probe, FileMode.Create, FileAccess.Write, FileShare.None)) { }
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return e;
+        }
+    }
+
     public IDisposable Lock(string lab)
     {
         EnsureFolderOf(lab);
@@ -160,6 +176,9 @@ public sealed class LabRuntimeStore(string root)
             }
             catch (IOException) when (Directory.Exists(FolderOf(lab)))
             {
+                // Held by another change, or a folder that takes no writes at all (read-only, full): only the first waits.
+                if (WriteProblem(FolderOf(lab)) is { } problem)
+                    throw new RuntimeFolderException(FolderOf(lab), problem);
                 if (DateTime.UtcNow >= deadline)
                     throw new LabBusyException(lab, LockTimeout);
                 Thread.Sleep(100);
@@ -186,7 +205,7 @@ public sealed class LabBusyException(string lab, TimeSpan waited)
 
 /// <summary>The runtime folder could not be written (a full or read-only file system, a permission): say where and why.</summary>
 public sealed class RuntimeFolderException(string path, Exception cause)
-    : LabException($"the runtime folder {path} could not be written: {cause.Message.TrimEnd('.')}. Free space there (or set NetDashboard:RuntimeRoot to another folder) and try again");
+    : LabException($"the runtime folder {path} could not be written: {cause.Message.TrimEnd('.')}. Free space there or make it writable (or set NetDashboard:RuntimeRoot to another folder) and try again");
 
 /// <summary>Files in the runtime folder: owner-only (0600) from the moment they exist, and a failed write is a sentence, not a crash.</summary>
 public static class RuntimeFile

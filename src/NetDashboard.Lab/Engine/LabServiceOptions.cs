@@ -13,5 +13,5 @@ public sealed record LabServiceOptions
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
     /// <summary>The longest timeout a caller may ask for a guest command.</summary>
-    public static readonly TimeSpan MaxGuestCommandTimeout = TimeSpan.FromHours(1);
+    public static readonly TimeSpan MaxGuestCommandTimeout = TimeSpan.FromMinutes(5);
 }

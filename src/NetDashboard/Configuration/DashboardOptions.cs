@@ -39,8 +39,8 @@ public sealed class DashboardOptions
     [Required]
     public string StateFolder { get; set; } = "/var/lib/netdashboard";
 
-    /// <summary>How long a guest command may run when the caller names no timeout (UI, API and CLI alike).</summary>
-    [Range(1, 3600)]
+    /// <summary>How long a guest command may run when the caller names no timeout (UI, API and CLI alike); at most 5 minutes.</summary>
+    [Range(1, 300)]
     public int GuestCommandTimeoutSeconds { get; set; } = 30;
 
     /// <summary>How long a booting guest is waited for before its lab is reported as failed.</summary>

@@ -134,7 +134,7 @@ public static class HostileApiCases
         return
         [
             .. HostileValues.GuestCommands.Select(command => Raw($"command: {command.Label}", Json(new { command = command.Value }), Refusal.BadRequest("command"))),
-            .. new[] { "0", "-1", "3601" }.Select(seconds => Raw($"timeoutSeconds: {seconds}", $$"""{"command":"true","timeoutSeconds":{{seconds}}}""",
+            .. new[] { "0", "-1", "301", "3601" }.Select(seconds => Raw($"timeoutSeconds: {seconds}", $$"""{"command":"true","timeoutSeconds":{{seconds}}}""",
                 Refusal.BadRequest("timeoutSeconds"))),
             Raw("timeoutSeconds over int", """{"command":"true","timeoutSeconds":2147483648}""", Refusal.BadRequest("timeoutSeconds")),
             Raw("timeoutSeconds is a string", """{"command":"true","timeoutSeconds":"30"}""", Refusal.BadRequest("timeoutSeconds")),

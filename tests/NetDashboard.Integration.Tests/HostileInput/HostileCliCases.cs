@@ -76,7 +76,7 @@ public static class HostileCliCases
         // becomes '' (a command), and an argument cannot hold a NUL.
         cases.AddRange(HostileValues.GuestCommands.Where(command => !string.IsNullOrWhiteSpace(command.Value) && !command.Value.Contains('\0'))
             .Select(command => Exec($"vm exec {command.Label}", target, [command.Value], null, "command")));
-        cases.AddRange(new[] { "0", "-1", "3601" }.Select(seconds => Exec($"vm exec --timeout {seconds}", target, ["true"], seconds, "timeoutSeconds")));
+        cases.AddRange(new[] { "0", "-1", "301", "3601" }.Select(seconds => Exec($"vm exec --timeout {seconds}", target, ["true"], seconds, "timeoutSeconds")));
         cases.Add(new("vm exec --timeout abc", ["vm", "exec", target.Lab, target.Vm, "--timeout", "abc", "--", "true"], "--timeout"));
         return cases.ToDictionary(c => c.Id);
     }
