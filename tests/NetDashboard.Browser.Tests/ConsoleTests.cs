@@ -51,7 +51,7 @@ public sealed class ConsoleTests(DashboardServer server, ITestOutputHelper outpu
         relay.Options.Cookies = await server.SignedInCookiesAsync();
         relay.Options.SetRequestHeader("Origin", server.BaseAddress.GetLeftPart(UriPartial.Authority));
         await relay.ConnectAsync(new Uri($"ws://{server.BaseAddress.Authority}/labs/{lab.Name}/vms/vm1/serial"), CancellationToken.None);
-        var relayClosed = ReceiveUntilClosedAsync(relay);
+        var relayClosed = NetDashboard.Integration.Tests.WebSocketEnd.ReceiveUntilClosedAsync(relay);
 
         var revoke = await NetDashboard.Integration.Tests.DashboardCli.RunAsync(
             new Dictionary<string, string> { ["NetDashboard__StateFolder"] = server.App.StateFolder }, "sessions", "--revoke-all");
@@ -63,21 +63,6 @@ public sealed class ConsoleTests(DashboardServer server, ITestOutputHelper outpu
         await page.WaitForURLAsync("**/login?signedOut=1**", new() { Timeout = 10_000 });
         await Assertions.Expect(page.GetByTestId("signed-out")).ToContainTextAsync("You were signed out");
         await DashboardServer.ScreenshotAsync(page, "signed-out");
-    }
-
-    private static async Task ReceiveUntilClosedAsync(ClientWebSocket socket)
-    {
-        var buffer = new byte[4096];
-        try
-        {
-            while ((await socket.ReceiveAsync(buffer, CancellationToken.None)).MessageType != WebSocketMessageType.Close)
-            {
-            }
-        }
-        catch (WebSocketException)
-        {
-            // Cut without a close frame: closed all the same.
-        }
     }
 
     [Fact]

@@ -127,7 +127,7 @@ public sealed class SessionTests
         var hubClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         hub.Closed += _ => { hubClosed.TrySetResult(); return Task.CompletedTask; };
         using var blazor = await OpenBlazorSocketAsync(app);
-        var blazorClosed = ReceiveUntilClosedAsync(blazor);
+        var blazorClosed = WebSocketEnd.ReceiveUntilClosedAsync(blazor);
 
         var rotate = await CliAsync(app, "token", "--rotate");
         var rotated = DateTime.UtcNow;
@@ -145,7 +145,7 @@ public sealed class SessionTests
         await using var app = await StartAsync();
         var cookie = await SessionCookieAsync(app);
         using var blazor = await OpenBlazorSocketAsync(app, cookie);
-        var closed = ReceiveUntilClosedAsync(blazor);
+        var closed = WebSocketEnd.ReceiveUntilClosedAsync(blazor);
 
         await CliAsync(app, "sessions", "--revoke-all");
 
@@ -213,23 +213,5 @@ public sealed class SessionTests
         var uri = new UriBuilder(new Uri(app.BaseAddress, $"_blazor?id={token}")) { Scheme = "ws" }.Uri;
         await socket.ConnectAsync(uri, new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
         return socket;
-    }
-
-    /// <summary>Completes when the server ends the socket (a close, or the connection cut).</summary>
-    private static async Task ReceiveUntilClosedAsync(ClientWebSocket socket)
-    {
-        var buffer = new byte[4096];
-        try
-        {
-            while (true)
-            {
-                var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
-                if (received.MessageType == WebSocketMessageType.Close) return;
-            }
-        }
-        catch (WebSocketException)
-        {
-            // Cut without a close frame: closed all the same.
-        }
     }
 }
