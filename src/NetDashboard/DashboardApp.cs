@@ -40,6 +40,7 @@ public static class DashboardApp
         builder.Services.AddSingleton(new LocalPeers(allowedUsers));
         builder.Services.AddSingleton<LiveConnections>();
         builder.Services.AddSingleton(new WrongTokenLimit());
+        builder.Services.AddSingleton(sp => new HubStreamCount(sp.GetRequiredService<NetDashboard.Lab.Capture.CaptureService>().Options.MaxStreamsPerConnection));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveConnections>());
         builder.Services.AddMudServices();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();

@@ -33,6 +33,9 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>The dashboard's process id.</summary>
     public int Pid => _process.Id;
 
+    /// <summary>The runtime folder it was started with (NetDashboard__RuntimeRoot).</summary>
+    public string RuntimeRoot => _runtimeRoot;
+
     /// <summary>The folder of the app's access token (set as NetDashboard__StateFolder for a CLI that should share it).</summary>
     public string StateFolder { get; }
 

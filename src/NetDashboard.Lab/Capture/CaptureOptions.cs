@@ -12,9 +12,13 @@ public sealed class CaptureOptions
     [Range(64, 65535)]
     public int Snaplen { get; init; } = 256;
 
-    /// <summary>libpcap's ring in the kernel; 16 MiB lost nothing at 20 kpps here.</summary>
+    /// <summary>
+    /// libpcap's ring in the kernel, mapped whole into the dashboard (it counts in its RSS from the start): the capture
+    /// thread only copies out of it into <see cref="RingSlots"/>, so it needs to cover a scheduling delay, not a
+    /// slow decoder. 4 MiB lost nothing at 3 × 20 kpps here (bench/capture.sh); 16 captures of a lab take 64 MiB.
+    /// </summary>
     [Range(1 << 20, 1 << 30)]
-    public int BufferSizeBytes { get; init; } = 16 << 20;
+    public int BufferSizeBytes { get; init; } = 4 << 20;
 
     public bool Promiscuous { get; init; } = true;
 
@@ -47,6 +51,17 @@ public sealed class CaptureOptions
     /// follows the lab's conntrack events while any is open. Off, rows carry no links; bench/README.md gives the cost.
     /// </summary>
     public bool Correlate { get; init; } = true;
+
+    /// <summary>
+    /// Captures (distinct interface and filter) open at once in one lab, whoever opened them: each holds a libpcap
+    /// ring, a thread and up to <see cref="MaxBytes"/> of packets. Viewers of the same interface and filter share one.
+    /// </summary>
+    [Range(1, 256)]
+    public int MaxCapturesPerLab { get; init; } = 16;
+
+    /// <summary>Capture streams one hub connection may hold open at once.</summary>
+    [Range(1, 256)]
+    public int MaxStreamsPerConnection { get; init; } = 8;
 
     [Range(1, 4096)]
     public int MaxFilterLength { get; init; } = 1024;

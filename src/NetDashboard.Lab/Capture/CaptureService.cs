@@ -53,6 +53,7 @@ public sealed class CaptureService : IAsyncDisposable
     /// to open the handle has ended: the capture is then Running, InterfaceGone (it will retry) or Failed.
     /// </summary>
     /// <exception cref="CaptureException">A name breaks a rule or the filter does not compile; nothing was opened.</exception>
+    /// <exception cref="Model.LabLimitException">The lab has <see cref="CaptureOptions.MaxCapturesPerLab"/> other captures open.</exception>
     public async Task<CaptureLease> AcquireAsync(CaptureKey key, CancellationToken cancellationToken = default)
     {
         Check(key);
@@ -62,6 +63,10 @@ public sealed class CaptureService : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_captures.TryGetValue(key, out var entry))
             {
+                if (_captures.Keys.Count(k => k.Lab == key.Lab) >= Options.MaxCapturesPerLab)
+                    throw new Model.LabLimitException(
+                        $"lab {key.Lab} has {Options.MaxCapturesPerLab} captures open (one per interface and filter), the most allowed "
+                        + $"(NetDashboard:{CaptureOptions.Section}:{nameof(CaptureOptions.MaxCapturesPerLab)}); close a pane or stream, or watch an interface and filter already open");
                 entry = new Entry(new LiveCapture(key, Options, _logger, _handles, Options.Correlate ? CorrelationOf(key.Lab).Correlator : null));
                 _captures.Add(key, entry);
                 entry.Capture.Start();

@@ -94,8 +94,8 @@ public sealed partial class LiveCapture
 
     internal void Start()
     {
-        var worker = new Thread(DecodeLoop) { IsBackground = true, Name = $"capture {Key.DisplayName}" };
-        worker.Start();
+        // On the thread pool between batches, not a thread of its own: a lab may hold many captures, mostly idle.
+        _ = Task.Run(DecodeLoopAsync);
         _supervisor = SuperviseAsync(_stop.Token);
     }
 
@@ -130,7 +130,7 @@ public sealed partial class LiveCapture
         _slots.Write(e.Data, micros, wireLength);
     }
 
-    private void DecodeLoop()
+    private async Task DecodeLoopAsync()
     {
         try
         {
@@ -139,7 +139,7 @@ public sealed partial class LiveCapture
                 try
                 {
                     if (_slots.Drain(_decode, DecodeBatch) == 0)
-                        _slots.Wait(TimeSpan.FromMilliseconds(200));
+                        await _slots.WaitAsync(TimeSpan.FromMilliseconds(200));
                 }
                 catch (Exception e)
                 {

@@ -81,8 +81,8 @@ internal sealed class PacketSlotRing : IDisposable
         return new PacketSlot(_bytes, slot * _slotSize, _capturedLengths[slot], _timestamps[slot], _wireLengths[slot]);
     }
 
-    /// <summary>Consumer: sleeps until the producer writes or <paramref name="timeout"/> passes.</summary>
-    public void Wait(TimeSpan timeout)
+    /// <summary>Consumer: waits, holding no thread, until the producer writes or <paramref name="timeout"/> passes.</summary>
+    public async Task WaitAsync(TimeSpan timeout)
     {
         Interlocked.Exchange(ref _consumerSleeping, 1);
         if (!IsEmpty)
@@ -90,7 +90,7 @@ internal sealed class PacketSlotRing : IDisposable
             Volatile.Write(ref _consumerSleeping, 0);
             return;
         }
-        _wake.Wait(timeout);
+        await _wake.WaitAsync(timeout);
         Volatile.Write(ref _consumerSleeping, 0);
     }
 

@@ -16,6 +16,8 @@ public enum ActionOutcome
     Conflict,
     /// <summary>It ran and a command, QEMU or the guest failed; the message carries the tool's own words.</summary>
     Failed,
+    /// <summary>A limit was reached (captures of a lab, traces or guest commands waiting): nothing ran; try again later.</summary>
+    TooMany,
 }
 
 /// <summary>What an action did: a sentence for a person, the problems per field when refused, and any output.</summary>
@@ -35,6 +37,8 @@ public sealed record ActionResult(ActionOutcome Outcome, string Message, IReadOn
     public static ActionResult Failed(string message, string? output = null) => new(ActionOutcome.Failed, message, [], output);
 
     public static ActionResult NoSuchLab(string lab) => NotFound($"there is no lab named '{lab}'");
+
+    public static ActionResult TooMany(string message) => new(ActionOutcome.TooMany, message, []);
 
     public static ActionResult Conflict(string field, string message) => new(ActionOutcome.Conflict, message, [new LabFileProblem(field, message)]);
 

@@ -47,6 +47,10 @@ public sealed partial class LabService
         {
             return new(ActionResult.Failed(e.Message), null);
         }
+        catch (LabLimitException e)
+        {
+            return new(ActionResult.TooMany(e.Message), null);
+        }
     }
 
     /// <summary>Captures one interface live for <paramref name="seconds"/> (1 to the configured maximum), for a pcapng download.</summary>
@@ -65,6 +69,10 @@ public sealed partial class LabService
         catch (CaptureException e)
         {
             return new(ActionResult.Failed(e.Message), []);
+        }
+        catch (LabLimitException e)
+        {
+            return new(ActionResult.TooMany(e.Message), []);
         }
     }
 

@@ -44,9 +44,13 @@ public sealed record TraceReport(
     /// <summary>The sender's command failed and nothing of the probe was seen: no evidence either way, so no verdict.</summary>
     public bool NotSent => ProbeProblem is not null && !Replied && !Request.Any(h => h.Seen);
 
+    /// <summary>The lab or the sending VM went away during the trace (<see cref="TraceVerdict.Interrupted"/>).</summary>
+    public bool Interrupted => Verdict?.Reason == TraceVerdict.Interrupted;
+
     /// <summary>The outcome in a few words, the same in the page, the CLI and the API's message.</summary>
     public string Outcome =>
         Replied ? $"{From} reached {To} ({Protocol}); the reply came back"
+        : Interrupted ? Verdict!.Sentence
         : Arrived ? $"{From}'s probe arrived at {To}'s side; no reply came back"
         : NotSent ? $"{From}'s probe was not sent: {ProbeProblem}"
         : $"{From}'s probe was lost";
@@ -64,6 +68,12 @@ public sealed partial class LabService
     private static readonly TimeSpan GuestProbeLimit = TimeSpan.FromSeconds(8);
     // libpcap delivers in 20 ms blocks; what crossed the last interface is in the store well within this.
     private static readonly TimeSpan CaptureSettle = TimeSpan.FromMilliseconds(150);
+    // A trace takes a few seconds (the guest's probe at most GuestProbeLimit): this lets the line ahead finish.
+    private static readonly TimeSpan TraceTurnWait = TimeSpan.FromSeconds(30);
+    private readonly TakingTurns<string> _traceTurns = new(MaxTracesWaiting);
+
+    /// <summary>Traces of one lab that may wait their turn behind the one running; more are refused.</summary>
+    public const int MaxTracesWaiting = 4;
 
     /// <summary>
     /// Sends one probe from a VM, the external PC ("pc") or the host ("host") to <paramref name="to"/>, captures it on
@@ -89,6 +99,24 @@ public sealed partial class LabService
         if (vm is { IsBuiltin: false })
             return new(ActionResult.Refused("from", $"{vm.Name} boots a disk image: only the built-in guest can send a probe (it has the agent)"), null);
 
+        IDisposable turn;
+        try
+        {
+            // One at a time per lab: a trace opens a capture on every interface of the way, and two probes in one
+            // guest would be told apart by nothing; others wait their turn, a bounded line.
+            turn = await _traceTurns.TakeAsync(lab, TraceTurnWait, $"traces of lab {lab}", cancellationToken);
+        }
+        catch (LabLimitException e)
+        {
+            return new(ActionResult.TooMany(e.Message), null);
+        }
+        using (turn)
+            return await TraceInTurnAsync(lab, from!, definition, vm, target, parsed, started, cancellationToken);
+    }
+
+    private async Task<TraceOutcome> TraceInTurnAsync(string lab, string from, LabDefinition? definition, VmDefinition? vm, IPAddress target,
+        TraceProtocol parsed, Stopwatch started, CancellationToken cancellationToken)
+    {
         var topology = await reader.ReadAsync(lab, cancellationToken);
         var source = vm is not null ? new TraceSource(vm.Name, vm.Tap) : from == "pc" ? TraceSource.Pc : TraceSource.Host;
         var plan = TracePlan.For(source, target, topology, definition);
@@ -133,23 +161,43 @@ public sealed partial class LabService
             var arrived = replied || (plan.Stations.Count > 0 && seen.Contains(plan.Stations[^1].Name));
             var replySeen = reply.Where(h => h.Seen).Select(h => h.Station).ToHashSet();
             var notSent = probeProblem is not null && !replied && seen.Count == 0;
-            var verdict = notSent ? null : TraceDiagnosis.Diagnose(new TraceObservation(plan, topology, definition, guest, running, seen, replied, replySeen));
+            var verdict = Interruption(lab, vm, running, replied, seen, plan)
+                ?? (notSent ? null : TraceDiagnosis.Diagnose(new TraceObservation(plan, topology, definition, guest, running, seen, replied, replySeen)));
             var rewrites = request.Concat(reply).SelectMany(h => h.Changes).Where(c => c.IsRewrite).ToList();
             var report = new TraceReport(lab, source.Name, target.ToString(), parsed.ToString(), probe, exitCode, probeProblem, arrived, replied,
                 request, reply, rewrites, verdict, started.ElapsedMilliseconds);
             return new(replied ? ActionResult.Ok($"{source.Name} reached {target} ({parsed}) and the reply came back")
-                : notSent ? ActionResult.Failed(report.Outcome)
+                : report.Interrupted || notSent ? ActionResult.Failed(report.Outcome)
                 : ActionResult.Ok(verdict?.Sentence ?? $"{source.Name} got no reply from {target}"), report);
         }
         catch (CaptureException e)
         {
             return new(ActionResult.Failed($"the trace could not capture: {e.Message}"), null);
         }
+        catch (LabLimitException e)
+        {
+            return new(ActionResult.TooMany($"the trace could not capture: {e.Message}"), null);
+        }
         finally
         {
             foreach (var (_, lease, _) in leases) await lease.DisposeAsync();
             events.Trigger(lab);
         }
+    }
+
+    /// <summary>
+    /// The lab or the sending VM went away while the probe was out: what the captures saw then says nothing of the
+    /// lab's rules, so that is the verdict, not a rule read from a kernel state that no longer holds.
+    /// </summary>
+    private TraceVerdict? Interruption(string lab, VmDefinition? vm, bool wasRunning, bool replied, IReadOnlySet<string> seen, TracePlan plan)
+    {
+        if (replied) return null;
+        var lastSeen = plan.Stations.LastOrDefault(s => seen.Contains(s.Name))?.Name;
+        if (store.Read(lab) is null || !File.Exists(Path.Combine(NetNamespaces.RunFolder, new LabNamespaces(lab).Host)))
+            return new TraceVerdict(TraceVerdict.Interrupted, "The lab was removed during the trace, so nothing can be said of where the packet stopped.", lastSeen, null);
+        if (vm is not null && wasRunning && !VmStatuses(lab).Any(s => s.Name == vm.Name && s.IsUp))
+            return new TraceVerdict(TraceVerdict.Interrupted, $"{vm.Name} stopped during the trace, so its probe may never have been sent or answered. Start it and trace again.", lastSeen, null);
+        return null;
     }
 
     private async Task<(string Probe, int? ExitCode, string? Problem)> SendProbeAsync(string lab, TraceSource source, VmDefinition? vm, IPAddress target,

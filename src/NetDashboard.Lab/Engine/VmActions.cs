@@ -76,6 +76,10 @@ internal sealed class VmActions(LabEngine engine, LabRuntimeStore store, VmSuper
                 ? ActionResult.Ok($"({vm})$ {command}", result.Output)
                 : ActionResult.Failed($"({vm})$ {command} exited with {result.ExitCode}", result.Output), result);
         }
+        catch (LabLimitException e)
+        {
+            return new(ActionResult.TooMany($"({vm})$ {command} did not run: {e.Message}"), null, e.Message);
+        }
         catch (LabException e)
         {
             return new(ActionResult.Failed($"({vm})$ {command} did not run: {e.Message}"), null, e.Message);

@@ -26,3 +26,9 @@ public sealed class LabFileException(string source, IReadOnlyList<LabFileProblem
 /// the UI, the API and the CLI catch, turned into a message; anything else is a bug and is left to crash loudly.
 /// </summary>
 public abstract class LabException(string message) : Exception(message);
+
+/// <summary>
+/// A limit that keeps one client from taking the dashboard's memory or a guest's time (captures of a lab, traces or
+/// guest commands waiting their turn) was reached: nothing ran; the message says which limit and how to get under it.
+/// </summary>
+public sealed class LabLimitException(string message) : LabException(message);

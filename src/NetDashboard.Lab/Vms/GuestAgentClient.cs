@@ -76,9 +76,11 @@ public static class GuestAgentClient
                 }
                 throw new GuestCommandException("the guest closed its command channel before the command finished");
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
+                // Stopped in the guest too, whether the time ran out or the caller went away: nobody waits for it now.
                 await CancelAsync(session, run);
+                cancellationToken.ThrowIfCancellationRequested();
                 throw new GuestCommandException($"`{command}` did not finish within {timeout.TotalSeconds:0.#} s and was stopped");
             }
         }
@@ -120,16 +122,25 @@ public static class GuestAgentClient
 
         public static async Task<Session> OpenAsync(string path, CancellationToken cancellationToken)
         {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
+            while (true)
             {
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
-                return new Session(socket);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
+                    return new Session(socket);
+                }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.TryAgain or SocketError.WouldBlock)
+                {
+                    // QEMU's backlog is full: another process (the CLI, the dashboard) talks to the agent; wait for it.
+                    socket.Dispose();
+                    await Task.Delay(50, cancellationToken);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
             }
         }
 

@@ -23,6 +23,11 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
 {
     private static readonly TimeSpan QuitGrace = TimeSpan.FromSeconds(3);
     private readonly ConcurrentDictionary<(string Lab, string Vm), CancellationTokenSource> _watches = new();
+    // The agent runs one command at a time: callers wait their turn here instead of meeting a busy socket.
+    private readonly TakingTurns<(string Lab, string Vm)> _guestTurns = new(MaxGuestCommandsWaiting);
+
+    /// <summary>Guest commands to one VM that may wait their turn behind the one running.</summary>
+    public const int MaxGuestCommandsWaiting = 8;
 
     /// <summary>Raised when a watched VM changes state (started, ready, stopped, crashed).</summary>
     public event Action<VmStatus>? Changed;
@@ -177,6 +182,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         if (status.State == VmState.Starting)
             await WaitReadyAsync(lab, vm, TimeSpan.FromSeconds(90), cancellationToken);
         var paths = store.PathsOf(lab, vm.Name);
+        using var turn = await _guestTurns.TakeAsync((lab, vm.Name), timeout, $"guest commands to {vm.Name}", cancellationToken);
         var started = DateTimeOffset.UtcNow;
         GuestResult result;
         try
@@ -202,10 +208,11 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         if (!vm.IsBuiltin) return GuestState.Unknown(DateTimeOffset.UtcNow);
         try
         {
+            using var turn = await _guestTurns.TakeAsync((lab, vm.Name), TimeSpan.FromSeconds(3), $"guest commands to {vm.Name}", cancellationToken);
             var result = await GuestAgentClient.RunAsync(store.PathsOf(lab, vm.Name).Agent, GuestState.Command, TimeSpan.FromSeconds(3), cancellationToken);
             return result.Succeeded || result.Output.Contains("@@", StringComparison.Ordinal) ? GuestState.Parse(result.Output, DateTimeOffset.UtcNow) : null;
         }
-        catch (Exception e) when (e is GuestCommandException or IOException or System.Net.Sockets.SocketException
+        catch (Exception e) when (e is GuestCommandException or LabLimitException or IOException or System.Net.Sockets.SocketException
                                    || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             // Busy with a person's command, still booting, or just stopped: try again at the next look.

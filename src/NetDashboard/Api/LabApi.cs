@@ -188,6 +188,7 @@ public static class LabApi
             .ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray())),
         ActionOutcome.NotFound => TypedResults.Problem(result.Message, statusCode: StatusCodes.Status404NotFound, title: title),
         ActionOutcome.Conflict => TypedResults.Problem(result.Message, statusCode: StatusCodes.Status409Conflict, title: title),
+        ActionOutcome.TooMany => TypedResults.Problem(result.Message, statusCode: StatusCodes.Status429TooManyRequests, title: title),
         _ => TypedResults.Problem(result.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: title),
     };
 }

@@ -298,7 +298,8 @@ public static class LabCli
         }
         Console.Error.WriteLine($"error: {Printable.Escape(result.Message)}");
         if (!string.IsNullOrEmpty(result.Output)) Console.Error.Write(Printable.Escape(result.Output));
-        return Failure;
+        // Nothing ran at a limit either: like bad input, asking again (later) is the answer.
+        return result.Outcome == ActionOutcome.TooMany ? BadInput : Failure;
     }
 
     // Escaped: a guest's output (in StandardError) may hold terminal escape sequences.

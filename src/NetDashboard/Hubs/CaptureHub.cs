@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
 using NetDashboard.Lab.Capture;
@@ -9,9 +10,11 @@ namespace NetDashboard.Hubs;
 /// Live captures for clients outside the dashboard's pages (the panes read the same <see cref="CaptureFeed"/>):
 /// <c>Stream(lab, ns, iface, filter)</c> streams <see cref="CaptureBatch"/>es, at most ten a second, each bounded;
 /// a slow client skips ahead and is told how many rows it missed. Viewers of one interface and filter share one
-/// libpcap handle, closed when the last stream ends. Behind the dashboard's sign-in (Bearer token or session).
+/// libpcap handle, closed when the last stream ends. A connection holds at most
+/// <see cref="CaptureOptions.MaxStreamsPerConnection"/> streams, a lab at most
+/// <see cref="CaptureOptions.MaxCapturesPerLab"/> captures. Behind the dashboard's sign-in (Bearer token or session).
 /// </summary>
-public sealed class CaptureHub(LabService labs) : Hub
+public sealed class CaptureHub(LabService labs, HubStreamCount streams) : Hub
 {
     public const string Path = "/hubs/captures";
 
@@ -21,6 +24,9 @@ public sealed class CaptureHub(LabService labs) : Hub
     public async IAsyncEnumerable<CaptureBatch> Stream(string lab, string ns, string iface, string? filter,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using var slot = streams.TryOpen(Context.ConnectionId) ?? throw new HubException(
+            $"this connection has {streams.MaxPerConnection} capture streams open, the most allowed "
+            + $"(NetDashboard:{CaptureOptions.Section}:{nameof(CaptureOptions.MaxStreamsPerConnection)}); end one before opening another");
         var opening = await labs.OpenCaptureAsync(lab, ns, iface, filter, cancellationToken);
         if (opening.Lease is not { } lease)
             throw new HubException(opening.Result.Message);
@@ -28,6 +34,47 @@ public sealed class CaptureHub(LabService labs) : Hub
         {
             await foreach (var batch in CaptureFeed.ReadAsync(lease.Capture, lease.Capture.Rows.Next, cancellationToken))
                 yield return batch;
+        }
+    }
+}
+
+/// <summary>The capture streams each hub connection holds open, so one client cannot open them without end.</summary>
+public sealed class HubStreamCount(int maxPerConnection)
+{
+    private readonly ConcurrentDictionary<string, int> _open = new();
+
+    public int MaxPerConnection { get; } = maxPerConnection;
+
+    /// <summary>A stream's place on the connection, or null when it holds the most allowed; dispose it when the stream ends.</summary>
+    public IDisposable? TryOpen(string connectionId)
+    {
+        while (true)
+        {
+            var open = _open.GetValueOrDefault(connectionId);
+            if (open >= MaxPerConnection) return null;
+            if (open == 0 ? _open.TryAdd(connectionId, 1) : _open.TryUpdate(connectionId, open + 1, open))
+                return new Place(this, connectionId);
+        }
+    }
+
+    private void Close(string connectionId)
+    {
+        while (true)
+        {
+            var open = _open[connectionId];
+            // The last one removes the entry: a connection that ended leaves nothing behind.
+            if (open == 1 ? _open.TryRemove(new KeyValuePair<string, int>(connectionId, 1)) : _open.TryUpdate(connectionId, open - 1, open))
+                return;
+        }
+    }
+
+    private sealed class Place(HubStreamCount owner, string connectionId) : IDisposable
+    {
+        private int _closed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _closed, 1) == 0) owner.Close(connectionId);
         }
     }
 }

@@ -86,7 +86,7 @@ public sealed class PacketSlotRingTests
         });
         long received = 0, last = -1;
         var outOfOrder = false;
-        var consumer = Task.Run(() =>
+        var consumer = Task.Run(async () =>
         {
             while (received + ring.Drops < count)
             {
@@ -100,7 +100,7 @@ public sealed class PacketSlotRingTests
                     }
                 }, 1000);
                 if (drained == 0)
-                    ring.Wait(TimeSpan.FromMilliseconds(5));
+                    await ring.WaitAsync(TimeSpan.FromMilliseconds(5));
             }
         });
         await Task.WhenAll(producer, consumer).WaitAsync(TimeSpan.FromSeconds(30));
