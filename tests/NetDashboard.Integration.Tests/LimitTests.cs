@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using NetDashboard.Lab.Capture;
@@ -65,24 +68,30 @@ public sealed class LimitTests
     }
 
     [Fact]
-    public async Task Trace_TenAtOnceInOneLab_OneRunsFourWaitTheRestAreRefusedAndEveryVerdictIsTheLoneOne()
+    public async Task TraceApi_TenAtOnceInOneLab_OneRunsFourWaitTheRestGet429AndEveryVerdictIsTheLoneOne()
     {
-        await using var lab = new TestLab("tq");
+        await using var app = await AppProcess.StartInOwnFolderAsync();
+        using var http = app.CreateClient();
+        await using var lab = new TestLab("tq", app.RuntimeRoot);
         await lab.UpAsync("nat-pc.yaml");
-        var alone = (await lab.Service.TraceAsync(lab.Name, "pc", Unanswered, "icmp")).Report!;
+        var question = new { from = "pc", to = Unanswered };
+        using var alone = JsonDocument.Parse(await (await http.PostAsJsonAsync($"api/labs/{lab.Name}/trace", question)).Content.ReadAsStringAsync());
 
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => lab.Service.TraceAsync(lab.Name, "pc", Unanswered, "icmp")));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => http.PostAsJsonAsync($"api/labs/{lab.Name}/trace", question)));
+        var bodies = await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync()));
 
-        var refused = outcomes.Where(o => o.Result.Outcome == ActionOutcome.TooMany).ToList();
-        var ran = outcomes.Where(o => o.Report is not null).ToList();
+        var refused = responses.Select((r, i) => (r.StatusCode, Body: bodies[i])).Where(x => x.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        var ran = responses.Select((r, i) => (r.StatusCode, Body: bodies[i])).Where(x => x.StatusCode == HttpStatusCode.OK).ToList();
         Assert.Equal(10 - 1 - LabService.MaxTracesWaiting, refused.Count);
-        Assert.All(refused, o => Assert.Equal($"traces of lab {lab.Name} run one at a time and {LabService.MaxTracesWaiting} already wait their turn; try again when one has finished", o.Result.Message));
+        Assert.All(refused, x => Assert.Contains($"traces of lab {lab.Name} run one at a time and {LabService.MaxTracesWaiting} already wait their turn; try again when one has finished", x.Body));
         Assert.Equal(1 + LabService.MaxTracesWaiting, ran.Count);
         // One at a time, each sees what the lone one saw: the request on the same stations, the same verdict.
-        Assert.All(ran, o =>
+        static string Seen(JsonElement report) => string.Join(",", report.GetProperty("request").EnumerateArray().Select(h => h.GetProperty("seen").GetBoolean()));
+        Assert.All(ran, x =>
         {
-            Assert.Equal(alone.Verdict?.Reason, o.Report!.Verdict?.Reason);
-            Assert.Equal(alone.Request.Select(h => h.Seen), o.Report.Request.Select(h => h.Seen));
+            using var report = JsonDocument.Parse(x.Body);
+            Assert.Equal(alone.RootElement.GetProperty("verdict").GetProperty("reason").GetString(), report.RootElement.GetProperty("verdict").GetProperty("reason").GetString());
+            Assert.Equal(Seen(alone.RootElement), Seen(report.RootElement));
         });
     }
 
