@@ -179,7 +179,15 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
         var actual = await reader.ReadAsync(lab.Name, cancellationToken);
         if (asLesson)
             lab = lab with { Host = lab.Host with { Forwarding = actual.Find(NamespaceRole.Host)?.Forwarding ?? false } };
-        var plan = LabPlanner.Plan(lab, actual, IsInternetServerRunning(lab.Name), webRoot);
+        var serverRuns = IsInternetServerRunning(lab.Name);
+        // Started by a change that was killed before it recorded the pid: adopted, or a second one would find the port taken.
+        if (!serverRuns && actual.Find(NamespaceRole.Wan) is not null
+            && await FindInternetServerPidAsync(lab.Namespaces.Wan, cancellationToken) is { } unrecorded && ProcessTable.IsRunningAs(unrecorded, "busybox"))
+        {
+            store.Update(lab.Name, r => r with { InternetServerPid = unrecorded });
+            serverRuns = true;
+        }
+        var plan = LabPlanner.Plan(lab, actual, serverRuns, webRoot);
         foreach (var step in OperationSteps.Of(plan.Operations))
         {
             await operations.RunStepAsync(lab.Name, step, cancellationToken);

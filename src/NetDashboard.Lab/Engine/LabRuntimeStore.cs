@@ -21,8 +21,12 @@ public sealed record LabRecord
 /// <summary>A tap's place in the host as the kernel held it: its bridge (and the bridge's MAC then), whether it was up, its IPv4 addresses.</summary>
 public sealed record TapPlacement(string? Master, bool Up, IReadOnlyList<string> Addresses, string? MasterMac = null);
 
-/// <summary>A VM's QEMU as last started: its pid, and whether it was stopped on purpose (so an exit is not a crash).</summary>
-public sealed record VmRecord(int Pid, DateTimeOffset StartedAt, bool StoppedOnPurpose = false);
+/// <summary>
+/// A VM's QEMU as last started: its pid, and whether it was stopped on purpose (so an exit is not a crash).
+/// <paramref name="Starting"/>: written before QEMU starts (pid 0), so a starter killed between QEMU's start and the
+/// pid's record leaves a mark: the QEMU that names this VM's pid file is then adopted, not left unrecorded.
+/// </summary>
+public sealed record VmRecord(int Pid, DateTimeOffset StartedAt, bool StoppedOnPurpose = false, bool Starting = false);
 
 /// <summary>
 /// The runtime folder: one sub-folder per lab the app owns (record, lab file, journal,

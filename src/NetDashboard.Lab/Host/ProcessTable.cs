@@ -36,4 +36,19 @@ public static class ProcessTable
             return false;
         }
     }
+
+    /// <summary>
+    /// A pid running <paramref name="program"/> with <paramref name="argument"/> among its words, or null:
+    /// a process whose starter was killed before it could record the pid.
+    /// </summary>
+    public static int? FindRunningAs(string program, string argument)
+    {
+        foreach (var folder in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Order(StringComparer.Ordinal))
+        {
+            if (int.TryParse(folder, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)
+                && IsRunningAs(pid, program, argument))
+                return pid;
+        }
+        return null;
+    }
 }

@@ -45,7 +45,10 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     public VmStatus StatusOf(string lab, VmDefinition vm)
     {
         var record = store.Read(lab)?.Vms.GetValueOrDefault(vm.Name);
-        if (record is null)
+        if (record is { Starting: true } && !IsQemuOf(lab, vm.Name, record.Pid))
+            record = AdoptStarted(lab, vm.Name) ?? record;
+        // Marked before a start whose QEMU never ran (its starter was stopped first, or QEMU refused): not a crash.
+        if (record is null or { Starting: true })
             return new VmStatus(lab, vm.Name, VmState.Stopped, null, vm.Mac.ToString(), vm.Tap);
         if (IsQemuOf(lab, vm.Name, record.Pid))
         {
@@ -72,10 +75,12 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         var operation = new StartVm(new LabNamespaces(lab).Host, vm, paths, guest,
             disk,
             Kvm: accelerator == QemuAccelerator.Kvm || (accelerator == QemuAccelerator.Auto && File.Exists("/dev/kvm")));
+        // Recorded before QEMU runs: killed from here on, this process leaves a QEMU the next look adopts (StatusOf).
+        Record(lab, vm.Name, new VmRecord(0, DateTimeOffset.UtcNow, Starting: true));
         await operations.RunAsync(lab, operation, cancellationToken);
 
         var pid = int.Parse(File.ReadAllText(paths.PidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        store.Update(lab, r => r with { Vms = new Dictionary<string, VmRecord>(r.Vms) { [vm.Name] = new VmRecord(pid, DateTimeOffset.UtcNow) } });
+        Record(lab, vm.Name, new VmRecord(pid, DateTimeOffset.UtcNow));
         Watch(lab, vm);
         var status = StatusOf(lab, vm);
         Changed?.Invoke(status);
@@ -133,6 +138,8 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     public async Task StopAsync(string lab, string vmName, CancellationToken cancellationToken = default, bool tearingDown = false)
     {
         var record = store.Read(lab)?.Vms.GetValueOrDefault(vmName);
+        if (record is { Starting: true })
+            record = AdoptStarted(lab, vmName);
         if (record is null || !IsQemuOf(lab, vmName, record.Pid))
             return;
         try
@@ -295,6 +302,42 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         var head = new byte[64 * 1024];
         var length = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         return head.AsSpan(0, length).IndexOf("NETDASH-READY"u8) >= 0;
+    }
+
+    private void Record(string lab, string vm, VmRecord record) =>
+        store.Update(lab, r => r with { Vms = new Dictionary<string, VmRecord>(r.Vms) { [vm] = record } });
+
+    /// <summary>
+    /// The QEMU started for a VM whose record still says "starting": its starter (the dashboard, the CLI) was killed
+    /// after QEMU ran and before it recorded the pid. Found by its pid file, or, before QEMU wrote that, by the pid
+    /// file path on its command line; recorded, so it is watched, shown and stopped like any other. Null when none runs.
+    /// </summary>
+    private VmRecord? AdoptStarted(string lab, string vm)
+    {
+        var pidFile = store.PathsOf(lab, vm).PidFile;
+        int? pid = null;
+        try
+        {
+            if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), System.Globalization.NumberStyles.None,
+                    System.Globalization.CultureInfo.InvariantCulture, out var written) && IsQemuOf(lab, vm, written))
+                pid = written;
+        }
+        catch (IOException)
+        {
+            // Being written by QEMU right now: the command line says it as well.
+        }
+        pid ??= ProcessTable.FindRunningAs("qemu-system-x86_64", pidFile);
+        if (pid is not { } found) return null;
+        var adopted = new VmRecord(found, DateTimeOffset.UtcNow);
+        try
+        {
+            Record(lab, vm, adopted);
+        }
+        catch (RuntimeFolderException)
+        {
+            // Shown as running all the same; the record is written at the next look that can.
+        }
+        return adopted;
     }
 
     // Only this VM's QEMU was started with its pid file: a pid the kernel gave to another process since, even to
