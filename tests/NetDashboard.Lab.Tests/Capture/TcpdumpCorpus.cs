@@ -140,6 +140,8 @@ internal static class TcpdumpCorpus
         Dns("dns query nxdomain", Guest, Gateway, 40008, 53, WireFrames.Dns(1242, Query, "nope.example", 1));
         Dns("dns answer nxdomain", Gateway, Guest, 53, 40008, WireFrames.Dns(1242, 0x8183, "nope.example", 1, authorities: 1,
             records: [0xc0, 0x11, 0, 6, 0, 1, 0, 0, 0x0e, 0x10, 0, 24, 1, (byte)'a', 0xc0, 0x11, 1, (byte)'b', 0xc0, 0x11, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4]));
+        Dns("dns answer with two questions", Gateway, Guest, 53, 40018, [.. WireFrames.Dns(1253, Answer, "example.com", 1)[..4], 0, 2, 0, 0, 0, 0, 0, 0,
+            .. Name("example.com"), 0, 1, 0, 1, .. Name("example.net"), 0, 1, 0, 1]);
         Dns("dns answer servfail", Gateway, Guest, 53, 40009, WireFrames.Dns(1243, 0x8182, "broken.example", 1));
         Dns("dns answer refused", Gateway, Guest, 53, 40010, WireFrames.Dns(1244, 0x8185, "example.com", 1));
         Dns("dns answer authoritative", Gateway, Guest, 53, 40011, WireFrames.Dns(1245, 0x8580, "example.com", 1, answers: 1, records: Record(1, [93, 184, 216, 34])));
@@ -337,10 +339,16 @@ internal static class TcpdumpCorpus
         add("igmp in ipv6", Ip6Frame(Guest6, Server6, Igmp, [0x16, 0, 0, 0, 239, 1, 2, 3]), null);
         add("icmpv6 in ipv4", Ip4Frame(Guest, Server, Icmp6, IcmpMessage(128, 0, 1, 1, new byte[8])), null);
         add("unknown ip protocol", Ip4Frame(Guest, Server, 253, new byte[8]), null);
+        add("802.3 length 0", Ethernet(0, new byte[46]), null);
+        add("802.3 I frame of 3 bytes", Ethernet(3, [0x42, 0x42, 0, .. new byte[43]]), null);
         add("arp cut", Ethernet(0x0806, Arp(1, Vm1, Guest, Broadcast, Gateway)[..20], destination: Broadcast), null);
         add("dns pointer loop", Ip4Frame(Gateway, Guest, Udp, UdpDatagram(53, 40000, WireFrames.Dns(1300, 0x8180, "example.com", 1, answers: 1,
             records: [0xc0, 0x1d, 0, 5, 0, 1, 0, 0, 0, 1, 0, 2, 0xc0, 0x1d]))), null);
         add("dns cut after header", Ip4Frame(Gateway, Guest, Udp, UdpDatagram(53, 40000, WireFrames.Dns(1301, 0x8180, "example.com", 1, answers: 1)[..14])), null);
+        add("dns shorter than its header", Ip4Frame(Guest, Gateway, Udp, UdpDatagram(40000, 53, WireFrames.Dns(1303, 0x0100, "example.com", 1)[..11])), null);
+        // tcpdump reads the records as far as the IP packet goes, past a UDP length that says less.
+        var twoAnswers = WireFrames.Dns(1304, 0x8180, "example.com", 1, answers: 2, records: [Record(1, [1, 1, 1, 1]), Record(1, [2, 2, 2, 2])]);
+        add("dns records past the udp length", Ip4Frame(Gateway, Guest, Udp, UdpDatagram(53, 40000, twoAnswers, length: 8 + twoAnswers.Length - 16)), null);
         add("dns answer count past the message", Ip4Frame(Gateway, Guest, Udp, UdpDatagram(53, 40000, WireFrames.Dns(1302, 0x8180, "example.com", 1, answers: 3,
             records: Record(1, [93, 184, 216, 34])))), null);
         add("igmp cut", Ip4Frame(Guest, "224.0.0.22", Igmp, [0x22, 0, 0], options: routerAlert, headerWords: 6, ttl: 1), null);
