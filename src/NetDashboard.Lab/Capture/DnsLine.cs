@@ -10,7 +10,7 @@ namespace NetDashboard.Lab.Capture;
 /// </summary>
 internal static class DnsLine
 {
-    private const int HeaderLength = 12;
+    public const int HeaderLength = 12;
     private const int MaxNameLength = 255;
 
     private static readonly string[] Opcodes =
@@ -27,17 +27,13 @@ internal static class DnsLine
     ];
 
     /// <summary>Appends the line; false when the message ends before what the line needs (tcpdump then prints "[|domain]").</summary>
-    /// <param name="length">The UDP payload length the headers claim; <paramref name="message"/> is what was captured of it.</param>
+    /// <param name="message">The captured bytes after the UDP header, up to the end of the IP packet: tcpdump reads
+    /// records as far as those go, even past a UDP length that says less.</param>
+    /// <param name="length">The UDP payload length the headers claim, at least <see cref="HeaderLength"/>.</param>
     public static bool Describe(StringBuilder text, ReadOnlySpan<byte> message, int length, bool mdns)
     {
-        if (length < HeaderLength)
-        {
-            text.Append("domain [length ").Append(length).Append(" < 12] (invalid)");
-            return true;
-        }
         if (message.Length < HeaderLength)
             return false;
-        message = message[..Math.Min(message.Length, length)];
         var id = BinaryPrimitives.ReadUInt16BigEndian(message);
         var flags = BinaryPrimitives.ReadUInt16BigEndian(message[2..]);
         int questions = BinaryPrimitives.ReadUInt16BigEndian(message[4..]);
@@ -55,8 +51,10 @@ internal static class DnsLine
             if ((flags & 0x0020) != 0) text.Append('$');
             if (questions != 1) text.Append(" [").Append(questions).Append("q]");
             var position = HeaderLength;
+            // The questions are printed only with -vv; tcpdump still separates them.
             for (var i = 0; i < questions; i++)
             {
+                if (i > 0) text.Append(',');
                 if (Skip(message, position) is not { } end)
                     return false;
                 position = end + 4;

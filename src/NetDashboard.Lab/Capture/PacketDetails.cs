@@ -12,9 +12,12 @@ public static class PacketDetails
         var layers = new List<PacketLayer>();
         try
         {
-            var packet = linkType == LinkLayers.Ethernet && data.Length >= 14
-                ? new EthernetPacket(new ByteArraySegment(data))
-                : Packet.ParsePacket(linkType, data);
+            // PacketDotNet writes into the bytes it parses (an IPv4 total length of 0 becomes the one it computes):
+            // it gets a copy, so the hex dump and the caller keep the bytes captured.
+            var bytes = data.ToArray();
+            var packet = linkType == LinkLayers.Ethernet && bytes.Length >= 14
+                ? new EthernetPacket(new ByteArraySegment(bytes))
+                : Packet.ParsePacket(linkType, bytes);
             for (Packet? layer = packet; layer is not null; layer = layer.HasPayloadPacket ? layer.PayloadPacket : null)
             {
                 layers.Add(Layer(layer));
@@ -79,13 +82,14 @@ public static class PacketDetails
             new("Flags", $"[{PacketSummarizer.TcpFlags(t)}] (0x{t.Flags & 0x1ff:x3})"),
             new("Window", t.WindowSize.ToString()),
             new("Checksum", $"0x{t.Checksum:x4}"),
-            new("Urgent pointer", t.UrgentPointer.ToString()),
+            // PacketDotNet reads the urgent pointer and UDP's length as signed 16-bit numbers.
+            new("Urgent pointer", ((ushort)t.UrgentPointer).ToString()),
         ]),
         UdpPacket u => new("UDP",
         [
             new("Source port", u.SourcePort.ToString()),
             new("Destination port", u.DestinationPort.ToString()),
-            new("Length", u.Length.ToString()),
+            new("Length", ((ushort)u.Length).ToString()),
             new("Checksum", $"0x{u.Checksum:x4}"),
         ]),
         IcmpV4Packet i => new("ICMP",

@@ -153,17 +153,16 @@ public static partial class PacketSummarizer
                     if (inner is null) goto truncated;
                     text.Append(' ').Append(inner);
                 }
+                else if (code == 2)
+                {
+                    if (inner is null) goto truncated;
+                    text.Append(' ').Append(inner).Append(", source address ").Append(Ipv6String(icmp.Slice(16, 16)));
+                }
                 else if (code == 4)
                 {
-                    // The inner packet's upper layer: only a plain IPv6 header then TCP or UDP is read here.
-                    if (icmp.Length < 8 + 40 + 4) goto truncated;
-                    var port = BinaryPrimitives.ReadUInt16BigEndian(icmp[(48 + 2)..]);
-                    text.Append(", ").Append(inner).Append(icmp[14] switch
-                    {
-                        ProtocolTcp => " tcp port ",
-                        ProtocolUdp => " udp port ",
-                        var p => $" protocol {p} port ",
-                    }).Append(port);
+                    if (icmp.Length < 8 || QuotedTransport(icmp[8..]) is not { } upper) goto truncated;
+                    var port = BinaryPrimitives.ReadUInt16BigEndian(icmp[(8 + upper.Offset + 2)..]);
+                    text.Append(", ").Append(Ipv6String(icmp.Slice(32, 16))).Append(upper.Protocol == ProtocolTcp ? " tcp port " : " udp port ").Append(port);
                 }
                 break;
             case 2:
@@ -178,6 +177,18 @@ public static partial class PacketSummarizer
                 }
                 else
                     text.Append(code == 1 ? " (reassembly)" : $", unknown code ({code})");
+                break;
+            case 4:
+                if (inner is null) goto truncated;
+                text.Append(code switch
+                {
+                    0 => ", erroneous - octet ",
+                    1 => ", next header - octet ",
+                    2 => ", option - octet ",
+                    3 => ", incomplete header chain - octet ",
+                    _ => $", code-#{code}",
+                });
+                if (code <= 3) text.Append(BinaryPrimitives.ReadUInt32BigEndian(icmp[4..]));
                 break;
             case 128 or 129:
                 if (icmp.Length < 8) goto truncated;
@@ -225,6 +236,43 @@ public static partial class PacketSummarizer
         return;
     truncated:
         line.Trunc("icmp6");
+    }
+
+    /// <summary>
+    /// tcpdump's get_upperlayer: where the TCP or UDP header of the packet an ICMPv6 error quotes starts, past its
+    /// extension headers; null where tcpdump gives up (another protocol, a later fragment, cut).
+    /// </summary>
+    private static (byte Protocol, int Offset)? QuotedTransport(ReadOnlySpan<byte> quoted)
+    {
+        const byte AuthenticationHeader = 51;
+        if (quoted.Length < 7)
+            return null;
+        var next = quoted[6];
+        int at = 0, headerLength = 40;
+        while (at < quoted.Length)
+        {
+            at += headerLength;
+            switch (next)
+            {
+                case ProtocolTcp or ProtocolUdp:
+                    return quoted.Length >= at + 4 ? (next, at) : null;
+                case HopByHopHeader or DestinationOptionsHeader or RoutingHeader or AuthenticationHeader:
+                    if (quoted.Length < at + 2)
+                        return null;
+                    headerLength = next == AuthenticationHeader ? (quoted[at + 1] + 2) * 4 : (quoted[at + 1] + 1) * 8;
+                    next = quoted[at];
+                    break;
+                case FragmentHeader:
+                    if (quoted.Length < at + 4 || (BinaryPrimitives.ReadUInt16BigEndian(quoted[(at + 2)..]) & 0xfff8) != 0)
+                        return null;
+                    headerLength = 8;
+                    next = quoted[at];
+                    break;
+                default:
+                    return null;
+            }
+        }
+        return null;
     }
 
     private static void Mld(System.Text.StringBuilder text, ReadOnlySpan<byte> icmp)

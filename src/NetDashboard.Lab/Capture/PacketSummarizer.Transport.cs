@@ -297,7 +297,9 @@ public static partial class PacketSummarizer
         if (sourcePort == 53 || destinationPort == 53 || sourcePort == 5353 || destinationPort == 5353)
         {
             line.Protocol = "DNS";
-            if (!DnsLine.Describe(text, payload, length, mdns: sourcePort == 5353 || destinationPort == 5353))
+            if (length < DnsLine.HeaderLength)
+                line.Complain($"domain [length {length} < {DnsLine.HeaderLength}] (invalid)");
+            else if (!DnsLine.Describe(text, payload, length, mdns: sourcePort == 5353 || destinationPort == 5353))
                 line.Trunc("domain");
         }
         else if (sourcePort is 67 or 68 || destinationPort is 67 or 68)

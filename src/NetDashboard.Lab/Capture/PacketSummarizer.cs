@@ -90,6 +90,13 @@ public static partial class PacketSummarizer
                 line.Protocol = type <= 1500 ? "802.3" : $"0x{type:x4}";
                 line.Source = line.SourceMac;
                 line.Destination = line.DestinationMac;
+                // tcpdump reads an LLC header (3 bytes, 4 for I and S frames) within what the 802.3 length says.
+                var llc = payload[..Math.Min(payload.Length, type)];
+                if (type <= 1500 && (llc.Length < 3 || ((llc[2] & 3) != 3 && llc.Length < 4)))
+                {
+                    line.Trunc("llc");
+                    break;
+                }
                 line.Text.Append(line.SourceMac).Append(" > ").Append(line.DestinationMac);
                 if (type <= 1500)
                     line.Text.Append(", 802.3, length ").Append(type);

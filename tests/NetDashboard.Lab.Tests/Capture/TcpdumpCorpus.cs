@@ -140,6 +140,8 @@ internal static class TcpdumpCorpus
         Dns("dns query nxdomain", Guest, Gateway, 40008, 53, WireFrames.Dns(1242, Query, "nope.example", 1));
         Dns("dns answer nxdomain", Gateway, Guest, 53, 40008, WireFrames.Dns(1242, 0x8183, "nope.example", 1, authorities: 1,
             records: [0xc0, 0x11, 0, 6, 0, 1, 0, 0, 0x0e, 0x10, 0, 24, 1, (byte)'a', 0xc0, 0x11, 1, (byte)'b', 0xc0, 0x11, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4]));
+        Dns("dns answer with two questions", Gateway, Guest, 53, 40018, [.. WireFrames.Dns(1253, Answer, "example.com", 1)[..4], 0, 2, 0, 0, 0, 0, 0, 0,
+            .. Name("example.com"), 0, 1, 0, 1, .. Name("example.net"), 0, 1, 0, 1]);
         Dns("dns answer servfail", Gateway, Guest, 53, 40009, WireFrames.Dns(1243, 0x8182, "broken.example", 1));
         Dns("dns answer refused", Gateway, Guest, 53, 40010, WireFrames.Dns(1244, 0x8185, "example.com", 1));
         Dns("dns answer authoritative", Gateway, Guest, 53, 40011, WireFrames.Dns(1245, 0x8580, "example.com", 1, answers: 1, records: Record(1, [93, 184, 216, 34])));
@@ -254,6 +256,11 @@ internal static class TcpdumpCorpus
         Add("udp over ipv6", Ip6Frame(Guest6, Server6, Udp, UdpDatagram(40000, 9999, new byte[100])));
         Add("udp over ipv6 empty", Ip6Frame(Guest6, Server6, Udp, UdpDatagram(40000, 9999, [])));
         Add("ipv6 destination unreachable", Ip6Frame("fd00::1", Guest6, Icmp6, [1, 4, 0, 0, 0, 0, 0, 0, .. Ip6(Guest6, Server6, Udp, UdpDatagram(40000, 9999, new byte[8]))]));
+        Add("ipv6 port unreachable quoting a first fragment", Ip6Frame("fd00::1", Guest6, Icmp6,
+            [1, 4, 0, 0, 0, 0, 0, 0, .. Ip6(Guest6, Server6, Fragment6, Fragment6Header(Udp, 0, true, 5, UdpDatagram(40000, 9999, new byte[8])))]));
+        Add("ipv6 port unreachable quoting icmpv6", Ip6Frame("fd00::1", Guest6, Icmp6, [1, 4, 0, 0, 0, 0, 0, 0, .. Ip6(Guest6, Server6, Icmp6, IcmpMessage(128, 0, 1, 1))]));
+        Add("ipv6 beyond scope", Ip6Frame("fd00::1", Guest6, Icmp6, [1, 2, 0, 0, 0, 0, 0, 0, .. Ip6(Guest6, Server6, Udp, UdpDatagram(40000, 9999, new byte[8]))]));
+        Add("ipv6 parameter problem", Ip6Frame("fd00::1", Guest6, Icmp6, [4, 1, 0, 0, 0, 0, 0, 40, .. Ip6(Guest6, Server6, 253, new byte[8])]));
         Add("ipv6 time exceeded", Ip6Frame("fd00::1", Guest6, Icmp6, [3, 0, 0, 0, 0, 0, 0, 0, .. Ip6(Guest6, Server6, Udp, UdpDatagram(40000, 33434, new byte[8]))]));
         Add("ipv6 packet too big", Ip6Frame("fd00::1", Guest6, Icmp6, [2, 0, 0, 0, 0, 0, 0x05, 0x00, .. Ip6(Guest6, Server6, Udp, UdpDatagram(40000, 9999, new byte[8]))]));
 
@@ -266,8 +273,38 @@ internal static class TcpdumpCorpus
         Add("mld query", Ip6Frame("fe80::1", "ff02::1", HopByHop, HopByHopRouterAlert(Icmp6, [130, 0, 0, 0, 0x27, 0x10, 0, 0, .. new byte[16], 2, 125, 0, 0])));
         Add("hop-by-hop udp", Ip6Frame(Guest6, Server6, HopByHop, HopByHopRouterAlert(Udp, UdpDatagram(40000, 9999, new byte[16]))));
 
+        // Routing headers, as tcpdump 4.99 names them: a type 0 in a chain of every extension header, a segment routing header.
+        byte[] server6 = System.Net.IPAddress.Parse(Server6).GetAddressBytes();
+        Add("ipv6 extension chain with a routing header", Ip6Frame(Guest6, Server6, HopByHop,
+            [43, 0, 1, 4, 0, 0, 0, 0, 44, 2, 0, 1, 0, 0, 0, 0, .. server6, 60, 0, 0, 0, 0, 0, 0, 42, Icmp6, 0, 1, 4, 0, 0, 0, 0, .. IcmpMessage(128, 0, 9, 1, new byte[56])]));
+        Add("ipv6 segment routing header", Ip6Frame(Guest6, Server6, 43, [Udp, 2, 4, 0, 0, 0, 0, 7, .. server6, .. UdpDatagram(40000, 9999, new byte[8])]));
+        Add("ipv6 no next header", Ip6Frame(Guest6, Server6, 59, new byte[8]));
+
         Add("ipv6 first fragment", Ip6Frame(Guest6, Server6, Fragment6, Fragment6Header(Udp, 0, true, 0xabcd, UdpDatagram(40000, 9999, new byte[1500])[..1232])));
         Add("ipv6 second fragment", Ip6Frame(Guest6, Server6, Fragment6, Fragment6Header(Udp, 1232, false, 0xabcd, new byte[276])));
+    }
+
+    /// <summary>IPv6 whose lengths disagree: no payload length (a jumbogram's, or none), hop-by-hop options past their header, misplaced or broken extension headers.</summary>
+    private static void AddMalformedIpv6(Action<string, byte[], int?> add)
+    {
+        void Add(string name, byte[] data) => add(name, data, null);
+        var echo = IcmpMessage(128, 0, 1, 7, new byte[56]);
+        byte[] padN = [1, 4, 0, 0, 0, 0];
+        Add("ipv6 payload length 0", Ip6Frame(Guest6, Server6, Icmp6, echo, payloadLength: 0));
+        Add("ipv6 payload length 0, udp", Ip6Frame(Guest6, Server6, Udp, UdpDatagram(40000, 53, new byte[4]), payloadLength: 0));
+        Add("ipv6 payload length 0, hop-by-hop without jumbo option", Ip6Frame(Guest6, Server6, HopByHop, [Icmp6, 0, .. padN, .. echo], payloadLength: 0));
+        Add("ipv6 jumbogram", Ip6Frame(Guest6, Server6, HopByHop, [Icmp6, 0, 0xc2, 4, 0, 1, 0, 0, .. echo], payloadLength: 0));
+        Add("ipv6 payload length 0, destination options", Ip6Frame(Guest6, Server6, 60, [Icmp6, 0, .. padN, .. echo], payloadLength: 0));
+        Add("hop-by-hop router alert of length 3", Ip6Frame(Guest6, Server6, HopByHop, [Icmp6, 0, 5, 3, 0, 0, 0, 0, .. echo]));
+        Add("hop-by-hop option past its header", Ip6Frame(Guest6, Server6, HopByHop, [Icmp6, 0, 1, 9, 0, 0, 0, 0, .. echo]));
+        Add("hop-by-hop twice", Ip6Frame(Guest6, Server6, HopByHop, [HopByHop, 0, .. padN, Icmp6, 0, .. padN, .. echo]));
+        Add("hop-by-hop after destination options", Ip6Frame(Guest6, Server6, 60, [HopByHop, 0, .. padN, Icmp6, 0, .. padN, .. echo]));
+        Add("routing header of unknown type", Ip6Frame(Guest6, Server6, 43, [Icmp6, 2, 7, 1, 0, 0, 0, 0, .. new byte[16], .. echo]));
+        Add("routing header of odd length", Ip6Frame(Guest6, Server6, 43, [Icmp6, 1, 0, 1, 0, 0, 0, 5, .. new byte[8], .. echo]));
+        Add("routing header past the payload length", Ip6Frame(Guest6, Server6, HopByHop, [43, 0, .. padN, Icmp6, 2, 0, 1, 0, 0, 0, 0, .. new byte[16], .. echo], payloadLength: 16));
+        Add("ipv6 parameter problem without the quoted header", Ip6Frame("fd00::1", Guest6, Icmp6, [4, 0, 0, 0, 0, 0, 0, 6, .. new byte[8]]));
+        var fragment = Ip6Frame(Guest6, Server6, Fragment6, Fragment6Header(Udp, 0, true, 1, UdpDatagram(40000, 53, new byte[4])));
+        Add("fragment header cut after its offset", fragment[..(14 + 40 + 6)]);
     }
 
     private static void AddMalformed(Action<string, byte[], int?> add, byte[] routerAlert)
@@ -294,12 +331,24 @@ internal static class TcpdumpCorpus
         add("icmp echo without id", Ip4Frame(Guest, Server, Icmp, [8, 0, 0, 0, 0]), null);
         add("icmp unreachable without inner header", Ip4Frame(Server, Guest, Icmp, [3, 3, 0, 0, 0, 0, 0, 0, 0x45, 0]), null);
         add("ipv4 in an ipv6 ethertype", Ethernet(0x86dd, Ip4(Guest, Server, Icmp, IcmpMessage(8, 0, 513, 6, new byte[56]))), null);
+        add("ipv4 header cut in an ipv6 ethertype", Ethernet(0x86dd, Ip4(Guest, Server, Icmp, IcmpMessage(8, 0, 513, 6, new byte[56]))[..30]), null);
         add("ipv6 header cut", Ethernet(0x86dd, Ip6(Guest6, Server6, Icmp6, IcmpMessage(128, 0, 1, 1, new byte[8]))[..30]), null);
         add("ipv6 payload length past the frame", Ip6Frame(Guest6, Server6, Icmp6, IcmpMessage(128, 0, 1, 2, new byte[8]), payloadLength: 400), null);
+        AddMalformedIpv6(add);
+        add("icmp in ipv6", Ip6Frame(Guest6, Server6, Icmp, IcmpMessage(8, 0, 1, 1, new byte[8])), null);
+        add("igmp in ipv6", Ip6Frame(Guest6, Server6, Igmp, [0x16, 0, 0, 0, 239, 1, 2, 3]), null);
+        add("icmpv6 in ipv4", Ip4Frame(Guest, Server, Icmp6, IcmpMessage(128, 0, 1, 1, new byte[8])), null);
+        add("unknown ip protocol", Ip4Frame(Guest, Server, 253, new byte[8]), null);
+        add("802.3 length 0", Ethernet(0, new byte[46]), null);
+        add("802.3 I frame of 3 bytes", Ethernet(3, [0x42, 0x42, 0, .. new byte[43]]), null);
         add("arp cut", Ethernet(0x0806, Arp(1, Vm1, Guest, Broadcast, Gateway)[..20], destination: Broadcast), null);
         add("dns pointer loop", Ip4Frame(Gateway, Guest, Udp, UdpDatagram(53, 40000, WireFrames.Dns(1300, 0x8180, "example.com", 1, answers: 1,
             records: [0xc0, 0x1d, 0, 5, 0, 1, 0, 0, 0, 1, 0, 2, 0xc0, 0x1d]))), null);
         add("dns cut after header", Ip4Frame(Gateway, Guest, Udp, UdpDatagram(53, 40000, WireFrames.Dns(1301, 0x8180, "example.com", 1, answers: 1)[..14])), null);
+        add("dns shorter than its header", Ip4Frame(Guest, Gateway, Udp, UdpDatagram(40000, 53, WireFrames.Dns(1303, 0x0100, "example.com", 1)[..11])), null);
+        // tcpdump reads the records as far as the IP packet goes, past a UDP length that says less.
+        var twoAnswers = WireFrames.Dns(1304, 0x8180, "example.com", 1, answers: 2, records: [Record(1, [1, 1, 1, 1]), Record(1, [2, 2, 2, 2])]);
+        add("dns records past the udp length", Ip4Frame(Gateway, Guest, Udp, UdpDatagram(53, 40000, twoAnswers, length: 8 + twoAnswers.Length - 16)), null);
         add("dns answer count past the message", Ip4Frame(Gateway, Guest, Udp, UdpDatagram(53, 40000, WireFrames.Dns(1302, 0x8180, "example.com", 1, answers: 3,
             records: Record(1, [93, 184, 216, 34])))), null);
         add("igmp cut", Ip4Frame(Guest, "224.0.0.22", Igmp, [0x22, 0, 0], options: routerAlert, headerWords: 6, ttl: 1), null);
