@@ -69,7 +69,14 @@ public static class DashboardApp
         }
 
         var app = builder.Build();
-        var (instance, refusal) = SingleInstance.TryTake(app.Services.GetRequiredService<IOptions<DashboardOptions>>().Value.RuntimeRoot);
+        var runtimeRoot = app.Services.GetRequiredService<IOptions<DashboardOptions>>().Value.RuntimeRoot;
+        // Before the lock file is made in it: a folder another user owns (or may replace) is refused, not used.
+        if (NetDashboard.Lab.Engine.RuntimeFolder.Problem(runtimeRoot, create: true) is { } unsafeRoot)
+        {
+            Console.Error.WriteLine($"error: the runtime folder {runtimeRoot} is not used: {unsafeRoot}");
+            return 2;
+        }
+        var (instance, refusal) = SingleInstance.TryTake(runtimeRoot);
         if (instance is null)
         {
             Console.Error.WriteLine($"error: {refusal}");

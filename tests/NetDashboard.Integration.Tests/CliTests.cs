@@ -27,7 +27,9 @@ public sealed class CliTests : IDisposable
         {
             File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101);
             var cli = Path.Combine(folder, "netdash");
-            File.Copy(DashboardCli.Program, cli);
+            // Copied by cp, not File.Copy: a write handle of this process would be inherited by a process another test
+            // forks meanwhile, and executing the file would then fail with "Text file busy".
+            await Cli.Wrap("cp").WithArguments([DashboardCli.Program, cli]).ExecuteAsync();
             var result = await Cli.Wrap("setpriv")
                 .WithArguments(["--reuid", "65534", "--regid", "65534", "--clear-groups", "--", cli, .. args])
                 .WithWorkingDirectory(folder)

@@ -65,27 +65,14 @@ public sealed class LabRuntimeStore(string root)
     }
 
     /// <summary>
-    /// The lab's folder, made owner-only (0700): journals hold guest output, and the sockets inside drive the VMs'
-    /// consoles, so no other local user may enter.
+    /// The lab's folder, made owner-only (0700) in a runtime root that is root's alone (see <see cref="RuntimeFolder"/>):
+    /// journals hold guest output, and the sockets inside drive the VMs' consoles, so no other local user may enter,
+    /// and a link planted in the lab's place is refused, never followed.
     /// </summary>
     public string EnsureFolderOf(string lab)
     {
-        const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        var folder = FolderOf(lab);
-        try
-        {
-            // The root is made owner-only only when the app makes it: a configured folder that exists keeps its mode.
-            if (!Directory.Exists(Root))
-                Directory.CreateDirectory(Root, OwnerOnly);
-            Directory.CreateDirectory(folder, OwnerOnly);
-            if (File.GetUnixFileMode(folder) != OwnerOnly)
-                File.SetUnixFileMode(folder, OwnerOnly);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new RuntimeFolderException(folder, e);
-        }
-        return folder;
+        RuntimeFolder.Ensure(Root);
+        return RuntimeFolder.Ensure(FolderOf(lab));
     }
 
     public void Write(LabRecord record)
@@ -208,8 +195,19 @@ public sealed class LabBusyException(string lab, TimeSpan waited)
     : LabException($"lab {lab} is busy: another change to it has been running for over {waited.TotalSeconds:0} s; try again when it has finished");
 
 /// <summary>The runtime folder could not be written (a full or read-only file system, a permission): say where and why.</summary>
-public sealed class RuntimeFolderException(string path, Exception cause)
-    : LabException($"the runtime folder {path} could not be written: {cause.Message.TrimEnd('.')}. Free space there or make it writable (or set NetDashboard:RuntimeRoot to another folder) and try again");
+public sealed class RuntimeFolderException : LabException
+{
+    public RuntimeFolderException(string path, Exception cause)
+        : base($"the runtime folder {path} could not be written: {cause.Message.TrimEnd('.')}. Free space there or make it writable (or set NetDashboard:RuntimeRoot to another folder) and try again")
+    {
+    }
+
+    /// <summary>A folder that is not safe to use (see <see cref="RuntimeFolder"/>): <paramref name="why"/> is the sentence.</summary>
+    public RuntimeFolderException(string path, string why)
+        : base($"the runtime folder {path} is not used: {why.TrimEnd('.')}")
+    {
+    }
+}
 
 /// <summary>Files in the runtime folder: owner-only (0600) from the moment they exist, and a failed write is a sentence, not a crash.</summary>
 public static class RuntimeFile
@@ -221,11 +219,8 @@ public static class RuntimeFile
     {
         try
         {
-            using var stream = new FileStream(path, new FileStreamOptions
-            {
-                // Unbuffered: a write the disk refuses fails here, where it can be cut back, not in a later flush.
-                Mode = append ? FileMode.Append : FileMode.Create, Access = FileAccess.Write, UnixCreateMode = OwnerOnly, BufferSize = 0,
-            });
+            // Unbuffered: a write the disk refuses fails here, where it can be cut back, not in a later flush.
+            using var stream = new FileStream(Host.UnixFile.OpenForWriting(path, append), FileAccess.Write, bufferSize: 0);
             var end = stream.Length;
             try
             {
@@ -250,12 +245,13 @@ public static class RuntimeFile
         try
         {
             Directory.CreateDirectory(path);
-            return path;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RuntimeFolderException(path, e);
         }
+        // Inside a lab folder no one else may enter; checked all the same, so a link is never taken for the folder.
+        return RuntimeFolder.Ensure(path);
     }
 
     /// <summary>Replaces a file whole: written beside it, then renamed over it, so a full disk never leaves half a record.</summary>

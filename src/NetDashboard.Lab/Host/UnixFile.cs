@@ -3,6 +3,9 @@ using Microsoft.Win32.SafeHandles;
 
 namespace NetDashboard.Lab.Host;
 
+/// <summary>A path as lstat(2) sees it: what it is, who owns it, its permission bits (with setuid, setgid and sticky).</summary>
+public readonly record struct PathStatus(FileKind Kind, uint Owner, UnixFileMode Mode);
+
 /// <summary>What stat(2) says a path is.</summary>
 public enum FileKind { Missing, Regular, Directory, CharacterDevice, BlockDevice, Fifo, Socket, Symlink, Other, Unreadable }
 
@@ -67,6 +70,33 @@ public static partial class UnixFile
         }
     }
 
+    /// <summary>What lstat(2) says of a path itself (a symlink is not followed): its kind, owner and mode bits; null when missing.</summary>
+    public static PathStatus? StatusOf(string path)
+    {
+        Span<byte> stat = stackalloc byte[StatSize];
+        if (LStat(path, ref MemoryMarshal.GetReference(stat)) != 0) return null;
+        var mode = ModeOf(stat);
+        // st_uid follows st_mode on x86-64 (after st_nlink on the generic layout).
+        var owner = BitConverter.ToUInt32(stat[(RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 28 : 24)..]);
+        return new PathStatus(KindOfMode(mode), owner, (UnixFileMode)(mode & 0xFFF));
+    }
+
+    /// <summary>The effective user this process runs as.</summary>
+    public static uint EffectiveUser => GetEffectiveUser();
+
+    /// <summary>
+    /// Opens a file for writing without following a symlink at its last component (O_NOFOLLOW), created 0600:
+    /// a link planted where a runtime file goes is refused (ELOOP), never written through.
+    /// </summary>
+    public static SafeFileHandle OpenForWriting(string path, bool append)
+    {
+        const int WriteOnly = 1, Create = 0x40, Truncate = 0x200, Append = 0x400, NoFollow = 0x20000;
+        var fd = OpenCreating(path, WriteOnly | Create | NoFollow | CloseOnExec | (append ? Append : Truncate), 0b110_000_000);
+        if (fd >= 0) return new SafeFileHandle(fd, ownsHandle: true);
+        var error = Marshal.GetLastPInvokeError();
+        throw new IOException(error == 40 ? $"{path} is a symbolic link, which a runtime file is never written through" : Marshal.GetPInvokeErrorMessage(error), error);
+    }
+
     /// <summary>"a FIFO", "a character device", … for messages.</summary>
     public static string Describe(FileKind kind) => kind switch
     {
@@ -103,6 +133,15 @@ public static partial class UnixFile
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int OpenCreating(string path, int flags, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int LStat(string path, ref byte buffer);
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint GetEffectiveUser();
 
     [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
     private static partial IntPtr RealPathNative(string path, IntPtr resolved);

@@ -41,6 +41,12 @@ public static class LabCli
                 Console.Error.WriteLine($"error: appsettings.json or NetDashboard__* variables: {problem}");
             return BadInput;
         }
+        // A runtime folder another user could plant links in is refused before any command reads or writes it.
+        if (args[0] is not ("token" or "sessions") && RuntimeFolder.Problem(services.Options.RuntimeRoot, create: false) is { } unsafeRoot)
+        {
+            Console.Error.WriteLine($"error: the runtime folder {Printable.Escape(services.Options.RuntimeRoot)} is not used: {Printable.Escape(unsafeRoot)}");
+            return BadInput;
+        }
         var commands = BuildCommands(services);
         var parse = commands.Parse(args);
         if (parse.Errors.Count > 0)

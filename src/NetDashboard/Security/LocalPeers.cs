@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using NetDashboard.Lab.Host;
 
 namespace NetDashboard.Security;
 
@@ -88,7 +89,7 @@ public sealed class LocalPeers
         var uids = new HashSet<int> { 0 };
         var problems = new List<string>();
         if (int.TryParse(sudoUid, NumberStyles.None, CultureInfo.InvariantCulture, out var sudo)) uids.Add(sudo);
-        var users = File.Exists(passwd) ? Users(passwd) : new Dictionary<string, int>();
+        var users = UserNames.Users(passwd);
         foreach (var entry in configured.Select(c => c.Trim()).Where(c => c.Length > 0))
         {
             if (int.TryParse(entry, NumberStyles.None, CultureInfo.InvariantCulture, out var uid)) uids.Add(uid);
@@ -99,19 +100,5 @@ public sealed class LocalPeers
     }
 
     /// <summary>A uid's user name from /etc/passwd, or the number when it has none.</summary>
-    public static string NameOf(int uid, string passwd = "/etc/passwd") =>
-        (File.Exists(passwd) ? Users(passwd) : new Dictionary<string, int>()).FirstOrDefault(u => u.Value == uid).Key is { } name
-            ? $"{name} (uid {uid})"
-            : $"uid {uid}";
-
-    private static Dictionary<string, int> Users(string passwd)
-    {
-        var users = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var line in File.ReadLines(passwd))
-        {
-            if (line.Split(':') is [var name, _, var uidText, ..] && int.TryParse(uidText, NumberStyles.None, CultureInfo.InvariantCulture, out var uid))
-                users.TryAdd(name, uid);
-        }
-        return users;
-    }
+    public static string NameOf(int uid, string passwd = "/etc/passwd") => UserNames.NameOf(uid, passwd);
 }

@@ -12,10 +12,9 @@ public sealed class SingleInstance : IDisposable
 
     private SingleInstance(FileStream held) => _lock = held;
 
-    /// <summary>Takes the runtime folder, or returns null and why (naming the pid that holds it).</summary>
+    /// <summary>Takes the runtime folder (made and checked by <see cref="Lab.Engine.RuntimeFolder"/> first), or returns null and why (naming the pid that holds it).</summary>
     public static (SingleInstance? Held, string? Refusal) TryTake(string runtimeRoot)
     {
-        Directory.CreateDirectory(runtimeRoot);
         var lockPath = Path.Combine(runtimeRoot, ".dashboard.lock");
         var pidPath = Path.Combine(runtimeRoot, ".dashboard.pid");
         try
