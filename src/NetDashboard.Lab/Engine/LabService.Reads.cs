@@ -104,15 +104,16 @@ public sealed partial class LabService
         InputRules.CheckLabName(lab) is null && store.Read(lab) is not null ? store.JournalOf(lab).Read() : null;
 
     /// <summary>
-    /// One page of the journal, newest first: the <paramref name="take"/> entries (1 to <see cref="MaxJournalPage"/>)
-    /// after the newest <paramref name="skip"/>. Refused for a bad lab name or page; not found for a lab the app does not own.
+    /// One page of the journal, newest first: the <paramref name="take"/> entries (0, for the total alone, to
+    /// <see cref="MaxJournalPage"/>) after the newest <paramref name="skip"/>. Refused for a bad lab name or page; not
+    /// found for a lab the app does not own.
     /// </summary>
     public (ActionResult Result, JournalPage? Page) JournalPageOf(string lab, int skip = 0, int take = DefaultJournalPage)
     {
         if (BadLabName(lab) is { } bad) return (bad, null);
         var problems = new List<LabFileProblem>();
         if (skip < 0) problems.Add(new("skip", $"{skip} is not 0 or more"));
-        if (take is < 1 or > MaxJournalPage) problems.Add(new("take", $"{take} is not between 1 and {MaxJournalPage}"));
+        if (take is < 0 or > MaxJournalPage) problems.Add(new("take", $"{take} is not between 0 and {MaxJournalPage}"));
         if (problems.Count > 0) return (ActionResult.Refused(problems), null);
         if (store.Read(lab) is null) return (ActionResult.NoSuchLab(lab), null);
         return (ActionResult.Ok("journal page"), store.JournalOf(lab).ReadPage(skip, take));

@@ -67,7 +67,7 @@ public static class LabApi
                     ? (IResult)TypedResults.Ok(page)
                     : Problem(result, "no journal page"))
             .WithName("GetJournal")
-            .WithSummary($"The commands run for a lab, exactly as run, beside their tutorial form: a page, newest first (skip, take: 1 to {LabService.MaxJournalPage}, by default {LabService.DefaultJournalPage}), and the total")
+            .WithSummary($"The commands run for a lab, exactly as run, beside their tutorial form: a page, newest first (skip, take: 0 to {LabService.MaxJournalPage}, by default {LabService.DefaultJournalPage}), and the total")
             .Produces<JournalPage>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
