@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Components;
+using NetDashboard.Components.Controls;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Events;
 using NetDashboard.Lab.Lessons;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;
-using NetDashboard.Components.Controls;
 using NetDashboard.Model;
 
 namespace NetDashboard.Components.Pages;
