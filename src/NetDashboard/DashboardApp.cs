@@ -30,6 +30,7 @@ public static class DashboardApp
         builder.Services.AddSingleton<StartupLabState>();
         builder.Services.AddHostedService<StartupLab>();
         builder.Services.AddHostedService<LabAdoption>();
+        builder.Services.AddHostedService<LabFolderUpkeep>();
         var configured = builder.Configuration.GetSection(DashboardOptions.Section).Get<DashboardOptions>() ?? new DashboardOptions();
         var (allowedUsers, userProblems) = LocalPeers.AllowedUids(configured.LocalUsers, Environment.GetEnvironmentVariable("SUDO_UID"));
         if (userProblems.Count > 0)

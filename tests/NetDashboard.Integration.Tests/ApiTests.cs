@@ -69,7 +69,8 @@ public sealed class ApiTests(ApiServer server) : IClassFixture<ApiServer>, IAsyn
         Assert.Equal("br0", links["ens192"].GetProperty("master").GetString());
         Assert.True(host.GetProperty("forwarding").GetBoolean());
         Assert.Single(host.GetProperty("natRules").EnumerateArray(), r => r.GetProperty("target").GetString() == "MASQUERADE");
-        Assert.Contains(journal.EnumerateArray(), e => e.GetProperty("tutorialLine").GetString() == "(host)$ brctl addbr br0");
+        Assert.Contains(journal.GetProperty("entries").EnumerateArray(), e => e.GetProperty("tutorialLine").GetString() == "(host)$ brctl addbr br0");
+        Assert.Equal(journal.GetProperty("total").GetInt32(), journal.GetProperty("entries").GetArrayLength());
         Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
         Assert.Empty(NamespacesOf(lab, left));
         Assert.Equal(HttpStatusCode.NotFound, deleteAgain.StatusCode);

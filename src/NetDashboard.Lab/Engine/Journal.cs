@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using NetDashboard.Lab.Host;
 
 namespace NetDashboard.Lab.Engine;
@@ -11,8 +13,20 @@ public sealed record JournalEntry
     public required string Who { get; init; }
     public required string Namespace { get; init; }
     public required IReadOnlyList<string> Argv { get; init; }
-    public required string Tutorial { get; init; }
+
+    /// <summary>
+    /// What a person would type. A guest command's is the command itself, held once, in <see cref="Argv"/>
+    /// ([guest-agent, VM, COMMAND]): the journal stores it there only (older lines that hold it twice read the same).
+    /// </summary>
+    public string Tutorial
+    {
+        get => field ?? (Argv is [JournalScript.GuestAgent, _, var command] ? command : "");
+        init;
+    }
+
     public required int ExitCode { get; init; }
+
+    /// <summary>What the command printed on failure (a guest's output); the journal keeps at most 64 KiB of it.</summary>
     public string StandardError { get; init; } = "";
     public double DurationMs { get; init; }
     public bool Replayable { get; init; } = true;
@@ -23,6 +37,12 @@ public sealed record JournalEntry
     /// <summary>A guest command printed more than the 1 MiB of output that is kept.</summary>
     public bool OutputTruncated { get; init; }
 
+    /// <summary>
+    /// When the output was longer than the journal keeps: its file in the lab's folder ("outputs/12.txt"), which holds
+    /// the whole output up to 1 MiB; <see cref="StandardError"/> then holds its first 64 KiB.
+    /// </summary>
+    public string? OutputFile { get; init; }
+
     public bool Succeeded => ExitCode == 0;
 
     /// <summary>The argv as one bash line.</summary>
@@ -30,53 +50,199 @@ public sealed record JournalEntry
 
     /// <summary>The tutorial form with its prompt, e.g. "(host)$ brctl addbr br0"; a remark has none.</summary>
     public string TutorialLine => Remark ? Tutorial : $"({Who})$ {Tutorial}";
+
+    /// <summary>The same entry with its output cut to <paramref name="maxChars"/> characters (and "…"), for a list that shows one line of it.</summary>
+    public JournalEntry WithOutputCut(int maxChars) =>
+        StandardError.Length <= maxChars ? this : this with { StandardError = string.Concat(StandardError.AsSpan(0, Journal.WholeChars(StandardError, maxChars)), "…") };
+
+    internal bool TutorialIsCommand => Argv is [JournalScript.GuestAgent, _, var command] && Tutorial == command;
 }
 
+/// <summary>One page of a journal, newest entry first.</summary>
+/// <param name="Total">The entries the journal holds.</param>
+/// <param name="Skip">How many of the newest entries come before this page.</param>
+public sealed record JournalPage(int Total, int Skip, IReadOnlyList<JournalEntry> Entries);
+
 /// <summary>
-/// A lab's journal: JSON lines in the lab's runtime folder, appended as commands run,
-/// so the CLI, the API and the dashboard read the same history.
+/// A lab's journal: JSON lines in the lab's runtime folder, appended as commands run, so the CLI, the API and the
+/// dashboard read the same history. It is bounded: an entry keeps at most 64 KiB of output (the whole, up to 1 MiB, goes
+/// to a file of its own in outputs/), and nothing grows the lab's folder past its <see cref="LabFolderQuota"/>.
 /// </summary>
-public sealed class Journal(string path)
+public sealed partial class Journal(string path, LabFolderQuota? quota = null)
 {
+    /// <summary>The most output one entry keeps, as its JSON string (escapes included).</summary>
+    public const int MaxOutputBytes = 64 * 1024;
+
+    /// <summary>The most output a command's own file keeps.</summary>
+    public const int MaxOutputFileBytes = 1024 * 1024;
+
+    /// <summary>The folder of output files, in the lab's folder.</summary>
+    public const string OutputsFolder = "outputs";
+
+    // Stored: what is not derived from the rest (CommandLine, TutorialLine, Succeeded), and a guest command once.
+    private static readonly JsonTypeInfo<JournalEntry> LineJson = (JsonTypeInfo<JournalEntry>)new JsonSerializerOptions(JsonSerializerDefaults.Web)
+    {
+        TypeInfoResolver = RuntimeJson.Default.WithAddedModifier(StoreOnce),
+    }.GetTypeInfo(typeof(JournalEntry));
+
     private readonly Lock _gate = new();
+    private readonly LabFolderQuota _quota = quota ?? new LabFolderQuota();
 
     public event Action<JournalEntry>? Appended;
 
     public string Path { get; } = path;
 
-    public void Append(JournalEntry entry)
+    private string Folder => System.IO.Path.GetDirectoryName(Path)!;
+
+    /// <summary>The sentence an entry carries instead of an output the lab folder has no room for.</summary>
+    public string OutputNotKept => $"{_quota.CapReached}; output of this command not kept";
+
+    /// <summary>The remark that ends a journal once its lab folder is full.</summary>
+    public string JournalFull => $"# {_quota.CapReached}: the journal keeps no more commands, and a script exported from it stops here";
+
+    /// <summary>
+    /// Appends the entry as the journal keeps it (see <see cref="Journal"/>) and returns that; null when the lab folder
+    /// has no room left even for an entry without output (the journal then ends with a remark that says so).
+    /// </summary>
+    public JournalEntry? Append(JournalEntry entry)
     {
+        JournalEntry? stored;
         lock (_gate)
         {
-            RuntimeFile.CreateFolder(System.IO.Path.GetDirectoryName(Path)!);
-            RuntimeFile.Write(Path, JsonSerializer.Serialize(entry, RuntimeJson.Default.JournalEntry) + "\n", append: true);
+            RuntimeFile.CreateFolder(Folder);
+            stored = Store(entry);
         }
-        Appended?.Invoke(entry);
+        if (stored is not null)
+            Appended?.Invoke(stored);
+        return stored;
     }
 
-    public IReadOnlyList<JournalEntry> ReadAll()
+    private JournalEntry? Store(JournalEntry entry)
     {
-        lock (_gate)
+        var room = _quota.RoomIn(Folder);
+        var stored = entry;
+        string? fileText = null;
+        var kept = entry.StandardError.Length == 0 ? "" : HeadWithin(entry.StandardError, MaxOutputBytes);
+        if (kept.Length < entry.StandardError.Length)
         {
-            if (!File.Exists(Path)) return [];
-            return File.ReadLines(Path)
-                .Where(line => line.Length > 0)
-                .Select(Parse)
-                .OfType<JournalEntry>()
-                .ToList();
+            fileText = Utf8Head(entry.StandardError, MaxOutputFileBytes, out var cut)
+                       + (cut ? $"\n[netdash: cut at {MaxOutputFileBytes >> 20} MiB; the rest was not kept]\n" : "");
+            stored = entry with { StandardError = kept, OutputFile = $"{OutputsFolder}/{Count() + 1}.txt" };
         }
+        var line = Serialize(stored);
+        // Output is kept only while it leaves room for entries without output: the history goes on when output stops.
+        if (entry.StandardError.Length > 0
+            && room - Encoding.UTF8.GetByteCount(line) - (fileText is null ? 0 : Encoding.UTF8.GetByteCount(fileText)) < LabFolderQuota.EntriesRoom)
+        {
+            stored = entry with { StandardError = OutputNotKept, OutputFile = null };
+            fileText = null;
+            line = Serialize(stored);
+        }
+        if (room - Encoding.UTF8.GetByteCount(line) < LabFolderQuota.RemarkRoom)
+        {
+            EndFull(entry.Namespace);
+            return null;
+        }
+        if (fileText is not null)
+        {
+            RuntimeFile.CreateFolder(System.IO.Path.Combine(Folder, OutputsFolder));
+            RuntimeFile.Write(System.IO.Path.Combine(Folder, stored.OutputFile!), fileText, append: false);
+        }
+        RuntimeFile.Write(Path, line, append: true);
+        return stored;
+    }
+
+    // Once: a journal that already ends with the remark is left as it is.
+    private void EndFull(string ns)
+    {
+        var remark = JournalFull;
+        if (ReadPage(0, 1).Entries is [{ Remark: true } last] && last.Tutorial == remark) return;
+        RuntimeFile.Write(Path, Serialize(new JournalEntry
+        {
+            Time = DateTimeOffset.UtcNow,
+            Who = "host",
+            Namespace = ns,
+            Argv = [],
+            Tutorial = remark,
+            Remark = true,
+            ExitCode = 0,
+        }), append: true);
+    }
+
+    /// <summary>True for what an entry's <see cref="JournalEntry.OutputFile"/> can be: "outputs/N.txt".</summary>
+    public static bool IsOutputFile(string name) =>
+        name.StartsWith(OutputsFolder + "/", StringComparison.Ordinal) && name.EndsWith(".txt", StringComparison.Ordinal)
+        && name[(OutputsFolder.Length + 1)..^4] is { Length: > 0 and <= 9 } number && number.All(char.IsAsciiDigit);
+
+    /// <summary>The whole output an entry's <see cref="JournalEntry.OutputFile"/> names, or null when there is no such file.</summary>
+    public string? ReadOutput(string outputFile)
+    {
+        var file = System.IO.Path.Combine(Folder, outputFile);
+        return IsOutputFile(outputFile) && File.Exists(file) ? File.ReadAllText(file) : null;
+    }
+
+    private static string Serialize(JournalEntry entry) => JsonSerializer.Serialize(entry, LineJson) + "\n";
+
+    private static void StoreOnce(JsonTypeInfo info)
+    {
+        if (info.Type != typeof(JournalEntry)) return;
+        foreach (var derived in info.Properties.Where(p => p.Name is "commandLine" or "tutorialLine" or "succeeded").ToList())
+            info.Properties.Remove(derived);
+        foreach (var tutorial in info.Properties.Where(p => p.Name == "tutorial"))
+            tutorial.ShouldSerialize = (entry, _) => !((JournalEntry)entry).TutorialIsCommand;
     }
 
     // A line cut short (the file system filled up mid-write) is skipped, not a reason to lose the rest.
-    private static JournalEntry? Parse(string line)
+    internal static JournalEntry? Parse(ReadOnlySpan<byte> line)
     {
         try
         {
-            return JsonSerializer.Deserialize(line, RuntimeJson.Default.JournalEntry);
+            return JsonSerializer.Deserialize(line, LineJson);
         }
         catch (JsonException)
         {
             return null;
         }
+    }
+
+    private static JournalEntry? Parse(string line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(line, LineJson);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The first characters of <paramref name="text"/> whose JSON string, escapes included, fits in <paramref name="maxBytes"/>.</summary>
+    internal static string HeadWithin(string text, int maxBytes)
+    {
+        // Six bytes is the most one character takes (\u001b): short text fits without a look.
+        if (text.Length <= maxBytes / 6) return text;
+        var chars = Math.Min(text.Length, maxBytes);
+        while (true)
+        {
+            chars = WholeChars(text, chars);
+            var encoded = JsonEncodedText.Encode(text.AsSpan(0, chars)).EncodedUtf8Bytes.Length;
+            if (encoded <= maxBytes) return chars == text.Length ? text : text[..chars];
+            chars = (int)((long)chars * maxBytes / encoded) - 1;
+        }
+    }
+
+    /// <summary>At most <paramref name="chars"/>, one less when that would split a surrogate pair.</summary>
+    internal static int WholeChars(string text, int chars) => chars > 0 && chars < text.Length && char.IsHighSurrogate(text[chars - 1]) ? chars - 1 : chars;
+
+    private static string Utf8Head(string text, int maxBytes, out bool cut)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        cut = bytes.Length > maxBytes;
+        if (!cut) return text;
+        var end = maxBytes;
+        // Back to the start of a character: continuation bytes are 10xxxxxx.
+        while (end > 0 && (bytes[end] & 0xC0) == 0x80) end--;
+        return Encoding.UTF8.GetString(bytes, 0, end);
     }
 }

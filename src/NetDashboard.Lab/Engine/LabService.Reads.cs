@@ -93,15 +93,59 @@ public sealed partial class LabService
     public IReadOnlyList<VmStatus> VmStatuses(string lab) =>
         DefinitionOf(lab)?.Vms.Select(vm => vms.StatusOf(lab, vm)).ToList() ?? [];
 
+    /// <summary>The most journal entries one page holds, and how many a page holds when the caller does not say.</summary>
+    public const int MaxJournalPage = 1000, DefaultJournalPage = 100;
+
     /// <summary>Every command run for a lab, in order; null when the app does not own the lab.</summary>
-    public IReadOnlyList<JournalEntry>? JournalOf(string lab) =>
-        InputRules.CheckLabName(lab) is null && store.Read(lab) is not null ? store.JournalOf(lab).ReadAll() : null;
+    public IReadOnlyList<JournalEntry>? JournalOf(string lab) => ReadJournal(lab)?.ToList();
+
+    /// <summary>Every command run for a lab, in order, read one at a time as enumerated; null when the app does not own the lab.</summary>
+    public IEnumerable<JournalEntry>? ReadJournal(string lab) =>
+        InputRules.CheckLabName(lab) is null && store.Read(lab) is not null ? store.JournalOf(lab).Read() : null;
+
+    /// <summary>
+    /// One page of the journal, newest first: the <paramref name="take"/> entries (0, for the total alone, to
+    /// <see cref="MaxJournalPage"/>) after the newest <paramref name="skip"/>. Refused for a bad lab name or page; not
+    /// found for a lab the app does not own.
+    /// </summary>
+    public (ActionResult Result, JournalPage? Page) JournalPageOf(string lab, int skip = 0, int take = DefaultJournalPage)
+    {
+        if (BadLabName(lab) is { } bad) return (bad, null);
+        var problems = new List<LabFileProblem>();
+        if (skip < 0) problems.Add(new("skip", $"{skip} is not 0 or more"));
+        if (take is < 0 or > MaxJournalPage) problems.Add(new("take", $"{take} is not between 0 and {MaxJournalPage}"));
+        if (problems.Count > 0) return (ActionResult.Refused(problems), null);
+        if (store.Read(lab) is null) return (ActionResult.NoSuchLab(lab), null);
+        return (ActionResult.Ok("journal page"), store.JournalOf(lab).ReadPage(skip, take));
+    }
+
+    /// <summary>
+    /// The whole output (up to 1 MiB) of the journal entry whose <see cref="JournalEntry.OutputFile"/> is <paramref name="outputFile"/>
+    /// ("outputs/12.txt"): refused for another kind of name, not found when the lab or the file is not there.
+    /// </summary>
+    public (ActionResult Result, string? Output) JournalOutputOf(string lab, string outputFile)
+    {
+        if (BadLabName(lab) is { } bad) return (bad, null);
+        if (!Journal.IsOutputFile(outputFile))
+            return (ActionResult.Refused("output", $"'{outputFile}' is not a journal output file (outputs/N.txt, as a journal entry names it)"), null);
+        if (store.Read(lab) is null) return (ActionResult.NoSuchLab(lab), null);
+        return store.JournalOf(lab).ReadOutput(outputFile) is { } output
+            ? (ActionResult.Ok(outputFile), output)
+            : (ActionResult.NotFound($"lab {lab} has no {outputFile}"), null);
+    }
 
     /// <summary>The journal as a bash script that rebuilds the lab; null when the app does not own the lab.</summary>
     public string? JournalScriptOf(string lab) =>
-        JournalOf(lab) is { } entries
+        ReadJournal(lab) is { } entries
             ? JournalScript.Export(lab, entries, store.Root, (DefinitionOf(lab)?.World ?? new WorldDefinition()).InternetServer)
             : null;
+
+    /// <summary>
+    /// Keeps each lab's folder within its quota (serial logs rotated at 1 MiB, serial output dropped over the cap) and
+    /// returns, per lab, the sentences of what was dropped: whatever NetDashboard process is around calls it.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> KeepFoldersBounded() =>
+        store.ListLabs().ToDictionary(lab => lab, vms.KeepFolderBounded);
 
     /// <summary>The lab file as the app holds it now, or null.</summary>
     public LabDefinition? DefinitionOf(string lab) => store.TryReadDefinition(lab);

@@ -4,9 +4,12 @@ using NetDashboard.Lab.Model;
 namespace NetDashboard.Lab.Engine;
 
 /// <summary>Runs operations and journals each exactly as run; the one way a change reaches the host.</summary>
-public sealed class OperationRunner(HostRunner runner, LabRuntimeStore store)
+/// <param name="quota">What a lab's folder may hold (by default 32 MiB): the journal keeps within it.</param>
+public sealed class OperationRunner(HostRunner runner, LabRuntimeStore store, LabFolderQuota? quota = null)
 {
     public LabRuntimeStore Store => store;
+
+    public LabFolderQuota Quota { get; } = quota ?? new LabFolderQuota();
 
     /// <summary>Raised for every journaled entry of any lab, in the process that ran it.</summary>
     public event Action<string, JournalEntry>? Journaled;
@@ -97,9 +100,10 @@ public sealed class OperationRunner(HostRunner runner, LabRuntimeStore store)
         Remark = operation.IsRemark,
     };
 
+    /// <summary>Journals an entry within the lab folder's quota (its output cut, or said not kept, when it must be).</summary>
     public void Append(string lab, JournalEntry entry)
     {
-        store.JournalOf(lab).Append(entry);
+        new Journal(store.JournalOf(lab).Path, Quota).Append(entry);
         Journaled?.Invoke(lab, entry);
     }
 }

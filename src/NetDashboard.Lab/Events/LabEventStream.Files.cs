@@ -102,7 +102,7 @@ internal sealed partial class LabEventStream
             if (line.IsEmpty) continue;
             if (ParseEntry(line) is { } entry)
             {
-                _ring.Append(new JournalAppended(_journalLines, entry));
+                _ring.Append(new JournalAppended(_journalLines, entry.WithOutputCut(JournalAppended.ShownOutputChars)));
                 // A guest command may have changed what the guest holds: look now.
                 if (entry.Argv is ["guest-agent", ..]) _guestPokes.Writer.TryWrite(true);
             }

@@ -68,11 +68,9 @@ internal sealed partial class LabEventStream : IAsyncDisposable
     /// <summary>The current state first, then what changes, at most ten updates a second.</summary>
     public async IAsyncEnumerable<LabUpdate> SubscribeAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // The cursor is taken before the journal is read: an entry appended in between is either in the file
-        // read or numbered at or after the lines read, never lost and never shown twice.
+        // The viewer reads the journal from its file after this update: an entry appended from here on is in what it
+        // reads or in a later update, never lost (a page may show it as read and hear of it again: it reads again).
         var cursor = _ring.Next;
-        var journal = _store.JournalOf(_lab).ReadAll();
-        long loaded = journal.Count;
         Topology? topology;
         string? problem;
         IReadOnlyList<VmStatus> vms;
@@ -84,7 +82,7 @@ internal sealed partial class LabEventStream : IAsyncDisposable
             vms = _vmStates.Values.ToList();
             guests = _guests;
         }
-        yield return new LabUpdate { Topology = topology, KernelProblem = problem, Journal = journal, Vms = vms, Guests = guests };
+        yield return new LabUpdate { Topology = topology, KernelProblem = problem, JournalReread = true, Vms = vms, Guests = guests };
 
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -103,9 +101,8 @@ internal sealed partial class LabEventStream : IAsyncDisposable
                     case KernelChanged or KernelReadFailed:
                         kernelChanged = true;
                         break;
-                    case JournalAppended { Line: var line, Entry: var entry } when line >= loaded:
+                    case JournalAppended { Entry: var entry }:
                         appended.Add(entry);
-                        loaded = line + 1;
                         break;
                     case JournalRestarted:
                         restarted = true;
@@ -118,13 +115,8 @@ internal sealed partial class LabEventStream : IAsyncDisposable
                         break;
                 }
             }
-            IReadOnlyList<JournalEntry>? whole = null;
             if (restarted)
-            {
-                whole = _store.JournalOf(_lab).ReadAll();
-                loaded = whole.Count;
                 appended.Clear();
-            }
             lock (_gate)
             {
                 topology = kernelChanged ? _latest : null;
@@ -136,7 +128,7 @@ internal sealed partial class LabEventStream : IAsyncDisposable
             {
                 Topology = topology,
                 KernelProblem = problem,
-                Journal = whole,
+                JournalReread = restarted,
                 JournalAppended = appended,
                 Vms = changes.Count > 0 ? vms : null,
                 VmChanges = changes,

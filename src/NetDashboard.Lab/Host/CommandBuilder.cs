@@ -74,7 +74,8 @@ public static class CommandBuilder
             "-vga", "std",
             "-vnc", $"unix:{QemuEscape(paths.Vnc)}",
             "-qmp", $"unix:{QemuEscape(paths.Qmp)},server=on,wait=off",
-            "-chardev", $"socket,id=console,path={QemuEscape(paths.Serial)},server=on,wait=off,logfile={QemuEscape(paths.SerialLog)}",
+            // logappend=on: QEMU writes at the log's end, so when the app empties a full log (Vms/SerialLog) it goes on from there.
+            "-chardev", $"socket,id=console,path={QemuEscape(paths.Serial)},server=on,wait=off,logfile={QemuEscape(paths.SerialLog)},logappend=on",
             "-serial", "chardev:console",
             "-chardev", $"socket,id=agent,path={QemuEscape(paths.Agent)},server=on,wait=off",
             "-serial", "chardev:agent",

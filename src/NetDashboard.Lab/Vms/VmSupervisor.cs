@@ -52,7 +52,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
             return new VmStatus(lab, vm.Name, VmState.Stopped, null, vm.Mac.ToString(), vm.Tap);
         if (IsQemuOf(lab, vm.Name, record.Pid))
         {
-            var ready = !vm.IsBuiltin || SerialSaysReady(store.PathsOf(lab, vm.Name));
+            var ready = !vm.IsBuiltin || SerialLog.SaysReady(store.PathsOf(lab, vm.Name));
             return new VmStatus(lab, vm.Name, ready ? VmState.Running : VmState.Starting, record.Pid, vm.Mac.ToString(), vm.Tap);
         }
         return record.StoppedOnPurpose
@@ -70,7 +70,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
 
         var paths = store.PathsOf(lab, vm.Name);
         RuntimeFile.CreateFolder(paths.Folder);
-        foreach (var stale in new[] { paths.PidFile, paths.Qmp, paths.Vnc, paths.Serial, paths.Agent, paths.SerialLog })
+        foreach (var stale in new[] { paths.PidFile, paths.Qmp, paths.Vnc, paths.Serial, paths.Agent, paths.SerialLog, paths.SerialLogBefore, paths.ReadyMark })
             File.Delete(stale);
         var operation = new StartVm(new LabNamespaces(lab).Host, vm, paths, guest,
             disk,
@@ -254,14 +254,42 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         }
     }
 
-    public string LastSerialLines(string lab, string vm, int count)
+    public string LastSerialLines(string lab, string vm, int count) => SerialLog.LastLines(store.PathsOf(lab, vm), count);
+
+    /// <summary>
+    /// Keeps the lab's folder within its quota: each VM's serial.log, which QEMU grows by itself, is rotated at 1 MiB;
+    /// when the folder is over its cap anyway, serial output is dropped, older first. Returns what was dropped, in
+    /// sentences (none when nothing was). The dashboard calls it twice a second, the CLI on each command.
+    /// </summary>
+    public IReadOnlyList<string> KeepFolderBounded(string lab)
     {
-        var log = store.PathsOf(lab, vm).SerialLog;
-        if (!File.Exists(log)) return "(no serial output)";
-        using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        var lines = reader.ReadToEnd().Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).TakeLast(count);
-        return string.Join('\n', lines);
+        var folder = store.FolderOf(lab);
+        var vmsFolder = Path.Combine(folder, "vms");
+        if (!Directory.Exists(vmsFolder)) return [];
+        var vms = Directory.EnumerateDirectories(vmsFolder).Order(StringComparer.Ordinal).Select(d => new VmPaths(d)).ToList();
+        foreach (var paths in vms)
+            SerialLog.Rotate(paths);
+        var quota = operations.Quota;
+        var dropped = new List<string>();
+        foreach (var older in new[] { true, false })
+        {
+            foreach (var paths in vms)
+            {
+                if (quota.RoomIn(folder) >= 0) return dropped;
+                var vm = Path.GetFileName(paths.Folder);
+                if (older && File.Exists(paths.SerialLogBefore))
+                {
+                    File.Delete(paths.SerialLogBefore);
+                    dropped.Add($"{quota.CapReached}; the older serial output of {vm} (serial.log.1) was not kept");
+                }
+                else if (!older && File.Exists(paths.SerialLog) && new FileInfo(paths.SerialLog).Length > 0)
+                {
+                    SerialLog.Drop(paths, $"{quota.CapReached}; serial output before this line not kept");
+                    dropped.Add($"{quota.CapReached}; the serial output of {vm} was not kept");
+                }
+            }
+        }
+        return dropped;
     }
 
     private void Journal(string lab, string vm, string command, DateTimeOffset started, int exitCode, string error, TimeSpan duration, bool outputTruncated,
@@ -271,8 +299,8 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
             Time = started,
             Who = vm,
             Namespace = new LabNamespaces(lab).Host,
+            // The command once: a guest entry's tutorial is its command.
             Argv = [JournalScript.GuestAgent, vm, command],
-            Tutorial = command,
             ExitCode = exitCode,
             StandardError = error,
             DurationMs = duration.TotalMilliseconds,
@@ -293,16 +321,6 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
             ExitCode = 0,
             DurationMs = (DateTimeOffset.UtcNow - started).TotalMilliseconds,
         });
-
-    // READY comes early in the boot; the log grows with whatever a person types later, so only its head is read.
-    private static bool SerialSaysReady(VmPaths paths)
-    {
-        if (!File.Exists(paths.SerialLog)) return false;
-        using var stream = new FileStream(paths.SerialLog, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var head = new byte[64 * 1024];
-        var length = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        return head.AsSpan(0, length).IndexOf("NETDASH-READY"u8) >= 0;
-    }
 
     private void Record(string lab, string vm, VmRecord record) =>
         store.Update(lab, r => r with { Vms = new Dictionary<string, VmRecord>(r.Vms) { [vm] = record } });

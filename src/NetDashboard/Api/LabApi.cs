@@ -62,10 +62,23 @@ public static class LabApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
-        labs.MapGet("/{lab}/journal", (string lab, LabService service) =>
-                LabService.CheckLabName(lab) is { } bad ? Problem(bad, "bad lab name")
-                : service.JournalOf(lab) is { } entries ? (IResult)TypedResults.Ok(entries) : Problem(ActionResult.NoSuchLab(lab), "no such lab"))
-            .WithName("GetJournal").WithSummary("Every command run for a lab, exactly as run, beside its tutorial form")
+        labs.MapGet("/{lab}/journal", (string lab, int? skip, int? take, LabService service) =>
+                service.JournalPageOf(lab, skip ?? 0, take ?? LabService.DefaultJournalPage) is var (result, page) && page is not null
+                    ? (IResult)TypedResults.Ok(page)
+                    : Problem(result, "no journal page"))
+            .WithName("GetJournal")
+            .WithSummary($"The commands run for a lab, exactly as run, beside their tutorial form: a page, newest first (skip, take: 0 to {LabService.MaxJournalPage}, by default {LabService.DefaultJournalPage}), and the total")
+            .Produces<JournalPage>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        labs.MapGet("/{lab}/journal/outputs/{file}", (string lab, string file, LabService service) =>
+                service.JournalOutputOf(lab, $"{Journal.OutputsFolder}/{file}") is var (result, output) && output is not null
+                    ? (IResult)TypedResults.Text(output, "text/plain; charset=utf-8")
+                    : Problem(result, "no such output"))
+            .WithName("GetJournalOutput").WithSummary("The whole output (up to 1 MiB) of a journal entry whose output was longer than the journal keeps (its outputFile)")
+            .Produces<string>(contentType: "text/plain")
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         labs.MapGet("/{lab}/journal/script", (string lab, LabService service) =>

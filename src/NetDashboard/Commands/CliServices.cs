@@ -41,7 +41,7 @@ public sealed class CliServices
         var runner = new HostRunner();
         var reader = new TopologyReader(runner);
         var store = new LabRuntimeStore(options.RuntimeRoot);
-        var operations = new OperationRunner(runner, store);
+        var operations = new OperationRunner(runner, store, LabWiring.LabFolderQuotaFrom(options));
         var vms = LabWiring.VmSupervisorFrom(options, operations, store);
         var labOptions = LabWiring.LabServiceOptionsFrom(options);
         var engine = new LabEngine(operations, reader, store, vms, labOptions);

@@ -56,7 +56,24 @@ public static class LabCli
             Console.Error.WriteLine("Try `--help` for usage.");
             return BadInput;
         }
+        if (args[0] is "lab" or "vm" or "trace")
+            KeepFoldersBounded(services.Labs);
         return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    }
+
+    // The dashboard keeps lab folders bounded while it runs; without it, the CLI does on each of its lab commands.
+    private static void KeepFoldersBounded(LabService service)
+    {
+        try
+        {
+            foreach (var (lab, dropped) in service.KeepFoldersBounded())
+                foreach (var sentence in dropped)
+                    Console.Error.WriteLine($"note: lab {lab}: {sentence}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LabException)
+        {
+            // Not this command's business: it runs, and says what it meets itself.
+        }
     }
 
     private static RootCommand BuildCommands(CliServices services)
@@ -104,16 +121,29 @@ public static class LabCli
         });
 
         var scriptOption = new Option<bool>("--script") { Description = "Print a bash script that rebuilds the lab from nothing" };
-        var journal = new Command("journal", "Show every command run for a lab") { labArgument, scriptOption };
+        var outputOption = new Option<string?>("--output")
+        {
+            Description = "Print the whole output (up to 1 MiB) of an entry whose output the journal cut, by the file it names (outputs/N.txt)",
+        };
+        var journal = new Command("journal", "Show every command run for a lab") { labArgument, scriptOption, outputOption };
         journal.SetAction(parse =>
         {
             var lab = parse.GetValue(labArgument)!;
             if (LabService.CheckLabName(lab) is { } bad) return Report(bad);
-            if (service.JournalOf(lab) is not { } entries) return Report(ActionResult.NoSuchLab(lab));
+            if (parse.GetValue(outputOption) is { } outputFile)
+            {
+                var (result, output) = service.JournalOutputOf(lab, outputFile);
+                if (output is null) return Report(result);
+                // A guest's output, escape sequences and all: shown escaped, as everywhere.
+                Console.Write(Printable.Escape(output));
+                return Success;
+            }
+            // Read one entry at a time: a journal may hold thousands.
+            if (service.ReadJournal(lab) is not { } entries) return Report(ActionResult.NoSuchLab(lab));
             if (parse.GetValue(scriptOption))
                 Console.Write(service.JournalScriptOf(lab));
             else
-                foreach (var entry in entries) PrintEntry(entry);
+                foreach (var entry in entries) PrintEntry(lab, entry);
             return Success;
         });
 
@@ -309,12 +339,16 @@ public static class LabCli
     }
 
     // Escaped: a guest's output (in StandardError) may hold terminal escape sequences.
-    private static void PrintEntry(JournalEntry entry)
+    private static void PrintEntry(JournalEntry entry) => PrintEntry(null, entry);
+
+    private static void PrintEntry(string? lab, JournalEntry entry)
     {
         var mark = entry.Succeeded ? "ok " : "ERR";
         Console.WriteLine($"  {mark} {Printable.Escape(entry.TutorialLine)}");
         Console.WriteLine($"        {Printable.Escape(entry.CommandLine)}{(entry.Succeeded ? "" : $"  → exit {entry.ExitCode}: {Printable.Escape(entry.StandardError)}")}");
         if (entry.OutputTruncated) Console.WriteLine($"        ({GuestResult.TruncatedNote})");
+        if (entry.OutputFile is { } file)
+            Console.WriteLine($"        (the journal keeps its first 64 KiB; the whole output: netdash lab journal {lab ?? "LAB"} --output {file})");
     }
 
     private sealed class Progress(Action<JournalEntry> report) : IProgress<JournalEntry>

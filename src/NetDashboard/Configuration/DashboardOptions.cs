@@ -32,6 +32,13 @@ public sealed class DashboardOptions
     /// </summary>
     public NetDashboard.Lab.Vms.QemuAccelerator Accelerator { get; set; } = NetDashboard.Lab.Vms.QemuAccelerator.Tcg;
 
+    /// <summary>
+    /// The most one lab's runtime folder may hold, in MiB (the runtime folder is usually RAM). Past it a command's output
+    /// is not kept, serial output is dropped and, last, the journal stops, each said in a sentence.
+    /// </summary>
+    [Range(4, 4096)]
+    public int LabFolderMaxMiB { get; set; } = (int)(NetDashboard.Lab.Engine.LabFolderQuota.DefaultMaxBytes >> 20);
+
     /// <summary>A lab file to bring up when the dashboard starts (empty: none).</summary>
     public string StartupLab { get; set; } = "";
 

@@ -13,6 +13,9 @@ public static class LabWiring
     public static VmSupervisor VmSupervisorFrom(DashboardOptions options, OperationRunner operations, LabRuntimeStore store) =>
         new(operations, store, new GuestImage(options.GuestImageFolder), new DiskImages(options.ImageFolders), options.Accelerator);
 
+    /// <summary>What each lab's runtime folder may hold; the CLI builds the same.</summary>
+    public static LabFolderQuota LabFolderQuotaFrom(DashboardOptions options) => new((long)options.LabFolderMaxMiB << 20);
+
     public static LabServiceOptions LabServiceOptionsFrom(DashboardOptions options) => new()
     {
         LabsFolder = Path.GetFullPath(options.LabsFolder, RepositoryLayout.FindRoot()),

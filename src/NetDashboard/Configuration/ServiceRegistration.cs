@@ -28,7 +28,9 @@ public static class ServiceRegistration
         services.TryAddSingleton<TopologyReader>();
         services.TryAddSingleton<ITopologySource>(sp => sp.GetRequiredService<TopologyReader>());
         services.TryAddSingleton(sp => new LabRuntimeStore(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.RuntimeRoot));
-        services.TryAddSingleton<OperationRunner>();
+        services.TryAddSingleton(sp => LabWiring.LabFolderQuotaFrom(sp.GetRequiredService<IOptions<DashboardOptions>>().Value));
+        services.TryAddSingleton(sp => new OperationRunner(sp.GetRequiredService<HostRunner>(), sp.GetRequiredService<LabRuntimeStore>(),
+            sp.GetRequiredService<LabFolderQuota>()));
         services.TryAddSingleton(sp => LabWiring.VmSupervisorFrom(sp.GetRequiredService<IOptions<DashboardOptions>>().Value,
             sp.GetRequiredService<OperationRunner>(), sp.GetRequiredService<LabRuntimeStore>()));
         services.TryAddSingleton<LabEngine>();

@@ -48,6 +48,7 @@ public static class HostileApiCases
         cases.AddRange(VmNamesInRoutes(target));
         cases.AddRange(Captures(target));
         cases.AddRange(CreateLab(target));
+        cases.AddRange(Journal(target));
         return cases.ToDictionary(c => c.Id);
     }
 
@@ -72,7 +73,24 @@ public static class HostileApiCases
                 Json(new { command = "true" }), InPath(name, "lab")),
             new($"lab in capture: {name.Label}", HttpMethod.Get, $"api/labs/{Segment(name.Value)}/captures/host/br0.pcapng?seconds=1", null,
                 InPath(name, "lab")),
+            new($"lab in journal: {name.Label}", HttpMethod.Get, $"api/labs/{Segment(name.Value)}/journal", null, InPath(name, "lab")),
+            new($"lab in journal output: {name.Label}", HttpMethod.Get, $"api/labs/{Segment(name.Value)}/journal/outputs/1.txt", null, InPath(name, "lab")),
         });
+
+    // A page is bounded (take 0 to 1000) and an output file is outputs/N.txt of the lab's folder, nothing else.
+    private static IEnumerable<ApiCase> Journal(HostileTarget target) =>
+    [
+        .. new[] { "-1", "-2147483648" }.Select(skip =>
+            new ApiCase($"journal skip: {skip}", HttpMethod.Get, $"api/labs/{target.Lab}/journal?skip={skip}", null, Refusal.BadRequest("skip"))),
+        .. new[] { "-1", "1001", "2147483647" }.Select(take =>
+            new ApiCase($"journal take: {take}", HttpMethod.Get, $"api/labs/{target.Lab}/journal?take={take}", null, Refusal.BadRequest("take"))),
+        .. new HostileValue[]
+        {
+            new("up a folder", "../lab.json"), new("the record", "lab.json"), new("absolute", "/etc/passwd"), new("capitals", "1.TXT"),
+            new("hex", "0x1.txt"), new("ten digits", "1234567890.txt"), new("no number", ".txt"), new("newline", "1.txt\n"),
+        }.Select(file => new ApiCase($"journal output: {file.Label}", HttpMethod.Get, $"api/labs/{target.Lab}/journal/outputs/{Segment(file.Value)}", null,
+            InPath(file, "output"))),
+    ];
 
     private static IEnumerable<ApiCase> Operations(HostileTarget target)
     {

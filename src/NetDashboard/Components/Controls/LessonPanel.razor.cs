@@ -35,8 +35,17 @@ public sealed partial class LessonPanel
     /// <summary>The latest kernel snapshot; steps checked against the kernel follow it.</summary>
     [Parameter] public Topology? Topology { get; set; }
 
-    /// <summary>The lab's journal (any order): guest steps and ping checks are done when it holds them succeeding.</summary>
+    /// <summary>
+    /// The journal's entries the lesson looks for (any order; see <see cref="LooksFor"/>): guest steps and ping checks are
+    /// done when it holds them succeeding. Only these: a page never holds the whole journal.
+    /// </summary>
     [Parameter] public IReadOnlyCollection<JournalEntry> Journal { get; set; } = [];
+
+    /// <summary>True for an entry that marks one of the lesson's steps done: a guest step's command or its ping check, succeeded.</summary>
+    public static bool LooksFor(Lesson lesson, JournalEntry entry) =>
+        entry.Succeeded && lesson.Steps.Any(step => step.Probe is { } probe
+            ? IsPing(entry, probe)
+            : step.Actions.OfType<GuestAction>().Any(a => entry.Who == a.Vm && entry.Tutorial == a.Command));
 
     private Lesson? Next => Lesson is null ? null : TutorialLessons.All.SkipWhile(l => l != Lesson).Skip(1).FirstOrDefault();
 

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using NetDashboard.Components.Controls;
 using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Events;
 using NetDashboard.Lab.Lessons;
@@ -15,8 +16,9 @@ namespace NetDashboard.Components.Pages;
 public sealed partial class LabPage : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
-    // Newest first, so the command just run is in view.
-    private readonly List<JournalEntry> _journal = [];
+    // Only the entries the lesson looks for: the journal panel reads its own pages from the journal's file.
+    private readonly List<JournalEntry> _lessonJournal = [];
+    private int _journalRevision;
     private Topology? _topology;
     private LabDefinition? _definition;
     private IReadOnlyList<VmStatus> _vms = [];
@@ -72,6 +74,12 @@ public sealed partial class LabPage : IAsyncDisposable
                     && (update.Topology is not null || update.Vms is not null || update.Guests is not null || !ReferenceEquals(definition, _definition));
                 var graph = redraw ? TopologyGraph.Build(topology!, definition, vms, guests) : _graph;
                 var drift = redraw ? Labs.DriftOf(Lab, definition, topology!) : _drift;
+                var lesson = TutorialLessons.ForLabFile(record?.SourceFile);
+                // Read one entry at a time, kept only when the lesson looks for it.
+                var lessonEntries = update.JournalReread
+                    ? lesson is null ? [] : (Labs.ReadJournal(Lab) ?? []).Where(e => LessonPanel.LooksFor(lesson, e)).ToList()
+                    : null;
+                var appended = lesson is null ? [] : update.JournalAppended.Where(e => LessonPanel.LooksFor(lesson, e)).ToList();
                 await InvokeAsync(() =>
                 {
                     _topology = topology;
@@ -81,17 +89,18 @@ public sealed partial class LabPage : IAsyncDisposable
                     _guests = guests;
                     _graph = graph;
                     _drift = drift;
-                    _lesson = TutorialLessons.ForLabFile(record?.SourceFile);
+                    _lesson = lesson;
                     _asLesson = record?.AsLesson == true;
                     // Nothing of the lab exists: the page says so and offers nothing that would act on it.
                     _notFound = record is null && topology is not null && topology.Namespaces.All(n => !n.Exists);
-                    if (update.Journal is { } whole)
+                    if (lessonEntries is not null)
                     {
-                        _journal.Clear();
-                        _journal.AddRange(whole.Reverse());
+                        _lessonJournal.Clear();
+                        _lessonJournal.AddRange(lessonEntries);
                     }
-                    foreach (var entry in update.JournalAppended)
-                        _journal.Insert(0, entry);
+                    _lessonJournal.AddRange(appended);
+                    if (update.JournalReread || update.JournalAppended.Count > 0)
+                        _journalRevision++;
                     StateHasChanged();
                 });
             }
@@ -111,6 +120,8 @@ public sealed partial class LabPage : IAsyncDisposable
             });
         }
     }
+
+    private JournalPage ReadJournalPage(int skip, int take) => Labs.JournalPageOf(Lab, skip, take).Page ?? new JournalPage(0, skip, []);
 
     private void OnSelected(string? id) => _selected = id;
 
