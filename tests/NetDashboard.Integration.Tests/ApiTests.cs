@@ -81,11 +81,11 @@ public sealed class ApiTests(ApiServer server) : IClassFixture<ApiServer>, IAsyn
     public async Task Operations_CreateBridgeWithBadName_Returns400NamingBridgeAndRunsNothing()
     {
         var lab = await CreateNatPcAsync();
-        var journalBefore = (await Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/journal")).GetArrayLength();
+        var journalBefore = (await Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/journal")).GetProperty("total").GetInt32();
 
         var response = await Http.PostAsJsonAsync($"api/labs/{lab}/operations", new { kind = "createBridge", bridge = "br 0; reboot" });
         using var problem = await JsonOf(response);
-        var journalAfter = (await Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/journal")).GetArrayLength();
+        var journalAfter = (await Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/journal")).GetProperty("total").GetInt32();
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty("bridge", out _));
@@ -126,14 +126,14 @@ public sealed class ApiTests(ApiServer server) : IClassFixture<ApiServer>, IAsyn
     public async Task Operations_DeleteABridgeThatIsNotThere_Returns400BeforeTheKernel()
     {
         var lab = await CreateNatPcAsync();
-        var journalBefore = (await Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/journal")).GetArrayLength();
+        var journalBefore = (await Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/journal")).GetProperty("total").GetInt32();
 
         var response = await Http.PostAsJsonAsync($"api/labs/{lab}/operations", new { kind = "deleteBridge", bridge = "br7" });
         using var problem = await JsonOf(response);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("there is no bridge named br7", problem.RootElement.GetProperty("errors").GetProperty("bridge")[0].GetString());
-        Assert.Equal(journalBefore, (await Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/journal")).GetArrayLength());
+        Assert.Equal(journalBefore, (await Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/journal")).GetProperty("total").GetInt32());
     }
 
     [Fact]
@@ -231,7 +231,7 @@ public sealed class ApiTests(ApiServer server) : IClassFixture<ApiServer>, IAsyn
         var first = await Http.PostAsJsonAsync("api/labs", new { file = "nat-pc.yaml", name = lab });
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         var savedBefore = await File.ReadAllTextAsync(Path.Combine(server.RuntimeRoot, lab, "lab.yaml"));
-        var journalBefore = (await Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/journal")).GetArrayLength();
+        var journalBefore = (await Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/journal")).GetProperty("total").GetInt32();
 
         var second = await Http.PostAsJsonAsync("api/labs", new { file = "seed-bridge.yaml", name = lab });
         var problem = await second.Content.ReadAsStringAsync();
@@ -243,7 +243,7 @@ public sealed class ApiTests(ApiServer server) : IClassFixture<ApiServer>, IAsyn
         Assert.Equal(2, cli.ExitCode);
         Assert.Contains("exists already", cli.StandardError);
         Assert.Equal(savedBefore, await File.ReadAllTextAsync(Path.Combine(server.RuntimeRoot, lab, "lab.yaml")));
-        Assert.Equal(journalBefore, (await Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/journal")).GetArrayLength());
+        Assert.Equal(journalBefore, (await Http.GetFromJsonAsync<JsonElement>($"api/labs/{lab}/journal")).GetProperty("total").GetInt32());
     }
 
     [Fact]

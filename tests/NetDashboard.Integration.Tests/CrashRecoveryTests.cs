@@ -60,9 +60,9 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
         }
         await capture.WaitForRowsAsync(r => r.Info.StartsWith("IP 192.168.1.10 > 203.0.113.5: ICMP echo request", StringComparison.Ordinal), 1, TimeSpan.FromSeconds(5));
 
-        var journalBefore = (await api.GetFromJsonAsync<JsonElement>($"api/labs/{_lab}/journal")).GetArrayLength();
+        var journalBefore = (await api.GetFromJsonAsync<JsonElement>($"api/labs/{_lab}/journal")).GetProperty("total").GetInt32();
         var up = await DashboardCli.RunAsync(Settings, "lab", "up", TestLab.LabFile("seed-nat.yaml"), "--name", _lab);
-        var journalAfter = (await api.GetFromJsonAsync<JsonElement>($"api/labs/{_lab}/journal")).GetArrayLength();
+        var journalAfter = (await api.GetFromJsonAsync<JsonElement>($"api/labs/{_lab}/journal")).GetProperty("total").GetInt32();
         var nat = (await InHostAsync("iptables", "-w", "-t", "nat", "-S", "POSTROUTING")).StandardOutput;
         Assert.True(up.ExitCode == 0, up.StandardError);
         Assert.Contains("already as the file wants; nothing to do", up.StandardOutput);
