@@ -130,6 +130,8 @@ public static partial class HostileLabFiles
             AtALine("host is a list", $"name: {lab}\nhost: [1, 2]\n"),
             AtALine("forwarding is a word", $"name: {lab}\nhost:\n  forwarding: maybe\n"),
             AtALine("a scalar, not a mapping", "root:*:19000:0:99999:7:::\n"),
+            AtALine("a plain word", "hello\n"),
+            AtALine("a number", "42\n"),
             AtALine("binary", "\u0001\u0002\u0003\u0000\u00ff"),
             AtALine("NUL byte", valid.Replace("description:", "description: a\0b\ndescription2:", StringComparison.Ordinal)),
             AtALine("tab indentation", $"name: {lab}\nhost:\n\tforwarding: true\n"),
