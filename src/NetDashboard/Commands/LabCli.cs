@@ -243,7 +243,8 @@ public static class LabCli
             var outcome = await service.TraceAsync(parse.GetValue(labArgument)!, parse.GetValue(fromArgument), parse.GetValue(toArgument),
                 parse.GetValue(protocolOption), ct);
             if (outcome.Report is not { } report) return Report(outcome.Result);
-            Console.Write(parse.GetValue(jsonOption) ? TraceText.Json(report) + "\n" : TraceText.Of(report));
+            // Escaped: a verdict quotes what the guest and the kernel said (a probe's error, a DNS name in a packet).
+            Console.Write(parse.GetValue(jsonOption) ? TraceText.Json(report) + "\n" : Printable.Escape(TraceText.Of(report)));
             return report.Replied ? Success : Failure;
         });
         return trace;
