@@ -32,6 +32,20 @@ public sealed class LimitTests(Xunit.Abstractions.ITestOutputHelper output)
         await Task.Delay(1000);
         var idle = Usage(app.Pid);
 
+        // The per-connection cap: eight streams of one capture (one of the lab's 16) on one connection, then a ninth.
+        string ninthAnswer;
+        await using (var one = await app.ConnectCaptureHubAsync())
+        using (var end = new CancellationTokenSource())
+        {
+            var eight = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => FirstAnswerAsync(one, lab.Name, "icmp", end.Token))).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.All(eight, a => Assert.Equal("open", a));
+            ninthAnswer = await FirstAnswerAsync(one, lab.Name, "icmp", end.Token).WaitAsync(TimeSpan.FromSeconds(30));
+            await end.CancelAsync();
+        }
+        using (var http = app.CreateClient())
+            await Poll.UntilAsync(async () => (await http.GetFromJsonAsync<JsonElement>($"api/labs/{lab.Name}/captures")).GetArrayLength() == 0,
+                TimeSpan.FromSeconds(10), "the lab's captures closed");
+
         var connections = new List<HubConnection>();
         var attempts = new List<Task<string>>();
         using var stop = new CancellationTokenSource();
@@ -43,8 +57,6 @@ public sealed class LimitTests(Xunit.Abstractions.ITestOutputHelper output)
                 attempts.Add(FirstAnswerAsync(connections[^1], lab.Name, $"icmp or udp port {1000 + i}", stop.Token));
             }
             var answers = await Task.WhenAll(attempts).WaitAsync(TimeSpan.FromSeconds(60));
-            // And one more on the first connection, once its eight are answered: the per-connection cap comes first.
-            var ninthAnswer = await FirstAnswerAsync(connections[0], lab.Name, "icmp or udp port 2000", stop.Token).WaitAsync(TimeSpan.FromSeconds(30));
             var ping = await lab.ExecAsync(Lab.Model.NamespaceRole.Pc, "ping", "-c", "20", "-i", "0.05", "-q", "203.0.113.5");
             Assert.Equal(0, ping.ExitCode);
             await Task.Delay(1500);
