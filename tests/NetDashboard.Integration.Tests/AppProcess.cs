@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -79,6 +81,21 @@ public sealed class AppProcess : IAsyncDisposable
         _process.Kill(entireProcessTree: false);
         await _process.WaitForExitAsync();
     }
+
+    /// <summary>
+    /// Runs the dashboard to its end, for a start it must refuse (another on the folder, a bad setting, an unsafe
+    /// runtime folder): its exit code and what it wrote. Killed after 60 s should it start after all.
+    /// </summary>
+    public static Task<BufferedCommandResult> RunToRefusalAsync(IReadOnlyDictionary<string, string> settings) =>
+        Cli.Wrap("dotnet")
+            .WithArguments([Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"), "--urls", "http://127.0.0.1:0"])
+            .WithWorkingDirectory(TestLab.RepositoryRoot)
+            .WithEnvironmentVariables(env =>
+            {
+                foreach (var (key, value) in settings) env.Set(key, value);
+            })
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
 
     /// <summary>A dashboard with a runtime folder of its own, removed with it.</summary>
     public static async Task<AppProcess> StartInOwnFolderAsync(IReadOnlyDictionary<string, string>? settings = null)

@@ -35,14 +35,8 @@ public sealed class RuntimeFolderOwnerTests : IDisposable
     {
         var (root, target) = await PlantAsync(foreignRoot: true);
         var state = Directory.CreateDirectory(Path.Combine(_base, "state")).FullName;
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
-        var dashboard = await Cli.Wrap("dotnet")
-            .WithArguments([Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"), "--urls", "http://127.0.0.1:0"])
-            .WithWorkingDirectory(TestLab.RepositoryRoot)
-            .WithEnvironmentVariables(env => env.Set("NetDashboard__RuntimeRoot", root).Set("NetDashboard__StateFolder", state))
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteBufferedAsync(stop.Token);
+        var dashboard = await AppProcess.RunToRefusalAsync(new Dictionary<string, string> { ["NetDashboard__RuntimeRoot"] = root, ["NetDashboard__StateFolder"] = state });
 
         Assert.Equal(2, dashboard.ExitCode);
         Assert.Contains($"error: the runtime folder {root} is not used: {root} belongs to nobody (uid 65534)", dashboard.StandardError);

@@ -56,16 +56,11 @@ public sealed class SessionTests
         var state = Directory.CreateTempSubdirectory("netdash-lu-state-").FullName;
         try
         {
-            var result = await Cli.Wrap("dotnet")
-                .WithArguments([Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"), "--urls=http://127.0.0.1:0"])
-                .WithWorkingDirectory(TestLab.RepositoryRoot)
-                .WithEnvironmentVariables(new Dictionary<string, string?>
-                {
-                    ["NetDashboard__RuntimeRoot"] = runtime, ["NetDashboard__StateFolder"] = state, ["NetDashboard__StartupLab"] = "",
-                    ["NetDashboard__LocalUsers__0"] = "no-such-user-xyz",
-                })
-                .WithValidation(CommandResultValidation.None)
-                .ExecuteBufferedAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+            var result = await AppProcess.RunToRefusalAsync(new Dictionary<string, string>
+            {
+                ["NetDashboard__RuntimeRoot"] = runtime, ["NetDashboard__StateFolder"] = state, ["NetDashboard__StartupLab"] = "",
+                ["NetDashboard__LocalUsers__0"] = "no-such-user-xyz",
+            });
 
             Assert.Equal(2, result.ExitCode);
             Assert.Contains("NetDashboard:LocalUsers: 'no-such-user-xyz' is no user of this machine", result.StandardError);

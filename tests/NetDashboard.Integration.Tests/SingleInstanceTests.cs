@@ -1,6 +1,4 @@
 using System.Net;
-using CliWrap;
-using CliWrap.Buffered;
 
 namespace NetDashboard.Integration.Tests;
 
@@ -16,14 +14,8 @@ public sealed class SingleInstanceTests
         try
         {
             await using var first = await AppProcess.StartAsync(runtime);
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
-            var second = await Cli.Wrap("dotnet")
-                .WithArguments([Path.Combine(AppContext.BaseDirectory, "NetDashboard.dll"), "--urls", "http://127.0.0.1:0"])
-                .WithWorkingDirectory(TestLab.RepositoryRoot)
-                .WithEnvironmentVariables(env => env.Set("NetDashboard__RuntimeRoot", runtime).Set("NetDashboard__StateFolder", state))
-                .WithValidation(CommandResultValidation.None)
-                .ExecuteBufferedAsync(stop.Token);
+            var second = await AppProcess.RunToRefusalAsync(new Dictionary<string, string> { ["NetDashboard__RuntimeRoot"] = runtime, ["NetDashboard__StateFolder"] = state });
             var cli = await DashboardCli.RunAsync(new Dictionary<string, string> { ["NetDashboard__RuntimeRoot"] = runtime }, "lab", "ls");
             using var http = first.CreateClient();
 
