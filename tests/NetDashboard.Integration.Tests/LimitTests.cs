@@ -149,7 +149,9 @@ public sealed class LimitTests(Xunit.Abstractions.ITestOutputHelper output)
         var pid = lab.Store.Read(lab.Name)!.Vms["vm1"].Pid;
 
         var tracing = lab.Service.TraceAsync(lab.Name, "vm1", "192.168.1.99", "icmp");
-        await Task.Delay(250);
+        // Killed once the trace has found vm1 running and opened its captures: before that it would rightly say
+        // "vm1 is not running".
+        await Poll.UntilAsync(() => lab.Captures.Captures.Any(c => c.Key.Lab == lab.Name), TimeSpan.FromSeconds(30), "the trace's captures open");
         using (var qemu = Process.GetProcessById(pid)) qemu.Kill();
         var outcome = await tracing;
 
@@ -165,8 +167,9 @@ public sealed class LimitTests(Xunit.Abstractions.ITestOutputHelper output)
         await using var lab = new TestLab("tr");
         await lab.UpAsync("nat-pc.yaml");
 
-        var tracing = lab.Service.TraceAsync(lab.Name, "pc", Unanswered, "icmp");
-        await Task.Delay(400);
+        // TCP to a silent address: the probe waits out its 2 s limit, time for the teardown to end while it is out.
+        var tracing = lab.Service.TraceAsync(lab.Name, "pc", Unanswered, "tcp:80");
+        await Poll.UntilAsync(() => lab.Captures.Captures.Any(c => c.Key.Lab == lab.Name), TimeSpan.FromSeconds(30), "the trace's captures open");
         var down = await lab.Service.TearDownAsync(lab.Name);
         var outcome = await tracing;
 
