@@ -21,7 +21,7 @@ public sealed class LimitTests(Xunit.Abstractions.ITestOutputHelper output)
     private const string Unanswered = "203.0.113.99";
 
     [Fact]
-    public async Task Hub_FiftyStreamAttemptsWithDistinctFilters_CapsRefuseTheRestAndMemoryAndThreadsStayWithinTwiceIdle()
+    public async Task Hub_FiftyStreamAttemptsWithDistinctFilters_CapsRefuseTheRestMemoryStaysWithinTwiceIdleAndThreadsOnePerCapture()
     {
         await using var app = await AppProcess.StartInOwnFolderAsync();
         await using var lab = new TestLab("cap", app.RuntimeRoot);
@@ -70,8 +70,9 @@ public sealed class LimitTests(Xunit.Abstractions.ITestOutputHelper output)
                 $"{ninthAnswer}\n{app.Output}");
             // The kernel's capture rings are mapped whole into the dashboard and count (as file) in its RSS.
             Assert.True(busy.RssKib <= 2 * idle.RssKib, $"with the streams open: {busy}; idle: {idle}");
-            // No thread per capture: one pump reads every handle, decoding runs on the pool.
-            Assert.True(busy.Threads <= 2 * idle.Threads, $"with the streams open: {busy}; idle: {idle}");
+            // A capture's libpcap loop holds a thread of its own (decoding runs on the pool): one per capture the cap
+            // allows, the conntrack follower and a few pool threads; not one or more per stream.
+            Assert.True(busy.Threads <= idle.Threads + 16 + 4, $"with the streams open: {busy}; idle: {idle}");
             output.WriteLine($"idle: {idle}; with 16 captures and 50 stream attempts: {busy}");
         }
         finally

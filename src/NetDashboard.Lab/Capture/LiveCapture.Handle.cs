@@ -116,7 +116,7 @@ public sealed partial class LiveCapture
     }
 
     private LibPcapLiveDevice? Find() =>
-        LibPcapLiveDeviceList.New().FirstOrDefault(d => d.Name == Key.Interface) is { Interface: { } found } ? new PumpedLiveDevice(found) : null;
+        LibPcapLiveDeviceList.New().FirstOrDefault(d => d.Name == Key.Interface) is { Interface: { } found } ? new OwnThreadLiveDevice(found) : null;
 
     /// <summary>
     /// Runs while the handle captures: counts every second, closes the handle when it stops, when we stop, or when its
