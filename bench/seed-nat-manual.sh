@@ -111,7 +111,7 @@ start_vm() {
         -chardev "socket,id=agent,path=$d/agent.sock,server=on,wait=off" -serial chardev:agent \
         -netdev "tap,id=mynet0,ifname=$tap,script=no,downscript=no" \
         -device "e1000,netdev=mynet0,mac=$mac,autonegotiation=off" \
-        -kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 quiet netdash.name=$vm netdash.ipv6=0" \
+        -kernel "$kernel" -initrd "$initrd" -append "console=ttyS0 quiet no_timer_check netdash.name=$vm netdash.ipv6=0" \
         -daemonize -pidfile "$d/qemu.pid"
 }
 

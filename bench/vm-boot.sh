@@ -207,7 +207,7 @@ startup() { # .NET start-up: `lab ls` (configuration, DI, command tree, one `ip 
 }
 
 ref_boot() { # the reference: the tool's argv shape, launched and timed here. ref_boot ID [SERIES] [debug]
-    local i=$1 series=${2:-} d=$work/ref-$1 t0 t1 ready append="console=ttyS0 quiet netdash.name=vm1 netdash.ipv6=0"
+    local i=$1 series=${2:-} d=$work/ref-$1 t0 t1 ready append="console=ttyS0 quiet no_timer_check netdash.name=vm1 netdash.ipv6=0"
     [[ ${3:-} == debug ]] && append+=" netdash.debug=1"
     ref_ns=netdash-bvmr-$$-$i-host
     mkdir -p "$d"

@@ -84,7 +84,7 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.True(delete.StatusCode == HttpStatusCode.OK, await delete.Content.ReadAsStringAsync());
             // The viewer is still there: its capture must let go of the deleted namespace (checked once a second; closing
             // waits for the capture loop's 500 ms poll, longer on a loaded machine) rather than keep it alive.
-            var deadline = DateTime.UtcNow.AddSeconds(10);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
             while (InDeletedNamespaces(app).Any() && DateTime.UtcNow < deadline)
                 await Task.Delay(100);
         }

@@ -79,7 +79,7 @@ public sealed class CommandBuilderTests
             "-netdev", "tap,id=mynet0,ifname=tap0,script=no,downscript=no",
             "-device", "e1000,netdev=mynet0,mac=52:54:98:76:54:30,autonegotiation=off",
             "-kernel", "/nonexistent/guest/vmlinuz", "-initrd", "/nonexistent/guest/initrd.gz",
-            "-append", "console=ttyS0 quiet netdash.name=vm1 netdash.ipv6=0",
+            "-append", "console=ttyS0 quiet no_timer_check netdash.name=vm1 netdash.ipv6=0",
             "-daemonize", "-pidfile", "/run/nd/t1/vms/vm1/qemu.pid",
         ]),
         ["StartVm disk image, virtio, kvm"] = (new StartVm(HostNs, Vm1 with { Nic = NicModel.VirtioNet, Image = "/images/cirros.img", MemoryMb = 128 },
