@@ -95,8 +95,9 @@ install_debian_packages() {
         # The CLI is compiled ahead of time (Native AOT): the .NET SDK links it with clang against zlib.
         clang zlib1g-dev)
     if [[ "$MODE" == test ]]; then
-        # tshark reads back the pcapng files the capture tests write.
-        wanted+=(chromium tshark)
+        # tshark reads back the pcapng files the capture tests write; nft lists the machine's firewall for the soak
+        # test's check that no lab rule ever lands there (a minimal Debian has iptables-nft without the nft command).
+        wanted+=(chromium tshark nftables)
     fi
     if ! command -v npm >/dev/null; then
         wanted+=(nodejs npm)
