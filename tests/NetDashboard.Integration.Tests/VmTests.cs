@@ -377,6 +377,28 @@ public sealed class DiskImageTests
         Assert.Contains($"file={Path.Combine(lab.ImagesFolder, "tiny.qcow2")},format=qcow2", cmdline);
     }
 
+    /// <summary>
+    /// A start QEMU refuses (a qcow2 header of a version it does not read) leaves the VM recorded as stopped, not as
+    /// "starting": a "starting" record sends every look searching /proc for a QEMU to adopt.
+    /// </summary>
+    [Fact]
+    public async Task DiskImage_QemuRefusesIt_StartFailsAndTheRecordSaysStoppedNotStarting()
+    {
+        await using var lab = new TestLab("dq");
+        Directory.CreateDirectory(lab.ImagesFolder);
+        var header = new byte[512];
+        new byte[] { 0x51, 0x46, 0x49, 0xFB }.CopyTo(header, 0); // the qcow2 magic, then version 0, which no QEMU reads
+        await File.WriteAllBytesAsync(Path.Combine(lab.ImagesFolder, "bad.qcow2"), header);
+
+        var result = await lab.Service.CreateLabAsync(new CreateLabRequest(Yaml: TestLab.OneVmYaml(lab.Name, "bad.qcow2")));
+        var record = lab.Store.Read(lab.Name)!.Vms["vm1"];
+
+        Assert.NotEqual(ActionOutcome.Done, result.Result.Outcome);
+        Assert.Contains("qemu-system-x86_64 failed", result.Result.Message);
+        Assert.Equal((0, false, true), (record.Pid, record.Starting, record.StoppedOnPurpose));
+        Assert.Equal(VmState.Stopped, lab.Vms.StatusOf(lab.Name, lab.Store.ReadDefinition(lab.Name)!.Vm("vm1")!).State);
+    }
+
     /// <summary>QEMU runs as root and opens what it is given: only a regular file inside an image folder may be booted.</summary>
     [Theory]
     [InlineData("/nonexistent/cirros-0.4.0-x86_64-disk.img", "not inside an image folder")]

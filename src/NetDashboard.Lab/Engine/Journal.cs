@@ -205,17 +205,7 @@ public sealed partial class Journal(string path, LabFolderQuota? quota = null)
         }
     }
 
-    private static JournalEntry? Parse(string line)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(line, LineJson);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    private static JournalEntry? Parse(string line) => Parse(Encoding.UTF8.GetBytes(line));
 
     /// <summary>The first characters of <paramref name="text"/> whose JSON string, escapes included, fits in <paramref name="maxBytes"/>.</summary>
     internal static string HeadWithin(string text, int maxBytes)

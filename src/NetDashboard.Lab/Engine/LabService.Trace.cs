@@ -193,7 +193,7 @@ public sealed partial class LabService
     {
         if (replied) return null;
         var lastSeen = plan.Stations.LastOrDefault(s => seen.Contains(s.Name))?.Name;
-        if (store.Read(lab) is null || !File.Exists(Path.Combine(NetNamespaces.RunFolder, new LabNamespaces(lab).Host)))
+        if (store.Read(lab) is null || !NetNamespaces.Exists(new LabNamespaces(lab).Host))
             return new TraceVerdict(TraceVerdict.Interrupted, "The lab was removed during the trace, so nothing can be said of where the packet stopped.", lastSeen, null);
         if (vm is not null && wasRunning && !VmStatuses(lab).Any(s => s.Name == vm.Name && s.IsUp))
             return new TraceVerdict(TraceVerdict.Interrupted, $"{vm.Name} stopped during the trace, so its probe may never have been sent or answered. Start it and trace again.", lastSeen, null);

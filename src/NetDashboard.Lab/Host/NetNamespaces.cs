@@ -11,6 +11,9 @@ public static class NetNamespaces
     /// <summary>Where iproute2 keeps a named namespace: a bind mount of its nsfs file.</summary>
     public const string RunFolder = "/run/netns";
 
+    /// <summary>Whether a named namespace exists (its nsfs file is in /run/netns), read with one stat.</summary>
+    public static bool Exists(string ns) => UnixFile.InodeOf(Path.Combine(RunFolder, ns)) is not null;
+
     /// <summary>The named namespaces: the entries of /run/netns, as `ip netns list` lists them.</summary>
     public static IReadOnlyList<string> Names() =>
         Directory.Exists(RunFolder) ? Directory.EnumerateFileSystemEntries(RunFolder).Select(Path.GetFileName).OfType<string>().ToList() : [];

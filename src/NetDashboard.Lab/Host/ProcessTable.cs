@@ -43,7 +43,7 @@ public static class ProcessTable
     /// </summary>
     public static int? FindRunningAs(string program, string argument)
     {
-        foreach (var folder in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Order(StringComparer.Ordinal))
+        foreach (var folder in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName))
         {
             if (int.TryParse(folder, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)
                 && IsRunningAs(pid, program, argument))

@@ -77,7 +77,16 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
             Kvm: accelerator == QemuAccelerator.Kvm || (accelerator == QemuAccelerator.Auto && File.Exists("/dev/kvm")));
         // Recorded before QEMU runs: killed from here on, this process leaves a QEMU the next look adopts (StatusOf).
         Record(lab, vm.Name, new VmRecord(0, DateTimeOffset.UtcNow, Starting: true));
-        await operations.RunAsync(lab, operation, cancellationToken);
+        try
+        {
+            await operations.RunAsync(lab, operation, cancellationToken);
+        }
+        catch (HostCommandException)
+        {
+            // QEMU refused and exited: nothing to adopt, so no look should go searching for it.
+            Record(lab, vm.Name, new VmRecord(0, DateTimeOffset.UtcNow, StoppedOnPurpose: true));
+            throw;
+        }
 
         var pid = int.Parse(File.ReadAllText(paths.PidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         Record(lab, vm.Name, new VmRecord(pid, DateTimeOffset.UtcNow));

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
 using NetDashboard.Lab.Capture;
@@ -41,30 +40,29 @@ public sealed class CaptureHub(LabService labs, HubStreamCount streams) : Hub
 /// <summary>The capture streams each hub connection holds open, so one client cannot open them without end.</summary>
 public sealed class HubStreamCount(int maxPerConnection)
 {
-    private readonly ConcurrentDictionary<string, int> _open = new();
+    private readonly Dictionary<string, int> _open = [];
+    private readonly Lock _gate = new();
 
     public int MaxPerConnection { get; } = maxPerConnection;
 
     /// <summary>A stream's place on the connection, or null when it holds the most allowed; dispose it when the stream ends.</summary>
     public IDisposable? TryOpen(string connectionId)
     {
-        while (true)
+        lock (_gate)
         {
             var open = _open.GetValueOrDefault(connectionId);
             if (open >= MaxPerConnection) return null;
-            if (open == 0 ? _open.TryAdd(connectionId, 1) : _open.TryUpdate(connectionId, open + 1, open))
-                return new Place(this, connectionId);
+            _open[connectionId] = open + 1;
         }
+        return new Place(this, connectionId);
     }
 
     private void Close(string connectionId)
     {
-        while (true)
+        lock (_gate)
         {
-            var open = _open[connectionId];
             // The last one removes the entry: a connection that ended leaves nothing behind.
-            if (open == 1 ? _open.TryRemove(new KeyValuePair<string, int>(connectionId, 1)) : _open.TryUpdate(connectionId, open - 1, open))
-                return;
+            if (--_open[connectionId] == 0) _open.Remove(connectionId);
         }
     }
 
