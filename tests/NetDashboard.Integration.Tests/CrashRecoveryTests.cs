@@ -110,11 +110,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.NotEqual("crashed", states["vm1"]);
     }
 
-    private Dictionary<string, string> Settings => new()
-    {
-        ["NetDashboard__RuntimeRoot"] = _runtime,
-        ["NetDashboard__GuestImageFolder"] = TestLab.GuestImageUnderTest.Folder,
-    };
+    private Dictionary<string, string> Settings => DashboardCli.SettingsFor(_runtime);
 
     private Task<BufferedCommandResult> InHostAsync(params string[] argv) =>
         Cli.Wrap("ip").WithArguments(["netns", "exec", new LabNamespaces(_lab).Host, .. argv])

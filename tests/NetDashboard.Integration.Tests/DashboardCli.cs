@@ -19,6 +19,13 @@ public static class DashboardCli
         }
     }
 
+    /// <summary>The settings of a CLI that works on <paramref name="runtimeRoot"/> and boots the built-in guest setup.sh built.</summary>
+    public static Dictionary<string, string> SettingsFor(string runtimeRoot) => new()
+    {
+        ["NetDashboard__RuntimeRoot"] = runtimeRoot,
+        ["NetDashboard__GuestImageFolder"] = TestLab.GuestImageUnderTest.Folder,
+    };
+
     /// <param name="settings">Configuration overrides, e.g. NetDashboard__RuntimeRoot (and PATH, which is an environment variable too).</param>
     public static Task<BufferedCommandResult> RunAsync(IReadOnlyDictionary<string, string> settings, params string[] args) =>
         RunUnderAsync([], settings, CancellationToken.None, args);

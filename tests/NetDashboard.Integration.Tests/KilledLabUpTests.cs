@@ -98,11 +98,7 @@ public sealed class KilledLabUpTests(ITestOutputHelper output) : IAsyncLifetime
         return pids;
     }
 
-    private Dictionary<string, string> Settings => new()
-    {
-        ["NetDashboard__RuntimeRoot"] = _runtime,
-        ["NetDashboard__GuestImageFolder"] = TestLab.GuestImageUnderTest.Folder,
-    };
+    private Dictionary<string, string> Settings => DashboardCli.SettingsFor(_runtime);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
