@@ -133,4 +133,16 @@ public sealed class FailureTextTests
         Assert.Contains("ip -n ns link add br0 type bridge", result.Output);
         Assert.Contains("RTNETLINK answers: File exists", result.Output);
     }
+
+    [Fact]
+    public void Of_ProgramRunInANamespace_SentenceNamesTheProgramNotIp()
+    {
+        var failure = new NetDashboard.Lab.Host.HostCommandException(new NetDashboard.Lab.Host.HostCommand("/usr/sbin/ip",
+            ["netns", "exec", "netdash-x-host", "/usr/bin/qemu-system-x86_64", "-name", "vm1"]), 1, "qemu-system-x86_64: -drive file=x: Image is not in qcow2 format");
+
+        var result = FailureText.Of(failure);
+
+        Assert.StartsWith("qemu-system-x86_64 failed (exit 1): qemu-system-x86_64: -drive", result.Message);
+        Assert.Contains("ip netns exec netdash-x-host /usr/bin/qemu-system-x86_64", result.Output);
+    }
 }

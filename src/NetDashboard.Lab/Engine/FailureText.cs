@@ -29,7 +29,7 @@ public static class FailureText
         LabFileException file => ActionResult.Refused(file.Problems),
         LabBusyException busy => ActionResult.Conflict("lab", busy.Message),
         LabLimitException limit => ActionResult.TooMany(limit.Message),
-        HostCommandException command => ActionResult.Failed(Sentence(command.Command.Program, command.ExitCode, command.StandardError),
+        HostCommandException command => ActionResult.Failed(Sentence(command.Command.Tool, command.ExitCode, command.StandardError),
             $"{command.Command}\n{command.StandardError}".Trim()),
         _ => ActionResult.Failed(failure.Message),
     };

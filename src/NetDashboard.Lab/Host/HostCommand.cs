@@ -10,6 +10,10 @@ public sealed record HostCommand(string Program, IReadOnlyList<string> Arguments
 {
     public IReadOnlyList<string> Argv => [Program, .. Arguments];
 
+    /// <summary>The program that does the work: for `ip netns exec NS qemu-system-x86_64 …` it is QEMU, not ip.</summary>
+    public string Tool => Path.GetFileName(
+        Path.GetFileName(Program) == "ip" && Arguments is ["netns", "exec", _, var inner, ..] ? inner : Program);
+
     public bool Equals(HostCommand? other) =>
         other is not null && Argv.SequenceEqual(other.Argv) && StandardInput == other.StandardInput;
 
