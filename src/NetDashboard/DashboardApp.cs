@@ -1,3 +1,5 @@
+using NetDashboard.Lab.Services;
+using NetDashboard.Lab.Model;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using NetDashboard.Api;
@@ -29,7 +31,7 @@ public static class DashboardApp
         builder.Services.AddLabServices(builder.Configuration);
         builder.Services.AddSingleton<StartupLabState>();
         builder.Services.AddHostedService<StartupLab>();
-        builder.Services.AddHostedService<LabAdoption>();
+        builder.Services.AddHostedService<LabAdoptionHost>();
         builder.Services.AddHostedService<LabFolderUpkeep>();
         var configured = builder.Configuration.GetSection(DashboardOptions.Section).Get<DashboardOptions>() ?? new DashboardOptions();
         var (allowedUsers, userProblems) = LocalPeers.AllowedUids(configured.LocalUsers, Environment.GetEnvironmentVariable("SUDO_UID"));
@@ -41,7 +43,7 @@ public static class DashboardApp
         builder.Services.AddSingleton(new LocalPeers(allowedUsers));
         builder.Services.AddSingleton<LiveConnections>();
         builder.Services.AddSingleton(new WrongTokenLimit());
-        builder.Services.AddSingleton(sp => new HubStreamCount(sp.GetRequiredService<NetDashboard.Lab.Capture.CaptureService>().Options.MaxStreamsPerConnection));
+        builder.Services.AddSingleton(sp => new HubStreamCount(sp.GetRequiredService<IOptions<CaptureOptions>>().Value.MaxStreamsPerConnection));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveConnections>());
         builder.Services.AddMudServices();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
@@ -72,7 +74,7 @@ public static class DashboardApp
         var app = builder.Build();
         var runtimeRoot = app.Services.GetRequiredService<IOptions<DashboardOptions>>().Value.RuntimeRoot;
         // Before the lock file is made in it: a folder another user owns (or may replace) is refused, not used.
-        if (NetDashboard.Lab.Engine.RuntimeFolder.Problem(runtimeRoot, create: true) is { } unsafeRoot)
+        if (LabComposition.RuntimeFolderProblem(runtimeRoot, create: true) is { } unsafeRoot)
         {
             Console.Error.WriteLine($"error: the runtime folder {runtimeRoot} is not used: {unsafeRoot}");
             return 2;

@@ -156,7 +156,7 @@ public sealed class GraphLayoutTests(DashboardServer server) : IClassFixture<Das
     }
 
     private static async Task ApplyAsync(NetDashboard.Integration.Tests.TestLab lab, string path, bool asLesson) =>
-        await lab.Engine.ApplyAsync(NetDashboard.Lab.Model.LabFileLoader.LoadFile(path, lab.Name), await File.ReadAllTextAsync(path), path,
+        await lab.Engine.ApplyAsync(NetDashboard.Lab.Host.LabFileReader.LoadFile(path, lab.Name), await File.ReadAllTextAsync(path), path,
             waitForVms: true, asLesson: asLesson);
 
     private static async Task<IReadOnlyList<string>> AtBothSizesAsync(IPage page, string name)

@@ -16,7 +16,7 @@ public sealed class GuestStateTests(DashboardServer server) : IClassFixture<Dash
     {
         await using var lab = server.NewLab("gs");
         var path = NetDashboard.Integration.Tests.TestLab.LabFile("seed-tap.yaml");
-        await lab.Engine.ApplyAsync(NetDashboard.Lab.Model.LabFileLoader.LoadFile(path, lab.Name), await File.ReadAllTextAsync(path), path,
+        await lab.Engine.ApplyAsync(NetDashboard.Lab.Host.LabFileReader.LoadFile(path, lab.Name), await File.ReadAllTextAsync(path), path,
             waitForVms: true, asLesson: true);
         var labPage = await server.NewPageAsync();
         await labPage.GotoAsync($"/labs/{lab.Name}");

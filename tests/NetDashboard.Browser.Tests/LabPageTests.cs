@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using System.Diagnostics;
 using CliWrap;
 using Microsoft.Playwright;
@@ -212,7 +213,7 @@ public sealed class CreateVmTests(DashboardServer server) : IClassFixture<Dashbo
         Assert.True(vm1.Mac.IsLocallyAdministered);
         Assert.Equal("tun", tap?.Kind);
         Assert.Single(lab.Store.ReadDefinition(lab.Name)!.Vms);
-        Assert.Equal(NetDashboard.Lab.Vms.VmState.Running, lab.Vms.StatusOf(lab.Name, vm1).State);
+        Assert.Equal(NetDashboard.Lab.Model.VmState.Running, lab.Vms.StatusOf(lab.Name, vm1).State);
     }
 }
 

@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Host;
 using Microsoft.Playwright;
 using NetDashboard.Lab.Model;
 
@@ -97,7 +98,7 @@ public sealed class LessonTests(DashboardServer server) : IClassFixture<Dashboar
     {
         await using var lab = server.NewLab("lb");
         var path = NetDashboard.Integration.Tests.TestLab.LabFile("seed-bridge.yaml");
-        await lab.Engine.ApplyAsync(LabFileLoader.LoadFile(path, lab.Name), await File.ReadAllTextAsync(path), path, asLesson: true);
+        await lab.Engine.ApplyAsync(LabFileReader.LoadFile(path, lab.Name), await File.ReadAllTextAsync(path), path, asLesson: true);
         var page = await server.NewPageAsync();
         await page.GotoAsync($"/labs/{lab.Name}");
         await page.GetByRole(AriaRole.Tab, new() { Name = "Lesson" }).ClickAsync();
@@ -123,7 +124,7 @@ public sealed class AllLessonsTests(DashboardServer server) : IClassFixture<Dash
     {
         await using var lab = server.NewLab("la");
         var path = NetDashboard.Integration.Tests.TestLab.LabFile(file);
-        await lab.Engine.ApplyAsync(LabFileLoader.LoadFile(path, lab.Name), await File.ReadAllTextAsync(path), path, waitForVms: true, asLesson: true);
+        await lab.Engine.ApplyAsync(LabFileReader.LoadFile(path, lab.Name), await File.ReadAllTextAsync(path), path, waitForVms: true, asLesson: true);
         var page = await server.NewPageAsync();
         await page.GotoAsync($"/labs/{lab.Name}");
         await page.GetByRole(AriaRole.Tab, new() { Name = "Lesson" }).ClickAsync();

@@ -1,8 +1,10 @@
+using NetDashboard.Lab.Labs;
+using NetDashboard.Lab.Runtime;
+using NetDashboard.Lab.Services;
 using CliWrap;
 using Microsoft.Extensions.Logging.Abstractions;
 using NetDashboard.Configuration;
 using NetDashboard.Lab.Capture;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Events;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
@@ -17,31 +19,28 @@ namespace NetDashboard.Component.Tests;
 /// </summary>
 public sealed class HostileInputFormLab : IAsyncLifetime
 {
-    private readonly LabEngine _engine;
-    private readonly VmSupervisor _vms;
-    private readonly LabEvents _events;
+    private readonly LabComposition _composition;
+    private LabEngine _engine => _composition.Engine;
 
     public HostileInputFormLab()
     {
-        var runner = new HostRunner();
-        Store = new LabRuntimeStore(RuntimeRoot);
-        var operations = new OperationRunner(runner, Store);
-        var reader = new TopologyReader(runner);
-        var guest = new GuestImage(Environment.GetEnvironmentVariable("NETDASH_GUEST_DIR") is { Length: > 0 } dir ? dir : GuestImage.DefaultFolder);
-        _vms = new VmSupervisor(operations, Store, guest, new DiskImages([ImageFolder]), QemuAccelerator.Tcg);
-        var options = new LabServiceOptions { LabsFolder = Path.Combine(RepositoryLayout.FindRoot(), "labs") };
-        _engine = new LabEngine(operations, reader, Store, _vms, options);
-        _events = new LabEvents(reader, Store, _vms, operations, NullLoggerFactory.Instance);
-        Captures = new CaptureService(Microsoft.Extensions.Options.Options.Create(new CaptureOptions()), NullLogger<CaptureService>.Instance);
-        Service = new LabService(_engine, Store, _vms, reader, _events, Captures, options);
+        var guest = Environment.GetEnvironmentVariable("NETDASH_GUEST_DIR") is { Length: > 0 } dir ? dir : GuestImage.DefaultFolder;
+        _composition = LabComposition.Build(new LabSettings
+        {
+            RuntimeRoot = RuntimeRoot,
+            Lab = new LabServiceOptions { LabsFolder = Path.Combine(RepositoryLayout.FindRoot(), "labs") },
+            GuestImageFolder = guest,
+            ImageFolders = [ImageFolder],
+            Accelerator = QemuAccelerator.Tcg,
+        });
     }
 
     public string Lab { get; } = $"hf-{Guid.NewGuid().ToString("N")[..8]}";
     public string RuntimeRoot { get; } = Directory.CreateTempSubdirectory("netdash-hostile-forms-").FullName;
     public string ImageFolder => Path.Combine(RuntimeRoot, "images");
-    public LabRuntimeStore Store { get; }
-    public CaptureService Captures { get; }
-    public LabService Service { get; }
+    public LabRuntimeStore Store => _composition.Store;
+    public CaptureService Captures => _composition.Captures;
+    public LabService Service => _composition.Door;
 
     public Task<LabFootprint> FootprintAsync() => LabFootprint.TakeAsync(Lab, RuntimeRoot);
 
@@ -71,9 +70,7 @@ public sealed class HostileInputFormLab : IAsyncLifetime
             var left = await new TopologyReader(new HostRunner()).ListNamespacesAsync();
             foreach (var ns in new LabNamespaces(Lab).All.Intersect(left))
                 await Cli.Wrap("ip").WithArguments(["netns", "del", ns]).WithValidation(CommandResultValidation.None).ExecuteAsync();
-            await Captures.DisposeAsync();
-            await _events.DisposeAsync();
-            await _vms.DisposeAsync();
+            await _composition.DisposeAsync();
             Directory.Delete(RuntimeRoot, recursive: true);
         }
     }

@@ -1,10 +1,12 @@
+using NetDashboard.Lab.Labs;
+using NetDashboard.Lab.Services;
+using NetDashboard.Lab.Runtime;
 using AngleSharp.Dom;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using NetDashboard.Components.Controls;
 using NetDashboard.Lab.Capture;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;
@@ -21,30 +23,23 @@ namespace NetDashboard.Component.Tests;
 public sealed class InspectorTests : BunitContext, IAsyncLifetime
 {
     private readonly string _runtime = Path.Combine(Path.GetTempPath(), $"netdash-component-{Guid.NewGuid():N}");
+    private readonly LabComposition _composition;
     private readonly LabRuntimeStore _store;
 
     public InspectorTests()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
-        var runner = new HostRunner();
-        _store = new LabRuntimeStore(_runtime);
-        var operations = new OperationRunner(runner, _store);
-        var reader = new TopologyReader(runner);
-        var vms = new VmSupervisor(operations, _store, new GuestImage("/nonexistent"), new DiskImages([]), QemuAccelerator.Tcg);
-        Services.AddSingleton(runner);
-        Services.AddSingleton(_store);
-        Services.AddSingleton(operations);
-        Services.AddSingleton(reader);
-        Services.AddSingleton(vms);
-        var options = new LabServiceOptions { LabsFolder = _runtime };
-        var engine = new LabEngine(operations, reader, _store, vms, options);
-        var events = new LabEvents(reader, _store, vms, operations, NullLoggerFactory.Instance);
-        Services.AddSingleton(engine);
-        Services.AddSingleton(events);
-        var captures = new CaptureService(Microsoft.Extensions.Options.Options.Create(new CaptureOptions()), NullLogger<CaptureService>.Instance);
-        Services.AddSingleton(captures);
-        Services.AddSingleton(new LabService(engine, _store, vms, reader, events, captures, options));
+        _composition = LabComposition.Build(new LabSettings
+        {
+            RuntimeRoot = _runtime,
+            Lab = new LabServiceOptions { LabsFolder = _runtime },
+            GuestImageFolder = "/nonexistent",
+            ImageFolders = [],
+            Accelerator = QemuAccelerator.Tcg,
+        });
+        _store = _composition.Store;
+        Services.AddSingleton(_composition.Door);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -53,6 +48,7 @@ public sealed class InspectorTests : BunitContext, IAsyncLifetime
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
+        await _composition.DisposeAsync();
         if (Directory.Exists(_runtime)) Directory.Delete(_runtime, recursive: true);
     }
 

@@ -1,8 +1,9 @@
+using NetDashboard.Lab.Runtime;
+using NetDashboard.Lab.Model;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using NetDashboard.Components.Controls;
-using NetDashboard.Lab.Engine;
 
 namespace NetDashboard.Component.Tests;
 

@@ -1,3 +1,6 @@
+using NetDashboard.Lab.Labs;
+using NetDashboard.Lab.Services;
+using NetDashboard.Lab.Runtime;
 using System.Text.Json;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,7 +9,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using MudBlazor.Services;
 using NetDashboard.Components.Pages;
 using NetDashboard.Lab.Capture;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Events;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
@@ -23,6 +25,7 @@ namespace NetDashboard.Component.Tests;
 public sealed class LabPageLiveTests : BunitContext, IAsyncLifetime
 {
     private readonly string _runtime = Directory.CreateTempSubdirectory("netdash-bunit-live-").FullName;
+    private readonly LabComposition _composition;
     private readonly LabRuntimeStore _store;
     private readonly SwitchableSource _kernel = new();
 
@@ -41,19 +44,18 @@ public sealed class LabPageLiveTests : BunitContext, IAsyncLifetime
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
-        var runner = new HostRunner();
-        _store = new LabRuntimeStore(_runtime);
+        // The real services, with the kernel the live events read replaced by recorded snapshots.
+        _composition = LabComposition.Build(new LabSettings
+        {
+            RuntimeRoot = _runtime,
+            Lab = new LabServiceOptions { LabsFolder = _runtime },
+            GuestImageFolder = "/nonexistent",
+            ImageFolders = [],
+            Accelerator = QemuAccelerator.Tcg,
+        }, kernel: _kernel);
+        _store = _composition.Store;
         _store.Write(new LabRecord { Name = LabName, CreatedAt = DateTimeOffset.UtcNow });
-        var operations = new OperationRunner(runner, _store);
-        var reader = new TopologyReader(runner);
-        var vms = new VmSupervisor(operations, _store, new GuestImage("/nonexistent"), new DiskImages([]), QemuAccelerator.Tcg);
-        var options = new LabServiceOptions { LabsFolder = _runtime };
-        var engine = new LabEngine(operations, reader, _store, vms, options);
-        var events = new LabEvents(_kernel, _store, vms, operations, NullLoggerFactory.Instance);
-        var captures = new CaptureService(Microsoft.Extensions.Options.Options.Create(new CaptureOptions()), NullLogger<CaptureService>.Instance);
-        Services.AddSingleton(events);
-        Services.AddSingleton(captures);
-        Services.AddSingleton(new LabService(engine, _store, vms, reader, events, captures, options));
+        Services.AddSingleton(_composition.Door);
         Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         Services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
     }
@@ -63,6 +65,7 @@ public sealed class LabPageLiveTests : BunitContext, IAsyncLifetime
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
+        await _composition.DisposeAsync();
         if (Directory.Exists(_runtime)) Directory.Delete(_runtime, recursive: true);
     }
 

@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using Microsoft.AspNetCore.SignalR.Client;
 using NetDashboard.Lab.Capture;
 

@@ -1,6 +1,6 @@
+using NetDashboard.Lab.Model;
 using CliWrap;
 using CliWrap.Buffered;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Integration.Tests;

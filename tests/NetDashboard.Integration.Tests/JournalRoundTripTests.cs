@@ -1,6 +1,6 @@
+using NetDashboard.Lab.Runtime;
 using CliWrap;
 using CliWrap.Buffered;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;
@@ -70,7 +70,7 @@ public sealed class JournalRoundTripTests(ITestOutputHelper output)
             lines.AddRange(ns.Links.OrderBy(l => l.Name, StringComparer.Ordinal).Select(l =>
                 $"  {l.Name} {l.Kind} master={l.Master ?? "-"} {(l.AdminUp ? "up" : "down")} {string.Join(',', l.Addresses.Select(a => a.ToString()).Order())}"));
             lines.AddRange(ns.Routes.Select(r => $"  route {r.Destination} via {r.Gateway ?? "-"} dev {r.Device ?? "-"}").Order(StringComparer.Ordinal));
-            lines.AddRange(ns.NatRules.Select(r => $"  nat {r.Spec.Replace(CommandBuilder.RuleTag(lab), "TAG", StringComparison.Ordinal)}"));
+            lines.AddRange(ns.NatRules.Select(r => $"  nat {r.Spec.Replace(RuleTags.Of(lab), "TAG", StringComparison.Ordinal)}"));
         }
         foreach (var vm in vms)
         {

@@ -1,7 +1,7 @@
+using NetDashboard.Lab.Runtime;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using CliWrap;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 using Xunit.Abstractions;

@@ -1,5 +1,5 @@
+using NetDashboard.Lab.Runtime;
 using System.Diagnostics;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 

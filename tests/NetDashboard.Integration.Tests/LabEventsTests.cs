@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using CliWrap.Buffered;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Events;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;

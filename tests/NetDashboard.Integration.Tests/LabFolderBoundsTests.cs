@@ -1,7 +1,8 @@
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Runtime;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Vms;
 using NetDashboard.Services;
 using Xunit.Abstractions;

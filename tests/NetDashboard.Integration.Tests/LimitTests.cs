@@ -1,3 +1,5 @@
+using NetDashboard.Lab.Services;
+using NetDashboard.Lab.Model;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -5,7 +7,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using NetDashboard.Lab.Capture;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Integration.Tests;
@@ -156,7 +157,7 @@ public sealed class LimitTests(Xunit.Abstractions.ITestOutputHelper output)
         using (var qemu = Process.GetProcessById(pid)) qemu.Kill();
         var outcome = await tracing;
 
-        Assert.Equal(Lab.Trace.TraceVerdict.Interrupted, TraceVerdictReason(outcome));
+        Assert.Equal(NetDashboard.Lab.Model.TraceVerdict.Interrupted, TraceVerdictReason(outcome));
         Assert.StartsWith("vm1 stopped during the trace", outcome.Report!.Verdict!.Sentence);
         Assert.Null(outcome.Report.Verdict.Fix);
         Assert.Equal(outcome.Report.Verdict.Sentence, outcome.Result.Message);
@@ -175,7 +176,7 @@ public sealed class LimitTests(Xunit.Abstractions.ITestOutputHelper output)
         var outcome = await tracing;
 
         Assert.True(down.Result.Succeeded, down.Result.Message);
-        Assert.Equal(Lab.Trace.TraceVerdict.Interrupted, TraceVerdictReason(outcome));
+        Assert.Equal(NetDashboard.Lab.Model.TraceVerdict.Interrupted, TraceVerdictReason(outcome));
         Assert.StartsWith("The lab was removed during the trace", outcome.Report!.Verdict!.Sentence);
         Assert.Null(outcome.Report.Verdict.Fix);
     }

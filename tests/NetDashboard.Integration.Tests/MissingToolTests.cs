@@ -1,5 +1,6 @@
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Runtime;
 using CliWrap.Buffered;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 
 namespace NetDashboard.Integration.Tests;

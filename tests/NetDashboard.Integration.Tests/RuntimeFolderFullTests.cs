@@ -1,6 +1,7 @@
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Runtime;
 using System.Text.Json;
 using CliWrap.Buffered;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 
 namespace NetDashboard.Integration.Tests;

@@ -1,9 +1,11 @@
+using NetDashboard.Lab.Labs;
+using NetDashboard.Lab.Runtime;
+using NetDashboard.Lab.Services;
 using System.Diagnostics;
 using CliWrap;
 using CliWrap.Buffered;
 using Microsoft.Extensions.Logging.Abstractions;
 using NetDashboard.Lab.Capture;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Events;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
@@ -27,33 +29,33 @@ public sealed class TestLab : IAsyncDisposable
         Name = $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
         _ownsRuntimeRoot = runtimeRoot is null;
         RuntimeRoot = runtimeRoot ?? Directory.CreateTempSubdirectory("netdash-test-").FullName;
-        Runner = new HostRunner();
-        Reader = new TopologyReader(Runner);
-        Store = new LabRuntimeStore(RuntimeRoot);
-        // One runner, as in the app: the engine hears what the supervisor journals (VM starts, guest commands).
-        var operations = new OperationRunner(Runner, Store);
-        Vms = new VmSupervisor(operations, Store, guest ?? GuestImageUnderTest, new DiskImages([ImagesFolder]), QemuAccelerator.Tcg);
         Options = new LabServiceOptions { LabsFolder = Path.Combine(RepositoryRoot, "labs") };
-        Engine = new LabEngine(operations, Reader, Store, Vms, Options);
-        Events = new LabEvents(Reader, Store, Vms, operations, NullLoggerFactory.Instance);
-        Captures = new CaptureService(Microsoft.Extensions.Options.Options.Create(new CaptureOptions()), NullLogger<CaptureService>.Instance);
-        Service = new LabService(Engine, Store, Vms, Reader, Events, Captures, Options);
+        Composition = LabComposition.Build(new LabSettings
+        {
+            RuntimeRoot = RuntimeRoot,
+            Lab = Options,
+            GuestImageFolder = (guest ?? GuestImageUnderTest).Folder,
+            ImageFolders = [ImagesFolder],
+            Accelerator = QemuAccelerator.Tcg,
+        });
     }
 
     public string Name { get; }
     public string RuntimeRoot { get; }
     /// <summary>The lab's own image folder (inside its runtime folder), the only place its VMs may boot a disk image from.</summary>
     public string ImagesFolder => Path.Combine(RuntimeRoot, "images");
-    public HostRunner Runner { get; }
-    public TopologyReader Reader { get; }
-    public LabRuntimeStore Store { get; }
-    public LabEngine Engine { get; }
+    /// <summary>The lab services as the app builds them (its one composition root); the properties below are its parts.</summary>
+    public LabComposition Composition { get; }
+    public HostRunner Runner => Composition.Runner;
+    public TopologyReader Reader => Composition.Reader;
+    public LabRuntimeStore Store => Composition.Store;
+    public LabEngine Engine => Composition.Engine;
     public LabServiceOptions Options { get; }
-    public LabEvents Events { get; }
-    public CaptureService Captures { get; }
+    public LabEvents Events => Composition.Events;
+    public CaptureService Captures => Composition.Captures;
     /// <summary>The one lab service, as the UI, the API and the CLI use it.</summary>
-    public LabService Service { get; }
-    public VmSupervisor Vms { get; }
+    public LabService Service => Composition.Door;
+    public VmSupervisor Vms => Composition.Vms;
     public LabNamespaces Namespaces => new(Name);
 
     public static string RepositoryRoot { get; } = FindRoot();
@@ -79,7 +81,7 @@ public sealed class TestLab : IAsyncDisposable
     public async Task<ApplyResult> UpAsync(string file = "nat-pc.yaml", bool wait = false)
     {
         var path = LabFile(file);
-        Definition = LabFileLoader.LoadFile(path, Name);
+        Definition = LabFileReader.LoadFile(path, Name);
         return await Engine.ApplyAsync(Definition, await File.ReadAllTextAsync(path), path, waitForVms: wait);
     }
 
@@ -106,9 +108,7 @@ public sealed class TestLab : IAsyncDisposable
             // Belt and braces: the exact three names, never a pattern.
             foreach (var ns in Namespaces.All.Intersect(await RootNamespacesAsync()))
                 await Cli.Wrap("ip").WithArguments(["netns", "del", ns]).WithValidation(CommandResultValidation.None).ExecuteAsync();
-            await Captures.DisposeAsync();
-            await Events.DisposeAsync();
-            await Vms.DisposeAsync();
+            await Composition.DisposeAsync();
             if (_ownsRuntimeRoot)
                 Directory.Delete(RuntimeRoot, recursive: true);
         }

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Trace;
 using NetDashboard.Tests.Shared;

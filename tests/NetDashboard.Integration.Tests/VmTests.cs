@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using CliWrap;
 using CliWrap.Buffered;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;

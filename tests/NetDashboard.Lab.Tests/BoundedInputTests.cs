@@ -1,6 +1,6 @@
+using NetDashboard.Lab.Host;
 using System.Diagnostics;
 using System.Text;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
 using Vms = NetDashboard.Lab.Vms;
 
@@ -232,7 +232,7 @@ public sealed class BoundedInputTests
     [InlineData("/nonexistent.yaml", "does not exist")]
     public void ReadBounded_NotARegularFile_RefusedWithoutReading(string path, string expected)
     {
-        var error = Assert.Throws<LabFileException>(() => LabFileLoader.ReadBounded(path));
+        var error = Assert.Throws<LabFileException>(() => LabFileReader.ReadBounded(path));
         Assert.Contains(expected, error.Problems.Single().Message);
     }
 
@@ -244,7 +244,7 @@ public sealed class BoundedInputTests
         {
             Assert.Equal(0, Mkfifo(fifo, 0x180));
             var timer = Stopwatch.StartNew();
-            var error = Assert.Throws<LabFileException>(() => LabFileLoader.ReadBounded(fifo));
+            var error = Assert.Throws<LabFileException>(() => LabFileReader.ReadBounded(fifo));
             Assert.Contains("a FIFO", error.Problems.Single().Message);
             Assert.True(timer.ElapsedMilliseconds < 1000, $"took {timer.ElapsedMilliseconds} ms");
         }
@@ -261,7 +261,7 @@ public sealed class BoundedInputTests
         try
         {
             File.WriteAllText(file, "name: t1\n" + new string('#', LabFileLoader.Limits.FileBytes));
-            var error = Assert.Throws<LabFileException>(() => LabFileLoader.ReadBounded(file));
+            var error = Assert.Throws<LabFileException>(() => LabFileReader.ReadBounded(file));
             Assert.Contains("KiB", error.Problems.Single().Message);
         }
         finally

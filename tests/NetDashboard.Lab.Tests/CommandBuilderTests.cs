@@ -1,5 +1,4 @@
 using System.Net;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Trace;
@@ -17,8 +16,8 @@ public sealed class CommandBuilderTests
     private static readonly IPAddress Gateway = IPAddress.Parse("10.180.13.1");
     private static readonly InterfaceAddress BridgeAddress = InterfaceAddress.Parse("192.168.1.1/24");
     private static readonly VmDefinition Vm1 = new() { Name = "vm1", Mac = MacAddress.Parse("52:54:98:76:54:30"), Tap = "tap0" };
-    private static readonly Vms.VmPaths Vm1Paths = new("/run/nd/t1/vms/vm1");
-    private static readonly Vms.GuestImage Guest = new("/nonexistent/guest");
+    private static readonly VmPaths Vm1Paths = new("/run/nd/t1/vms/vm1");
+    private static readonly GuestImage Guest = new("/nonexistent/guest");
 
     /// <summary>One case per operation variant, keyed by a readable name so each shows as its own test.</summary>
     private static readonly Dictionary<string, (LabOperation Operation, string[] Argv)> Goldens = new()
@@ -83,7 +82,7 @@ public sealed class CommandBuilderTests
             "-daemonize", "-pidfile", "/run/nd/t1/vms/vm1/qemu.pid",
         ]),
         ["StartVm disk image, virtio, kvm"] = (new StartVm(HostNs, Vm1 with { Nic = NicModel.VirtioNet, Image = "/images/cirros.img", MemoryMb = 128 },
-            new Vms.VmPaths("/run/a,b/vm1"), Guest, new Vms.DiskImageFile("cirros.img", "/images/cirros.img", "qcow2", 1), Kvm: true),
+            new VmPaths("/run/a,b/vm1"), Guest, new DiskImageFile("cirros.img", "/images/cirros.img", "qcow2", 1), Kvm: true),
         [
             "ip", "netns", "exec", HostNs, "qemu-system-x86_64",
             "-name", "vm1", "-machine", "pc,accel=kvm", "-m", "128", "-nodefaults", "-no-user-config", "-vga", "std",
@@ -156,7 +155,7 @@ public sealed class CommandBuilderTests
         Assert.Equal(["ip", "-n", HostNs, "monitor", "link", "address", "route", "netconf"], CommandBuilder.Monitor(HostNs).Argv);
 
     [Fact]
-    public void RuleTag_LabName_NetdashPrefixed() => Assert.Equal("netdash:t1", CommandBuilder.RuleTag("t1"));
+    public void RuleTag_LabName_NetdashPrefixed() => Assert.Equal("netdash:t1", RuleTags.Of("t1"));
 
     [Fact]
     public void ToString_MasqueradeCommand_QuotesOnlyTheBang() =>
@@ -182,14 +181,14 @@ public sealed class CommandBuilderTests
     [InlineData("net.ipv4.ip_forward=1")]
     [InlineData("netdash:t1")]
     [InlineData("-KILL")]
-    public void ShellQuote_PlainWord_Unchanged(string word) => Assert.Equal(word, HostCommand.ShellQuote(word));
+    public void ShellQuote_PlainWord_Unchanged(string word) => Assert.Equal(word, Printable.ShellQuote(word));
 
     [Theory]
     [InlineData("$HOME")]
     [InlineData("a;b")]
     [InlineData("*")]
     [InlineData("tab\there")]
-    public void ShellQuote_ShellSpecialWord_SingleQuoted(string word) => Assert.Equal($"'{word}'", HostCommand.ShellQuote(word));
+    public void ShellQuote_ShellSpecialWord_SingleQuoted(string word) => Assert.Equal($"'{word}'", Printable.ShellQuote(word));
 
     [Fact]
     public void Equals_SameArgvInDifferentLists_Equal() =>

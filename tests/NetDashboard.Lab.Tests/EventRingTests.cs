@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Runtime;
 using NetDashboard.Lab.Events;
 
 namespace NetDashboard.Lab.Tests;

@@ -1,5 +1,6 @@
+using NetDashboard.Lab.Runtime;
+using NetDashboard.Lab.Model;
 using System.Text;
-using NetDashboard.Lab.Engine;
 using Xunit.Abstractions;
 
 namespace NetDashboard.Lab.Tests;

@@ -1,7 +1,7 @@
+using NetDashboard.Lab.Runtime;
 using System.Net;
 using CliWrap;
 using CliWrap.Buffered;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 using static NetDashboard.Lab.Tests.JournalTests;
@@ -21,7 +21,7 @@ public sealed class JournalScriptTests
     private static string Renamed(LabOperation operation) =>
         string.Join(' ', CommandBuilder.Build(operation).Argv.Select(w => w.Contains("netdash-t1-", StringComparison.Ordinal)
             ? $"\"{w.Replace("netdash-t1-", "netdash-${LAB}-", StringComparison.Ordinal)}\""
-            : HostCommand.ShellQuote(w)));
+            : Printable.ShellQuote(w)));
 
     private static string[] Lines(string script) => script.ReplaceLineEndings("\n").Split('\n');
 
@@ -127,7 +127,7 @@ public sealed class JournalScriptTests
         var entries = new[]
         {
             Entry(new StartInternetServer(T1.Wan, webRoot)),
-            Entry(new AddMasquerade(T1.Host, Subnet.Parse("192.168.1.0/24"), null, CommandBuilder.RuleTag("t1"))),
+            Entry(new AddMasquerade(T1.Host, Subnet.Parse("192.168.1.0/24"), null, RuleTags.Of("t1"))),
             Entry(new SetLinkState(T1.Host, "it's \"$odd\"", true)),
         };
         var script = Export(entries);

@@ -1,4 +1,4 @@
-using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Runtime;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 

@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Tests;
@@ -14,7 +15,7 @@ public sealed class LabFileLoaderTests
     [MemberData(nameof(ShippedLabs))]
     public void LoadFile_ShippedLab_ParsesWithValidName(string fileName)
     {
-        var lab = LabFileLoader.LoadFile(TestFiles.Lab(fileName));
+        var lab = LabFileReader.LoadFile(TestFiles.Lab(fileName));
 
         Assert.Null(InputRules.CheckLabName(lab.Name));
     }
@@ -22,7 +23,7 @@ public sealed class LabFileLoaderTests
     [Fact]
     public void LoadFile_SeedNat_TutorialValues()
     {
-        var lab = LabFileLoader.LoadFile(TestFiles.Lab("seed-nat.yaml"));
+        var lab = LabFileReader.LoadFile(TestFiles.Lab("seed-nat.yaml"));
 
         Assert.Equal("seed-nat", lab.Name);
         Assert.True(lab.Host.Forwarding);
@@ -38,7 +39,7 @@ public sealed class LabFileLoaderTests
     [Fact]
     public void LoadFile_MissingFile_ProblemOnFile()
     {
-        var error = Assert.Throws<LabFileException>(() => LabFileLoader.LoadFile(Path.Combine(TestFiles.LabsFolder, "no-such-lab.yaml")));
+        var error = Assert.Throws<LabFileException>(() => LabFileReader.LoadFile(Path.Combine(TestFiles.LabsFolder, "no-such-lab.yaml")));
 
         Assert.Equal("file", Assert.Single(error.Problems).Field);
     }
@@ -284,7 +285,7 @@ public sealed class LabFileLoaderTests
     [Fact]
     public void LoadFile_NameOverride_ReplacesName()
     {
-        var lab = LabFileLoader.LoadFile(TestFiles.Lab("nat-pc.yaml"), nameOverride: "other-lab");
+        var lab = LabFileReader.LoadFile(TestFiles.Lab("nat-pc.yaml"), nameOverride: "other-lab");
 
         Assert.Equal("other-lab", lab.Name);
         Assert.Equal("netdash-other-lab-host", lab.Namespaces.Host);

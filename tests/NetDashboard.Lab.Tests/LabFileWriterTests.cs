@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Tests;
@@ -10,7 +11,7 @@ public sealed class LabFileWriterTests
     [MemberData(nameof(ShippedLabs))]
     public void ToYaml_ShippedLab_ParsesBackToTheSameDefinition(string file)
     {
-        var original = LabFileLoader.LoadFile(Path.Combine(Root(), "labs", file));
+        var original = LabFileReader.LoadFile(Path.Combine(Root(), "labs", file));
 
         var again = LabFileLoader.Parse(LabFileLoader.ToYaml(original), file);
 
@@ -26,7 +27,7 @@ public sealed class LabFileWriterTests
     [Fact]
     public void NewMac_LabWithVms_UnicastLocallyAdministeredAndUnused()
     {
-        var lab = LabFileLoader.LoadFile(Path.Combine(Root(), "labs", "seed-nat.yaml"));
+        var lab = LabFileReader.LoadFile(Path.Combine(Root(), "labs", "seed-nat.yaml"));
 
         var macs = Enumerable.Range(0, 200).Select(_ => LabFileLoader.NewMac(lab)).ToList();
 

@@ -1,5 +1,5 @@
+using NetDashboard.Lab.Labs;
 using System.Net;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 
@@ -12,7 +12,7 @@ public sealed class LabPlannerTests
     private const string WanNs = "netdash-nat-pc-wan";
     private const string PcNs = "netdash-nat-pc-pc";
 
-    private static readonly LabDefinition NatPc = LabFileLoader.LoadFile(TestFiles.Lab("nat-pc.yaml"));
+    private static readonly LabDefinition NatPc = LabFileReader.LoadFile(TestFiles.Lab("nat-pc.yaml"));
 
     private static Topology Empty(string lab) => new(lab, DateTimeOffset.UnixEpoch, []);
 
@@ -150,7 +150,7 @@ public sealed class LabPlannerTests
     [Fact]
     public void Plan_VmTapsMissing_TapPortsPendingNotPlanned()
     {
-        var lab = LabFileLoader.LoadFile(TestFiles.Lab("seed-bridge.yaml"));
+        var lab = LabFileReader.LoadFile(TestFiles.Lab("seed-bridge.yaml"));
 
         var plan = LabPlanner.Plan(lab, Empty(lab.Name), internetServerRunning: false, WebRoot);
 
@@ -163,7 +163,7 @@ public sealed class LabPlannerTests
     [Fact]
     public void Plan_VmTapInterfaceMissing_InterfacePendingNotPlanned()
     {
-        var lab = LabFileLoader.LoadFile(TestFiles.Lab("seed-tap.yaml"));
+        var lab = LabFileReader.LoadFile(TestFiles.Lab("seed-tap.yaml"));
 
         var plan = LabPlanner.Plan(lab, Empty(lab.Name), internetServerRunning: false, WebRoot);
 

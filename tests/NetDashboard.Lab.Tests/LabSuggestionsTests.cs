@@ -1,4 +1,4 @@
-using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Tests;
@@ -6,8 +6,8 @@ namespace NetDashboard.Lab.Tests;
 /// <summary>What the forms, the API and `vm add` offer: never a value the lab file or the kernel has taken already.</summary>
 public sealed class LabSuggestionsTests
 {
-    private static readonly LabDefinition SeedNat = LabFileLoader.LoadFile(TestFiles.Lab("seed-nat.yaml"));
-    private static readonly LabDefinition SeedBridge = LabFileLoader.LoadFile(TestFiles.Lab("seed-bridge.yaml"));
+    private static readonly LabDefinition SeedNat = LabFileReader.LoadFile(TestFiles.Lab("seed-nat.yaml"));
+    private static readonly LabDefinition SeedBridge = LabFileReader.LoadFile(TestFiles.Lab("seed-bridge.yaml"));
 
     private static LinkState Link(string name, string kind, string? master = null, params string[] addresses) => new()
     {

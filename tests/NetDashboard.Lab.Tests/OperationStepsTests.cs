@@ -1,4 +1,5 @@
-using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Labs;
+using NetDashboard.Lab.Runtime;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 
@@ -10,7 +11,7 @@ public sealed class OperationStepsTests
     private const string WanNs = "netdash-nat-pc-wan";
     private const string PcNs = "netdash-nat-pc-pc";
 
-    private static readonly LabDefinition NatPc = LabFileLoader.LoadFile(TestFiles.Lab("nat-pc.yaml"));
+    private static readonly LabDefinition NatPc = LabFileReader.LoadFile(TestFiles.Lab("nat-pc.yaml"));
 
     [Fact]
     public void Of_NatPcFromNothing_OneBatchPerNamespaceBetweenTheOtherSteps()

@@ -1,5 +1,6 @@
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Runtime;
 using System.Text;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Vms;
 

@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Host;
 using System.Net;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Trace;
@@ -14,7 +15,7 @@ public sealed class TraceDiagnosisTests
 {
     private const string Lab = "tr";
     private static readonly IPAddress Server = IPAddress.Parse("203.0.113.5");
-    private static readonly LabDefinition SeedNat = LabFileLoader.LoadFile(TestFiles.Lab("seed-nat.yaml"), Lab);
+    private static readonly LabDefinition SeedNat = LabFileReader.LoadFile(TestFiles.Lab("seed-nat.yaml"), Lab);
     private static readonly TraceSource Vm1 = new("vm1", "tap0");
 
     private static LinkState Link(string name, string kind, bool up = true, string? master = null, params string[] addresses) => new()

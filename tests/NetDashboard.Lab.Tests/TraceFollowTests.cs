@@ -1,5 +1,5 @@
+using NetDashboard.Lab.Services;
 using NetDashboard.Lab.Capture;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Trace;
 using PacketDotNet;
@@ -42,7 +42,7 @@ public sealed class TraceFollowTests
             Station(3, (T0 + 41, RequestOutside), (T0 + 300, ReplyOutside)),
         };
 
-        var (request, reply) = LabService.Follow(Plan, snapshots, Server);
+        var (request, reply) = TraceService.Follow(Plan, snapshots, Server);
 
         Assert.All(request.Concat(reply), hop => Assert.True(hop.Seen, hop.Station));
         Assert.Empty(request[1].Changes);

@@ -1,5 +1,6 @@
+using NetDashboard.Lab.Labs;
+using NetDashboard.Lab.Services;
 using CliWrap;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Tests.Shared;

@@ -1,8 +1,8 @@
+using NetDashboard.Lab.Runtime;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using CliWrap;
 using CliWrap.Buffered;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 

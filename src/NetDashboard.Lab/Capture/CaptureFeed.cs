@@ -1,12 +1,7 @@
+using NetDashboard.Lab.Model;
 using System.Runtime.CompilerServices;
 
 namespace NetDashboard.Lab.Capture;
-
-/// <summary>
-/// What a viewer of a capture receives, at most ten times a second: the rows since its last batch (at most
-/// <see cref="CaptureFeed.MaxRows"/>), how many it missed because it fell behind, and the capture's counters.
-/// </summary>
-public sealed record CaptureBatch(string Capture, IReadOnlyList<PacketRow> Rows, long Missed, CaptureStats Stats);
 
 /// <summary>
 /// The one way rows leave a capture, for the Blazor panes and the SignalR hub alike: batches from the capture's

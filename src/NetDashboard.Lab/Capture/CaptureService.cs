@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NetDashboard.Lab.Capture.Correlation;
@@ -187,7 +188,7 @@ public sealed class CaptureService : IAsyncDisposable
 }
 
 /// <summary>A viewer's hold on a shared capture; disposing it releases the hold (once).</summary>
-public sealed class CaptureLease : IAsyncDisposable
+public sealed class CaptureLease : ICaptureLease
 {
     private readonly CaptureService _service;
     private int _released;
@@ -199,6 +200,12 @@ public sealed class CaptureLease : IAsyncDisposable
     }
 
     public LiveCapture Capture { get; }
+
+    public long Next => Capture.Rows.Next;
+
+    public IAsyncEnumerable<CaptureBatch> ReadAsync(long from, CancellationToken cancellationToken) => CaptureFeed.ReadAsync(Capture, from, cancellationToken);
+
+    public PacketDetail? Detail(long sequence) => Capture.Detail(sequence);
 
     public ValueTask DisposeAsync() =>
         Interlocked.Exchange(ref _released, 1) == 0 ? _service.ReleaseAsync(Capture) : ValueTask.CompletedTask;

@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using Microsoft.Extensions.Logging;
 using SharpPcap;
 using SharpPcap.LibPcap;

@@ -1,3 +1,5 @@
+using NetDashboard.Lab.Runtime;
+using NetDashboard.Lab.Model;
 using Microsoft.Extensions.Logging;
 using NetDashboard.Lab.Events;
 using PacketDotNet;

@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Capture.Correlation;
 
 namespace NetDashboard.Lab.Capture;

@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using System.Text;
 using PacketDotNet;
 using PacketDotNet.Utils;

@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 namespace NetDashboard.Lab.Capture;
 
 /// <summary>

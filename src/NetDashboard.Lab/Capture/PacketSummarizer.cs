@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using System.Buffers.Binary;
 using System.Text;
 using PacketDotNet;
@@ -22,7 +23,7 @@ public static partial class PacketSummarizer
     /// <param name="linked">The correlator's word on the packet, carried by the row from the start (no copy per packet).</param>
     /// <param name="tcp">The capture's TCP conversations, for relative sequence numbers; null prints absolute ones.</param>
     public static PacketRow Summarize(long sequence, long timestampMicros, int wireLength, byte[] buffer, int offset, int length, LinkLayers linkType,
-        Correlation.PacketCorrelation linked = default, TcpSequences? tcp = null)
+        PacketCorrelation linked = default, TcpSequences? tcp = null)
     {
         var line = Line.Start(tcp);
         var data = buffer.AsSpan(offset, length);

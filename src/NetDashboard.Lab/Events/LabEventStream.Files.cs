@@ -1,5 +1,5 @@
+using NetDashboard.Lab.Runtime;
 using System.Text.Json;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Events;

@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Lab.Events;

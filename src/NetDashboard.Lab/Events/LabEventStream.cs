@@ -1,7 +1,7 @@
+using NetDashboard.Lab.Runtime;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;

@@ -1,6 +1,7 @@
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Runtime;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Vms;
 

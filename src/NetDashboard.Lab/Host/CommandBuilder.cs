@@ -1,4 +1,3 @@
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Host;
@@ -35,10 +34,10 @@ public static class CommandBuilder
         StopProcess op => new HostCommand("kill", op.Force ? ["-KILL", Pid(op.Pid)] : ["-TERM", Pid(op.Pid)]),
         StartVm op => Exec(op.Namespace, ["qemu-system-x86_64", .. QemuArguments(op)]),
         Ping op => Exec(op.Namespace, "ping", "-c", "1", "-W", "2", op.Target.ToString()),
-        Probe { Protocol.Kind: Trace.TraceProtocolKind.Icmp } op => Exec(op.Namespace, "ping", "-c", "1", "-W", "1", op.Target.ToString()),
-        Probe { Protocol.Kind: Trace.TraceProtocolKind.Tcp } op =>
+        Probe { Protocol.Kind: TraceProtocolKind.Icmp } op => Exec(op.Namespace, "ping", "-c", "1", "-W", "1", op.Target.ToString()),
+        Probe { Protocol.Kind: TraceProtocolKind.Tcp } op =>
             Exec(op.Namespace, "busybox", "wget", "-q", "-O", "/dev/null", $"http://{op.Target}:{op.Protocol.Port}/"),
-        Probe op => Exec(op.Namespace, "busybox", "nslookup", Trace.TraceProtocol.DnsName, op.Target.ToString()),
+        Probe op => Exec(op.Namespace, "busybox", "nslookup", TraceProtocol.DnsName, op.Target.ToString()),
         _ => throw new NotSupportedException($"no command is known for {operation.GetType().Name}"),
     };
 
@@ -56,7 +55,6 @@ public static class CommandBuilder
     public static HostCommand FollowConntrack(string ns) => Exec(ns, "conntrack", "-E", "-o", "timestamp");
     public static HostCommand Monitor(string ns) => new(Ip, ["-n", ns, "monitor", "link", "address", "route", "netconf"]);
 
-    public static string NicDevice(NicModel nic) => nic == NicModel.VirtioNet ? "virtio-net-pci" : "e1000";
 
     /// <summary>QEMU's option syntax splits on commas; a literal comma is written twice.</summary>
     public static string QemuEscape(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
@@ -81,7 +79,7 @@ public static class CommandBuilder
             "-serial", "chardev:agent",
             "-netdev", $"tap,id=mynet0,ifname={vm.Tap},script=no,downscript=no",
             // e1000 would otherwise emulate ~2 s of link autonegotiation after every link up.
-            "-device", $"{NicDevice(vm.Nic)},netdev=mynet0,mac={vm.Mac}{(vm.Nic == NicModel.E1000 ? ",autonegotiation=off" : "")}",
+            "-device", $"{QemuNic.Device(vm.Nic)},netdev=mynet0,mac={vm.Mac}{(vm.Nic == NicModel.E1000 ? ",autonegotiation=off" : "")}",
         };
         if (vm.IsBuiltin)
         {
@@ -102,9 +100,6 @@ public static class CommandBuilder
         args.AddRange(["-daemonize", "-pidfile", paths.PidFile]);
         return args;
     }
-
-    /// <summary>The iptables comment that marks a rule as this lab's.</summary>
-    public static string RuleTag(string lab) => $"netdash:{lab}";
 
     private static IReadOnlyList<string> MasqueradeSpec(string source, string? outInterface, string tag) =>
     [

@@ -1,4 +1,4 @@
-using System.Text;
+using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Host;
 
@@ -20,14 +20,5 @@ public sealed record HostCommand(string Program, IReadOnlyList<string> Arguments
     public override int GetHashCode() => HashCode.Combine(Program, Arguments.Count);
 
     /// <summary>The command as a person would paste it into bash, each word quoted when it needs to be.</summary>
-    public override string ToString() => string.Join(' ', Argv.Select(ShellQuote));
-
-    public static string ShellQuote(string word)
-    {
-        if (word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=,+@%".Contains(c)))
-            return word;
-        var quoted = new StringBuilder("'");
-        quoted.Append(word.Replace("'", "'\\''"));
-        return quoted.Append('\'').ToString();
-    }
+    public override string ToString() => string.Join(' ', Argv.Select(Printable.ShellQuote));
 }

@@ -1,6 +1,6 @@
+using NetDashboard.Lab.Model;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using NetDashboard.Lab.Engine;
 
 namespace NetDashboard.Lab.Host;
 
@@ -19,7 +19,7 @@ public static partial class IpBatch
         var command = CommandBuilder.Build(operation);
         var args = command.Arguments;
         var plain = command.Program == CommandBuilder.Ip && args.Count > 2 && args[0] == "-n" && args[1] == operation.Namespace
-            && args.All(word => HostCommand.ShellQuote(word) == word && !word.Contains('#'));
+            && args.All(word => Printable.ShellQuote(word) == word && !word.Contains('#'));
         return plain ? string.Join(' ', args.Skip(2)) : null;
     }
 

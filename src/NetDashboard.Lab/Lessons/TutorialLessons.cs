@@ -1,4 +1,3 @@
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Lessons;

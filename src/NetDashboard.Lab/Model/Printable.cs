@@ -32,4 +32,14 @@ public static class Printable
         var escaped = Escape(value, keepNewlines: false);
         return escaped.Length <= max ? escaped : $"{escaped[..max]}… ({value.Length} characters)";
     }
+
+    /// <summary>A word as bash reads it back: quoted when it needs to be.</summary>
+    public static string ShellQuote(string word)
+    {
+        if (word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=,+@%".Contains(c)))
+            return word;
+        var quoted = new System.Text.StringBuilder("'");
+        quoted.Append(word.Replace("'", "'\\''"));
+        return quoted.Append('\'').ToString();
+    }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;
 

@@ -1,9 +1,7 @@
+using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Host;
 
 namespace NetDashboard.Lab.Vms;
-
-/// <summary>A disk image a VM may boot: its real path inside an image folder, its format and size.</summary>
-public sealed record DiskImageFile(string Name, string Path, string Format, long SizeBytes);
 
 /// <summary>
 /// The image folders, as libvirt's storage pools: a VM boots only a regular file inside one of them (by its name, or
@@ -13,7 +11,7 @@ public sealed record DiskImageFile(string Name, string Path, string Format, long
 /// </summary>
 public sealed class DiskImages(IReadOnlyList<string> folders)
 {
-    public const string DefaultFolder = "/var/lib/netdashboard/images";
+    public const string DefaultFolder = LabSettings.DefaultImageFolder;
     private static readonly TimeSpan ReadLimit = TimeSpan.FromSeconds(2);
     private static ReadOnlySpan<byte> Qcow2Magic => [0x51, 0x46, 0x49, 0xFB];
 

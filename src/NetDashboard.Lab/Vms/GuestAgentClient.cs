@@ -5,15 +5,6 @@ using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Vms;
 
-/// <summary>The output and exit code of a command run in a guest; <see cref="OutputTruncated"/> when only the first 1 MiB was kept.</summary>
-public sealed record GuestResult(int ExitCode, string Output, TimeSpan Duration, bool OutputTruncated)
-{
-    /// <summary>What the UI and the CLI say of a truncated output.</summary>
-    public const string TruncatedNote = "output truncated: only its first 1 MiB was kept";
-
-    public bool Succeeded => ExitCode == 0;
-}
-
 /// <summary>A guest command that could not run or did not finish: the guest is not ready, busy, or the command timed out.</summary>
 public sealed class GuestCommandException(string message) : LabException(message);
 

@@ -1,17 +1,9 @@
+using NetDashboard.Lab.Runtime;
 using System.Collections.Concurrent;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Vms;
-
-public enum VmState { Stopped, Starting, Running, Crashed }
-
-/// <summary>A VM as the supervisor sees it now.</summary>
-public sealed record VmStatus(string Lab, string Name, VmState State, int? Pid, string Mac, string Tap, string? Detail = null)
-{
-    public bool IsUp => State is VmState.Starting or VmState.Running;
-}
 
 /// <summary>
 /// Starts, stops and watches QEMU processes. State comes from the runtime record and the process itself,

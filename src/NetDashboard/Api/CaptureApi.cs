@@ -1,5 +1,5 @@
-using NetDashboard.Lab.Capture;
-using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Services;
+using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Api;
 
@@ -59,7 +59,7 @@ public static class CaptureApi
     private static IResult File(IReadOnlyList<CaptureSnapshot> captures, string name)
     {
         using var buffer = new MemoryStream();
-        PcapNgWriter.Write(buffer, captures);
+        LabService.WritePcapNg(buffer, captures);
         return TypedResults.File(buffer.ToArray(), PcapNg, name);
     }
 }

@@ -1,5 +1,5 @@
-using NetDashboard.Lab.Engine;
-using NetDashboard.Lab.Vms;
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Services;
 
 namespace NetDashboard.Api;
 
@@ -73,7 +73,7 @@ public static class LabApi
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         labs.MapGet("/{lab}/journal/outputs/{file}", (string lab, string file, LabService service) =>
-                service.JournalOutputOf(lab, $"{Journal.OutputsFolder}/{file}") is var (result, output) && output is not null
+                service.JournalOutputOf(lab, $"{JournalEntry.OutputsFolder}/{file}") is var (result, output) && output is not null
                     ? (IResult)TypedResults.Text(output, "text/plain; charset=utf-8")
                     : Problem(result, "no such output"))
             .WithName("GetJournalOutput").WithSummary("The whole output (up to 1 MiB) of a journal entry whose output was longer than the journal keeps (its outputFile)")

@@ -1,19 +1,16 @@
+using NetDashboard.Lab.Services;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using NetDashboard.Configuration;
-using NetDashboard.Lab.Capture;
-using NetDashboard.Lab.Engine;
-using NetDashboard.Lab.Events;
-using NetDashboard.Lab.Host;
-using NetDashboard.Lab.Vms;
 using NetDashboard.Security;
 
 namespace NetDashboard.Commands;
 
 /// <summary>
-/// What the CLI's commands use: the classes <c>ServiceRegistration.AddLabServices</c> registers, with the same
-/// settings (appsettings.json, then NetDashboard__* environment variables), wired by hand. A one-shot command starts
-/// no host and no DI container, whose start-up it would pay on every run (bench/README.md).
+/// What the CLI's commands use: the lab services of the one composition root (<see cref="LabComposition"/>) with the
+/// settings <c>ServiceRegistration.AddLabServices</c> reads (appsettings.json, then NetDashboard__* environment
+/// variables). A one-shot command starts no host and no DI container, whose start-up it would pay on every run
+/// (bench/README.md).
 /// </summary>
 public sealed class CliServices
 {
@@ -38,20 +35,10 @@ public sealed class CliServices
         if (new DashboardOptionsValidator().Validate(null, options) is { Failed: true } invalid)
             return (null, invalid.Failures.ToList());
 
-        var runner = new HostRunner();
-        var reader = new TopologyReader(runner);
-        var store = new LabRuntimeStore(options.RuntimeRoot);
-        var operations = new OperationRunner(runner, store, LabWiring.LabFolderQuotaFrom(options));
-        var vms = LabWiring.VmSupervisorFrom(options, operations, store);
-        var labOptions = LabWiring.LabServiceOptionsFrom(options);
-        var engine = new LabEngine(operations, reader, store, vms, labOptions);
-        var events = new LabEvents(reader, store, vms, operations, NullLoggerFactory.Instance);
-        // No CLI command captures: the capture limits keep their defaults.
-        var captures = new CaptureService(Microsoft.Extensions.Options.Options.Create(new CaptureOptions()), NullLogger<CaptureService>.Instance);
         var token = new AccessToken(options.StateFolder);
         return (new CliServices
         {
-            Labs = new LabService(engine, store, vms, reader, events, captures, labOptions),
+            Labs = LabComposition.Build(LabWiring.LabSettingsFrom(options)).Door,
             Options = options,
             Token = token,
             Sessions = SessionStore.For(options, token),

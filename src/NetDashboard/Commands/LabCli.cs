@@ -1,10 +1,7 @@
+using NetDashboard.Lab.Services;
 using System.CommandLine;
 using NetDashboard.Configuration;
-using NetDashboard.Lab.Engine;
-using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
-using NetDashboard.Lab.Trace;
-using NetDashboard.Lab.Vms;
 using NetDashboard.Security;
 
 namespace NetDashboard.Commands;
@@ -42,7 +39,7 @@ public static class LabCli
             return BadInput;
         }
         // A runtime folder another user could plant links in is refused before any command reads or writes it.
-        if (args[0] is not ("token" or "sessions") && RuntimeFolder.Problem(services.Options.RuntimeRoot, create: false) is { } unsafeRoot)
+        if (args[0] is not ("token" or "sessions") && LabComposition.RuntimeFolderProblem(services.Options.RuntimeRoot, create: false) is { } unsafeRoot)
         {
             Console.Error.WriteLine($"error: the runtime folder {Printable.Escape(services.Options.RuntimeRoot)} is not used: {Printable.Escape(unsafeRoot)}");
             return BadInput;
@@ -192,7 +189,7 @@ public static class LabCli
             { labArgument, vmArgument, timeoutOption, rawOption, commandArgument };
         exec.SetAction(async (parse, ct) =>
         {
-            var line = string.Join(' ', parse.GetValue(commandArgument)!.Select(HostCommand.ShellQuote));
+            var line = string.Join(' ', parse.GetValue(commandArgument)!.Select(Printable.ShellQuote));
             var timeout = parse.GetValue(timeoutOption) is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
             var outcome = await service.ExecAsync(parse.GetValue(labArgument)!, parse.GetValue(vmArgument)!, line, timeout, ct);
             if (outcome.Guest is not { } guest) return Report(outcome.Result);
@@ -297,7 +294,7 @@ public static class LabCli
         string yaml;
         try
         {
-            yaml = LabFileLoader.ReadBounded(file);
+            yaml = LabService.ReadLabFile(file);
         }
         catch (LabFileException e)
         {

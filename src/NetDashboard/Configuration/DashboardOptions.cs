@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
@@ -18,26 +19,26 @@ public sealed class DashboardOptions
 
     /// <summary>Where scripts/build-guest-image.sh put the built-in guest (vmlinuz, initrd.gz).</summary>
     [Required]
-    public string GuestImageFolder { get; set; } = NetDashboard.Lab.Vms.GuestImage.DefaultFolder;
+    public string GuestImageFolder { get; set; } = GuestImage.DefaultFolder;
 
     /// <summary>
     /// The folders disk images are booted from (like libvirt's storage pools); a lab file names an image in them by
     /// file name or absolute path, and nothing outside them is ever opened.
     /// </summary>
-    public string[] ImageFolders { get; set; } = [NetDashboard.Lab.Vms.DiskImages.DefaultFolder];
+    public string[] ImageFolders { get; set; } = [LabSettings.DefaultImageFolder];
 
     /// <summary>
     /// tcg (default: software emulation, works everywhere), kvm, or auto (kvm when /dev/kvm exists).
     /// Cloud VMs may show a /dev/kvm whose nested virtualization does not actually run guests.
     /// </summary>
-    public NetDashboard.Lab.Vms.QemuAccelerator Accelerator { get; set; } = NetDashboard.Lab.Vms.QemuAccelerator.Tcg;
+    public QemuAccelerator Accelerator { get; set; } = QemuAccelerator.Tcg;
 
     /// <summary>
     /// The most one lab's runtime folder may hold, in MiB (the runtime folder is usually RAM). Past it a command's output
     /// is not kept, serial output is dropped and, last, the journal stops, each said in a sentence.
     /// </summary>
     [Range(4, 4096)]
-    public int LabFolderMaxMiB { get; set; } = (int)(NetDashboard.Lab.Engine.LabFolderQuota.DefaultMaxBytes >> 20);
+    public int LabFolderMaxMiB { get; set; } = (int)(LabSettings.DefaultLabFolderMaxBytes >> 20);
 
     /// <summary>A lab file to bring up when the dashboard starts (empty: none).</summary>
     public string StartupLab { get; set; } = "";

@@ -1,9 +1,7 @@
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Services;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using NetDashboard.Lab.Capture;
-using NetDashboard.Lab.Engine;
-using NetDashboard.Lab.Events;
-using NetDashboard.Lab.Host;
 using NetDashboard.Security;
 
 namespace NetDashboard.Configuration;
@@ -22,20 +20,12 @@ public static class ServiceRegistration
             .Bind(configuration.GetSection($"{DashboardOptions.Section}:{CaptureOptions.Section}"))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CaptureOptions>, CaptureOptionsValidator>());
-        services.TryAddSingleton<CaptureService>();
-        services.TryAddSingleton(sp => LabWiring.LabServiceOptionsFrom(sp.GetRequiredService<IOptions<DashboardOptions>>().Value));
-        services.TryAddSingleton<HostRunner>();
-        services.TryAddSingleton<TopologyReader>();
-        services.TryAddSingleton<ITopologySource>(sp => sp.GetRequiredService<TopologyReader>());
-        services.TryAddSingleton(sp => new LabRuntimeStore(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.RuntimeRoot));
-        services.TryAddSingleton(sp => LabWiring.LabFolderQuotaFrom(sp.GetRequiredService<IOptions<DashboardOptions>>().Value));
-        services.TryAddSingleton(sp => new OperationRunner(sp.GetRequiredService<HostRunner>(), sp.GetRequiredService<LabRuntimeStore>(),
-            sp.GetRequiredService<LabFolderQuota>()));
-        services.TryAddSingleton(sp => LabWiring.VmSupervisorFrom(sp.GetRequiredService<IOptions<DashboardOptions>>().Value,
-            sp.GetRequiredService<OperationRunner>(), sp.GetRequiredService<LabRuntimeStore>()));
-        services.TryAddSingleton<LabEngine>();
-        services.TryAddSingleton<LabEvents>();
-        services.TryAddSingleton<LabService>();
+        // The lab services come from their one composition root; the container owns (and disposes) what it built.
+        services.TryAddSingleton(sp => LabComposition.Build(
+            LabWiring.LabSettingsFrom(sp.GetRequiredService<IOptions<DashboardOptions>>().Value, sp.GetRequiredService<IOptions<CaptureOptions>>().Value),
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.TryAddSingleton(sp => sp.GetRequiredService<LabComposition>().Door);
+        services.TryAddSingleton(sp => sp.GetRequiredService<LabComposition>().Adoption);
         services.TryAddSingleton(sp => new AccessToken(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.StateFolder));
         services.TryAddSingleton(sp => SessionStore.For(sp.GetRequiredService<IOptions<DashboardOptions>>().Value, sp.GetRequiredService<AccessToken>()));
         return services;

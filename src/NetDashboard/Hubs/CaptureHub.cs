@@ -1,12 +1,12 @@
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Services;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
-using NetDashboard.Lab.Capture;
-using NetDashboard.Lab.Engine;
 
 namespace NetDashboard.Hubs;
 
 /// <summary>
-/// Live captures for clients outside the dashboard's pages (the panes read the same <see cref="CaptureFeed"/>):
+/// Live captures for clients outside the dashboard's pages (the panes read the same <see cref="ICaptureLease"/>):
 /// <c>Stream(lab, ns, iface, filter)</c> streams <see cref="CaptureBatch"/>es, at most ten a second, each bounded;
 /// a slow client skips ahead and is told how many rows it missed. Viewers of one interface and filter share one
 /// libpcap handle, closed when the last stream ends. A connection holds at most
@@ -31,7 +31,7 @@ public sealed class CaptureHub(LabService labs, HubStreamCount streams) : Hub
             throw new HubException(opening.Result.Message);
         await using (lease)
         {
-            await foreach (var batch in CaptureFeed.ReadAsync(lease.Capture, lease.Capture.Rows.Next, cancellationToken))
+            await foreach (var batch in lease.ReadAsync(lease.Next, cancellationToken))
                 yield return batch;
         }
     }

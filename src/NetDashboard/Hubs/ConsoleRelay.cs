@@ -1,7 +1,7 @@
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Services;
 using System.Net.Sockets;
 using System.Net.WebSockets;
-using NetDashboard.Lab.Engine;
-using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Hubs;
 
@@ -26,14 +26,14 @@ public static class ConsoleRelay
 
     public static IEndpointRouteBuilder MapConsoleRelay(this IEndpointRouteBuilder app)
     {
-        app.Map("/labs/{lab}/vms/{vm}/vnc", (HttpContext context, string lab, string vm, LabService labs, LabRuntimeStore store) =>
-            RelayAsync(context, lab, vm, labs, store, paths => paths.Vnc, greeting: []));
-        app.Map("/labs/{lab}/vms/{vm}/serial", (HttpContext context, string lab, string vm, LabService labs, LabRuntimeStore store) =>
-            RelayAsync(context, lab, vm, labs, store, paths => paths.Serial, RedrawPrompt));
+        app.Map("/labs/{lab}/vms/{vm}/vnc", (HttpContext context, string lab, string vm, LabService labs) =>
+            RelayAsync(context, lab, vm, labs, paths => paths.Vnc, greeting: []));
+        app.Map("/labs/{lab}/vms/{vm}/serial", (HttpContext context, string lab, string vm, LabService labs) =>
+            RelayAsync(context, lab, vm, labs, paths => paths.Serial, RedrawPrompt));
         return app;
     }
 
-    private static async Task RelayAsync(HttpContext context, string lab, string vm, LabService labs, LabRuntimeStore store,
+    private static async Task RelayAsync(HttpContext context, string lab, string vm, LabService labs,
         Func<VmPaths, string> socketOf, byte[] greeting)
     {
         if (!context.WebSockets.IsWebSocketRequest)
@@ -51,7 +51,7 @@ public static class ConsoleRelay
         var connected = true;
         try
         {
-            await target.ConnectAsync(new UnixDomainSocketEndPoint(socketOf(store.PathsOf(lab, vm))), context.RequestAborted);
+            await target.ConnectAsync(new UnixDomainSocketEndPoint(socketOf(labs.PathsOf(lab, vm))), context.RequestAborted);
             if (greeting.Length > 0)
                 await target.SendAsync(greeting, SocketFlags.None, context.RequestAborted);
         }

@@ -41,7 +41,7 @@ public sealed class LinkRates
 /// Reads a lab's interface counters once a second while <c>active</c> says so, and publishes the edges' rates (the
 /// captures page always, the lab page while a journey is lit). One `ip -j -s link` per namespace a second.
 /// </summary>
-public sealed class LinkRateFollower(NetDashboard.Lab.Engine.LabService labs, string lab, Func<GraphModel> graph, Func<bool> active,
+public sealed class LinkRateFollower(NetDashboard.Lab.Services.LabService labs, string lab, Func<GraphModel> graph, Func<bool> active,
     Func<IReadOnlyDictionary<string, string>, Task> publish)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);

@@ -1,6 +1,6 @@
+using NetDashboard.Lab.Model;
 using System.Globalization;
 using System.Net;
-using NetDashboard.Lab.Host;
 
 namespace NetDashboard.Security;
 

@@ -1,4 +1,4 @@
-using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Services;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Services;

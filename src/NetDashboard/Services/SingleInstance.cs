@@ -12,7 +12,7 @@ public sealed class SingleInstance : IDisposable
 
     private SingleInstance(FileStream held) => _lock = held;
 
-    /// <summary>Takes the runtime folder (made and checked by <see cref="Lab.Engine.RuntimeFolder"/> first), or returns null and why (naming the pid that holds it).</summary>
+    /// <summary>Takes the runtime folder (made and checked by <see cref="Lab.Services.LabComposition.RuntimeFolderProblem"/> first), or returns null and why (naming the pid that holds it).</summary>
     public static (SingleInstance? Held, string? Refusal) TryTake(string runtimeRoot)
     {
         var lockPath = Path.Combine(runtimeRoot, ".dashboard.lock");

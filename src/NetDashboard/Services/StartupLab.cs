@@ -1,6 +1,6 @@
+using NetDashboard.Lab.Services;
 using Microsoft.Extensions.Options;
 using NetDashboard.Configuration;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Services;

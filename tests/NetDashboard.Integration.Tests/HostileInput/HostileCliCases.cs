@@ -1,4 +1,4 @@
-using NetDashboard.Lab.Engine;
+using NetDashboard.Lab.Services;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 using NetDashboard.Tests.Shared;
@@ -87,7 +87,7 @@ public static class HostileCliCases
         {
             try
             {
-                var yaml = LabFileLoader.ReadBounded(file);
+                var yaml = LabFileReader.ReadBounded(file);
                 return (await service.CreateLabAsync(new CreateLabRequest(Yaml: yaml, Name: name, SourcePath: Path.GetFullPath(file)))).Result;
             }
             catch (LabFileException e)
@@ -99,7 +99,7 @@ public static class HostileCliCases
     // What `vm exec LAB VM [--timeout S] -- WORDS` asks of the lab service: the words shell-quoted into one line.
     private static CliCase Exec(string id, HostileTarget target, string[] words, string? seconds, string field) =>
         new(id, ["vm", "exec", target.Lab, target.Vm, .. seconds is null ? Array.Empty<string>() : ["--timeout", seconds], "--", .. words], field,
-            Service: async service => (await service.ExecAsync(target.Lab, target.Vm, string.Join(' ', words.Select(HostCommand.ShellQuote)),
+            Service: async service => (await service.ExecAsync(target.Lab, target.Vm, string.Join(' ', words.Select(Printable.ShellQuote)),
                 seconds is null ? null : TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)))).Result);
 
     private static async Task<ActionResult> TearDownAsync(LabService service, string lab) => (await service.TearDownAsync(lab)).Result;

@@ -1,5 +1,4 @@
 using CliWrap.Buffered;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
 using NetDashboard.Tests.Shared;
 using Xunit.Abstractions;

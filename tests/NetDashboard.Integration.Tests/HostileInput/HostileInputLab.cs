@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using System.Net.Http.Json;
 using CliWrap;
 using Microsoft.AspNetCore.SignalR;

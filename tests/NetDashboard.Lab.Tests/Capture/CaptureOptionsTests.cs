@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NetDashboard.Lab.Capture;

@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using System.Net;
 using NetDashboard.Lab.Capture.Correlation;
 

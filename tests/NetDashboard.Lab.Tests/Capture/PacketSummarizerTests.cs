@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using PacketDotNet;
 using NetDashboard.Lab.Capture;
 using static NetDashboard.Lab.Tests.Capture.Frames;

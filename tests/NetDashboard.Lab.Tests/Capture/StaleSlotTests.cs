@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Capture;
 using PacketDotNet;
 using static NetDashboard.Lab.Tests.Capture.WireFrames;

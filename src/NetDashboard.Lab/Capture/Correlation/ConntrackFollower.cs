@@ -1,25 +1,16 @@
+using NetDashboard.Lab.Model;
 using CliWrap;
 using Microsoft.Extensions.Logging;
 using NetDashboard.Lab.Host;
 
 namespace NetDashboard.Lab.Capture.Correlation;
 
-/// <summary>One tracked connection as the conntrack panel shows it: both tuples, state and counters, kept up to date.</summary>
-/// <param name="ProtocolNumber">The IP protocol number (1 for icmp): what the correlator keys the connection's flow on.</param>
-public sealed record NatEntry(string Protocol, byte ProtocolNumber, string? State, ConntrackTuple Original, ConntrackTuple Reply, bool Unreplied,
-    bool Assured, DateTimeOffset Seen)
-{
-    /// <summary>NAT changed the connection: the reply does not come back to where the original came from.</summary>
-    public bool Translated => !Reply.Destination.Equals(Original.Source) || Reply.DestinationPort != Original.SourcePort
-                              || Reply.Icmp?.Id != Original.Icmp?.Id;
-}
-
 /// <summary>
 /// A lab's connection tracking, followed from conntrack's events in its host namespace (events, not polling: one
 /// `conntrack -E` process for as long as the lab has a capture open, seeded by one `conntrack -L`). Each entry feeds
 /// the correlator, which maps NAT's rewritten addresses, ports and ICMP ids with it, and a bounded table the page reads.
 /// </summary>
-public sealed partial class ConntrackFollower : IAsyncDisposable
+public sealed partial class ConntrackFollower : INatView, IAsyncDisposable
 {
     /// <summary>Entries the table keeps; the oldest goes first (a lab holds a handful, a flood must not grow it).</summary>
     public const int MaxEntries = 2048;

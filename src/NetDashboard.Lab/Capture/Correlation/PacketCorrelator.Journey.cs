@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;

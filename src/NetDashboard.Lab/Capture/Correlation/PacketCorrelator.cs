@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 

@@ -1,16 +1,16 @@
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Services;
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.JSInterop;
 using MudBlazor;
-using NetDashboard.Lab.Capture;
-using NetDashboard.Lab.Engine;
 
 namespace NetDashboard.Components.Controls;
 
 /// <summary>
 /// One live capture, as tcpdump would print it: rows arrive in batches (at most ten a second, from the shared
-/// <see cref="CaptureFeed"/>), only the visible ones are rendered, and the list follows the newest row until the
+/// <see cref="ICaptureLease"/>), only the visible ones are rendered, and the list follows the newest row until the
 /// reader scrolls back. The pane holds a lease on the capture; leaving the page releases it.
 /// </summary>
 public sealed partial class CapturePane : IAsyncDisposable
@@ -23,7 +23,7 @@ public sealed partial class CapturePane : IAsyncDisposable
 
     private readonly List<PacketRow> _rows = [];
     private CancellationTokenSource? _reading;
-    private CaptureLease? _lease;
+    private ICaptureLease? _lease;
     private CaptureStats? _stats;
     private ElementReference _list;
     private IJSObjectReference? _module;
@@ -76,7 +76,7 @@ public sealed partial class CapturePane : IAsyncDisposable
     }
 
     /// <summary>A tracked connection chosen in the NAT table: its packets are marked, before and after NAT.</summary>
-    [Parameter] public Lab.Capture.Correlation.NatEntry? Flow { get; set; }
+    [Parameter] public Lab.Model.NatEntry? Flow { get; set; }
 
     // By the flow the correlator gave the row, never by its addresses: the host's own ping to the server is another flow.
     private bool InFlow(PacketRow row) => Flow is { } flow && row.Flow != 0 && Labs.ConntrackOf(Lab)?.Holds(flow, row.Flow) == true;
@@ -133,7 +133,7 @@ public sealed partial class CapturePane : IAsyncDisposable
         await CloseAsync();
         _lease = lease;
         _problem = _filterProblem = null;
-        _cursor = lease.Capture.Rows.Next;
+        _cursor = lease.Next;
         StartReading();
     }
 
@@ -141,14 +141,14 @@ public sealed partial class CapturePane : IAsyncDisposable
     {
         if (_lease is null) return;
         _reading = new CancellationTokenSource();
-        _ = ReadAsync(_lease.Capture, _cursor, _reading.Token);
+        _ = ReadAsync(_lease, _cursor, _reading.Token);
     }
 
-    private async Task ReadAsync(LiveCapture capture, long from, CancellationToken cancellationToken)
+    private async Task ReadAsync(ICaptureLease lease, long from, CancellationToken cancellationToken)
     {
         try
         {
-            await foreach (var batch in CaptureFeed.ReadAsync(capture, from, cancellationToken))
+            await foreach (var batch in lease.ReadAsync(from, cancellationToken))
             {
                 await InvokeAsync(() =>
                 {
@@ -194,7 +194,7 @@ public sealed partial class CapturePane : IAsyncDisposable
     }
 
     private async Task SelectAsync(PacketRow row) =>
-        await OnSelect.InvokeAsync((Pane, row, _lease?.Capture.Detail(row.Sequence)));
+        await OnSelect.InvokeAsync((Pane, row, _lease?.Detail(row.Sequence)));
 
     private string Relative(PacketRow row) =>
         ((row.TimestampMicros - ZeroMicros) / 1e6).ToString("0.000000", CultureInfo.InvariantCulture);

@@ -1,8 +1,7 @@
+using NetDashboard.Lab.Services;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
-using NetDashboard.Lab.Vms;
 using NetDashboard.Model;
 
 namespace NetDashboard.Components.Controls;

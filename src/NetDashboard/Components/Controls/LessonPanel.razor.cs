@@ -1,7 +1,6 @@
+using NetDashboard.Lab.Services;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
-using NetDashboard.Lab.Engine;
-using NetDashboard.Lab.Lessons;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Components.Controls;
@@ -47,7 +46,7 @@ public sealed partial class LessonPanel
             ? IsPing(entry, probe)
             : step.Actions.OfType<GuestAction>().Any(a => entry.Who == a.Vm && entry.Tutorial == a.Command));
 
-    private Lesson? Next => Lesson is null ? null : TutorialLessons.All.SkipWhile(l => l != Lesson).Skip(1).FirstOrDefault();
+    private Lesson? Next => Lesson is null ? null : LabService.Lessons.SkipWhile(l => l != Lesson).Skip(1).FirstOrDefault();
 
     private bool Complete => Lesson is not null && Lesson.Steps.Select((s, i) => StateOf(i, s)).All(s => s == StepState.Done);
 

@@ -1,7 +1,7 @@
+using NetDashboard.Lab.Model;
+using NetDashboard.Lab.Services;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
-using NetDashboard.Lab.Capture.Correlation;
-using NetDashboard.Lab.Engine;
 
 namespace NetDashboard.Components.Controls;
 
@@ -16,7 +16,7 @@ public sealed partial class NatTable
     private readonly CancellationTokenSource _stop = new();
     private IReadOnlyList<NatEntry> _entries = [];
     private IReadOnlyList<FlowPackets?> _captured = [];
-    private ConntrackFollower? _follower;
+    private INatView? _follower;
     private long _version = -1;
 
     [Inject] private LabService Labs { get; set; } = null!;

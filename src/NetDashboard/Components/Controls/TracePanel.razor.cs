@@ -1,9 +1,8 @@
+using NetDashboard.Lab.Services;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.JSInterop;
-using NetDashboard.Lab.Engine;
 using NetDashboard.Lab.Model;
-using NetDashboard.Lab.Trace;
 using NetDashboard.Model;
 
 namespace NetDashboard.Components.Controls;

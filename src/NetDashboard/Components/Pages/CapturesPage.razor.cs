@@ -1,11 +1,6 @@
+using NetDashboard.Lab.Services;
 using Microsoft.AspNetCore.Components;
-using NetDashboard.Lab.Capture;
-using NetDashboard.Lab.Capture.Correlation;
-using NetDashboard.Lab.Events;
-using NetDashboard.Lab.Vms;
 using NetDashboard.Model;
-using NetDashboard.Lab.Engine;
-using NetDashboard.Lab.Lessons;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Components.Pages;
@@ -37,8 +32,7 @@ public sealed partial class CapturesPage : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
 
     [Inject] private LabService Labs { get; set; } = null!;
-    [Inject] private LabEvents Events { get; set; } = null!;
-    [Inject] private NavigationManager Navigation { get; set; } = null!;
+        [Inject] private NavigationManager Navigation { get; set; } = null!;
 
     /// <summary>The lab, from the address.</summary>
     [Parameter] public string Lab { get; set; } = "";
@@ -114,7 +108,7 @@ public sealed partial class CapturesPage : IAsyncDisposable
         IReadOnlyDictionary<string, GuestState>? guests = null;
         try
         {
-            await foreach (var update in Events.SubscribeAsync(Lab, cancellationToken))
+            await foreach (var update in Labs.WatchAsync(Lab, cancellationToken))
             {
                 if (update.Topology is null && update.Vms is null && update.Guests is null) continue;
                 topology = update.Topology ?? topology;

@@ -1,10 +1,7 @@
+using NetDashboard.Lab.Services;
 using Microsoft.AspNetCore.Components;
 using NetDashboard.Components.Controls;
-using NetDashboard.Lab.Engine;
-using NetDashboard.Lab.Events;
-using NetDashboard.Lab.Lessons;
 using NetDashboard.Lab.Model;
-using NetDashboard.Lab.Vms;
 using NetDashboard.Model;
 
 namespace NetDashboard.Components.Pages;
@@ -36,8 +33,7 @@ public sealed partial class LabPage : IAsyncDisposable
     private bool _asLesson;
     private bool _notFound;
 
-    [Inject] private LabEvents Events { get; set; } = null!;
-    [Inject] private LabService Labs { get; set; } = null!;
+        [Inject] private LabService Labs { get; set; } = null!;
     [Inject] private ILogger<LabPage> Logger { get; set; } = null!;
 
     /// <summary>The lab's name, from the address /labs/{lab}.</summary>
@@ -63,7 +59,7 @@ public sealed partial class LabPage : IAsyncDisposable
     {
         try
         {
-            await foreach (var update in Events.SubscribeAsync(Lab, cancellationToken))
+            await foreach (var update in Labs.WatchAsync(Lab, cancellationToken))
             {
                 var topology = update.Topology ?? _topology;
                 var vms = update.Vms ?? _vms;
@@ -74,7 +70,7 @@ public sealed partial class LabPage : IAsyncDisposable
                     && (update.Topology is not null || update.Vms is not null || update.Guests is not null || !ReferenceEquals(definition, _definition));
                 var graph = redraw ? TopologyGraph.Build(topology!, definition, vms, guests) : _graph;
                 var drift = redraw ? Labs.DriftOf(Lab, definition, topology!) : _drift;
-                var lesson = TutorialLessons.ForLabFile(record?.SourceFile);
+                var lesson = LabService.LessonFor(record?.SourceFile);
                 // Read one entry at a time, kept only when the lesson looks for it.
                 var lessonEntries = update.JournalReread
                     ? lesson is null ? [] : (Labs.ReadJournal(Lab) ?? []).Where(e => LessonPanel.LooksFor(lesson, e)).ToList()
