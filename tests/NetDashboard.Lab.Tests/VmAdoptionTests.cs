@@ -68,21 +68,10 @@ public sealed class VmAdoptionTests : IAsyncLifetime
             Vms = new Dictionary<string, VmRecord> { ["vm1"] = new(pid, DateTimeOffset.UtcNow) },
         });
 
-    /// <summary>A process named qemu-system-x86_64 whose command line holds "-pidfile PATH", as a QEMU's does; it only sleeps.</summary>
     private async Task<Process> StandInAsync(string pidFile)
     {
-        var start = new ProcessStartInfo("bash");
-        // "; :" keeps the inner bash alive as the named process instead of letting it exec sleep.
-        foreach (var argument in new[] { "-c", "exec -a qemu-system-x86_64 bash -c 'sleep 60; :' stand-in -pidfile \"$1\"", "outer", pidFile })
-            start.ArgumentList.Add(argument);
-        var process = Process.Start(start)!;
+        var process = await QemuStandIn.StartAsync(pidFile);
         _standIns.Add(process);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!ProcessTable.IsRunningAs(process.Id, "qemu-system-x86_64", pidFile))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the stand-in did not take its QEMU-like command line");
-            await Task.Delay(20);
-        }
         return process;
     }
 

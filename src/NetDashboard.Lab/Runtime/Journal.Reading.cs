@@ -59,8 +59,8 @@ public sealed partial class Journal
         return CountLines(file).Lines;
     }
 
-    // Whole lines and the offset just past the last one.
-    private static (int Lines, long End) CountLines(SafeFileHandle file)
+    // Whole lines and the offset just past the last one (where a follower of the journal starts).
+    internal static (int Lines, long End) CountLines(SafeFileHandle file)
     {
         var buffer = new byte[ChunkBytes];
         long position = 0, end = 0;
