@@ -175,7 +175,7 @@ public sealed partial class LabService(
         if (NotOwned(lab) is { } notOwned) return notOwned;
         try
         {
-            using var _ = store.Lock(lab);
+            using var _ = await store.LockAsync(lab, cancellationToken);
             if (OperationChecks.Problem(operation, await reader.ReadAsync(lab, cancellationToken), DefinitionOf(lab)) is { } there)
                 return ActionResult.Refused([there]);
             var entry = await engine.RunAsync(lab, operation, cancellationToken);
