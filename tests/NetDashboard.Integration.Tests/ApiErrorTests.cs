@@ -80,7 +80,7 @@ public sealed class ApiErrorTests(ApiServer server) : IClassFixture<ApiServer>
         var journalBefore = lab.Store.JournalOf(lab.Name).ReadAll().Count;
 
         HttpResponseMessage response;
-        using (lab.Store.Lock(lab.Name))
+        using (await lab.Store.LockAsync(lab.Name))
             response = await Http.PostAsJsonAsync($"api/labs/{lab.Name}/operations", new { kind = "createBridge", bridge = "br7" });
         using var problem = await ProblemOf(response);
 

@@ -73,16 +73,15 @@ public sealed class JournalTests : IDisposable
     public void ReadAll_NoFile_Empty() => Assert.Empty(new Journal(Path.Combine(_folder, "none.jsonl")).ReadAll());
 
     [Fact]
-    public void Append_Entry_RaisesAppended()
+    public void Append_Entry_ReturnedAsStoredAndReadBack()
     {
-        var journal = new Journal(Path.Combine(_folder, "journal.jsonl"));
-        var seen = new List<JournalEntry>();
-        journal.Appended += seen.Add;
+        var path = Path.Combine(_folder, "journal.jsonl");
         var entry = Entry(new CreateBridge(HostNs, "br0"));
 
-        journal.Append(entry);
+        var stored = new Journal(path).Append(entry);
 
-        Assert.Same(entry, Assert.Single(seen));
+        Assert.Same(entry, stored);
+        Assert.Equivalent(entry, Assert.Single(new Journal(path).ReadAll()), strict: true);
     }
 
     [Fact]

@@ -14,8 +14,8 @@ namespace NetDashboard.Lab.Capture;
 public sealed class CaptureService : IAsyncDisposable
 {
     private readonly Dictionary<CaptureKey, Entry> _captures = [];
-    // One per lab with a capture open: the correlator links the same packet across the lab's interfaces (~17 MB, so
-    // it goes with the lab's last capture), fed NAT's mappings by the lab's conntrack events.
+    // One per lab with a capture open: the correlator links the same packet across the lab's interfaces (~4 MB at its
+    // default capacity, so it goes with the lab's last capture), fed NAT's mappings by the lab's conntrack events.
     private readonly Dictionary<string, LabCorrelation> _correlators = [];
 
     private sealed record LabCorrelation(PacketCorrelator Correlator, ConntrackFollower Conntrack);

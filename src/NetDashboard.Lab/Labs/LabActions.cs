@@ -140,7 +140,7 @@ public sealed class LabActions(LabEngine engine, LabRuntimeStore store, VmSuperv
         if (store.RefuseIfNotOwned(lab) is { } notOwned) return notOwned;
         return await act.RunAsync(lab, async () =>
         {
-            using var _ = store.Lock(lab);
+            using var _ = await store.LockAsync(lab, cancellationToken);
             if (OperationChecks.Problem(operation, await reader.ReadAsync(lab, cancellationToken), reads.DefinitionOf(lab)) is { } there)
                 return ActionResult.Refused([there]);
             var entry = await engine.RunAsync(lab, operation, cancellationToken);

@@ -35,7 +35,7 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
         operations.Journaled += Report;
         try
         {
-            using var _ = store.Lock(lab.Name);
+            using var _ = await store.LockAsync(lab.Name, cancellationToken);
             var record = store.Update(lab.Name, r => r with { SourceFile = sourceFile ?? r.SourceFile, AsLesson = asLesson || r.AsLesson });
             store.SaveDefinition(lab.Name, labFileYaml);
             if (record.AsLesson)
@@ -82,7 +82,7 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
             if (!guestAsGiven)
                 vm = lab.Vms.Single(v => v.Name == vm.Name);
         }
-        using (store.Lock(lab.Name))
+        using (await store.LockAsync(lab.Name, cancellationToken))
         {
             await PlanAndRunAsync(lab, store.WebRootOf(lab.Name), asLesson, cancellationToken);
             await RestoreTapAsync(lab.Name, vm, cancellationToken);
@@ -145,7 +145,7 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
         await vms.StartAsync(lab, vm, cancellationToken);
         if (bridge is not null)
         {
-            using (store.Lock(lab))
+            using (await store.LockAsync(lab, cancellationToken))
                 await JoinBridgeAsync(lab, vm.Tap, bridge, cancellationToken);
         }
         await ReconcileVmAsync(updated, vm, cancellationToken, guestAsGiven: true);
@@ -227,7 +227,7 @@ public sealed class LabEngine(OperationRunner operations, TopologyReader reader,
         if (!owned && existing.Count > 0 && !foreign)
             return DownOutcome.Foreign;
 
-        using (store.Lock(lab))
+        using (await store.LockAsync(lab, cancellationToken))
         {
             vms.Forget(lab);
             // Nothing of the teardown is written to the runtime folder it deletes: removing a lab needs no new space.

@@ -26,7 +26,7 @@ public sealed class VmActions(LabEngine engine, LabRuntimeStore store, VmSupervi
                 await engine.RememberTapAsync(lab, definition, cancellationToken);
             VmStatus status;
             // The lock covers QEMU's start or stop; the reconcile after it takes the lock itself.
-            using (store.Lock(lab))
+            using (await store.LockAsync(lab, cancellationToken))
             {
                 if (verb != VmVerb.Stop && LabPreflight.StartProblems(lab, [definition], vms) is { Count: > 0 } problems)
                     return ActionResult.Refused(problems);

@@ -12,8 +12,8 @@ public sealed record CorrelationOptions
     /// <summary>
     /// Hops (one packet on one interface) held at most; the oldest are forgotten first. At 3 × 20,000 packets a
     /// second this still holds the last quarter second, far more than the 20 ms blocks in which captures deliver; at a
-    /// ping a second on three interfaces, the last 90 minutes.
-    /// a lab's correlator lives with its captures, and a larger one (17 MB at 65,536) showed in the soak's RSS.
+    /// ping a second on three interfaces, the last 90 minutes. With <see cref="FlowCapacity"/> about 4 MB: a lab's
+    /// correlator lives with its captures, and a larger one (17 MB at 65,536) showed in the soak's RSS.
     /// </summary>
     public int Capacity { get; init; } = 16_384;
 

@@ -25,10 +25,7 @@ public sealed partial class Journal(string path, LabFolderQuota? quota = null)
         TypeInfoResolver = RuntimeJson.Default.WithAddedModifier(StoreOnce),
     }.GetTypeInfo(typeof(JournalEntry));
 
-    private readonly Lock _gate = new();
     private readonly LabFolderQuota _quota = quota ?? new LabFolderQuota();
-
-    public event Action<JournalEntry>? Appended;
 
     public string Path { get; } = path;
 
@@ -46,15 +43,10 @@ public sealed partial class Journal(string path, LabFolderQuota? quota = null)
     /// </summary>
     public JournalEntry? Append(JournalEntry entry)
     {
-        JournalEntry? stored;
-        lock (_gate)
-        {
-            RuntimeFile.CreateFolder(Folder);
-            stored = Store(entry);
-        }
-        if (stored is not null)
-            Appended?.Invoke(stored);
-        return stored;
+        // No lock: each caller makes a Journal of its own, and the CLI appends from another process; a line is one
+        // O_APPEND write (RuntimeFile.Write).
+        RuntimeFile.CreateFolder(Folder);
+        return Store(entry);
     }
 
     private JournalEntry? Store(JournalEntry entry)

@@ -108,10 +108,66 @@ public sealed class LabRuntimeStore(string root)
     /// <summary>How long a change waits for another one on the same lab before it is answered "lab busy".</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    // How often the lock file is tried again while another process holds it.
+    private static readonly TimeSpan LockRetry = TimeSpan.FromMilliseconds(100);
+
+    // This process's changes to a lab queue here, holding no thread; only the one at the front tries the lock file and
+    // the write probe (named by the process: two probing at once took each other for a folder that takes no writes).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _turns = new();
+
     /// <summary>
-    /// Takes the lab's lock (an flock on its folder's "lock" file, shared by every process: the dashboard and the CLI),
-    /// so two writers never interleave on one lab; throws <see cref="LabBusyException"/> after <see cref="LockTimeout"/>.
+    /// Takes the lab's lock: its turn in this process, then an flock on its folder's "lock" file, shared by every process
+    /// (the dashboard and the CLI), so two writers never interleave on one lab. Waits without holding a thread; throws
+    /// <see cref="LabBusyException"/> after <see cref="LockTimeout"/>, and <see cref="RuntimeFolderException"/> at once
+    /// when the folder takes no writes (read-only, full). Disposing the lock releases both.
     /// </summary>
+    public async Task<IDisposable> LockAsync(string lab, CancellationToken cancellationToken = default)
+    {
+        EnsureFolderOf(lab);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var turn = _turns.GetOrAdd(lab, _ => new SemaphoreSlim(1, 1));
+        if (!await turn.WaitAsync(LockTimeout, cancellationToken))
+            throw new LabBusyException(lab, LockTimeout);
+        try
+        {
+            while (true)
+            {
+                if (TryLockFile(lab) is { } file)
+                    return new LabLock(turn, file);
+                if (waited.Elapsed >= LockTimeout)
+                    throw new LabBusyException(lab, LockTimeout);
+                await Task.Delay(LockRetry, cancellationToken);
+            }
+        }
+        catch
+        {
+            turn.Release();
+            throw;
+        }
+    }
+
+    // The lab's lock file, opened exclusively; null while another process (or another store) holds it.
+    private FileStream? TryLockFile(string lab)
+    {
+        try
+        {
+            return new FileStream(Path.Combine(FolderOf(lab), "lock"), new FileStreamOptions
+            {
+                Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, UnixCreateMode = RuntimeFile.OwnerOnly,
+            });
+        }
+        catch (IOException) when (Directory.Exists(FolderOf(lab)))
+        {
+            // Held by another process's change, which is waited for, or a folder that takes no writes at all (read-only,
+            // full), which is said at once.
+            return WriteProblem(FolderOf(lab)) is { } problem ? throw new RuntimeFolderException(FolderOf(lab), problem) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeFolderException(FolderOf(lab), e);
+        }
+    }
+
     // Why nothing can be written in the folder (a probe file is made and removed), or null when something can.
     private static Exception? WriteProblem(string folder)
     {
@@ -128,33 +184,17 @@ public sealed class LabRuntimeStore(string root)
         }
     }
 
-    public IDisposable Lock(string lab)
+    // The file first: the next change of this process, let in by the turn, then finds the file free. Released once:
+    // a second release of the turn would let two changes in.
+    private sealed class LabLock(SemaphoreSlim turn, FileStream file) : IDisposable
     {
-        EnsureFolderOf(lab);
-        var path = Path.Combine(FolderOf(lab), "lock");
-        var deadline = DateTime.UtcNow + LockTimeout;
-        while (true)
+        private int _released;
+
+        public void Dispose()
         {
-            try
-            {
-                return new FileStream(path, new FileStreamOptions
-                {
-                    Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, UnixCreateMode = RuntimeFile.OwnerOnly,
-                });
-            }
-            catch (IOException) when (Directory.Exists(FolderOf(lab)))
-            {
-                // Held by another change, or a folder that takes no writes at all (read-only, full): only the first waits.
-                if (WriteProblem(FolderOf(lab)) is { } problem)
-                    throw new RuntimeFolderException(FolderOf(lab), problem);
-                if (DateTime.UtcNow >= deadline)
-                    throw new LabBusyException(lab, LockTimeout);
-                Thread.Sleep(100);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new RuntimeFolderException(FolderOf(lab), e);
-            }
+            if (Interlocked.Exchange(ref _released, 1) != 0) return;
+            file.Dispose();
+            turn.Release();
         }
     }
 

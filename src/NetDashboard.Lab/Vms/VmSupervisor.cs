@@ -14,6 +14,8 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     : IAsyncDisposable
 {
     private static readonly TimeSpan QuitGrace = TimeSpan.FromSeconds(3);
+    // Longer than QMP's own 2 s wait for the quit's reply.
+    private static readonly TimeSpan QmpTimeout = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<(string Lab, string Vm), CancellationTokenSource> _watches = new();
     // The agent runs one command at a time: callers wait their turn here instead of meeting a busy socket.
     private readonly TakingTurns<(string Lab, string Vm)> _guestTurns = new(MaxGuestCommandsWaiting);
@@ -153,7 +155,11 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
         var ns = new LabNamespaces(lab).Host;
         var exited = ProcessExit.WaitAsync(record.Pid, cancellationToken);
         var quitAt = DateTimeOffset.UtcNow;
-        if (await QmpClient.QuitAsync(store.PathsOf(lab, vmName).Qmp, cancellationToken))
+        // Asked for a while only: a QEMU that hangs (or was stopped) takes the connection into its socket's backlog and
+        // never answers, and the journaled kill below must not wait for it forever, with the lab's lock held.
+        using var qmpWait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        qmpWait.CancelAfter(QmpTimeout);
+        if (await QmpClient.QuitAsync(store.PathsOf(lab, vmName).Qmp, qmpWait.Token))
         {
             if (!tearingDown) JournalQuit(lab, vmName, quitAt);
         }
