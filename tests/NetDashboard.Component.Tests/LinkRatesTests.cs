@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 using NetDashboard.Model;
 
 namespace NetDashboard.Component.Tests;
@@ -15,15 +16,15 @@ public sealed class LinkRatesTests
 
     [Fact]
     public void Next_FirstReading_NoRateYet() =>
-        Assert.Empty(new LinkRates().Next(new Dictionary<string, long> { ["host/tap0"] = 10 }, DateTime.UnixEpoch, Graph));
+        Assert.Empty(new LinkRates().Next(new Dictionary<InterfaceRef, long> { [InterfaceRef.Parse("host/tap0")] = 10 }, DateTime.UnixEpoch, Graph));
 
     [Fact]
     public void Next_TwoReadingsTwoSecondsApart_EachEdgeShowsTheRateOfTheInterfaceItStartsFromOrEndsAtAfterAVm()
     {
         var rates = new LinkRates();
-        rates.Next(new Dictionary<string, long> { ["host/tap0"] = 10, ["host/br0"] = 100, ["host/ens160"] = 7 }, DateTime.UnixEpoch, Graph);
+        rates.Next(new Dictionary<InterfaceRef, long> { [InterfaceRef.Parse("host/tap0")] = 10, [InterfaceRef.Parse("host/br0")] = 100, [InterfaceRef.Parse("host/ens160")] = 7 }, DateTime.UnixEpoch, Graph);
 
-        var labels = rates.Next(new Dictionary<string, long> { ["host/tap0"] = 30, ["host/br0"] = 100, ["host/ens160"] = 47 },
+        var labels = rates.Next(new Dictionary<InterfaceRef, long> { [InterfaceRef.Parse("host/tap0")] = 30, [InterfaceRef.Parse("host/br0")] = 100, [InterfaceRef.Parse("host/ens160")] = 47 },
             DateTime.UnixEpoch.AddSeconds(2), Graph);
 
         Assert.Equal(new Dictionary<string, string>
@@ -36,9 +37,9 @@ public sealed class LinkRatesTests
     public void Next_CounterWentBackwards_InterfaceRecreated_NoRateRatherThanANegativeOne()
     {
         var rates = new LinkRates();
-        rates.Next(new Dictionary<string, long> { ["host/tap0"] = 500 }, DateTime.UnixEpoch, Graph);
+        rates.Next(new Dictionary<InterfaceRef, long> { [InterfaceRef.Parse("host/tap0")] = 500 }, DateTime.UnixEpoch, Graph);
 
-        var labels = rates.Next(new Dictionary<string, long> { ["host/tap0"] = 3 }, DateTime.UnixEpoch.AddSeconds(1), Graph);
+        var labels = rates.Next(new Dictionary<InterfaceRef, long> { [InterfaceRef.Parse("host/tap0")] = 3 }, DateTime.UnixEpoch.AddSeconds(1), Graph);
 
         Assert.Empty(labels);
     }

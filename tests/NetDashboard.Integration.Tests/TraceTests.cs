@@ -32,8 +32,8 @@ public sealed class TraceTests
         Assert.True(report.Replied, TraceText.Of(report));
         TraceHops.AllSeen(report.Request, "pc/eth0", "host/ens192", "host/br0", "host/ens160", "wan/eth0");
         TraceHops.AllSeen(report.Reply, "wan/eth0", "host/ens160", "host/br0", "host/ens192", "pc/eth0");
-        Assert.Contains(new TraceChange("host/ens160", "source", "192.168.1.3", "10.180.13.232"), TraceHops.At(report.Request, "host/ens160").Changes);
-        Assert.Contains(new TraceChange("host/br0", "destination", "10.180.13.232", "192.168.1.3"), TraceHops.At(report.Reply, "host/br0").Changes);
+        Assert.Contains(new TraceChange(InterfaceRef.Parse("host/ens160"), HeaderField.Source, "192.168.1.3", "10.180.13.232"), TraceHops.At(report.Request, "host/ens160").Changes);
+        Assert.Contains(new TraceChange(InterfaceRef.Parse("host/br0"), HeaderField.Destination, "10.180.13.232", "192.168.1.3"), TraceHops.At(report.Reply, "host/br0").Changes);
         Assert.Empty(TraceHops.At(report.Reply, "host/ens192").Changes);
         Assert.Null(report.Verdict);
         // The probe is a command the lab ran: it is in the journal as a person would type it.
@@ -156,9 +156,9 @@ public sealed class SeedNatTraceTests(SeedNatTraceLab seedNat) : IClassFixture<S
         TraceHops.AllSeen(report.Request, "host/tap0", "host/br0", "host/ens160", "wan/eth0");
         TraceHops.AllSeen(report.Reply, "wan/eth0", "host/ens160", "host/br0", "host/tap0");
         var uplink = TraceHops.At(report.Request, "host/ens160").Changes;
-        Assert.Contains(new TraceChange("host/ens160", "source", "192.168.1.10", "10.180.13.232"), uplink);
-        Assert.Contains(new TraceChange("host/ens160", "TTL", "64", "63"), uplink);
-        Assert.Contains(new TraceChange("host/br0", "destination", "10.180.13.232", "192.168.1.10"), TraceHops.At(report.Reply, "host/br0").Changes);
+        Assert.Contains(new TraceChange(InterfaceRef.Parse("host/ens160"), HeaderField.Source, "192.168.1.10", "10.180.13.232"), uplink);
+        Assert.Contains(new TraceChange(InterfaceRef.Parse("host/ens160"), HeaderField.Ttl, "64", "63"), uplink);
+        Assert.Contains(new TraceChange(InterfaceRef.Parse("host/br0"), HeaderField.Destination, "10.180.13.232", "192.168.1.10"), TraceHops.At(report.Reply, "host/br0").Changes);
         Assert.Equal("(vm1)$ ping -c 1 -W 1 203.0.113.5", report.Probe);
         Assert.True(clock.Elapsed < SeedNatTraceLab.ArrivedBound, $"the trace took {clock.ElapsedMilliseconds} ms");
     }
@@ -290,7 +290,7 @@ public sealed class SeedNatTraceLab : IAsyncLifetime
             var verdict = broken.Verdict ?? throw new Xunit.Sdk.XunitException($"no verdict:\n{TraceText.Of(broken)}");
             Assert.False(broken.Replied, TraceText.Of(broken));
             Assert.Equal(reason, verdict.Reason);
-            Assert.Equal(stoppedAfter, verdict.StoppedAfter);
+            Assert.Equal(stoppedAfter, verdict.StoppedAfter?.ToString());
             Assert.Equal(fix, verdict.Fix?.Tutorial);
             Assert.True(clock.Elapsed < LostBound, $"the trace of a lost packet took {clock.ElapsedMilliseconds} ms");
 
@@ -388,9 +388,9 @@ internal static class TraceHops
     /// <summary>The hops are exactly <paramref name="stations"/>, in that order, and the packet was seen on each.</summary>
     public static void AllSeen(IReadOnlyList<TraceHop> hops, params string[] stations)
     {
-        Assert.Equal(stations, hops.Select(h => h.Station));
+        Assert.Equal(stations, hops.Select(h => h.Station.ToString()));
         Assert.All(hops, hop => Assert.True(hop.Seen, $"not seen on {hop.Station}"));
     }
 
-    public static TraceHop At(IReadOnlyList<TraceHop> hops, string station) => hops.Single(h => h.Station == station);
+    public static TraceHop At(IReadOnlyList<TraceHop> hops, string station) => hops.Single(h => h.Station.ToString() == station);
 }

@@ -55,7 +55,7 @@ public sealed class TraceDiagnosisTests
 
     private static TraceVerdict? Diagnose(Topology kernel, GuestState? guest, string[] seen, bool replied = false, TraceSource? source = null) =>
         TraceDiagnosis.Diagnose(new TraceObservation(TracePlan.For(source ?? Vm1, Server, kernel, SeedNat), kernel, SeedNat, guest, true,
-            seen.ToHashSet(), replied));
+            seen.Select(InterfaceRef.Parse).ToHashSet(), replied));
 
     private static readonly string[] Everywhere = ["host/tap0", "host/br0", "host/ens160", "wan/eth0"];
 
@@ -64,7 +64,7 @@ public sealed class TraceDiagnosisTests
     {
         var plan = TracePlan.For(Vm1, Server, Kernel(), SeedNat);
 
-        Assert.Equal(Everywhere, plan.Stations.Select(s => s.Name));
+        Assert.Equal(Everywhere, plan.Stations.Select(s => s.Name.ToString()));
         Assert.All(plan.Stations, s => Assert.True(s.Exists));
         Assert.Equal(("br0", "ens160"), (plan.Bridge, plan.Egress));
     }
@@ -76,7 +76,7 @@ public sealed class TraceDiagnosisTests
         var host = kernel.Host with { Links = kernel.Host.Links.Select(l => l.Name == "ens192" ? l with { Master = "br0" } : l).ToList() };
         var plan = TracePlan.For(TraceSource.Pc, Server, kernel with { Namespaces = [host, .. kernel.Namespaces.Skip(1)] }, SeedNat);
 
-        Assert.Equal(["pc/eth0", "host/ens192", "host/br0", "host/ens160", "wan/eth0"], plan.Stations.Select(s => s.Name));
+        Assert.Equal(["pc/eth0", "host/ens192", "host/br0", "host/ens160", "wan/eth0"], plan.Stations.Select(s => s.Name.ToString()));
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed class TraceDiagnosisTests
     {
         var plan = TracePlan.For(Vm1, IPAddress.Parse("192.168.1.11"), Kernel(), SeedNat);
 
-        Assert.Equal(["host/tap0", "host/br0"], plan.Stations.Select(s => s.Name));
+        Assert.Equal(["host/tap0", "host/br0"], plan.Stations.Select(s => s.Name.ToString()));
         Assert.Null(plan.Egress);
     }
 
@@ -119,7 +119,7 @@ public sealed class TraceDiagnosisTests
         var verdict = Diagnose(Kernel(forwarding: false), Guest(), ["host/tap0", "host/br0"])!;
 
         Assert.Equal("forwarding-off", verdict.Reason);
-        Assert.Equal("host/br0", verdict.StoppedAfter);
+        Assert.Equal("host/br0", verdict.StoppedAfter?.ToString());
         Assert.StartsWith("The packet stopped after host/br0. IP forwarding is off", verdict.Sentence);
         Assert.Equal("(host)$ echo 1 > /proc/sys/net/ipv4/ip_forward", verdict.Fix!.Tutorial);
         Assert.Equal(("setForwarding", true), (verdict.Fix.Operation!.Kind, verdict.Fix.Operation.Enabled));
@@ -149,7 +149,7 @@ public sealed class TraceDiagnosisTests
         var verdict = Diagnose(Kernel(tap0Up: false), Guest(), [])!;
 
         Assert.Equal("tap-down", verdict.Reason);
-        Assert.Null(verdict.StoppedAfter);
+        Assert.Null(verdict.StoppedAfter?.ToString());
         Assert.Equal("(host)$ ifconfig tap0 up", verdict.Fix!.Tutorial);
     }
 
@@ -159,7 +159,7 @@ public sealed class TraceDiagnosisTests
         var verdict = Diagnose(Kernel(br0Up: false), Guest(), ["host/tap0"])!;
 
         Assert.Equal("bridge-down", verdict.Reason);
-        Assert.Equal("host/tap0", verdict.StoppedAfter);
+        Assert.Equal("host/tap0", verdict.StoppedAfter?.ToString());
         Assert.Equal(("setLinkState", "br0", true), (verdict.Fix!.Operation!.Kind, verdict.Fix.Operation.Link, verdict.Fix.Operation.Up));
     }
 
@@ -206,7 +206,7 @@ public sealed class TraceDiagnosisTests
         var verdict = Diagnose(Kernel(masquerade: false), Guest(), Everywhere)!;
 
         Assert.Equal("no-masquerade", verdict.Reason);
-        Assert.Equal("wan/eth0", verdict.StoppedAfter);
+        Assert.Equal("wan/eth0", verdict.StoppedAfter?.ToString());
         Assert.Equal(("addMasquerade", "192.168.1.0/24"), (verdict.Fix!.Operation!.Kind, verdict.Fix.Operation.Source));
     }
 
@@ -215,7 +215,7 @@ public sealed class TraceDiagnosisTests
     {
         var kernel = Kernel();
         var verdict = TraceDiagnosis.Diagnose(new TraceObservation(TracePlan.For(Vm1, Server, kernel, SeedNat), kernel, SeedNat, null, false,
-            new HashSet<string>(), false))!;
+            new HashSet<InterfaceRef>(), false))!;
 
         Assert.Equal("not-running", verdict.Reason);
     }

@@ -27,7 +27,7 @@ public sealed class TraceFollowTests
     ], "br0", "ens160");
 
     private static (TraceStation, CaptureSnapshot) Station(int index, params (long Micros, byte[] Frame)[] packets) =>
-        (Plan.Stations[index], new CaptureSnapshot(Plan.Stations[index].Name, 1, 262144,
+        (Plan.Stations[index], new CaptureSnapshot(Plan.Stations[index].Name.ToString(), 1, 262144,
             [.. packets.Select((p, row) => new StoredPacket(row, p.Micros, p.Frame.Length, p.Frame))]));
 
     [Fact]
@@ -44,11 +44,11 @@ public sealed class TraceFollowTests
 
         var (request, reply) = TraceService.Follow(Plan, snapshots, Server);
 
-        Assert.All(request.Concat(reply), hop => Assert.True(hop.Seen, hop.Station));
+        Assert.All(request.Concat(reply), hop => Assert.True(hop.Seen, hop.Station.ToString()));
         Assert.Empty(request[1].Changes);
-        Assert.Contains(new TraceChange("host/ens160", "source", "192.168.1.10", "10.180.13.232"), request[2].Changes);
-        Assert.Equal(["wan/eth0", "host/ens160", "host/br0", "host/tap0"], reply.Select(h => h.Station));
-        Assert.Contains(new TraceChange("host/br0", "destination", "10.180.13.232", "192.168.1.10"), reply[2].Changes);
+        Assert.Contains(new TraceChange(InterfaceRef.Host("ens160"), HeaderField.Source, "192.168.1.10", "10.180.13.232"), request[2].Changes);
+        Assert.Equal(["wan/eth0", "host/ens160", "host/br0", "host/tap0"], reply.Select(h => h.Station.ToString()));
+        Assert.Contains(new TraceChange(InterfaceRef.Host("br0"), HeaderField.Destination, "10.180.13.232", "192.168.1.10"), reply[2].Changes);
         Assert.Empty(reply[3].Changes);
     }
 }

@@ -75,11 +75,10 @@ public sealed class CaptureActions(CaptureService captures, Func<string, Cancell
         if (ActionResult.ForBadLabName(lab) is { } bad) return new(bad, []);
         if (names.Count is 0 or > 16) return new(ActionResult.Refused("panes", "name 1 to 16 captures, e.g. host/tap0,host/br0"), []);
         // A name that can never be a capture is refused as such, not looked up as one that does not run.
-        if (names.FirstOrDefault(name => name.Split('/') is not [("host" or "wan" or "pc"), var iface] || InputRules.CheckInterfaceName(iface) is not null)
-            is { } notACapture)
+        if (names.FirstOrDefault(name => !InterfaceRef.TryParse(name, out _)) is { } notACapture)
             return new(ActionResult.Refused("panes", $"'{Printable.Quote(notACapture)}' is not a capture: a namespace (host, wan or pc), '/' and an interface name, e.g. host/tap0"), []);
         var snapshots = new List<CaptureSnapshot>();
-        foreach (var name in names)
+        foreach (var name in names.Select(InterfaceRef.Parse))
         {
             if (RunningCapture(lab, name) is not { } capture)
                 return new(ActionResult.NotFound($"no capture runs on {name} in lab {lab}; open it in the dashboard first"), []);
@@ -100,14 +99,14 @@ public sealed class CaptureActions(CaptureService captures, Func<string, Cancell
     {
         if (ActionResult.ForBadLabName(lab) is { } bad) return (bad, []);
         if (limit is < 1 or > 10_000) return (ActionResult.Refused("limit", $"{limit} is not between 1 and 10000"), []);
-        if (RunningCapture(lab, $"{ns}/{iface}") is not { } capture)
+        if (!InterfaceRef.TryParse($"{ns}/{iface}", out var name) || RunningCapture(lab, name) is not { } capture)
             return (ActionResult.NotFound($"no capture runs on {ns}/{iface} in lab {lab}; open it in the dashboard or the hub first"), []);
         var from = Math.Max(capture.Rows.Oldest, capture.Rows.Next - limit);
-        return (ActionResult.Ok($"{ns}/{iface}"), capture.Rows.Read(from, limit).Items);
+        return (ActionResult.Ok($"{name}"), capture.Rows.Read(from, limit).Items);
     }
 
-    private LiveCapture? RunningCapture(string lab, string displayName) =>
-        captures.Captures.Where(c => c.Key.Lab == lab && c.Key.DisplayName == displayName)
+    private LiveCapture? RunningCapture(string lab, InterfaceRef name) =>
+        captures.Captures.Where(c => c.Key.Lab == lab && c.Key.Ref == name)
             .OrderBy(c => c.Key.Filter.Length)
             .FirstOrDefault();
 

@@ -13,9 +13,11 @@ public sealed record CaptureKey(string Lab, string Namespace, string Interface, 
     public static CaptureKey For(string lab, NamespaceRole role, string iface, string filter = "") =>
         new(lab, new LabNamespaces(lab).NameOf(role), iface, filter);
 
-    /// <summary>"host/tap0": the role and the interface, how panes and pcapng interface blocks are named.</summary>
-    public string DisplayName =>
-        new LabNamespaces(Lab).RoleOf(Namespace) is { } role ? $"{role.ToString().ToLowerInvariant()}/{Interface}" : $"{Namespace}/{Interface}";
+    /// <summary>The interface as the lab names it; null for a namespace that is not one of the lab's.</summary>
+    public InterfaceRef? Ref => new LabNamespaces(Lab).RoleOf(Namespace) is { } role ? new InterfaceRef(role, Interface) : null;
+
+    /// <summary>"host/tap0": how panes and pcapng interface blocks are named.</summary>
+    public string DisplayName => Ref?.ToString() ?? $"{Namespace}/{Interface}";
 
     /// <summary>Every rule the key breaks, one sentence each; the filter is only compiled once these pass.</summary>
     public IReadOnlyList<string> Problems(int maxFilterLength)

@@ -36,7 +36,8 @@ public sealed partial class LiveCapture
     private readonly TcpSequences _tcp = new();
     // The correlator's name for this capture: a second capture of the interface with another filter sees the same
     // packets on the same interface, from another source.
-    private readonly string _interfaceKey, _correlationKey;
+    private readonly InterfaceRef _interfaceKey;
+    private readonly string _correlationKey;
     private Task _supervisor = Task.CompletedTask;
     private volatile bool _workerStopping;
     private volatile int _linkType = (int)LinkLayers.Ethernet;
@@ -50,8 +51,8 @@ public sealed partial class LiveCapture
     {
         Key = key;
         _correlator = correlator;
-        _interfaceKey = key.DisplayName;
-        _correlationKey = key.Filter.Length == 0 ? _interfaceKey : $"{_interfaceKey} [{key.Filter}]";
+        _interfaceKey = key.Ref ?? new InterfaceRef(NamespaceRole.Host, key.Interface);
+        _correlationKey = key.Filter.Length == 0 ? key.DisplayName : $"{key.DisplayName} [{key.Filter}]";
         _options = options;
         _logger = logger;
         _handles = handles;

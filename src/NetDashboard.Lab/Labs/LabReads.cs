@@ -65,12 +65,12 @@ public sealed class LabReads(LabEngine engine, LabRuntimeStore store, VmSupervis
     }
 
     /// <summary>
-    /// Packets each interface of the lab has carried (received plus sent), keyed like "host/tap0", from the kernel's
+    /// Packets each interface of the lab has carried (received plus sent), keyed by interface, from the kernel's
     /// counters: cheap enough to read every second, unlike a capture. Namespaces that do not exist are left out.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, long>> LinkPacketsAsync(string lab, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<InterfaceRef, long>> LinkPacketsAsync(string lab, CancellationToken cancellationToken)
     {
-        var counts = new Dictionary<string, long>();
+        var counts = new Dictionary<InterfaceRef, long>();
         if (InputRules.CheckLabName(lab) is not null) return counts;
         foreach (var role in Enum.GetValues<NamespaceRole>())
         {
@@ -79,7 +79,7 @@ public sealed class LabReads(LabEngine engine, LabRuntimeStore store, VmSupervis
             try
             {
                 foreach (var (name, packets) in await reader.ReadLinkPacketsAsync(ns, cancellationToken))
-                    counts[$"{role.ToString().ToLowerInvariant()}/{name}"] = packets;
+                    counts[new InterfaceRef(role, name)] = packets;
             }
             catch (HostCommandException)
             {

@@ -15,7 +15,7 @@ public static class TutorialLessons
             [
                 AddressStep("tap1", "192.168.1.1/24", "The host's end of the cable gets 192.168.1.1/24 and comes up."),
                 GuestStep("vm1", "192.168.1.2", null, "The guest's eth0 gets 192.168.1.2.", new LessonProbe("host", "192.168.1.2"))
-                    with { Watch = ["host/tap1"] },
+                    with { Watch = [InterfaceRef.Host("tap1")] },
             ]),
         new("bridge", "2. bridge", "seed-bridge.yaml",
             "Two VMs with their own MACs, on tap0 and tap1. A bridge joins the taps like a switch joins cables.",
@@ -29,7 +29,7 @@ public static class TutorialLessons
                     "vm2's eth0 gets 192.168.1.11; now the guests reach each other through br0. Select br0 on the graph: its MAC table "
                     + "shows vm1's MAC 52:54:98:76:54:30 learned on tap0 and vm2's :31 on tap1. Watch it: the ping crosses tap0 and tap1; "
                     + "br0 itself sees only what is broadcast or meant for the host (the ARP), not the guests' unicast.", new LessonProbe("vm1", "192.168.1.11"))
-                    with { Watch = ["host/tap0", "host/tap1", "host/br0"] },
+                    with { Watch = [InterfaceRef.Host("tap0"), InterfaceRef.Host("tap1"), InterfaceRef.Host("br0")] },
             ]),
         new("bridge-external", "3. bridged external", "seed-bridge-external.yaml",
             "The host's second NIC ens192 joins the bridge, so the guests are on the same LAN as the external PC 192.168.1.3.",
@@ -41,7 +41,7 @@ public static class TutorialLessons
                 UpStep(["br0", "tap0", "tap1"]),
                 GuestStep("vm1", "192.168.1.10", null, "vm1's eth0 gets 192.168.1.10; it reaches the external PC through br0 and ens192: "
                     + "on ens192 the guest's own address 192.168.1.10 goes out, nothing rewritten.", new LessonProbe("vm1", "192.168.1.3"))
-                    with { Watch = ["host/br0", "host/ens192"] },
+                    with { Watch = [InterfaceRef.Host("br0"), InterfaceRef.Host("ens192")] },
                 GuestStep("vm2", "192.168.1.11", null, "vm2's eth0 gets 192.168.1.11.", new LessonProbe("vm2", "192.168.1.3")),
             ]),
         new("nat", "4. NAT", "seed-nat.yaml",
@@ -63,7 +63,7 @@ public static class TutorialLessons
                 new("Default route in the guests", "Each guest sends what is not on its LAN to 192.168.1.1; vm1 reaches the internet server. "
                     + "On tap0 and br0 the ping leaves from 192.168.1.10; on ens160 from 10.180.13.232: MASQUERADE rewrote it.",
                     [new GuestAction("vm1", "route add -net 0.0.0.0/0 gw 192.168.1.1"), new GuestAction("vm2", "route add -net 0.0.0.0/0 gw 192.168.1.1")],
-                    Probe: new LessonProbe("vm1", "203.0.113.5")) { Watch = ["host/tap0", "host/br0", "host/ens160"] },
+                    Probe: new LessonProbe("vm1", "203.0.113.5")) { Watch = [InterfaceRef.Host("tap0"), InterfaceRef.Host("br0"), InterfaceRef.Host("ens160")] },
             ]),
     ];
 

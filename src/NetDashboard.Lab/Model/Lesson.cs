@@ -22,7 +22,7 @@ public sealed record LessonProbe(string From, string Target)
 public sealed record LessonStep(string Title, string Explanation, IReadOnlyList<LessonAction> Actions, Func<Topology, bool>? IsDone = null, LessonProbe? Probe = null)
 {
     /// <summary>What the tutorial proves with tcpdump at this step: the interfaces to watch while the probe's ping runs.</summary>
-    public IReadOnlyList<string> Watch { get; init; } = [];
+    public IReadOnlyList<InterfaceRef> Watch { get; init; } = [];
 
     /// <summary>The step's commands as the tutorial writes them.</summary>
     public IEnumerable<string> TutorialLines(string lab) => Actions.Select(a => a switch

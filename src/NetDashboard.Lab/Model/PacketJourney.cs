@@ -34,7 +34,9 @@ public enum HeaderField
 public sealed record FieldChange(HeaderField Field, string Before, string After)
 {
     /// <summary>How a person names the field: "source", "TTL", "ICMP id".</summary>
-    public string FieldName => Field switch
+    public string FieldName => NameOf(Field);
+
+    public static string NameOf(HeaderField field) => field switch
     {
         HeaderField.Source => "source",
         HeaderField.Destination => "destination",
@@ -49,7 +51,7 @@ public sealed record FieldChange(HeaderField Field, string Before, string After)
         HeaderField.QuotedSourcePort => "quoted source port",
         HeaderField.QuotedDestinationPort => "quoted destination port",
         HeaderField.QuotedIcmpId => "quoted ICMP id",
-        _ => Field.ToString(),
+        _ => field.ToString(),
     };
 
     /// <summary>
@@ -65,11 +67,11 @@ public sealed record FieldChange(HeaderField Field, string Before, string After)
 }
 
 /// <summary>One interface where the packet was seen.</summary>
-/// <param name="InterfaceKey">The capture's name, such as "host/tap0".</param>
+/// <param name="Interface">Where the packet was seen, such as host/tap0.</param>
 /// <param name="Sequence">The row's number in that capture.</param>
 /// <param name="OffsetMicros">Kernel time since the journey's first hop.</param>
 /// <param name="Changes">What differs from the previous hop; empty for the first.</param>
-public sealed record JourneyHop(string InterfaceKey, long Sequence, long TimestampMicros, long OffsetMicros, IReadOnlyList<FieldChange> Changes);
+public sealed record JourneyHop(InterfaceRef Interface, long Sequence, long TimestampMicros, long OffsetMicros, IReadOnlyList<FieldChange> Changes);
 
 /// <summary>One packet's hops in kernel time order, its flow, and the groups that answered it (echo reply, ACK, UDP reply).</summary>
 public sealed record PacketJourney(long GroupId, long FlowId, IReadOnlyList<JourneyHop> Hops, IReadOnlyList<long> ReplyGroupIds);

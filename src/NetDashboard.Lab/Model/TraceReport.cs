@@ -10,18 +10,22 @@ using NetDashboard.Lab.Vms;
 namespace NetDashboard.Lab.Model;
 
 /// <summary>One place on a trace's way, and what the probe (or its reply) looked like there.</summary>
-/// <param name="Station">"host/tap0".</param>
+/// <param name="Station">Where, such as host/tap0.</param>
 /// <param name="Exists">False when the interface is not in the kernel (nothing could be captured there).</param>
 /// <param name="OffsetMs">Kernel time since the packet was first seen, when it was seen here.</param>
 /// <param name="Changes">What differs from the previous place it was seen, e.g. "source 192.168.1.10 → 10.180.13.232".</param>
 /// <param name="Packet">The packet as tcpdump -n would print it.</param>
-public sealed record TraceHop(string Station, bool Exists, bool Seen, double? OffsetMs, IReadOnlyList<TraceChange> Changes, string? Packet);
+public sealed record TraceHop(InterfaceRef Station, bool Exists, bool Seen, double? OffsetMs, IReadOnlyList<TraceChange> Changes, string? Packet);
 
 /// <summary>A header field rewritten between two places: NAT's source rewrite, the TTL a router lowers, the MACs.</summary>
-public sealed record TraceChange(string Station, string Field, string Before, string After)
+/// <param name="Header">Which field; JSON names it as a person does (<see cref="Field"/>).</param>
+public sealed record TraceChange(InterfaceRef Station, [property: System.Text.Json.Serialization.JsonIgnore] HeaderField Header, string Before, string After)
 {
+    /// <summary>"source", "TTL", "ICMP id".</summary>
+    public string Field => FieldChange.NameOf(Header);
+
     /// <summary>A rewrite NAT makes (addresses, ports, ICMP id), as opposed to what every router or bridge changes.</summary>
-    public bool IsRewrite => Field is "source" or "destination" or "ICMP id" or "source port" or "destination port";
+    public bool IsRewrite => Header is HeaderField.Source or HeaderField.Destination or HeaderField.IcmpId or HeaderField.SourcePort or HeaderField.DestinationPort;
 
     public override string ToString() => $"{Field} {Before} → {After}";
 }

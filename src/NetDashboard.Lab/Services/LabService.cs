@@ -74,7 +74,7 @@ public sealed class LabService(LabActions labs, LabReads reads, VmActions vms, C
     public Task<(ActionResult Result, KernelTables? Tables)> TablesAsync(string lab, string ns, string? bridge, CancellationToken cancellationToken = default) =>
         reads.TablesAsync(lab, ns, bridge, cancellationToken);
     /// <inheritdoc cref="LabReads.LinkPacketsAsync"/>
-    public Task<IReadOnlyDictionary<string, long>> LinkPacketsAsync(string lab, CancellationToken cancellationToken = default) => reads.LinkPacketsAsync(lab, cancellationToken);
+    public Task<IReadOnlyDictionary<InterfaceRef, long>> LinkPacketsAsync(string lab, CancellationToken cancellationToken = default) => reads.LinkPacketsAsync(lab, cancellationToken);
     /// <inheritdoc cref="LabReads.VmStatuses"/>
     public IReadOnlyList<VmStatus> VmStatuses(string lab) => reads.VmStatuses(lab);
     /// <inheritdoc cref="LabReads.DefinitionOf"/>
@@ -135,6 +135,9 @@ public sealed class LabService(LabActions labs, LabReads reads, VmActions vms, C
     /// <inheritdoc cref="TraceService.TraceAsync"/>
     public Task<TraceOutcome> TraceAsync(string lab, string? from, string? to, string? protocol, CancellationToken cancellationToken = default) =>
         trace.TraceAsync(lab, from, to, protocol, cancellationToken);
+    /// <summary>A journey's hops in the order the packet crossed them (<see cref="PathOrder"/>); a reply (no <paramref name="source"/>) goes back.</summary>
+    public static PacketJourney InPathOrder(PacketJourney journey, Topology? topology, string? source) =>
+        PathOrder.InOrder(journey, topology, PathOrder.IsOutbound(source, topology));
     /// <summary>Traces of one lab that may wait their turn behind the one running; more are refused.</summary>
     public const int MaxTracesWaiting = TraceService.MaxTracesWaiting;
     /// <summary>The tutorial's lessons, in order.</summary>

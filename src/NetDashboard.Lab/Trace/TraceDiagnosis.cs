@@ -16,9 +16,9 @@ public sealed record TraceObservation(
     LabDefinition? Definition,
     GuestState? Guest,
     bool VmRunning,
-    IReadOnlySet<string> Seen,
+    IReadOnlySet<InterfaceRef> Seen,
     bool Replied,
-    IReadOnlySet<string>? ReplySeen = null);
+    IReadOnlySet<InterfaceRef>? ReplySeen = null);
 
 /// <summary>
 /// Turns a probe that did not get through into one verdict: the first thing on the packet's way, in path order, that
@@ -27,7 +27,7 @@ public sealed record TraceObservation(
 /// </summary>
 public static class TraceDiagnosis
 {
-    private sealed record Check(string? StopsBefore, Func<TraceVerdictDraft?> Find);
+    private sealed record Check(InterfaceRef? StopsBefore, Func<TraceVerdictDraft?> Find);
 
     private sealed record TraceVerdictDraft(string Reason, string Sentence, TraceFix? Fix);
 
@@ -39,7 +39,7 @@ public static class TraceDiagnosis
         var host = o.Topology.Host;
         var who = plan.Source.Name;
         var lastSeen = stations.LastOrDefault(s => o.Seen.Contains(s.Name))?.Name;
-        string? At(int index) => index < stations.Count ? stations[index].Name : null;
+        InterfaceRef? At(int index) => index < stations.Count ? stations[index].Name : null;
         var portStation = stations.FirstOrDefault(s => s.Role == NamespaceRole.Host);
         var bridge = plan.Bridge;
         var bridgeLink = bridge is null ? null : host.Link(bridge);
@@ -69,7 +69,7 @@ public static class TraceDiagnosis
             // Not bound to where the request was seen: the host answers ARP for br0's address on any port, so a request
             // can leak through a cable outside the bridge; its reply is routed to the bridge and never reaches the sender.
             new(portStation is { } p && o.Topology.Host.Link(p.Interface) is { AdminUp: true } ? null : At(1) ?? first, () => PortProblem(o, portStation)),
-            new(bridge is null ? null : $"host/{bridge}", () => bridgeLink is { AdminUp: false }
+            new(bridge is null ? null : InterfaceRef.Host(bridge), () => bridgeLink is { AdminUp: false }
                 ? new("bridge-down", $"{bridge} is down, so it forwards nothing between its ports.",
                     HostFix(new OperationRequest { Kind = "setLinkState", Namespace = "host", Link = bridge, Up = true }, $"ifconfig {bridge} up"))
                 : null),
@@ -93,7 +93,7 @@ public static class TraceDiagnosis
                 : null),
         };
 
-        var seenIndex = lastSeen is null ? -1 : IndexOf(stations, lastSeen);
+        var seenIndex = lastSeen is { } last ? IndexOf(stations, last) : -1;
         foreach (var check in checks)
         {
             // A rule that stops the packet before a station it was seen at (or past) is not what stopped it.
@@ -105,7 +105,7 @@ public static class TraceDiagnosis
     }
 
     /// <summary>Where the packet was last seen, then why: the request, or when it arrived, its reply.</summary>
-    private static string Stopped(TraceObservation o, string? lastSeen, string sentence)
+    private static string Stopped(TraceObservation o, InterfaceRef? lastSeen, string sentence)
     {
         var stations = o.Plan.Stations;
         if (lastSeen is null) return $"The packet was not seen on any interface. {sentence}";
@@ -116,7 +116,7 @@ public static class TraceDiagnosis
             : $"The request arrived ({lastSeen}); its reply was last seen on {replyLast}. {sentence}";
     }
 
-    private static int IndexOf(IReadOnlyList<TraceStation> stations, string name)
+    private static int IndexOf(IReadOnlyList<TraceStation> stations, InterfaceRef name)
     {
         for (var i = 0; i < stations.Count; i++)
             if (stations[i].Name == name) return i;

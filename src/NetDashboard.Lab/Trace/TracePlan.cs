@@ -11,10 +11,10 @@ public sealed record TraceSource(string Name, string? Tap = null)
     public static TraceSource Host { get; } = new("host");
 }
 
-/// <summary>One interface the probe should cross, in order: "host/tap0", "host/br0", "host/ens160", "wan/eth0".</summary>
+/// <summary>One interface the probe should cross, in order: host/tap0, host/br0, host/ens160, wan/eth0.</summary>
 public sealed record TraceStation(NamespaceRole Role, string Interface, bool Exists)
 {
-    public string Name => $"{Role.ToString().ToLowerInvariant()}/{Interface}";
+    public InterfaceRef Name => new(Role, Interface);
 }
 
 /// <summary>

@@ -146,7 +146,7 @@ public sealed class TraceService(LabEngine engine, LabRuntimeStore store, VmSupe
     /// The lab or the sending VM went away while the probe was out: what the captures saw then says nothing of the
     /// lab's rules, so that is the verdict, not a rule read from a kernel state that no longer holds.
     /// </summary>
-    private TraceVerdict? Interruption(string lab, VmDefinition? vm, bool wasRunning, bool replied, IReadOnlySet<string> seen, TracePlan plan)
+    private TraceVerdict? Interruption(string lab, VmDefinition? vm, bool wasRunning, bool replied, IReadOnlySet<InterfaceRef> seen, TracePlan plan)
     {
         if (replied) return null;
         var lastSeen = plan.Stations.LastOrDefault(s => seen.Contains(s.Name))?.Name;
@@ -206,7 +206,7 @@ public sealed class TraceService(LabEngine engine, LabRuntimeStore store, VmSupe
             .ThenBy(x => PacketHeaderReader.TryRead(x.Packet.Data, out var headers) && headers.Source == targetBits ? -x.Index : x.Index)
             .ToList();
         PacketJourney? request = null;
-        var rows = new Dictionary<(string, long), StoredPacket>();
+        var rows = new Dictionary<(InterfaceRef, long), StoredPacket>();
         foreach (var (station, packet, _) in packets)
         {
             var mark = correlator.Observe(station.Name, packet.Sequence, packet.TimestampMicros, packet.Data);
@@ -222,14 +222,14 @@ public sealed class TraceService(LabEngine engine, LabRuntimeStore store, VmSupe
         return (Hops(plan.Stations, journey, rows), Hops(plan.Stations.Reverse().ToList(), replyJourney, rows));
     }
 
-    private static List<TraceHop> Hops(IReadOnlyList<TraceStation> stations, PacketJourney? journey, Dictionary<(string, long), StoredPacket> rows) =>
+    private static List<TraceHop> Hops(IReadOnlyList<TraceStation> stations, PacketJourney? journey, Dictionary<(InterfaceRef, long), StoredPacket> rows) =>
         stations.Select(station =>
         {
-            var hop = journey?.Hops.FirstOrDefault(h => h.InterfaceKey == station.Name);
+            var hop = journey?.Hops.FirstOrDefault(h => h.Interface == station.Name);
             if (hop is null) return new TraceHop(station.Name, station.Exists, false, null, [], null);
             var packet = rows[(station.Name, hop.Sequence)];
             var row = PacketSummarizer.Summarize(packet.Sequence, packet.TimestampMicros, packet.Length, packet.Data);
-            var changes = hop.Changes.Select(c => new TraceChange(station.Name, c.FieldName, c.Before, c.After)).ToList();
+            var changes = hop.Changes.Select(c => new TraceChange(station.Name, c.Field, c.Before, c.After)).ToList();
             return new TraceHop(station.Name, station.Exists, true, hop.OffsetMicros / 1000.0, changes, row.Info);
         }).ToList();
 

@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Model;
 namespace NetDashboard.Model;
 
 /// <summary>
@@ -7,17 +8,17 @@ namespace NetDashboard.Model;
 /// </summary>
 public sealed class LinkRates
 {
-    private IReadOnlyDictionary<string, long>? _before;
+    private IReadOnlyDictionary<InterfaceRef, long>? _before;
     private DateTime _beforeAt;
 
-    /// <summary>Takes a reading ("host/tap0" → packets) and returns each edge's label ("12 pkt/s"), empty the first time.</summary>
-    public IReadOnlyDictionary<string, string> Next(IReadOnlyDictionary<string, long> packets, DateTime at, GraphModel graph)
+    /// <summary>Takes a reading (interface → packets) and returns each edge's label ("12 pkt/s"), empty the first time.</summary>
+    public IReadOnlyDictionary<string, string> Next(IReadOnlyDictionary<InterfaceRef, long> packets, DateTime at, GraphModel graph)
     {
         var before = _before;
         var seconds = (at - _beforeAt).TotalSeconds;
         (_before, _beforeAt) = (packets, at);
         if (before is null || seconds <= 0) return new Dictionary<string, string>();
-        var rates = new Dictionary<string, double>();
+        var rates = new Dictionary<InterfaceRef, double>();
         foreach (var (link, count) in packets)
             if (before.TryGetValue(link, out var earlier) && count >= earlier)
                 rates[link] = (count - earlier) / seconds;
@@ -25,16 +26,15 @@ public sealed class LinkRates
         foreach (var edge in graph.Edges)
         {
             var link = LinkOf(edge.Source) ?? LinkOf(edge.Target);
-            if (link is not null && rates.TryGetValue(link, out var rate))
+            if (link is { } counted && rates.TryGetValue(counted, out var rate))
                 labels[edge.Id] = $"{rate:0} pkt/s";
         }
         return labels;
     }
 
-    // "link:host:tap0" → "host/tap0"; anything else (a VM, the router) has no counter of its own.
-    private static string? LinkOf(string elementId) =>
-        GraphElementId.Parse(elementId) is { Kind: GraphElementKind.Link, Name: { } name } id
-            ? $"{id.Role.ToString().ToLowerInvariant()}/{name}" : null;
+    // "link:host:tap0" → host/tap0; anything else (a VM, the router) has no counter of its own.
+    private static InterfaceRef? LinkOf(string elementId) =>
+        GraphElementId.Parse(elementId) is { Kind: GraphElementKind.Link, Name: { } name } id ? new InterfaceRef(id.Role, name) : null;
 }
 
 /// <summary>

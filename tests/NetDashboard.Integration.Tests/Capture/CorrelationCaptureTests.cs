@@ -60,7 +60,7 @@ public sealed class CorrelationCaptureTests
         Assert.Equal(request.Group, unfiltered.Group);
         Assert.Equal(request.Group, inside.Group);
         Assert.Equal(2, service.SeenOn(lab.Name, request.Group));
-        Assert.Equal(["host/br0", "host/ens160"], service.Journey(lab.Name, request.Group)!.Hops.Select(h => h.InterfaceKey));
+        Assert.Equal(["host/br0", "host/ens160"], service.Journey(lab.Name, request.Group)!.Hops.Select(h => h.Interface.ToString()));
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public sealed class CorrelationCaptureTests
         Assert.Equal(errorOutside.Group, errorInside.Group);
         Assert.All(new[] { datagram, errorInside, errorOutside }, r => Assert.True(follower.Holds(entry, r.Flow), $"{r.Info} is not marked"));
         var journey = service.Journey(lab.Name, errorInside.Group)!;
-        Assert.Equal(["host/ens160", "host/br0"], journey.Hops.Select(h => h.InterfaceKey));
+        Assert.Equal(["host/ens160", "host/br0"], journey.Hops.Select(h => h.Interface.ToString()));
         Assert.Contains("quoted source 10.180.13.232 → 192.168.1.3", journey.Hops[1].Changes.Select(c => c.Describe()));
         Assert.Contains(errorInside.Group, service.Journey(lab.Name, datagram.Group)!.ReplyGroupIds);
 

@@ -10,16 +10,16 @@ namespace NetDashboard.Lab.Tests.Capture;
 public sealed class CorrelationTests
 {
     private const long T0 = 1_700_000_000_000_000;
-    private const string Tap0 = "host/tap0";
-    private const string Tap1 = "host/tap1";
-    private const string Br0 = "host/br0";
-    private const string Ens160 = "host/ens160";
+    private static readonly InterfaceRef Tap0 = InterfaceRef.Host("tap0");
+    private static readonly InterfaceRef Tap1 = InterfaceRef.Host("tap1");
+    private static readonly InterfaceRef Br0 = InterfaceRef.Host("br0");
+    private static readonly InterfaceRef Ens160 = InterfaceRef.Host("ens160");
 
     private readonly PacketCorrelator _correlator = new();
-    private readonly Dictionary<string, long> _rows = [];
+    private readonly Dictionary<InterfaceRef, long> _rows = [];
 
     /// <summary>One capture's next row: the row numbers are per interface, like the captures'.</summary>
-    private PacketCorrelation See(string iface, long micros, byte[] frame, PacketCorrelator? correlator = null)
+    private PacketCorrelation See(InterfaceRef iface, long micros, byte[] frame, PacketCorrelator? correlator = null)
     {
         var row = _rows.GetValueOrDefault(iface);
         _rows[iface] = row + 1;
@@ -28,7 +28,7 @@ public sealed class CorrelationTests
 
     private PacketJourney Journey(PacketCorrelation packet) => Assert.IsType<PacketJourney>(_correlator.Journey(packet.GroupId));
 
-    private static string[] Interfaces(PacketJourney journey) => [.. journey.Hops.Select(h => h.InterfaceKey)];
+    private static InterfaceRef[] Interfaces(PacketJourney journey) => [.. journey.Hops.Select(h => h.Interface)];
 
     private static string[] Changes(JourneyHop hop) => [.. hop.Changes.Select(c => $"{c.Field} {c}")];
 
@@ -49,8 +49,9 @@ public sealed class CorrelationTests
 
     private static readonly Ping Vm1Ping = new(Guest, Vm1, 1234, 1234, 1, 0x4001, 0x9001);
 
-    private (PacketCorrelation Request, PacketCorrelation Reply) PingThroughNat(Ping ping, long start, string tap = Tap0)
+    private (PacketCorrelation Request, PacketCorrelation Reply) PingThroughNat(Ping ping, long start, InterfaceRef? through = null)
     {
+        var tap = through ?? Tap0;
         var request = See(tap, start, ping.RequestInside);
         See(Br0, start + 15, ping.RequestInside);
         See(Ens160, start + 40, ping.RequestOutside);
@@ -323,7 +324,7 @@ public sealed class CorrelationTests
         Assert.NotEqual(old.GroupId, late.GroupId);
         Assert.Equal(1, _correlator.InterfaceCount(late.GroupId));
         Assert.Equal(1, _correlator.InterfaceCount(old.GroupId));
-        Assert.Equal([Tap0], _correlator.Journey(old.GroupId)!.Hops.Select(h => h.InterfaceKey));
+        Assert.Equal([Tap0], _correlator.Journey(old.GroupId)!.Hops.Select(h => h.Interface));
     }
 
     [Fact]
@@ -342,7 +343,7 @@ public sealed class CorrelationTests
         }
 
         Assert.Equal(3, _correlator.InterfaceCount(request.GroupId));
-        Assert.Equal([Tap0, Br0, Ens160], _correlator.Journey(request.GroupId)!.Hops.Select(h => h.InterfaceKey));
+        Assert.Equal([Tap0, Br0, Ens160], _correlator.Journey(request.GroupId)!.Hops.Select(h => h.Interface));
     }
 
     [Fact]
@@ -376,7 +377,7 @@ public sealed class CorrelationTests
     public void Observe_FrameOnMoreInterfacesThanAGroupHolds_TheNinthStartsAnotherGroup()
     {
         var broadcast = Arp(ArpOperation.Request, Vm1, Guest, Broadcast, Gateway);
-        var groups = Enumerable.Range(0, 9).Select(i => See($"host/tap{i}", T0 + i, broadcast).GroupId).ToList();
+        var groups = Enumerable.Range(0, 9).Select(i => See(InterfaceRef.Host($"tap{i}"), T0 + i, broadcast).GroupId).ToList();
 
         Assert.Single(groups[..8].Distinct());
         Assert.NotEqual(groups[0], groups[8]);
@@ -387,9 +388,9 @@ public sealed class CorrelationTests
     public void Observe_MoreInterfacesThanALabHas_NotCorrelated()
     {
         for (var i = 0; i < 64; i++)
-            Assert.NotEqual(PacketCorrelation.None, See($"host/veth{i}", T0, Vm1Ping.RequestInside));
+            Assert.NotEqual(PacketCorrelation.None, See(InterfaceRef.Host($"veth{i}"), T0, Vm1Ping.RequestInside));
 
-        Assert.Equal(PacketCorrelation.None, See("host/one-too-many", T0, Vm1Ping.RequestInside));
+        Assert.Equal(PacketCorrelation.None, See(InterfaceRef.Host("one-too-many"), T0, Vm1Ping.RequestInside));
     }
 
     [Fact]
@@ -449,7 +450,7 @@ public sealed class CorrelationTests
         var inside = pings.Select(p => p.RequestInside).ToArray();
         var outside = pings.Select(p => p.RequestOutside).ToArray();
         var groups = new long[3][];
-        void Capture(int index, string iface, byte[][] frames, long delay) =>
+        void Capture(int index, InterfaceRef iface, byte[][] frames, long delay) =>
             groups[index] = [.. frames.Select((frame, i) => _correlator.Observe(iface, i, T0 + i * 50L + delay, frame).GroupId)];
 
         Parallel.Invoke(
@@ -492,8 +493,8 @@ public sealed class CorrelationTests
     public void Observe_SameFrameTwiceSeenByTwoCapturesOfOneInterface_TwoPacketsEachOnOneInterface()
     {
         var who = Arp(ArpOperation.Request, Vm1, Guest, Broadcast, Gateway);
-        var first = _correlator.Observe(Tap0, Tap0, 0, T0, who);
-        var second = _correlator.Observe(Tap0, Tap0, 1, T0 + 1_000_000, who);
+        var first = _correlator.Observe(Tap0, Tap0.ToString(), 0, T0, who);
+        var second = _correlator.Observe(Tap0, Tap0.ToString(), 1, T0 + 1_000_000, who);
         var firstAgain = _correlator.Observe(Tap0, "host/tap0 [arp]", 0, T0, who);
         var secondAgain = _correlator.Observe(Tap0, "host/tap0 [arp]", 1, T0 + 1_000_000, who);
 

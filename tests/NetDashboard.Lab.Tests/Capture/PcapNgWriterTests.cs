@@ -188,7 +188,7 @@ public sealed class PcapNgWriterTests
         })
         {
             var packets = panes[pane];
-            var link = correlator.Observe(pane, packets.Count, micros, frame);
+            var link = correlator.Observe(InterfaceRef.Parse(pane), packets.Count, micros, frame);
             packets.Add(new StoredPacket(packets.Count, micros, frame.Length, frame, link.GroupId, link.FlowId));
         }
         var file = Path.Combine(Path.GetTempPath(), $"netdash-comments-{Guid.NewGuid():N}.pcapng");

@@ -29,8 +29,9 @@ public sealed partial class PacketCorrelator
     // Key → observation number of the newest hop with it; each hop links to the next older one.
     private readonly Dictionary<ulong, long> _byFrame;
     private readonly Dictionary<ulong, long> _byInvariant;
-    private readonly Dictionary<string, byte> _interfaces = [];
-    private readonly List<string> _interfaceKeys = [];
+    private readonly Dictionary<InterfaceRef, byte> _interfaces = [];
+    private readonly List<InterfaceRef> _interfaceKeys = [];
+    private readonly Dictionary<InterfaceRef, string> _unfilteredKeys = [];
     private readonly Dictionary<string, byte> _captures = [];
     private readonly string?[] _captureKeys = new string?[MaxCaptures];
     private readonly long[] _captureLastMicros = new long[MaxCaptures];
@@ -56,18 +57,27 @@ public sealed partial class PacketCorrelator
     }
 
     /// <summary>
-    /// Takes one captured packet. <paramref name="interfaceKey"/> names the interface ("host/tap0"); one lab has at
+    /// Takes one captured packet. <paramref name="interfaceKey"/> names the interface (host/tap0); one lab has at
     /// most 64. Returns <see cref="PacketCorrelation.None"/> for a frame shorter than an Ethernet header.
     /// </summary>
     /// <param name="sequence">The row's number in its capture, handed back by <see cref="Journey"/>.</param>
-    public PacketCorrelation Observe(string interfaceKey, long sequence, long timestampMicros, ReadOnlySpan<byte> frame) =>
-        Observe(interfaceKey, interfaceKey, sequence, timestampMicros, frame);
+    public PacketCorrelation Observe(InterfaceRef interfaceKey, long sequence, long timestampMicros, ReadOnlySpan<byte> frame) =>
+        Observe(interfaceKey, CaptureKeyOf(interfaceKey), sequence, timestampMicros, frame);
+
+    // The unfiltered capture of an interface is named like it; written once, so a packet costs no string.
+    private string CaptureKeyOf(InterfaceRef interfaceKey)
+    {
+        if (_unfilteredKeys.TryGetValue(interfaceKey, out var key)) return key;
+        key = interfaceKey.ToString();
+        if (_unfilteredKeys.Count < MaxInterfaces) _unfilteredKeys[interfaceKey] = key;
+        return key;
+    }
 
     /// <summary>
     /// As <see cref="Observe(string, long, long, ReadOnlySpan{byte})"/>, from one of several captures of the
     /// interface: <paramref name="captureKey"/> tells them apart ("host/tap0 [icmp]").
     /// </summary>
-    internal PacketCorrelation Observe(string interfaceKey, string captureKey, long sequence, long timestampMicros, ReadOnlySpan<byte> frame)
+    internal PacketCorrelation Observe(InterfaceRef interfaceKey, string captureKey, long sequence, long timestampMicros, ReadOnlySpan<byte> frame)
     {
         ReadOnlySpan<ObservedPacket> packet = [ObservedPacket.Read(sequence, timestampMicros, frame)];
         Span<PacketCorrelation> link = [default];
@@ -80,7 +90,7 @@ public sealed partial class PacketCorrelator
     /// workers of a lab's captures would otherwise contend for it on every packet. <paramref name="links"/> gets
     /// what <see cref="Observe(string, long, long, ReadOnlySpan{byte})"/> would return for each.
     /// </summary>
-    internal void Observe(string interfaceKey, string captureKey, ReadOnlySpan<ObservedPacket> packets, Span<PacketCorrelation> links)
+    internal void Observe(InterfaceRef interfaceKey, string captureKey, ReadOnlySpan<ObservedPacket> packets, Span<PacketCorrelation> links)
     {
         lock (_gate)
         {
@@ -136,7 +146,7 @@ public sealed partial class PacketCorrelator
             return LiveGroup(groupId) is >= 0 and var slot ? _groups[slot].Count : 0;
     }
 
-    private byte? InterfaceIndex(string interfaceKey)
+    private byte? InterfaceIndex(InterfaceRef interfaceKey)
     {
         if (_interfaces.TryGetValue(interfaceKey, out var index))
             return index;

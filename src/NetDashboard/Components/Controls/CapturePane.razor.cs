@@ -40,7 +40,7 @@ public sealed partial class CapturePane : IAsyncDisposable
     [Parameter, EditorRequired] public string Lab { get; set; } = "";
 
     /// <summary>The capture, "host/tap0": a namespace role and an interface.</summary>
-    [Parameter, EditorRequired] public string Pane { get; set; } = "";
+    [Parameter, EditorRequired] public InterfaceRef Pane { get; set; }
 
     /// <summary>The shared time axis: kernel time (µs since the epoch) that every pane of the page counts from.</summary>
     [Parameter] public long ZeroMicros { get; set; }
@@ -82,10 +82,10 @@ public sealed partial class CapturePane : IAsyncDisposable
     private bool InFlow(PacketRow row) => Flow is { } flow && row.Flow != 0 && Labs.ConntrackOf(Lab)?.Holds(flow, row.Flow) == true;
 
     /// <summary>Raised with the decoded packet when a row is clicked (null when its bytes are no longer kept).</summary>
-    [Parameter] public EventCallback<(string Pane, PacketRow Row, PacketDetail? Detail)> OnSelect { get; set; }
+    [Parameter] public EventCallback<(InterfaceRef Pane, PacketRow Row, PacketDetail? Detail)> OnSelect { get; set; }
 
     /// <summary>Raised when the pane's close button is clicked.</summary>
-    [Parameter] public EventCallback<string> OnClose { get; set; }
+    [Parameter] public EventCallback<InterfaceRef> OnClose { get; set; }
 
     private long? _revealed;
 
@@ -122,7 +122,7 @@ public sealed partial class CapturePane : IAsyncDisposable
 
     private async Task OpenAsync(string filter)
     {
-        var (ns, iface) = Split(Pane);
+        var (ns, iface) = (InterfaceRef.RoleWord(Pane.Role), Pane.Name);
         var opening = await Labs.OpenCaptureAsync(Lab, ns, iface, filter);
         if (opening.Lease is not { } lease)
         {
@@ -219,8 +219,6 @@ public sealed partial class CapturePane : IAsyncDisposable
         _ => Color.Default,
     };
 
-    private static (string Ns, string Iface) Split(string pane) =>
-        pane.IndexOf('/') is var slash and > 0 ? (pane[..slash], pane[(slash + 1)..]) : ("host", pane);
 
     private async Task CloseAsync()
     {

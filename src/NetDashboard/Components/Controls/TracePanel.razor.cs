@@ -100,8 +100,7 @@ public sealed partial class TracePanel : IAsyncDisposable
     }
 
     private static GraphJourney JourneyOf(TraceReport report) =>
-        GraphJourney.Of(report.Request.Where(h => h.Seen)
-                .Select(h => (h.Station, h.OffsetMs ?? 0, (IReadOnlyList<string>)h.Changes.Select(c => c.ToString()).ToList())).ToList(),
+        GraphJourney.Of(report.Request.Where(h => h.Seen).Select(GraphHop.Of).ToList(),
             report.From is "pc" or "host" ? null : report.From, report.Arrived);
 
     public async ValueTask DisposeAsync()

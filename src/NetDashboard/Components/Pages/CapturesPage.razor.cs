@@ -11,12 +11,12 @@ namespace NetDashboard.Components.Pages;
 /// </summary>
 public sealed partial class CapturesPage : IAsyncDisposable
 {
-    private readonly List<string> _panes = [];
-    private IReadOnlyList<string> _candidates = [];
-    private string? _toAdd;
+    private readonly List<InterfaceRef> _panes = [];
+    private IReadOnlyList<InterfaceRef> _candidates = [];
+    private InterfaceRef? _toAdd;
     private string? _problem;
     private long _zeroMicros;
-    private (string Pane, PacketRow Row, PacketDetail? Detail)? _selected;
+    private (InterfaceRef Pane, PacketRow Row, PacketDetail? Detail)? _selected;
     private PacketJourney? _journey, _reply;
     private GraphJourney? _graphJourney;
     private NatEntry? _flow;
@@ -90,10 +90,12 @@ public sealed partial class CapturesPage : IAsyncDisposable
         }
         _zeroMicros = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         _candidates = topology.Namespaces.Where(ns => ns.Exists)
-            .SelectMany(ns => ns.Links.Where(l => l.Kind != "loopback").Select(l => $"{ns.Role.ToString().ToLowerInvariant()}/{l.Name}"))
+            .SelectMany(ns => ns.Links.Where(l => l.Kind != "loopback").Select(l => new InterfaceRef(ns.Role, l.Name)))
             .ToList();
+        // A name that can never be an interface of the lab opens no pane; the others open, and say so if they are missing.
         var wanted = Panes is { Length: > 0 }
             ? Panes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(pane => InterfaceRef.TryParse(pane, out var name) ? name : (InterfaceRef?)null).OfType<InterfaceRef>().ToList()
             : DefaultPanes(Labs.RecordOf(Lab)?.SourceFile, _candidates);
         _panes.AddRange(wanted.Distinct().Take(6));
         _ = FollowGraphAsync(_stop.Token);
@@ -139,39 +141,39 @@ public sealed partial class CapturesPage : IAsyncDisposable
     private bool AllPanesCapture()
     {
         var running = Labs.RunningCapturesOf(Lab) ?? [];
-        return _panes.All(pane => running.Any(c => c.Name == pane && c.Stats.State == CaptureState.Running));
+        return _panes.All(pane => running.Any(c => c.Name == pane.ToString() && c.Stats.State == CaptureState.Running));
     }
 
     /// <summary>The interfaces the tutorial's tcpdump watches in each part.</summary>
-    public static IReadOnlyList<string> DefaultPanes(string? sourceFile, IReadOnlyList<string> present)
+    public static IReadOnlyList<InterfaceRef> DefaultPanes(string? sourceFile, IReadOnlyList<InterfaceRef> present)
     {
         string[] wanted = Path.GetFileNameWithoutExtension(sourceFile ?? "") switch
         {
-            "seed-tap" => ["host/tap1"],
-            "seed-bridge" => ["host/tap0", "host/tap1", "host/br0"],
-            "seed-bridge-external" => ["host/br0", "host/ens192"],
-            _ => [present.Contains("host/tap0") ? "host/tap0" : "host/ens192", "host/br0", "host/ens160"],
+            "seed-tap" => ["tap1"],
+            "seed-bridge" => ["tap0", "tap1", "br0"],
+            "seed-bridge-external" => ["br0", "ens192"],
+            _ => [present.Contains(InterfaceRef.Host("tap0")) ? "tap0" : "ens192", "br0", WorldDefinition.UplinkName],
         };
-        var shown = wanted.Where(present.Contains).ToList();
-        return shown.Count > 0 ? shown : ["host/ens160"];
+        var shown = wanted.Select(InterfaceRef.Host).Where(present.Contains).ToList();
+        return shown.Count > 0 ? shown : [InterfaceRef.Host(WorldDefinition.UplinkName)];
     }
 
     private void AddPane()
     {
-        if (_toAdd is null || _panes.Contains(_toAdd)) return;
-        _panes.Add(_toAdd);
+        if (_toAdd is not { } added || _panes.Contains(added)) return;
+        _panes.Add(added);
         _toAdd = null;
         KeepAddressInStep();
     }
 
-    private void ClosePane(string pane)
+    private void ClosePane(InterfaceRef pane)
     {
         _panes.Remove(pane);
         if (_selected?.Pane == pane) _selected = null;
         KeepAddressInStep();
     }
 
-    private void OnSelect((string Pane, PacketRow Row, PacketDetail? Detail) selection)
+    private void OnSelect((InterfaceRef Pane, PacketRow Row, PacketDetail? Detail) selection)
     {
         _selected = selection;
         _journey = InPathOrder(Labs.JourneyOf(Lab, selection.Row.Group), selection.Row);
@@ -179,40 +181,17 @@ public sealed partial class CapturesPage : IAsyncDisposable
         _graphJourney = _journey is null ? null : JourneyOnGraph(_journey);
     }
 
-    /// <summary>
-    /// The hops by kernel time; a bridge and its port often stamp a packet in the same microsecond, and then the way
-    /// decides: a packet from the LAN (its source on a bridge's subnet) goes port → bridge → uplink, one from outside
-    /// the reverse. The hops tied this way are copies of one frame, so what changed at each stays where it was.
-    /// </summary>
-    private PacketJourney? InPathOrder(PacketJourney? journey, PacketRow? row)
-    {
-        if (journey is null) return null;
-        var lan = _topology?.Host.Links.Where(l => l.Kind == "bridge").SelectMany(l => l.Addresses).ToList() ?? [];
-        var source = row?.Source ?? "";
-        var outbound = System.Net.IPAddress.TryParse(source, out var address) ? lan.Any(a => a.Network.Contains(address)) : row is not null;
-        int Rank(string pane)
-        {
-            var rank = pane switch
-            {
-                _ when pane.StartsWith("pc/", StringComparison.Ordinal) => 0,
-                _ when pane.StartsWith("wan/", StringComparison.Ordinal) => 4,
-                $"host/{WorldDefinition.UplinkName}" => 3,
-                _ when _topology?.Host.Link(pane["host/".Length..]) is { Kind: "bridge" } => 2,
-                _ => 1,
-            };
-            return outbound ? rank : -rank;
-        }
-        return journey with { Hops = [.. journey.Hops.OrderBy(h => h.OffsetMicros).ThenBy(h => Rank(h.InterfaceKey))] };
-    }
+    // The hops by kernel time, ties broken by the way the packet goes (the trace's one rule for it).
+    private PacketJourney? InPathOrder(PacketJourney? journey, PacketRow? row) =>
+        journey is null ? null : LabService.InPathOrder(journey, _topology, row is null ? null : row.Source);
 
     private GraphJourney JourneyOnGraph(PacketJourney journey)
     {
-        var hops = journey.Hops.Select(h => (h.InterfaceKey, h.OffsetMicros / 1000.0,
-            (IReadOnlyList<string>)h.Changes.Select(c => c.Describe()).ToList())).ToList();
+        var hops = journey.Hops.Select(GraphHop.Of).ToList();
         // The VM whose tap saw it first sent it; a packet seen on the wan's cable reached the server's side.
-        var first = hops.Count > 0 && hops[0].Item1.StartsWith("host/", StringComparison.Ordinal) ? hops[0].Item1["host/".Length..] : null;
+        var first = hops.Count > 0 && hops[0].Station.Role == NamespaceRole.Host ? hops[0].Station.Name : null;
         var sender = Labs.DefinitionOf(Lab)?.Vms.FirstOrDefault(vm => vm.Tap == first)?.Name;
-        return GraphJourney.Of(hops, sender, arrived: hops.Any(h => h.Item1 == $"wan/{WorldDefinition.PeerName}"));
+        return GraphJourney.Of(hops, sender, arrived: hops.Any(h => h.Station == new InterfaceRef(NamespaceRole.Wan, WorldDefinition.PeerName)));
     }
 
     // The address names the open panes, so a reload or a shared link shows the same view.
