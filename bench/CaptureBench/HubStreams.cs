@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
-using NetDashboard.Lab.Capture;
+using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Bench.CaptureBench;
 
