@@ -30,14 +30,7 @@ public sealed class InspectorTests : BunitContext, IAsyncLifetime
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
-        _composition = LabComposition.Build(new LabSettings
-        {
-            RuntimeRoot = _runtime,
-            Lab = new LabServiceOptions { LabsFolder = _runtime },
-            GuestImageFolder = "/nonexistent",
-            ImageFolders = [],
-            Accelerator = QemuAccelerator.Tcg,
-        });
+        _composition = LabComposition.Build(LabFixtures.NoGuestSettings(_runtime));
         _store = _composition.Store;
         Services.AddSingleton(_composition.Door);
     }

@@ -7,6 +7,16 @@ internal static class LabFixtures
 {
     public const string LabName = "natpc";
 
+    /// <summary>Settings for the real lab services over a runtime folder of the test's own, with no guest to boot.</summary>
+    public static LabSettings NoGuestSettings(string runtime) => new()
+    {
+        RuntimeRoot = runtime,
+        Lab = new LabServiceOptions { LabsFolder = runtime },
+        GuestImageFolder = "/nonexistent",
+        ImageFolders = [],
+        Accelerator = QemuAccelerator.Tcg,
+    };
+
     public static LinkState Link(string name, string kind, bool up = true, string? master = null, bool noCarrier = false, params string[] addresses) => new()
     {
         Name = name,

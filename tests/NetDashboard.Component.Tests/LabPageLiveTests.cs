@@ -45,14 +45,7 @@ public sealed class LabPageLiveTests : BunitContext, IAsyncLifetime
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         // The real services, with the kernel the live events read replaced by recorded snapshots.
-        _composition = LabComposition.Build(new LabSettings
-        {
-            RuntimeRoot = _runtime,
-            Lab = new LabServiceOptions { LabsFolder = _runtime },
-            GuestImageFolder = "/nonexistent",
-            ImageFolders = [],
-            Accelerator = QemuAccelerator.Tcg,
-        }, kernel: _kernel);
+        _composition = LabComposition.Build(LabFixtures.NoGuestSettings(_runtime), kernel: _kernel);
         _store = _composition.Store;
         _store.Write(new LabRecord { Name = LabName, CreatedAt = DateTimeOffset.UtcNow });
         Services.AddSingleton(_composition.Door);

@@ -91,7 +91,7 @@ public sealed class VmStopJournalTests
         var added = after.GetProperty("total").GetInt32() - before.GetProperty("total").GetInt32();
         var since = after.GetProperty("entries").EnumerateArray().Take(added).ToList();
         var quit = Assert.Single(since, e => e.GetProperty("tutorialLine").GetString() == QuitLine);
-        Assert.Equal([JournalScript.Qmp, "vm1", "quit"], quit.GetProperty("argv").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal([JournalEntry.Qmp, "vm1", "quit"], quit.GetProperty("argv").EnumerateArray().Select(a => a.GetString()));
         Assert.Equal(0, quit.GetProperty("exitCode").GetInt32());
     }
 

@@ -108,7 +108,7 @@ public sealed class JournalScriptTests
     {
         var quit = new JournalEntry
         {
-            Time = DateTimeOffset.UnixEpoch, Who = "vm1", Namespace = T1.Host, Argv = [JournalScript.Qmp, "vm1", "quit"],
+            Time = DateTimeOffset.UnixEpoch, Who = "vm1", Namespace = T1.Host, Argv = [JournalEntry.Qmp, "vm1", "quit"],
             Tutorial = "# stop vm1", Remark = true, ExitCode = 0,
         };
 

@@ -39,7 +39,7 @@ public sealed class JournalTests : IDisposable
         Time = Start,
         Who = "vm1",
         Namespace = HostNs,
-        Argv = [JournalScript.GuestAgent, "vm1", command],
+        Argv = [JournalEntry.GuestAgent, "vm1", command],
         Tutorial = command,
         ExitCode = 0,
         Replayable = replayable,

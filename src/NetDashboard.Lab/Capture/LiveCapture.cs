@@ -1,7 +1,6 @@
 using NetDashboard.Lab.Runtime;
 using NetDashboard.Lab.Model;
 using Microsoft.Extensions.Logging;
-using NetDashboard.Lab.Events;
 using PacketDotNet;
 using SharpPcap;
 using SharpPcap.LibPcap;

@@ -64,7 +64,7 @@ internal sealed class LabSources : IAsyncDisposable
         try
         {
             // A guest command may have changed what the guest holds, and a guest that became ready holds something now.
-            if (_journal.Follow().Any(e => e.Argv is [JournalScript.GuestAgent, ..]))
+            if (_journal.Follow().Any(e => e.Argv is [JournalEntry.GuestAgent, ..]))
                 Guests.Poke();
             if (VmStates.Follow().Any(s => s.State == VmState.Running))
                 Guests.Poke();

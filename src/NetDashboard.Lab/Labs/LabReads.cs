@@ -1,8 +1,6 @@
 using NetDashboard.Lab.Labs;
 using NetDashboard.Lab.Runtime;
 using System.Net;
-using NetDashboard.Lab.Capture;
-using NetDashboard.Lab.Events;
 using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Vms;

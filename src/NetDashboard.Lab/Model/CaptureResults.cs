@@ -1,5 +1,3 @@
-using NetDashboard.Lab.Capture;
-using NetDashboard.Lab.Capture.Correlation;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Model;

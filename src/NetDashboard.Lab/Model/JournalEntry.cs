@@ -1,8 +1,6 @@
-using NetDashboard.Lab.Runtime;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using NetDashboard.Lab.Host;
 
 namespace NetDashboard.Lab.Model;
 
@@ -10,6 +8,12 @@ namespace NetDashboard.Lab.Model;
 public sealed record JournalEntry
 {
     /// <summary>The lab folder's subfolder of outputs longer than an entry keeps.</summary>
+    /// <summary>An entry run over a guest's command agent: Argv is ["guest-agent", VM, COMMAND].</summary>
+    public const string GuestAgent = "guest-agent";
+
+    /// <summary>An entry sent to a QEMU's monitor: Argv is ["qmp", VM, COMMAND].</summary>
+    public const string Qmp = "qmp";
+
     public const string OutputsFolder = "outputs";
 
     /// <summary>At most <paramref name="chars"/>, never half of a surrogate pair.</summary>
@@ -27,7 +31,7 @@ public sealed record JournalEntry
     /// </summary>
     public string Tutorial
     {
-        get => field ?? (Argv is [JournalScript.GuestAgent, _, var command] ? command : "");
+        get => field ?? (Argv is [GuestAgent, _, var command] ? command : "");
         init;
     }
 
@@ -62,7 +66,7 @@ public sealed record JournalEntry
     public JournalEntry WithOutputCut(int maxChars) =>
         StandardError.Length <= maxChars ? this : this with { StandardError = string.Concat(StandardError.AsSpan(0, WholeChars(StandardError, maxChars)), "…") };
 
-    internal bool TutorialIsCommand => Argv is [JournalScript.GuestAgent, _, var command] && Tutorial == command;
+    internal bool TutorialIsCommand => Argv is [GuestAgent, _, var command] && Tutorial == command;
 }
 
 /// <summary>One page of a journal, newest entry first.</summary>

@@ -1,4 +1,3 @@
-using NetDashboard.Lab.Runtime;
 using System.Net;
 using NetDashboard.Lab.Model;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using NetDashboard.Lab.Model;
-using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Lab.Model;
 

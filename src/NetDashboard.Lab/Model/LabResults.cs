@@ -1,5 +1,4 @@
 using NetDashboard.Lab.Model;
-using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Lab.Model;
 

@@ -1,9 +1,7 @@
-using NetDashboard.Lab.Runtime;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using NetDashboard.Lab.Model;
-using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Lab.Model;
 

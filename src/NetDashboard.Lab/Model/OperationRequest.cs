@@ -1,5 +1,4 @@
 using System.Net;
-using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Model;

@@ -1,11 +1,6 @@
 using Stopwatch = System.Diagnostics.Stopwatch;
 using System.Net;
-using NetDashboard.Lab.Capture;
-using NetDashboard.Lab.Capture.Correlation;
-using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
-using NetDashboard.Lab.Trace;
-using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Lab.Model;
 

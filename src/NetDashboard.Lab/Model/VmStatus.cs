@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using NetDashboard.Lab.Host;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Model;

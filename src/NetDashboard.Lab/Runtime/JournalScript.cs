@@ -13,12 +13,6 @@ namespace NetDashboard.Lab.Runtime;
 /// </summary>
 public static class JournalScript
 {
-    /// <summary>An entry run over a guest's command agent: Argv is ["guest-agent", VM, COMMAND].</summary>
-    public const string GuestAgent = "guest-agent";
-
-    /// <summary>An entry sent to a QEMU's monitor: Argv is ["qmp", VM, COMMAND].</summary>
-    public const string Qmp = "qmp";
-
     // Stands for the new lab's name while the page is made, then becomes ${LAB}.
     private const string LabMarker = "\u0001LAB\u0001";
 
@@ -29,7 +23,7 @@ public static class JournalScript
     {
         var replayed = entries.Where(e => e.Succeeded && e.Replayable).ToList();
         var rename = new Renaming(lab, Path.Combine(runtimeRoot, lab));
-        var vms = replayed.Where(e => e.Argv is [GuestAgent or Qmp, _, _]).Select(e => e.Argv[1])
+        var vms = replayed.Where(e => e.Argv is [JournalEntry.GuestAgent or JournalEntry.Qmp, _, _]).Select(e => e.Argv[1])
             .Concat(replayed.SelectMany(e => e.Argv).Where(a => a.StartsWith(rename.Folder + "/vms/", StringComparison.Ordinal))
                 .Select(a => a[(rename.Folder.Length + "/vms/".Length)..].Split('/')[0]))
             .Where(vm => InputRules.CheckVmName(vm) is null)
@@ -120,8 +114,8 @@ public static class JournalScript
             script.AppendLine($"# {Printable.Escape(entry.TutorialLine.TrimStart('#', ' '), keepNewlines: false)}");
             script.AppendLine(entry.Argv switch
             {
-                [GuestAgent, var vm, var command] => $"guest {Printable.ShellQuote(vm)} {Printable.ShellQuote(command)}",
-                [Qmp, var vm, var command] => $"qmp {Printable.ShellQuote(vm)} {Printable.ShellQuote(command)}",
+                [JournalEntry.GuestAgent, var vm, var command] => $"guest {Printable.ShellQuote(vm)} {Printable.ShellQuote(command)}",
+                [JournalEntry.Qmp, var vm, var command] => $"qmp {Printable.ShellQuote(vm)} {Printable.ShellQuote(command)}",
                 _ => string.Join(' ', entry.Argv.Select(rename.Word)),
             });
         }

@@ -1,7 +1,6 @@
 using NetDashboard.Lab.Host;
 using System.Text.Json;
 using NetDashboard.Lab.Model;
-using NetDashboard.Lab.Vms;
 
 namespace NetDashboard.Lab.Runtime;
 

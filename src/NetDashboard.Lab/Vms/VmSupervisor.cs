@@ -307,7 +307,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
             Who = vm,
             Namespace = new LabNamespaces(lab).Host,
             // The command once: a guest entry's tutorial is its command.
-            Argv = [JournalScript.GuestAgent, vm, command],
+            Argv = [JournalEntry.GuestAgent, vm, command],
             ExitCode = exitCode,
             StandardError = error,
             DurationMs = duration.TotalMilliseconds,
@@ -322,7 +322,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
             Time = started,
             Who = vm,
             Namespace = new LabNamespaces(lab).Host,
-            Argv = [JournalScript.Qmp, vm, "quit"],
+            Argv = [JournalEntry.Qmp, vm, "quit"],
             Tutorial = $"# stop {vm}: quit in its QEMU monitor (QMP)",
             Remark = true,
             ExitCode = 0,

@@ -67,6 +67,29 @@ public sealed class LayerTests
         Assert.True(breaches.Count == 0, $"{breaches.Count} uses reach up or sideways:\n{string.Join("\n", breaches.Take(60))}");
     }
 
+    private static bool MayUse(string from, string to) =>
+        from == to || LayerOf(to) < LayerOf(from) || (FeatureMayUse.TryGetValue(from, out var may) && may.Contains(to));
+
+    /// <summary>
+    /// The same rule on the source's usings: a constant is copied into the code that reads it, so the assemblies do not
+    /// show a use of another folder's constant, but the using (or the name) the source needs for it does.
+    /// </summary>
+    [Fact]
+    public void NoSourceFileOfTheLibrary_ImportsAFolderItMayNotUse()
+    {
+        var library = Path.Combine(NetDashboard.Configuration.RepositoryLayout.FindRoot(), "src", Lab);
+        var breaches = Directory.EnumerateFiles(library, "*.cs", SearchOption.AllDirectories)
+            .Where(path => !path.Contains("/obj/", StringComparison.Ordinal) && !path.Contains("/bin/", StringComparison.Ordinal))
+            .SelectMany(path => File.ReadLines(path)
+                .Select(line => System.Text.RegularExpressions.Regex.Match(line, @"^using (NetDashboard\.Lab\.(\w+))[\w.]*;"))
+                .Where(m => m.Success)
+                .Select(m => (File: Path.GetRelativePath(library, path), From: Path.GetRelativePath(library, path).Split('/')[0], To: m.Groups[2].Value)))
+            .Where(u => LayerOf(u.From) >= 0 && !MayUse(u.From, u.To))
+            .Select(u => $"{u.File} imports {u.To}").ToList();
+
+        Assert.True(breaches.Count == 0, $"{breaches.Count} imports reach up or sideways:\n{string.Join("\n", breaches)}");
+    }
+
     [Fact]
     public void TheWebAppAndTheCli_UseOnlyServicesAndModel()
     {
