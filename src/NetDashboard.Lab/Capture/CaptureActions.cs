@@ -11,6 +11,12 @@ namespace NetDashboard.Lab.Capture;
 /// <param name="exists">Whether anything of a lab exists (its record or a namespace): only such a lab is captured.</param>
 public sealed class CaptureActions(CaptureService captures, Func<string, CancellationToken, Task<bool>> exists)
 {
+    /// <summary>Whether a lab's captures are linked and its conntrack followed (NetDashboard:Capture:Correlate).</summary>
+    public bool Correlates => captures.Options.Correlate;
+
+    /// <summary>The longest live capture a download may ask for.</summary>
+    public int MaxCaptureSeconds => captures.Options.MaxCaptureSeconds;
+
     /// <summary>A packet's path across the lab's open captures (by a row's group), with what changed at each hop.</summary>
     public PacketJourney? JourneyOf(string lab, long group) => captures.Journey(lab, group);
 

@@ -170,7 +170,7 @@ public sealed class LabReads(LabEngine engine, LabRuntimeStore store, VmSupervis
         return plan.Operations
             // A learner who turned something on that the lesson leaves off is exploring, not drifting.
             .Where(op => !asLesson || op is not (SetForwarding { Enabled: false } or SetLinkState { Up: false }))
-            .Select(op => $"({who.RoleOf(op.Namespace)?.ToString().ToLowerInvariant() ?? "host"})$ {op.Tutorial}")
+            .Select(op => $"({who.RoleOf(op.Namespace)?.Word() ?? "host"})$ {op.Tutorial}")
             .ToList();
     }
 }

@@ -13,15 +13,7 @@ public readonly record struct InterfaceRef(NamespaceRole Role, string Name)
 {
     public static InterfaceRef Host(string name) => new(NamespaceRole.Host, name);
 
-    public override string ToString() => $"{RoleWord(Role)}/{Name}";
-
-    /// <summary>"host", "wan" or "pc": how a role is written.</summary>
-    public static string RoleWord(NamespaceRole role) => role switch
-    {
-        NamespaceRole.Host => "host",
-        NamespaceRole.Wan => "wan",
-        _ => "pc",
-    };
+    public override string ToString() => $"{Role.Word()}/{Name}";
 
     /// <summary>"host/tap0" with a valid interface name; anything else (another role, a bad name, no slash) is not one.</summary>
     public static bool TryParse([NotNullWhen(true)] string? text, out InterfaceRef reference)

@@ -5,6 +5,17 @@ namespace NetDashboard.Lab.Model;
 /// <summary>The three namespaces of the sandbox world and the part each plays.</summary>
 public enum NamespaceRole { Host, Wan, Pc }
 
+public static class NamespaceRoles
+{
+    /// <summary>"host", "wan" or "pc": how a role is written in namespace names, commands' prompts, URLs and pane names.</summary>
+    public static string Word(this NamespaceRole role) => role switch
+    {
+        NamespaceRole.Host => "host",
+        NamespaceRole.Wan => "wan",
+        _ => "pc",
+    };
+}
+
 /// <summary>The namespace names of one lab: netdash-LAB-host, -wan, -pc.</summary>
 public sealed record LabNamespaces(string Lab)
 {
@@ -16,7 +27,7 @@ public sealed record LabNamespaces(string Lab)
 
     public IReadOnlyList<string> All => [Host, Wan, Pc];
 
-    public string NameOf(NamespaceRole role) => $"{Prefix}{Lab}-{role.ToString().ToLowerInvariant()}";
+    public string NameOf(NamespaceRole role) => $"{Prefix}{Lab}-{role.Word()}";
 
     /// <summary>The role of a namespace of this lab, or null when the name is not one of its three.</summary>
     public NamespaceRole? RoleOf(string ns) =>

@@ -39,7 +39,7 @@ public sealed record LabStatus(string Lab, bool Owned, DateTimeOffset TakenAt, i
         record?.InternetServerPid,
         topology.Namespaces.Select(ns => new NamespaceView(
             ns.Name,
-            ns.Role.ToString().ToLowerInvariant(),
+            ns.Role.Word(),
             ns.Exists,
             ns.Forwarding,
             ns.Links.Select(l => new LinkView(l.Name, l.Kind, l.State, l.AdminUp, l.OperState, l.Master, l.PortState, l.Mac,

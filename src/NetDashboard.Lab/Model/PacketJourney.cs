@@ -58,7 +58,10 @@ public sealed record FieldChange(HeaderField Field, string Before, string After)
     /// A rewrite NAT makes (addresses, ports, ICMP id, and the same in the packet an ICMP error quotes), as opposed
     /// to what every router or bridge changes.
     /// </summary>
-    public bool IsRewrite => Field is not (HeaderField.SourceMac or HeaderField.DestinationMac or HeaderField.Ttl);
+    public bool IsRewrite => IsNatField(Field);
+
+    /// <summary>Whether NAT, not any router or bridge, changes <paramref name="field"/>: all but the MACs and the TTL.</summary>
+    public static bool IsNatField(HeaderField field) => field is not (HeaderField.SourceMac or HeaderField.DestinationMac or HeaderField.Ttl);
 
     /// <summary>"source 192.168.1.10 → 10.180.13.232".</summary>
     public string Describe() => $"{FieldName} {Before} → {After}";

@@ -89,7 +89,7 @@ public sealed class OperationRunner(HostRunner runner, LabRuntimeStore store, La
     private static JournalEntry EntryOf(string lab, LabOperation operation, int exitCode, string standardError, double durationMs) => new()
     {
         Time = DateTimeOffset.UtcNow,
-        Who = new LabNamespaces(lab).RoleOf(operation.Namespace)?.ToString().ToLowerInvariant() ?? "host",
+        Who = new LabNamespaces(lab).RoleOf(operation.Namespace)?.Word() ?? "host",
         Namespace = operation.Namespace,
         Argv = CommandBuilder.Build(operation).Argv,
         Tutorial = operation.Tutorial,

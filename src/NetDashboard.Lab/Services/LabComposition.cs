@@ -50,7 +50,6 @@ public sealed class LabComposition : IAsyncDisposable
             reads,
             vmActions,
             new CaptureActions(Captures, reads.ExistsAsync),
-            Captures,
             new TraceService(Engine, Store, Vms, Reader, Captures, vmActions, act),
             Events,
             Store);

@@ -14,8 +14,8 @@ namespace NetDashboard.Lab.Services;
 /// member hands the call to its feature (labs, VMs and guests, captures, trace, lessons, live events), which validates
 /// it, runs it and says what happened as an <see cref="ActionResult"/>; the faces only translate those results.
 /// </summary>
-public sealed class LabService(LabActions labs, LabReads reads, VmActions vms, CaptureActions captures, CaptureService captureService,
-    TraceService trace, LabEvents events, LabRuntimeStore store)
+public sealed class LabService(LabActions labs, LabReads reads, VmActions vms, CaptureActions captures, TraceService trace, LabEvents events,
+    LabRuntimeStore store)
 {
     // Labs: made, applied again, changed, removed.
 
@@ -123,10 +123,10 @@ public sealed class LabService(LabActions labs, LabReads reads, VmActions vms, C
     public int SeenOn(string lab, long group) => captures.SeenOn(lab, group);
     /// <inheritdoc cref="CaptureActions.ConntrackOf"/>
     public INatView? ConntrackOf(string lab) => captures.ConntrackOf(lab);
-    /// <summary>Whether a lab's captures are linked and its conntrack followed (NetDashboard:Capture:Correlate).</summary>
-    public bool Correlates => captureService.Options.Correlate;
-    /// <summary>The longest live capture a download may ask for.</summary>
-    public int MaxCaptureSeconds => captureService.Options.MaxCaptureSeconds;
+    /// <inheritdoc cref="CaptureActions.Correlates"/>
+    public bool Correlates => captures.Correlates;
+    /// <inheritdoc cref="CaptureActions.MaxCaptureSeconds"/>
+    public int MaxCaptureSeconds => captures.MaxCaptureSeconds;
     /// <summary>Writes captures as one pcapng file (one interface block each), as Wireshark and tshark read it.</summary>
     public static void WritePcapNg(Stream output, IReadOnlyList<CaptureSnapshot> snapshots) => PcapNgWriter.Write(output, snapshots);
 

@@ -41,7 +41,7 @@ public sealed record GraphElementId(GraphElementKind Kind, NamespaceRole Role, s
         _ => "server",
     };
 
-    private string RoleName => Role.ToString().ToLowerInvariant();
+    private string RoleName => Role.Word();
 
     // Only the names the graph writes: "Host" or "1" are not roles here.
     private static bool TryRole(string text, out NamespaceRole role)

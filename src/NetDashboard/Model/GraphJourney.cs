@@ -14,7 +14,7 @@ public sealed record GraphHop(InterfaceRef Station, double OffsetMs, bool Routed
 
     public static GraphHop Of(TraceHop hop) =>
         new(hop.Station, hop.OffsetMs ?? 0, hop.Changes.Any(c => c.Header == HeaderField.Ttl),
-            hop.Changes.Where(c => c.Header is not (HeaderField.Ttl or HeaderField.SourceMac or HeaderField.DestinationMac)).Select(c => c.ToString()).ToList());
+            hop.Changes.Where(c => FieldChange.IsNatField(c.Header)).Select(c => c.ToString()).ToList());
 }
 
 /// <summary>

@@ -167,5 +167,5 @@ public static class TopologyGraph
         return $"{head}\n{(holds.Count == 0 ? "no address" : string.Join('\n', holds))}{missing}";
     }
 
-    private static string Role(NamespaceRole role) => role.ToString().ToLowerInvariant();
+    private static string Role(NamespaceRole role) => role.Word();
 }

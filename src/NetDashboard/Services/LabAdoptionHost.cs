@@ -9,6 +9,13 @@ public sealed class LabAdoptionHost(LabAdoption adoption) : BackgroundService
     {
         using var crashes = adoption.LogCrashes();
         await adoption.AdoptAllAsync(stoppingToken);
-        await Task.Delay(Timeout.Infinite, stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // The dashboard stops: so does the crash log.
+        }
     }
 }

@@ -122,7 +122,7 @@ public sealed partial class CapturePane : IAsyncDisposable
 
     private async Task OpenAsync(string filter)
     {
-        var (ns, iface) = (InterfaceRef.RoleWord(Pane.Role), Pane.Name);
+        var (ns, iface) = (Pane.Role.Word(), Pane.Name);
         var opening = await Labs.OpenCaptureAsync(Lab, ns, iface, filter);
         if (opening.Lease is not { } lease)
         {

@@ -61,7 +61,7 @@ public sealed partial class Inspector
     /// <summary>The selected graph element id (see <see cref="TopologyGraph"/>), or null.</summary>
     [Parameter] public string? Selected { get; set; }
 
-    private string RoleName => _role.ToString().ToLowerInvariant();
+    private string RoleName => _role.Word();
 
     private IEnumerable<string> PortCandidates =>
         Topology?.Find(NamespaceRole.Host)?.Links
