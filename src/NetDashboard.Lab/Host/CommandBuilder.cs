@@ -30,8 +30,14 @@ public static class CommandBuilder
         AddRoute { Device: null } op => IpIn(op.Namespace, "route", "add", op.Destination.ToString(), "via", op.Gateway.ToString()),
         AddRoute op => IpIn(op.Namespace, "route", "add", op.Destination.ToString(), "via", op.Gateway.ToString(), "dev", op.Device),
         RemoveRoute op => IpIn(op.Namespace, "route", "del", op.Destination.ToString(), "via", op.Gateway.ToString()),
+        RemoveFirewallRule op => Exec(op.Namespace, ["iptables", "-w", "-t", op.Table, "-D", op.Chain, .. op.Spec]),
+        RemoveBlockingRoute op => IpIn(op.Namespace, "route", "del", op.Type, op.Destination.ToString()),
+        // The slash form: sysctl would read the dots of an interface name like eth0.100 as separators.
+        SetRpFilter op => Exec(op.Namespace, "sysctl", "-q", "-w", $"net/ipv4/conf/{op.Link}/rp_filter={Number(op.Mode)}"),
+        SetMtu op => IpIn(op.Namespace, "link", "set", "dev", op.Link, "mtu", Number(op.Mtu)),
+        FlushConntrack op => Exec(op.Namespace, "conntrack", "-F"),
         StartInternetServer op => Exec(op.Namespace, "busybox", "httpd", "-p", "80", "-h", op.WebRoot),
-        StopProcess op => new HostCommand("kill", op.Force ? ["-KILL", Pid(op.Pid)] : ["-TERM", Pid(op.Pid)]),
+        StopProcess op => new HostCommand("kill", op.Force ? ["-KILL", Number(op.Pid)] : ["-TERM", Number(op.Pid)]),
         StartVm op => Exec(op.Namespace, ["qemu-system-x86_64", .. QemuArguments(op)]),
         Ping op => Exec(op.Namespace, "ping", "-c", "1", "-W", "2", op.Target.ToString()),
         Probe { Protocol.Kind: TraceProtocolKind.Icmp } op => Exec(op.Namespace, "ping", "-c", "1", "-W", "1", op.Target.ToString()),
@@ -108,7 +114,7 @@ public static class CommandBuilder
         "-m", "comment", "--comment", tag, "-j", "MASQUERADE",
     ];
 
-    private static string Pid(int pid) => pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static HostCommand IpCmd(params string[] args) => new(Ip, args);
 

@@ -115,8 +115,7 @@ public static class KernelJsonParser
         var rules = new List<NatRule>();
         foreach (var line in iptablesSpec.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var words = SplitQuoted(line);
-            if (words.Count < 2 || words[0] != "-A") continue;
+            if (IptablesWords.Split(line) is not { Count: >= 2 } words || words[0] != "-A") continue;
             string? source = null, notDestination = null, outInterface = null, target = null, comment = null;
             for (var i = 2; i < words.Count; i++)
             {
@@ -168,25 +167,4 @@ public static class KernelJsonParser
 
     private static int Int(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : 0;
-
-    private static List<string> SplitQuoted(string line)
-    {
-        var words = new List<string>();
-        var current = new System.Text.StringBuilder();
-        var quoted = false;
-        var any = false;
-        foreach (var c in line)
-        {
-            if (c == '"') { quoted = !quoted; any = true; }
-            else if (c == ' ' && !quoted)
-            {
-                if (any) words.Add(current.ToString());
-                current.Clear();
-                any = false;
-            }
-            else { current.Append(c); any = true; }
-        }
-        if (any) words.Add(current.ToString());
-        return words;
-    }
 }

@@ -95,6 +95,53 @@ public static partial class InputRules
             : null;
     }
 
+    public const int MaxFirewallRuleChars = 512;
+    public const int MaxFirewallRuleWords = 64;
+    public const string FirewallRuleRule = "a rule is one line as `iptables -S` prints it, like -A FORWARD -s 203.0.113.0/24 -j DROP";
+
+    // Not starting with '-': iptables refuses to create such a chain, so no rule can be in one.
+    [GeneratedRegex(@"^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,27}\z")]
+    private static partial Regex ChainPattern();
+
+    /// <summary>
+    /// An iptables rule to delete, as `iptables -S` prints it: -A, its chain, then options. Its words reach iptables as
+    /// argv, never a shell; what is refused is what iptables itself would act on: --modprobe (it runs that program)
+    /// and a table of its own (the table is a field of the request).
+    /// </summary>
+    public static string? CheckFirewallRule(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+            return FirewallRuleRule;
+        if (value.Length > MaxFirewallRuleChars)
+            return $"a rule is at most {MaxFirewallRuleChars} characters; this one has {value.Length}";
+        if (!value.All(c => c is >= ' ' and <= '~'))
+            return "a rule is printable ASCII on one line, as `iptables -S` prints it";
+        if (IptablesWords.Split(value) is not { } words)
+            return "a double quote in the rule is never closed";
+        if (words.Count > MaxFirewallRuleWords)
+            return $"a rule is at most {MaxFirewallRuleWords} words; this one has {words.Count}";
+        if (words is not ["-A", var chain, ..] || !ChainPattern().IsMatch(chain))
+            return $"{FirewallRuleRule}: -A, then a chain name of 1–28 letters, digits, '_', '.' or '-'";
+        // iptables -D CHAIN N deletes rule number N: a bare word after the chain is never taken as part of a rule.
+        if (words is [_, _, var first, ..] && first != "!" && !first.StartsWith('-'))
+            return $"after its chain a rule goes on with options (-s, -p, -j, …); iptables would read '{first}' as a rule number";
+        foreach (var word in words.Skip(2))
+        {
+            if (NamesOption(word, "modprobe", 'M'))
+                return "a rule cannot name --modprobe (-M): iptables would run that program";
+            if (NamesOption(word, "table", 't'))
+                return "a rule cannot name a table (-t, --table): the table is the request's own field";
+        }
+        return null;
+    }
+
+    // getopt takes an unambiguous prefix of a long option ("--modp=X") and clustered short options ("-vM X") too.
+    private static bool NamesOption(string word, string longName, char shortName) =>
+        word.StartsWith("--", StringComparison.Ordinal)
+            ? word[2..].Split('=')[0] is { Length: > 0 } name
+                && (name.StartsWith(longName, StringComparison.Ordinal) || longName.StartsWith(name, StringComparison.Ordinal))
+            : word.Length > 1 && word[0] == '-' && word.AsSpan(1).Contains(shortName);
+
     public static string? CheckMac(string? value) =>
         MacAddress.TryParse(value, out var mac) ? mac.Problem : "a MAC address is six hex pairs separated by ':', like 52:54:98:76:54:30";
 }

@@ -105,6 +105,38 @@ public sealed record RemoveRoute(string Namespace, Subnet Destination, IPAddress
     public override string Tutorial => $"route del -net {Destination} gw {Gateway}";
 }
 
+/// <summary>Deletes the iptables rule whose words (after its chain) are Spec, as `iptables -S` printed it.</summary>
+public sealed record RemoveFirewallRule(string Namespace, string Table, string Chain, IReadOnlyList<string> Spec) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"iptables -t {Table} -D {Chain}{string.Concat(Spec.Select(word => " " + IptablesWords.Quote(word)))}";
+}
+
+/// <summary>Deletes a route that drops traffic instead of forwarding it (blackhole, unreachable, prohibit or throw).</summary>
+public sealed record RemoveBlockingRoute(string Namespace, Subnet Destination, string Type) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"ip route del {Type} {Destination}";
+}
+
+/// <summary>
+/// Reverse-path filtering on a link, or on "all": the kernel applies the larger of all's and the link's value,
+/// so loosening one link may need all too.
+/// </summary>
+public sealed record SetRpFilter(string Namespace, string Link, int Mode) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"echo {Mode} > /proc/sys/net/ipv4/conf/{Link}/rp_filter";
+}
+
+public sealed record SetMtu(string Namespace, string Link, int Mtu) : LabOperation(Namespace)
+{
+    public override string Tutorial => $"ifconfig {Link} mtu {Mtu}";
+}
+
+/// <summary>Forgets every tracked connection, so the next packet of each is judged (and NATed) afresh.</summary>
+public sealed record FlushConntrack(string Namespace) : LabOperation(Namespace)
+{
+    public override string Tutorial => "conntrack -F";
+}
+
 /// <summary>The wan's internet server: busybox httpd on port 80, serving WebRoot (ping is answered by the kernel).</summary>
 public sealed record StartInternetServer(string Namespace, string WebRoot) : LabOperation(Namespace)
 {

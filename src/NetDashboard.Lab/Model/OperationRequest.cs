@@ -10,7 +10,8 @@ namespace NetDashboard.Lab.Model;
 public sealed record OperationRequest
 {
     /// <summary>createBridge, deleteBridge, addBridgePort, removeBridgePort, setLinkState, addAddress, removeAddress,
-    /// setForwarding, addMasquerade, removeMasquerade, addRoute, removeRoute.</summary>
+    /// setForwarding, addMasquerade, removeMasquerade, addRoute, removeRoute, removeFirewallRule, removeBlockingRoute,
+    /// setRpFilter, setMtu, flushConntrack.</summary>
     public required string Kind { get; init; }
     /// <summary>host (default), wan or pc.</summary>
     public string? Namespace { get; init; }
@@ -23,11 +24,22 @@ public sealed record OperationRequest
     public string? OutInterface { get; init; }
     public string? To { get; init; }
     public string? Via { get; init; }
+    /// <summary>removeFirewallRule: filter, nat, mangle, raw or security.</summary>
+    public string? Table { get; init; }
+    /// <summary>removeFirewallRule: the rule as `iptables -S` prints it, like "-A FORWARD -j DROP".</summary>
+    public string? Rule { get; init; }
+    /// <summary>removeBlockingRoute: blackhole, unreachable, prohibit or throw.</summary>
+    public string? RouteType { get; init; }
+    /// <summary>setRpFilter: 0 (off), 1 (strict) or 2 (loose).</summary>
+    public int? Mode { get; init; }
+    /// <summary>setMtu: 68 to 65535.</summary>
+    public int? Mtu { get; init; }
 
     public static IReadOnlyList<string> Kinds { get; } =
     [
         "createBridge", "deleteBridge", "addBridgePort", "removeBridgePort", "setLinkState", "addAddress", "removeAddress",
         "setForwarding", "addMasquerade", "removeMasquerade", "addRoute", "removeRoute",
+        "removeFirewallRule", "removeBlockingRoute", "setRpFilter", "setMtu", "flushConntrack",
     ];
 
     /// <summary>The typed operation for lab <paramref name="lab"/>, or the problems, each naming its field.</summary>
@@ -63,6 +75,19 @@ public sealed record OperationRequest
             return value ?? false;
         }
 
+        string OneOf(string field, string? value, string rule, params string[] words)
+        {
+            if (value is null || !words.Contains(value)) problems.Add(LabFileProblem.Of(field, value, rule));
+            return value ?? "";
+        }
+
+        int Number(string field, int? value, int min, int max, string rule)
+        {
+            if (value is not { } number || number < min || number > max)
+                problems.Add(LabFileProblem.Of(field, value?.ToString(System.Globalization.CultureInfo.InvariantCulture), rule));
+            return value ?? 0;
+        }
+
         LabOperation? operation = Kind switch
         {
             "createBridge" => new CreateBridge(ns, Name("bridge", Bridge)),
@@ -81,6 +106,17 @@ public sealed record OperationRequest
                 ? new RemoveMasquerade(ns, s, OutInterfaceOrNull(problems), RuleTags.Of(lab)) : null,
             "addRoute" => Route(problems, (to, via) => new AddRoute(ns, to, via)),
             "removeRoute" => Route(problems, (to, via) => new RemoveRoute(ns, to, via)),
+            "removeFirewallRule" => (OneOf("table", Table, "a table is filter, nat, mangle, raw or security", "filter", "nat", "mangle", "raw", "security"),
+                    Parsed("rule", Rule, InputRules.CheckFirewallRule, rule => IptablesWords.Split(rule)!)) is (var table, { } words)
+                ? new RemoveFirewallRule(ns, table, words[1], words.Skip(2).ToArray()) : null,
+            "removeBlockingRoute" => (OneOf("routeType", RouteType, "a blocking route's type is blackhole, unreachable, prohibit or throw",
+                    "blackhole", "unreachable", "prohibit", "throw"), Destination(problems)) is (var type, { } to)
+                ? new RemoveBlockingRoute(ns, to, type) : null,
+            // "all" is a keyword to ip, but here it is the sysctl folder every link's value is combined with.
+            "setRpFilter" => new SetRpFilter(ns, Link is "all" ? "all" : Name("link", Link),
+                Number("mode", Mode, 0, 2, "rp_filter is 0 (off), 1 (strict) or 2 (loose)")),
+            "setMtu" => new SetMtu(ns, Name("link", Link), Number("mtu", Mtu, 68, 65535, "an MTU is a whole number from 68 to 65535")),
+            "flushConntrack" => new FlushConntrack(ns),
             _ => null,
         };
         if (!Kinds.Contains(Kind))
@@ -98,11 +134,19 @@ public sealed record OperationRequest
 
     private LabOperation? Route(List<LabFileProblem> problems, Func<Subnet, IPAddress, LabOperation> make)
     {
-        var to = To is "default" ? "0.0.0.0/0" : To;
-        if (LabFileProblem.Check("to", to, InputRules.CheckSubnet) is { } toProblem)
-            problems.Add(toProblem);
+        var to = Destination(problems);
         if (LabFileProblem.Check("via", Via, InputRules.CheckIpv4) is { } viaProblem)
             problems.Add(viaProblem);
-        return problems.Count == 0 ? make(Subnet.Parse(to!), IPAddress.Parse(Via!)) : null;
+        return problems.Count == 0 ? make(to!, IPAddress.Parse(Via!)) : null;
+    }
+
+    /// <summary>The route's destination, "default" standing for 0.0.0.0/0; null (and a problem on "to") when it is none.</summary>
+    private Subnet? Destination(List<LabFileProblem> problems)
+    {
+        var to = To is "default" ? "0.0.0.0/0" : To;
+        if (LabFileProblem.Check("to", to, InputRules.CheckSubnet) is not { } problem)
+            return Subnet.Parse(to!);
+        problems.Add(problem);
+        return null;
     }
 }
