@@ -141,7 +141,7 @@ public sealed class TraceTests
 [Collection(VmCollection.Name)]
 [Trait("Category", "Integration")]
 [Trait("Requires", "root,qemu")]
-public sealed class SeedNatTraceTests(SeedNatTraceLab seedNat) : IClassFixture<SeedNatTraceLab>
+public sealed partial class SeedNatTraceTests(SeedNatTraceLab seedNat) : IClassFixture<SeedNatTraceLab>
 {
     private TestLab Lab => seedNat.Lab;
 
@@ -197,7 +197,8 @@ public sealed class SeedNatTraceTests(SeedNatTraceLab seedNat) : IClassFixture<S
         seedNat.FaultFixedAsync(
             make: () => HostShell.RunAsync(Lab, "sysctl", "-qw", "net.ipv4.ip_forward=0"),
             undo: () => HostShell.RunAsync(Lab, "sysctl", "-qw", "net.ipv4.ip_forward=1"),
-            reason: "forwarding-off", stoppedAfter: "host/br0", fix: "(host)$ echo 1 > /proc/sys/net/ipv4/ip_forward");
+            reason: "forwarding-off", stoppedAfter: "host/br0", fix: "(host)$ echo 1 > /proc/sys/net/ipv4/ip_forward",
+            evidence: "net.ipv4.ip_forward = 0");
 
     [Fact]
     public async Task Trace_MasqueradeRuleRemoved_ArrivedWithoutReplyNoMasqueradeAndTheFixBringsTheReplyBack()
@@ -212,7 +213,8 @@ public sealed class SeedNatTraceTests(SeedNatTraceLab seedNat) : IClassFixture<S
                     await HostShell.RunAsync(Lab, ["iptables", "-w", "-t", "nat", "-A", .. rule]);
             },
             reason: "no-masquerade", stoppedAfter: "wan/eth0",
-            fix: "(host)$ iptables -t nat -A POSTROUTING -s 192.168.1.0/24 ! -d 192.168.1.0/24 -j MASQUERADE");
+            fix: "(host)$ iptables -t nat -A POSTROUTING -s 192.168.1.0/24 ! -d 192.168.1.0/24 -j MASQUERADE",
+            evidence: "iptables -t nat -S POSTROUTING → no MASQUERADE rule for 192.168.1.10 out of ens160");
     }
 
     [Fact]
@@ -220,7 +222,7 @@ public sealed class SeedNatTraceTests(SeedNatTraceLab seedNat) : IClassFixture<S
         seedNat.FaultFixedAsync(
             make: () => HostShell.RunAsync(Lab, "ip", "link", "set", "br0", "down"),
             undo: () => HostShell.RunAsync(Lab, "ip", "link", "set", "br0", "up"),
-            reason: "bridge-down", stoppedAfter: "host/tap0", fix: "(host)$ ifconfig br0 up");
+            reason: "bridge-down", stoppedAfter: "host/tap0", fix: "(host)$ ifconfig br0 up", evidence: "br0 state DOWN");
 
     // Out of br0, tap0 is a plain interface of the host: the host answers vm1's ARP for 192.168.1.1 on it (br0's
     // address) and routes the request out, so it reaches the wan; the reply goes to br0 and never reaches tap0.
@@ -235,14 +237,15 @@ public sealed class SeedNatTraceTests(SeedNatTraceLab seedNat) : IClassFixture<S
                 await seedNat.GuestAsync("ip neigh flush dev eth0");
             },
             undo: () => HostShell.RunAsync(Lab, "ip", "link", "set", "tap0", "master", "br0"),
-            reason: "not-a-port", stoppedAfter: "wan/eth0", fix: "(host)$ brctl addif br0 tap0");
+            reason: "not-a-port", stoppedAfter: "wan/eth0", fix: "(host)$ brctl addif br0 tap0", evidence: "tap0 master none, not br0");
 
     [Fact]
     public Task Trace_Vm1DefaultRouteRemoved_NeverSentNoDefaultRouteAndTheGuestFixBringsTheReplyBack() =>
         seedNat.FaultFixedAsync(
             make: () => seedNat.GuestAsync("route del default"),
             undo: () => seedNat.GuestAsync("ip route replace default via 192.168.1.1"),
-            reason: "no-default-route", stoppedAfter: null, fix: "(vm1)$ route add -net 0.0.0.0/0 gw 192.168.1.1");
+            reason: "no-default-route", stoppedAfter: null, fix: "(vm1)$ route add -net 0.0.0.0/0 gw 192.168.1.1",
+            evidence: "(vm1)$ ip route → no default route");
 }
 
 /// <summary>seed-nat, booted once for <see cref="SeedNatTraceTests"/> (a boot is ~10 s under TCG); each test leaves it working.</summary>
@@ -266,36 +269,43 @@ public sealed class SeedNatTraceLab : IAsyncLifetime
     public async Task DisposeAsync() => await Lab.DisposeAsync();
 
     /// <summary>A trace from vm1 to the internet server, as the dashboard runs it.</summary>
-    public async Task<TraceReport> TraceAsync()
+    public async Task<TraceReport> TraceAsync(string protocol = "icmp")
     {
-        var outcome = await Lab.Service.TraceAsync(Lab.Name, "vm1", "203.0.113.5", "icmp");
+        var outcome = await Lab.Service.TraceAsync(Lab.Name, "vm1", "203.0.113.5", protocol);
         return outcome.Report ?? throw new Xunit.Sdk.XunitException($"the trace did not run: {outcome.Result.Message}");
     }
 
     /// <summary>
     /// The lab works; <paramref name="make"/> breaks it; the trace names <paramref name="reason"/>, where the packet
-    /// was last seen and the fix; the fix runs as the dashboard's button runs it; the next trace gets the reply.
-    /// <paramref name="undo"/> puts the lab back whatever happened, so a failure does not spill into the next test.
+    /// was last seen, the kernel's <paramref name="evidence"/> (a part of one of its quotes) and the fix; the fix runs as
+    /// the dashboard's button runs it; the next trace gets the reply. <paramref name="undo"/> puts the lab back
+    /// whatever happened, so a failure does not spill into the next test.
     /// </summary>
-    public async Task FaultFixedAsync(Func<Task> make, Func<Task> undo, string reason, string? stoppedAfter, string fix)
+    public async Task FaultFixedAsync(Func<Task> make, Func<Task> undo, string reason, string? stoppedAfter, string? fix, string evidence,
+        string protocol = "icmp")
     {
-        var healthy = await TraceAsync();
+        var healthy = await TraceAsync(protocol);
         Assert.True(healthy.Replied, $"before the fault:\n{TraceText.Of(healthy)}");
         try
         {
             await make();
             var clock = Stopwatch.StartNew();
-            var broken = await TraceAsync();
+            var broken = await TraceAsync(protocol);
             clock.Stop();
             var verdict = broken.Verdict ?? throw new Xunit.Sdk.XunitException($"no verdict:\n{TraceText.Of(broken)}");
             Assert.False(broken.Replied, TraceText.Of(broken));
-            Assert.Equal(reason, verdict.Reason);
-            Assert.Equal(stoppedAfter, verdict.StoppedAfter?.ToString());
-            Assert.Equal(fix, verdict.Fix?.Tutorial);
+            Assert.True(reason == verdict.Reason, $"reason {verdict.Reason}, not {reason}:\n{TraceText.Of(broken)}");
+            Assert.True(stoppedAfter == verdict.StoppedAfter?.ToString(), $"stopped after {verdict.StoppedAfter}, not {stoppedAfter}:\n{TraceText.Of(broken)}");
+            Assert.True(verdict.Evidence?.Any(e => e.Text.Contains(evidence, StringComparison.Ordinal)) == true,
+                $"no evidence quotes '{evidence}':\n{TraceText.Of(broken)}");
+            // Arrived only where the target is: a probe stopped short of wan/eth0 did not arrive, whatever the plan's last station.
+            Assert.Equal(broken.Request.Any(h => h.Station.ToString() == "wan/eth0" && h.Seen) && reason != "no-such-address", broken.Arrived);
+            Assert.True(fix == verdict.Fix?.Tutorial, $"fix {verdict.Fix?.Tutorial}, not {fix}:\n{TraceText.Of(broken)}");
             Assert.True(clock.Elapsed < LostBound, $"the trace of a lost packet took {clock.ElapsedMilliseconds} ms");
+            if (verdict.Fix is null) return;
 
-            var applied = await ApplyAsync(verdict.Fix!);
-            var repaired = await TraceAsync();
+            var applied = await Lab.Service.ApplyFixAsync(Lab.Name, verdict.Fix);
+            var repaired = await TraceAsync(protocol);
 
             Assert.True(applied.Succeeded, applied.Message);
             Assert.True(repaired.Replied, $"after {fix}:\n{TraceText.Of(repaired)}");
@@ -305,12 +315,6 @@ public sealed class SeedNatTraceLab : IAsyncLifetime
             await undo();
         }
     }
-
-    /// <summary>What the fix's button does: a host operation through the lab service, or the command in the guest.</summary>
-    private async Task<ActionResult> ApplyAsync(TraceFix fix) =>
-        fix.Operation is { } operation
-            ? await Lab.Service.RunAsync(Lab.Name, operation)
-            : (await Lab.Service.ExecAsync(Lab.Name, fix.Vm!, fix.GuestCommand)).Result;
 
     /// <summary>The lab's MASQUERADE rule as iptables-save prints it, without its "-A": the chain and the rule, for -D, -C or -A.</summary>
     public async Task<string[]> MasqueradeRuleAsync()
@@ -324,8 +328,15 @@ public sealed class SeedNatTraceLab : IAsyncLifetime
     /// <summary>A command in vm1 through its agent, as a person types it in the guest's shell.</summary>
     public async Task GuestAsync(string command)
     {
+        await GuestOutputAsync(command);
+    }
+
+    /// <summary>A command in vm1 that must succeed; its output.</summary>
+    public async Task<string> GuestOutputAsync(string command)
+    {
         var result = await Lab.Vms.ExecAsync(Lab.Name, Lab.Vm("vm1"), command, GuestCommandTimeout);
         Assert.True(result.Succeeded, $"(vm1)$ {command}: {result.Output}");
+        return result.Output;
     }
 }
 

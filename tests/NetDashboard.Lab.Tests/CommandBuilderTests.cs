@@ -73,6 +73,25 @@ public sealed class CommandBuilderTests
         ["StopProcess"] = (new StopProcess(HostNs, 4242, Force: false), ["kill", "-TERM", "4242"]),
         ["StopProcess force"] = (new StopProcess(HostNs, 4242, Force: true), ["kill", "-KILL", "4242"]),
         ["Ping"] = (new Ping(HostNs, IPAddress.Parse("203.0.113.5")), ["ip", "netns", "exec", HostNs, "ping", "-c", "1", "-W", "2", "203.0.113.5"]),
+        ["Probe icmp:1400"] = (new Probe(HostNs, IPAddress.Parse("203.0.113.5"), TraceProtocol.Parse("icmp:1400").Protocol!),
+            ["ip", "netns", "exec", HostNs, "ping", "-c", "1", "-W", "1", "-M", "do", "-s", "1400", "203.0.113.5"]),
+        ["StartPacketTrace icmp"] = (new StartPacketTrace(WanNs, TraceProtocol.Icmp, IPAddress.Parse("203.0.113.5")),
+            ["ip", "netns", "exec", WanNs, "nft", "add table ip netdash_trace; "
+                + "add chain ip netdash_trace pre { type filter hook prerouting priority -350; }; "
+                + "add chain ip netdash_trace out { type filter hook output priority -350; }; "
+                + "add rule ip netdash_trace pre meta l4proto icmp ip daddr 203.0.113.5 meta nftrace set 1; "
+                + "add rule ip netdash_trace pre meta l4proto icmp ip saddr 203.0.113.5 meta nftrace set 1; "
+                + "add rule ip netdash_trace out meta l4proto icmp ip daddr 203.0.113.5 meta nftrace set 1; "
+                + "add rule ip netdash_trace out meta l4proto icmp ip saddr 203.0.113.5 meta nftrace set 1"]),
+        ["StartPacketTrace tcp"] = (new StartPacketTrace(HostNs, TraceProtocol.Parse("tcp:80").Protocol!, IPAddress.Parse("203.0.113.5")),
+            ["ip", "netns", "exec", HostNs, "nft", "add table ip netdash_trace; "
+                + "add chain ip netdash_trace pre { type filter hook prerouting priority -350; }; "
+                + "add chain ip netdash_trace out { type filter hook output priority -350; }; "
+                + "add rule ip netdash_trace pre tcp dport 80 ip daddr 203.0.113.5 meta nftrace set 1; "
+                + "add rule ip netdash_trace pre tcp sport 80 ip saddr 203.0.113.5 meta nftrace set 1; "
+                + "add rule ip netdash_trace out tcp dport 80 ip daddr 203.0.113.5 meta nftrace set 1; "
+                + "add rule ip netdash_trace out tcp sport 80 ip saddr 203.0.113.5 meta nftrace set 1"]),
+        ["StopPacketTrace"] = (new StopPacketTrace(HostNs), ["ip", "netns", "exec", HostNs, "nft", "delete", "table", "ip", "netdash_trace"]),
         ["Probe icmp"] = (new Probe(HostNs, IPAddress.Parse("203.0.113.5"), TraceProtocol.Icmp), ["ip", "netns", "exec", HostNs, "ping", "-c", "1", "-W", "1", "203.0.113.5"]),
         ["Probe tcp"] = (new Probe(HostNs, IPAddress.Parse("203.0.113.5"), TraceProtocol.Parse("tcp:8080").Protocol!),
             ["ip", "netns", "exec", HostNs, "busybox", "wget", "-q", "-O", "/dev/null", "http://203.0.113.5:8080/"]),

@@ -122,7 +122,7 @@ public sealed class TraceDiagnosisTests
         Assert.Equal("host/br0", verdict.StoppedAfter?.ToString());
         Assert.StartsWith("The packet stopped after host/br0. IP forwarding is off", verdict.Sentence);
         Assert.Equal("(host)$ echo 1 > /proc/sys/net/ipv4/ip_forward", verdict.Fix!.Tutorial);
-        Assert.Equal(("setForwarding", true), (verdict.Fix.Operation!.Kind, verdict.Fix.Operation.Enabled));
+        Assert.Equal(("setForwarding", true), (verdict.Fix!.Operations.Single().Kind, verdict.Fix!.Operations.Single().Enabled));
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed class TraceDiagnosisTests
 
         Assert.Equal("not-a-port", verdict.Reason);
         Assert.Equal("(host)$ brctl addif br0 tap0", verdict.Fix!.Tutorial);
-        Assert.Equal(("addBridgePort", "br0", "tap0"), (verdict.Fix.Operation!.Kind, verdict.Fix.Operation.Bridge, verdict.Fix.Operation.Link));
+        Assert.Equal(("addBridgePort", "br0", "tap0"), (verdict.Fix!.Operations.Single().Kind, verdict.Fix!.Operations.Single().Bridge, verdict.Fix!.Operations.Single().Link));
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed class TraceDiagnosisTests
 
         Assert.Equal("bridge-down", verdict.Reason);
         Assert.Equal("host/tap0", verdict.StoppedAfter?.ToString());
-        Assert.Equal(("setLinkState", "br0", true), (verdict.Fix!.Operation!.Kind, verdict.Fix.Operation.Link, verdict.Fix.Operation.Up));
+        Assert.Equal(("setLinkState", "br0", true), (verdict.Fix!.Operations.Single().Kind, verdict.Fix!.Operations.Single().Link, verdict.Fix!.Operations.Single().Up));
     }
 
     [Fact]
@@ -207,7 +207,7 @@ public sealed class TraceDiagnosisTests
 
         Assert.Equal("no-masquerade", verdict.Reason);
         Assert.Equal("wan/eth0", verdict.StoppedAfter?.ToString());
-        Assert.Equal(("addMasquerade", "192.168.1.0/24"), (verdict.Fix!.Operation!.Kind, verdict.Fix.Operation.Source));
+        Assert.Equal(("addMasquerade", "192.168.1.0/24"), (verdict.Fix!.Operations.Single().Kind, verdict.Fix!.Operations.Single().Source));
     }
 
     [Fact]
@@ -221,12 +221,14 @@ public sealed class TraceDiagnosisTests
     }
 
     [Fact]
-    public void Diagnose_EverythingRightAndArrived_SaysTheRequestArrivedAndNoReplyWasSeen()
+    public void Diagnose_EverythingRightAndArrived_SaysTheRequestArrivedAndThatTheCauseIsUnknownNamingWhatWasChecked()
     {
         var verdict = Diagnose(Kernel(), Guest(), Everywhere)!;
 
-        Assert.Equal("no-reply", verdict.Reason);
-        Assert.StartsWith("The request arrived (wan/eth0); no reply was seen.", verdict.Sentence);
+        Assert.Equal(TraceVerdict.Unknown, verdict.Reason);
+        Assert.StartsWith("The request arrived (wan/eth0); no reply was seen. Nothing the kernel said explains it, so the cause is unknown. Checked: ", verdict.Sentence);
+        Assert.Contains("netfilter's trace (the probe met no rule)", verdict.Sentence);
+        Assert.Null(verdict.Fix);
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using System.Net;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Host;
@@ -40,10 +41,15 @@ public static class CommandBuilder
         StopProcess op => new HostCommand("kill", op.Force ? ["-KILL", Number(op.Pid)] : ["-TERM", Number(op.Pid)]),
         StartVm op => Exec(op.Namespace, ["qemu-system-x86_64", .. QemuArguments(op)]),
         Ping op => Exec(op.Namespace, "ping", "-c", "1", "-W", "2", op.Target.ToString()),
+        // -M do: the packet is sent whole with DF, as a guest's ping does, so a smaller MTU on the way shows.
+        Probe { Protocol: { Kind: TraceProtocolKind.Icmp, Size: > 0 } } op =>
+            Exec(op.Namespace, "ping", "-c", "1", "-W", "1", "-M", "do", "-s", op.Protocol.Size.ToString(System.Globalization.CultureInfo.InvariantCulture), op.Target.ToString()),
         Probe { Protocol.Kind: TraceProtocolKind.Icmp } op => Exec(op.Namespace, "ping", "-c", "1", "-W", "1", op.Target.ToString()),
         Probe { Protocol.Kind: TraceProtocolKind.Tcp } op =>
             Exec(op.Namespace, "busybox", "wget", "-q", "-O", "/dev/null", $"http://{op.Target}:{op.Protocol.Port}/"),
         Probe op => Exec(op.Namespace, "busybox", "nslookup", TraceProtocol.DnsName, op.Target.ToString()),
+        StartPacketTrace op => Exec(op.Namespace, "nft", op.Script),
+        StopPacketTrace op => Exec(op.Namespace, "nft", "delete", "table", "ip", StartPacketTrace.Table),
         _ => throw new NotSupportedException($"no command is known for {operation.GetType().Name}"),
     };
 
@@ -59,6 +65,21 @@ public static class CommandBuilder
     public static HostCommand ReadConntrack(string ns) => Exec(ns, "conntrack", "-L", "-o", "timestamp");
     /// <summary>conntrack's event stream (NEW, UPDATE, DESTROY as they happen); runs until stopped.</summary>
     public static HostCommand FollowConntrack(string ns) => Exec(ns, "conntrack", "-E", "-o", "timestamp");
+    /// <summary>
+    /// Which table, chain and rule each nftrace-marked packet meets, and ruleset events (the trace's own table appearing
+    /// says the monitor listens); runs until stopped. stdbuf: a pipe would hold its lines in a buffer a kill discards.
+    /// </summary>
+    public static HostCommand FollowNetfilterTrace(string ns) => Exec(ns, "stdbuf", "-oL", "xtables-monitor", "--trace", "--event", "-4");
+    public static HostCommand ListTables(string ns) => Exec(ns, "nft", "list", "tables");
+    /// <summary>The kernel's own routing decision for one packet, e.g. `ip route get 203.0.113.5 from 192.168.1.10 iif br0`.</summary>
+    public static HostCommand RouteGet(string ns, IPAddress to, IPAddress? from, string? inInterface) =>
+        new(Ip, ["-n", ns, "-j", "route", "get", to.ToString(), .. from is null ? Array.Empty<string>() : ["from", from.ToString()],
+            .. inInterface is null ? Array.Empty<string>() : ["iif", inInterface]]);
+    /// <summary>A chain's rules with their packet and byte counters (-c PACKETS BYTES).</summary>
+    public static HostCommand ReadRulesWithCounters(string ns, string table, string chain) => Exec(ns, "iptables", "-w", "-t", table, "-S", chain, "-v");
+    public static HostCommand ReadConntrackStats(string ns) => Exec(ns, "conntrack", "-S");
+    public static HostCommand ReadConntrackFill(string ns) => Exec(ns, "sysctl", "-n", "net.netfilter.nf_conntrack_count", "net.netfilter.nf_conntrack_max");
+    public static HostCommand ReadSysctl(string ns, string key) => Exec(ns, "sysctl", "-n", key);
     public static HostCommand Monitor(string ns) => new(Ip, ["-n", ns, "monitor", "link", "address", "route", "netconf"]);
 
 

@@ -71,7 +71,12 @@ public sealed record FdbEntry(string Mac, string Port, bool Local, int? AgeSecon
 /// <summary>A namespace's tables as the kernel holds them now, read when a person looks at them.</summary>
 public sealed record KernelTables(IReadOnlyList<RouteState> Routes, IReadOnlyList<NeighbourEntry> Neighbours, IReadOnlyList<FdbEntry> MacTable);
 
-public sealed record RouteState(string Destination, string? Gateway, string? Device, string? Protocol, string? Scope);
+/// <param name="Type">The route's type when not a plain unicast one: blackhole, unreachable, prohibit, throw, local.</param>
+public sealed record RouteState(string Destination, string? Gateway, string? Device, string? Protocol, string? Scope, string? Type = null)
+{
+    /// <summary>A route whose packets the kernel refuses instead of sending (blackhole, unreachable, prohibit).</summary>
+    public bool Blocks => Type is "blackhole" or "unreachable" or "prohibit";
+}
 
 /// <summary>One rule of the nat table's POSTROUTING chain, as `iptables -S` prints it.</summary>
 public sealed record NatRule(string Chain, string? Source, string? NotDestination, string? OutInterface, string Target, string? Comment, string Spec)

@@ -20,6 +20,8 @@ public static class TraceText
         if (report.Verdict is { } verdict)
         {
             text.AppendLine($"why: {verdict.Sentence}");
+            foreach (var evidence in verdict.Evidence ?? [])
+                text.AppendLine($"  {evidence}");
             if (verdict.Fix is { } fix) text.AppendLine($"fix: {fix.Tutorial}");
         }
         return text.ToString();
@@ -43,4 +45,5 @@ public static class TraceText
 /// <summary>The trace's JSON by generated code (the CLI is compiled ahead of time); the API's shape.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(TraceReport))]
+[JsonSerializable(typeof(TraceFix))]
 internal sealed partial class TraceJson : JsonSerializerContext;

@@ -33,6 +33,8 @@ public sealed partial class LabAdoption(LabService labs, LabRuntimeStore store, 
         {
             try
             {
+                // A trace the last dashboard was killed in left its netfilter table and tracefs instance: ours, removed by name.
+                await labs.RemoveTraceLeftoversAsync(lab, stoppingToken);
                 await AdoptAsync(lab, stoppingToken);
             }
             // One unreadable lab (an edited lab file, a kernel read that failed) must not leave the others unwatched.

@@ -45,12 +45,13 @@ public sealed class LabComposition : IAsyncDisposable
         var act = new ActionRunner(Events.Trigger);
         var reads = new LabReads(Engine, Store, Vms, Reader);
         var vmActions = new VmActions(Engine, Store, Vms, Reader, act, settings.Lab);
+        var labActions = new LabActions(Engine, Store, Vms, Reader, reads, vmActions, act, settings.Lab);
         Door = new LabService(
-            new LabActions(Engine, Store, Vms, Reader, reads, vmActions, act, settings.Lab),
+            labActions,
             reads,
             vmActions,
             new CaptureActions(Captures, reads.ExistsAsync),
-            new TraceService(Engine, Store, Vms, Reader, Captures, vmActions, act),
+            new TraceService(Engine, Store, Vms, Reader, Captures, vmActions, act, Runner, labActions),
             Events,
             Store);
         Adoption = new LabAdoption(Door, Store, Vms, loggers.CreateLogger<LabAdoption>());

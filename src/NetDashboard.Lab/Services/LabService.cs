@@ -135,6 +135,11 @@ public sealed class LabService(LabActions labs, LabReads reads, VmActions vms, C
     /// <inheritdoc cref="TraceService.TraceAsync"/>
     public Task<TraceOutcome> TraceAsync(string lab, string? from, string? to, string? protocol, CancellationToken cancellationToken = default) =>
         trace.TraceAsync(lab, from, to, protocol, cancellationToken);
+    /// <inheritdoc cref="TraceService.ApplyFixAsync"/>
+    public Task<ActionResult> ApplyFixAsync(string lab, TraceFix? fix, CancellationToken cancellationToken = default) =>
+        trace.ApplyFixAsync(lab, fix, cancellationToken);
+    /// <inheritdoc cref="TraceService.RemoveLeftoversAsync"/>
+    public Task RemoveTraceLeftoversAsync(string lab, CancellationToken cancellationToken = default) => trace.RemoveLeftoversAsync(lab, cancellationToken);
     /// <summary>A journey's hops in the order the packet crossed them (<see cref="PathOrder"/>); a reply (no <paramref name="source"/>) goes back.</summary>
     public static PacketJourney InPathOrder(PacketJourney journey, Topology? topology, string? source) =>
         PathOrder.InOrder(journey, topology, PathOrder.IsOutbound(source, topology));

@@ -15,7 +15,8 @@ public sealed partial class KernelDropWatch : IDisposable
 {
     private const string Tracing = "/sys/kernel/tracing";
     private const string Instances = Tracing + "/instances";
-    private const string Prefix = "netdash-trace-";
+    /// <summary>How every instance of ours is named; a leftover is found by it.</summary>
+    public const string Prefix = "netdash-trace-";
     private const int MaxTraceBytes = 4 << 20;
     private const int ClockRealtime = 0, ClockTai = 11;
     private const int NotPermitted = 1, AccessDenied = 13, Exists = 17;
@@ -118,13 +119,17 @@ public sealed partial class KernelDropWatch : IDisposable
         _removed = true;
     }
 
-    /// <summary>Removes every netdash-trace-* instance (a killed dashboard's) and no other; returns the names removed.</summary>
-    public static IReadOnlyList<string> RemoveLeftovers()
+    /// <summary>
+    /// Removes every netdash-trace-* instance (a killed dashboard's) and no other, but those <paramref name="inUse"/>
+    /// says a running process still owns; returns the names removed.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveLeftovers(Func<string, bool>? inUse = null)
     {
         if (!Directory.Exists(Instances)) return [];
         var removed = new List<string>();
         foreach (var directory in Directory.EnumerateDirectories(Instances, Prefix + "*"))
         {
+            if (inUse?.Invoke(Path.GetFileName(directory)) == true) continue;
             RemoveInstance(directory);
             removed.Add(Path.GetFileName(directory));
         }

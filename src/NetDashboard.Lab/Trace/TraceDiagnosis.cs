@@ -10,6 +10,8 @@ namespace NetDashboard.Lab.Trace;
 /// <param name="Seen">The stations (<see cref="TraceStation.Name"/>) the request was captured on.</param>
 /// <param name="Replied">A reply came back to the sender's side.</param>
 /// <param name="ReplySeen">The stations its reply was captured on.</param>
+/// <param name="Kernel">What the kernel said of the probe (routing decisions, netfilter's trace, drop reasons).</param>
+/// <param name="Protocol">What was sent; its size is checked against the MTUs on the way.</param>
 public sealed record TraceObservation(
     TracePlan Plan,
     Topology Topology,
@@ -18,18 +20,26 @@ public sealed record TraceObservation(
     bool VmRunning,
     IReadOnlySet<InterfaceRef> Seen,
     bool Replied,
-    IReadOnlySet<InterfaceRef>? ReplySeen = null);
+    IReadOnlySet<InterfaceRef>? ReplySeen = null,
+    KernelFacts? Kernel = null,
+    TraceProtocol? Protocol = null)
+{
+    public KernelFacts Facts => Kernel ?? KernelFacts.None;
+}
 
 /// <summary>
 /// Turns a probe that did not get through into one verdict: the first thing on the packet's way, in path order, that
-/// the kernel state says stops it — and that agrees with where the packet was last seen (a rule is only blamed when
-/// the packet was not seen past the place it would stop it). Pure: every input is in <see cref="TraceObservation"/>.
+/// stops it — and that agrees with where the packet was last seen (a rule is only blamed when the packet was not seen
+/// past the place it would stop it). The kernel's own word comes first: a netfilter rule that dropped the probe is
+/// proof, and so is a routing decision it refused; the state checks name causes in the tutorial's words, each with
+/// the kernel's evidence quoted. When nothing explains it, the verdict says what was checked and that the cause is
+/// unknown. Pure: every input is in <see cref="TraceObservation"/>.
 /// </summary>
-public static class TraceDiagnosis
+public static partial class TraceDiagnosis
 {
     private sealed record Check(InterfaceRef? StopsBefore, Func<TraceVerdictDraft?> Find);
 
-    private sealed record TraceVerdictDraft(string Reason, string Sentence, TraceFix? Fix);
+    private sealed record TraceVerdictDraft(string Reason, string Sentence, TraceFix? Fix, IReadOnlyList<TraceEvidence>? Evidence = null);
 
     public static TraceVerdict? Diagnose(TraceObservation o)
     {
@@ -66,6 +76,9 @@ public static class TraceDiagnosis
                 ? new("no-default-route", $"{who} has no default route, so it does not know where to send a packet for {plan.Target}.",
                     gateway is { } gw ? GuestFix(who, $"route add -net 0.0.0.0/0 gw {gw}") : null)
                 : null),
+            new(afterBridge, () => WrongNeighbour(o, gateway, bridgeLink)),
+            // Proof, not inference: netfilter's trace saw a rule (or a chain's policy) drop the probe or its reply.
+            new(null, () => FirewallDrop(o)),
             // Not bound to where the request was seen: the host answers ARP for br0's address on any port, so a request
             // can leak through a cable outside the bridge; its reply is routed to the bridge and never reaches the sender.
             new(portStation is { } p && o.Topology.Host.Link(p.Interface) is { AdminUp: true } ? null : At(1) ?? first, () => PortProblem(o, portStation)),
@@ -79,13 +92,20 @@ public static class TraceDiagnosis
                 : null),
             new(afterBridge, () => routed && !host.Forwarding
                 ? new("forwarding-off", $"IP forwarding is off in the host, so the kernel does not route the packet from {bridge ?? "its port"} to {plan.Egress ?? WorldDefinition.UplinkName}.",
-                    HostFix(new OperationRequest { Kind = "setForwarding", Namespace = "host", Enabled = true }, "echo 1 > /proc/sys/net/ipv4/ip_forward"))
+                    HostFix(new OperationRequest { Kind = "setForwarding", Namespace = "host", Enabled = true }, "echo 1 > /proc/sys/net/ipv4/ip_forward"),
+                    [new(TraceEvidence.Sysctl, InterfaceRef.Host(bridge ?? WorldDefinition.UplinkName), "net.ipv4.ip_forward = 0"), .. ForwardRoute(o)])
                 : null),
+            new(afterBridge, () => routed ? UplinkDown(o) : null),
+            new(afterBridge, () => routed ? BlockingRoute(o) : null),
             new(afterBridge, () => routed && TracePlan.RouteTo(host, plan.Target) is null
                 ? new("no-route", $"The host has no route to {plan.Target}.",
                     HostFix(new OperationRequest { Kind = "addRoute", Namespace = "host", To = "default", Via = (o.Definition?.World ?? new WorldDefinition()).UplinkGateway.ToString() },
-                        $"route add default gw {(o.Definition?.World ?? new WorldDefinition()).UplinkGateway}"))
+                        $"route add default gw {(o.Definition?.World ?? new WorldDefinition()).UplinkGateway}"), ForwardRoute(o))
                 : null),
+            new(afterBridge, () => routed ? ConntrackFull(o) : null),
+            new(afterBridge, () => routed ? TooBig(o) : null),
+            new(null, () => NoSuchAddress(o)),
+            new(null, () => ReversePath(o)),
             // Without MASQUERADE the request leaves with its private source and arrives; the reply has no way back.
             new(null, () => routed && plan.Egress is not null && sourceAddress is not null && !Masqueraded(host, sourceAddress, plan.Egress)
                 ? new("no-masquerade", $"No MASQUERADE rule matches {sourceAddress} going out of {plan.Egress}, so the packet leaves with its private source and the reply has no way back.",
@@ -99,9 +119,12 @@ public static class TraceDiagnosis
             // A rule that stops the packet before a station it was seen at (or past) is not what stopped it.
             if (check.StopsBefore is { } before && IndexOf(stations, before) is var stop and >= 0 && seenIndex >= stop) continue;
             if (check.Find() is { } found)
-                return new TraceVerdict(found.Reason, Stopped(o, lastSeen, found.Sentence), lastSeen, found.Fix);
+                return new TraceVerdict(found.Reason, Stopped(o, lastSeen, found.Sentence), lastSeen, found.Fix, WithKernelWords(o, found.Evidence ?? []));
         }
-        return new TraceVerdict("no-reply", Stopped(o, lastSeen, "The kernel state shows no reason the reply did not come back."), lastSeen, null);
+        if (KernelDrop(o) is { } dropped)
+            return new TraceVerdict(dropped.Reason, Stopped(o, lastSeen, dropped.Sentence), lastSeen, null, WithKernelWords(o, dropped.Evidence ?? []));
+        return new TraceVerdict(TraceVerdict.Unknown, Stopped(o, lastSeen, $"Nothing the kernel said explains it, so the cause is unknown. Checked: {Checked(o)}."),
+            lastSeen, null, WithKernelWords(o, []));
     }
 
     /// <summary>Where the packet was last seen, then why: the request, or when it arrived, its reply.</summary>
@@ -109,7 +132,7 @@ public static class TraceDiagnosis
     {
         var stations = o.Plan.Stations;
         if (lastSeen is null) return $"The packet was not seen on any interface. {sentence}";
-        if (lastSeen != stations[^1].Name) return $"The packet stopped after {lastSeen}. {sentence}";
+        if (lastSeen != o.Plan.Destination) return $"The packet stopped after {lastSeen}. {sentence}";
         var replyLast = stations.FirstOrDefault(s => o.ReplySeen?.Contains(s.Name) == true)?.Name;
         return replyLast is null
             ? $"The request arrived ({lastSeen}); no reply was seen. {sentence}"
@@ -163,9 +186,9 @@ public static class TraceDiagnosis
             && (rule.OutInterface is null || rule.OutInterface == egress)
             && (rule.Source is null || (Subnet.TryParse(rule.Source.Contains('/') ? rule.Source : $"{rule.Source}/32", out var s) && s.Contains(source.Address))));
 
-    private static TraceFix GuestFix(string vm, string command) => new($"({vm})$ {command}", Vm: vm, GuestCommand: command);
+    private static TraceFix GuestFix(string vm, string command) => TraceFix.Guest(vm, command);
 
-    private static TraceFix HostFix(OperationRequest operation, string tutorial) => new($"(host)$ {tutorial}", operation);
+    private static TraceFix HostFix(OperationRequest operation, string tutorial) => TraceFix.Host(operation, tutorial);
 
     private static TraceFix GatewayFix(string bridge, IPAddress gateway, InterfaceAddress? source)
     {

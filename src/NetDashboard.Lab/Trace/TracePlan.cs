@@ -22,9 +22,15 @@ public sealed record TraceStation(NamespaceRole Role, string Interface, bool Exi
 /// sender's way into the host (a VM's tap, or the PC's cable ens192), the bridge that port belongs to — or should
 /// belong to, by the lab file — the host's way out by its routes, and the wan's side of the uplink.
 /// </summary>
-public sealed record TracePlan(TraceSource Source, IPAddress Target, IReadOnlyList<TraceStation> Stations, string? Bridge, string? Egress)
+/// <param name="Destination">The station of the namespace that holds the target now (wan/eth0 for the internet server):
+/// the probe arrived when it was seen there. Null when no namespace of the lab holds it (a VM, or nobody): then only a
+/// reply says it arrived.</param>
+public sealed record TracePlan(TraceSource Source, IPAddress Target, IReadOnlyList<TraceStation> Stations, string? Bridge, string? Egress,
+    InterfaceRef? Destination = null)
 {
-    public static TracePlan For(TraceSource source, IPAddress target, Topology topology, LabDefinition? definition)
+    /// <param name="kernelEgress">Where the kernel says it sends the probe (`ip route get … iif br0`), which policy routing
+    /// can make other than the main table's longest match; null to go by the main table.</param>
+    public static TracePlan For(TraceSource source, IPAddress target, Topology topology, LabDefinition? definition, string? kernelEgress = null)
     {
         var host = topology.Host;
         var stations = new List<TraceStation>();
@@ -49,14 +55,24 @@ public sealed record TracePlan(TraceSource Source, IPAddress Target, IReadOnlyLi
         // A destination on the bridge's own subnet is delivered there: nothing is routed.
         var local = bridge is not null && host.Link(bridge)?.Addresses.Any(a => a.Network.Contains(target)) == true;
         string? egress = null;
-        if (!local && RouteTo(host, target) is { Device: { } device } && device != bridge)
+        var wan = topology.Find(NamespaceRole.Wan);
+        var wanHolds = wan?.Links.Any(l => l.Addresses.Any(a => a.Address.Equals(target))) == true;
+        if (!local && (kernelEgress ?? RouteTo(host, target)?.Device) is { } device && device != bridge)
         {
             egress = device;
             Add(NamespaceRole.Host, device, host);
             if (device == WorldDefinition.UplinkName)
-                Add(NamespaceRole.Wan, WorldDefinition.PeerName, topology.Find(NamespaceRole.Wan));
+                Add(NamespaceRole.Wan, WorldDefinition.PeerName, wan);
         }
-        return new TracePlan(source, target, stations, bridge, egress);
+        else if (!local && wanHolds && host.Link(WorldDefinition.UplinkName) is not null)
+        {
+            // No route out (the uplink is down, a route refuses): the way the probe should have gone is still shown, unseen.
+            Add(NamespaceRole.Host, WorldDefinition.UplinkName, host);
+            Add(NamespaceRole.Wan, WorldDefinition.PeerName, wan);
+        }
+        var peer = new InterfaceRef(NamespaceRole.Wan, WorldDefinition.PeerName);
+        InterfaceRef? destination = wanHolds && stations.Any(s => s.Name == peer) ? peer : null;
+        return new TracePlan(source, target, stations, bridge, egress, destination);
     }
 
     /// <summary>The route the kernel of <paramref name="ns"/> would take to <paramref name="target"/>: the longest matching prefix.</summary>

@@ -16,8 +16,11 @@ namespace NetDashboard.Lab.Trace;
 /// packet and its reply across the captures, and says where it went, what NAT rewrote and, when it did not arrive, why.
 /// </summary>
 public sealed class TraceService(LabEngine engine, LabRuntimeStore store, VmSupervisor vms, TopologyReader reader, CaptureService captures,
-    VmActions vmActions, ActionRunner act)
+    VmActions vmActions, ActionRunner act, HostRunner runner, LabActions labActions)
 {
+    /// <summary>A fix has a few steps (link up and the routes that left with it); a longer list is not one of ours.</summary>
+    public const int MaxFixSteps = 8;
+
     // ping gives up after 1 s; a TCP connection that gets no answer or a DNS query without a server would wait far
     // longer, and is cut here. Inside a lab a reply takes milliseconds.
     internal static readonly TimeSpan ProbeLimit = TimeSpan.FromSeconds(2);
@@ -77,16 +80,22 @@ public sealed class TraceService(LabEngine engine, LabRuntimeStore store, VmSupe
     {
         var topology = await reader.ReadAsync(lab, cancellationToken);
         var source = vm is not null ? new TraceSource(vm.Name, vm.Tap) : from == "pc" ? TraceSource.Pc : TraceSource.Host;
-        var plan = TracePlan.For(source, target, topology, definition);
         var running = vm is null || vms.StatusOf(lab, vm).IsUp;
         // Read over the guest's agent while the captures open: the two take about as long, side by side.
         var guestRead = vm is not null && running ? vms.ReadGuestAsync(lab, vm, cancellationToken) : Task.FromResult<GuestState?>(null);
+        var plan = await PlanAsync(source, target, topology, definition, vm, cancellationToken);
 
         var leases = new List<(TraceStation Station, CaptureLease Lease, long From)>();
+        KernelWitness? witness = null;
         try
         {
             return await act.RunAsync<TraceOutcome>(lab, async () =>
             {
+                // The kernel is asked to watch while the captures open: both take about as long.
+                var roles = new[] { NamespaceRole.Host, NamespaceRole.Wan, NamespaceRole.Pc }
+                    .Where(role => topology.Find(role)?.Exists == true && (role != NamespaceRole.Pc || source == TraceSource.Pc))
+                    .ToList();
+                var witnessing = KernelWitness.StartAsync(engine, runner, lab, roles, parsed, target, cancellationToken);
                 // Opened side by side: each open enters a namespace and compiles the filter; one after another they add up.
                 var opening = plan.Stations.Where(s => s.Exists)
                     .Select(async station => (Station: station, Lease: await captures.AcquireAsync(CaptureKey.For(lab, station.Role, station.Interface, parsed.Filter(target)), cancellationToken)))
@@ -101,6 +110,7 @@ public sealed class TraceService(LabEngine engine, LabRuntimeStore store, VmSupe
                 }
                 foreach (var open in opening.Where(o => o.IsCompletedSuccessfully))
                     leases.Add((open.Result.Station, open.Result.Lease, open.Result.Lease.Capture.Rows.Next));
+                witness = await witnessing;
                 if (opening.FirstOrDefault(o => o.IsFaulted) is { } failed) await failed;
                 // Before the probe: the agent runs one command at a time, and the verdict wants the guest as it sent it.
                 var guest = await guestRead;
@@ -118,11 +128,15 @@ public sealed class TraceService(LabEngine engine, LabRuntimeStore store, VmSupe
                 var seen = request.Where(h => h.Seen).Select(h => h.Station).ToHashSet();
                 // The sender's own word counts too: ping's exit code 0 means its reply came.
                 var replied = exitCode == 0 || reply.LastOrDefault()?.Seen == true;
-                var arrived = replied || (plan.Stations.Count > 0 && seen.Contains(plan.Stations[^1].Name));
+                // Arrived means seen where the target is, not at the last place the plan knows: that may be short of it.
+                var arrived = replied || (plan.Destination is { } destination && seen.Contains(destination));
                 var replySeen = reply.Where(h => h.Seen).Select(h => h.Station).ToHashSet();
                 var notSent = probeProblem is not null && !replied && seen.Count == 0;
+                var probeSeen = snapshots.SelectMany(s => s.Snapshot.Packets.Select(p => (s.Station.Name, p.TimestampMicros))).ToList();
+                var kernel = replied ? KernelFacts.None : await witness!.FinishAsync(
+                    RouteQuestion.For(plan, topology, definition, SenderAddress(source, vm, guest, definition)), SysctlsFor(plan), probeSeen, cancellationToken);
                 var verdict = Interruption(lab, vm, running, replied, seen, plan)
-                    ?? (notSent ? null : TraceDiagnosis.Diagnose(new TraceObservation(plan, topology, definition, guest, running, seen, replied, replySeen)));
+                    ?? (notSent ? null : TraceDiagnosis.Diagnose(new TraceObservation(plan, topology, definition, guest, running, seen, replied, replySeen, kernel, parsed)));
                 var rewrites = request.Concat(reply).SelectMany(h => h.Changes).Where(c => c.IsRewrite).ToList();
                 var report = new TraceReport(lab, source.Name, target.ToString(), parsed.ToString(), probe, exitCode, probeProblem, arrived, replied,
                     request, reply, rewrites, verdict, started.ElapsedMilliseconds);
@@ -138,7 +152,79 @@ public sealed class TraceService(LabEngine engine, LabRuntimeStore store, VmSupe
         }
         finally
         {
+            if (witness is not null) await witness.DisposeAsync();
             foreach (var (_, lease, _) in leases) await lease.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Runs a trace's fix: each host step validated and journaled like any operation, in order, then the guest's
+    /// command; stops at the first that fails and says which. The caller traces again to see it work.
+    /// </summary>
+    public async Task<ActionResult> ApplyFixAsync(string lab, TraceFix? fix, CancellationToken cancellationToken)
+    {
+        if (ActionResult.ForBadLabName(lab) is { } bad) return bad;
+        if (fix is null || (fix.Operations is not { Count: > 0 } && fix.GuestCommand is null))
+            return ActionResult.Refused("operations", "a fix has at least one operation or a guest command");
+        if (fix.Operations?.Count > MaxFixSteps)
+            return ActionResult.Refused("operations", $"a fix has at most {MaxFixSteps} operations");
+        if ((fix.Vm is null) != (fix.GuestCommand is null))
+            return ActionResult.Refused(fix.Vm is null ? "vm" : "guestCommand", "a guest's command needs both vm and guestCommand");
+        var ran = new List<string>();
+        foreach (var step in fix.Operations ?? [])
+        {
+            var result = await labActions.RunAsync(lab, step, cancellationToken);
+            if (!result.Succeeded)
+                return result with { Message = ran.Count == 0 ? result.Message : $"{result.Message} (after {string.Join(", ", ran)} had run)" };
+            ran.Add(step.Kind);
+        }
+        if (fix is { Vm: { } vm, GuestCommand: { } command })
+        {
+            var outcome = await vmActions.RunInGuestAsync(lab, vm, command, null, replayable: true, cancellationToken);
+            if (!outcome.Result.Succeeded || outcome.Guest is { ExitCode: not 0 })
+                return outcome.Result.Succeeded ? ActionResult.Failed($"({vm})$ {command} exited with {outcome.Guest!.ExitCode}") : outcome.Result;
+        }
+        return ActionResult.Ok($"ran {fix.Tutorial}");
+    }
+
+    /// <summary>
+    /// The way the probe should go: by the main table, then by the kernel's own decision for it (policy routing can
+    /// send it elsewhere), so the captures open where it really goes.
+    /// </summary>
+    private async Task<TracePlan> PlanAsync(TraceSource source, IPAddress target, Topology topology, LabDefinition? definition, VmDefinition? vm,
+        CancellationToken cancellationToken)
+    {
+        var plan = TracePlan.For(source, target, topology, definition);
+        if (RouteQuestion.For(plan, topology, definition, SenderAddress(source, vm, null, definition)).FirstOrDefault() is not { } forward)
+            return plan;
+        var asked = await runner.RunAsync(forward.Command, cancellationToken);
+        var answer = RouteAnswer.Parse(forward.Station, forward.Question, asked.ExitCode, asked.StandardOutput, asked.StandardError);
+        return answer is { Refused: false, IsLocal: false, Device: { } device } && device != plan.Egress
+            ? TracePlan.For(source, target, topology, definition, device)
+            : plan;
+    }
+
+    private static IPAddress? SenderAddress(TraceSource source, VmDefinition? vm, GuestState? guest, LabDefinition? definition) =>
+        vm is not null ? guest?.Addresses.FirstOrDefault()?.Address ?? vm.Address?.Address
+        : source == TraceSource.Pc ? (definition?.World ?? new WorldDefinition()).PcAddress.Address
+        : null;
+
+    /// <summary>The host's settings a verdict may quote: the reverse-path filter, for the machine and for the way out.</summary>
+    private static IReadOnlyList<string> SysctlsFor(TracePlan plan) =>
+        plan.Egress is { } egress ? ["net.ipv4.conf.all.rp_filter", $"net.ipv4.conf.{egress}.rp_filter"] : [];
+
+    /// <summary>
+    /// Removes what a trace killed mid-way left in a lab (its netfilter tracing table, journaled) and, once, the tracefs
+    /// instances of processes that no longer run. Called when the dashboard starts.
+    /// </summary>
+    public async Task RemoveLeftoversAsync(string lab, CancellationToken cancellationToken)
+    {
+        KernelDropWatch.RemoveLeftovers(name => name.Split('-') is [_, _, var pid, ..] && int.TryParse(pid, out var owner) && ProcessTable.IsRunning(owner));
+        foreach (var ns in new LabNamespaces(lab).All.Where(NetNamespaces.Exists))
+        {
+            var tables = await runner.RunAsync(CommandBuilder.ListTables(ns), cancellationToken);
+            if (tables.StandardOutput.Split('\n').Any(l => l.Trim() == $"table ip {StartPacketTrace.Table}"))
+                await engine.RunAsync(lab, new StopPacketTrace(ns), cancellationToken);
         }
     }
 

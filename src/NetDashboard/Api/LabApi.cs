@@ -141,6 +141,13 @@ public static class LabApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        labs.MapPost("/{lab}/trace/fix", ApplyFixAsync)
+            .WithName("ApplyTraceFix")
+            .WithSummary("Run the fix a trace offered (its `fix` object as the body): each operation validated and journaled, then the guest's command; trace again to see it work")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
         return app;
     }
 
@@ -189,6 +196,9 @@ public static class LabApi
         // A probe that got no reply is still an answer: 200 with the verdict.
         return outcome.Report is { } report ? TypedResults.Ok(report) : Problem(outcome.Result, "the trace did not run");
     }
+
+    private static async Task<IResult> ApplyFixAsync(string lab, TraceFix fix, LabService service, CancellationToken cancellationToken) =>
+        Outcome(lab, await service.ApplyFixAsync(lab, fix, cancellationToken), "the fix did not run");
 
     private static IResult Outcome(string lab, ActionResult result, string failure) =>
         result.Succeeded ? TypedResults.Ok(new ActionDone(lab, result.Message)) : Problem(result, failure);

@@ -233,16 +233,24 @@ public static class LabCli
         var toArgument = new Argument<string>("to") { Description = "The IPv4 address it goes to, e.g. 203.0.113.5" };
         var protocolOption = new Option<string?>("--protocol") { Description = "icmp (default), tcp:PORT or udp:53" };
         var jsonOption = new Option<bool>("--json") { Description = "Print the trace as JSON (as POST /api/labs/LAB/trace answers)" };
+        var fixOption = new Option<bool>("--apply-fix") { Description = "When the probe is lost and a fix is offered, run it (journaled) and trace again" };
         var trace = new Command("trace", "Send one probe and follow it across every interface of its way; when it is lost, say why and how to fix it")
-            { labArgument, fromArgument, toArgument, protocolOption, jsonOption };
+            { labArgument, fromArgument, toArgument, protocolOption, jsonOption, fixOption };
         trace.SetAction(async (parse, ct) =>
         {
-            var outcome = await service.TraceAsync(parse.GetValue(labArgument)!, parse.GetValue(fromArgument), parse.GetValue(toArgument),
-                parse.GetValue(protocolOption), ct);
+            var lab = parse.GetValue(labArgument)!;
+            var outcome = await service.TraceAsync(lab, parse.GetValue(fromArgument), parse.GetValue(toArgument), parse.GetValue(protocolOption), ct);
             if (outcome.Report is not { } report) return Report(outcome.Result);
             // Escaped: a verdict quotes what the guest and the kernel said (a probe's error, a DNS name in a packet).
             Console.Write(parse.GetValue(jsonOption) ? TraceText.Json(report) + "\n" : Printable.Escape(TraceText.Of(report)));
-            return report.Replied ? Success : Failure;
+            if (!parse.GetValue(fixOption) || report.Replied || report.Verdict?.Fix is not { } fix) return report.Replied ? Success : Failure;
+            var applied = await service.ApplyFixAsync(lab, fix, ct);
+            Console.WriteLine(Printable.Escape(applied.Succeeded ? applied.Message : $"the fix failed: {applied.Message}"));
+            if (!applied.Succeeded) return Report(applied);
+            var again = await service.TraceAsync(lab, parse.GetValue(fromArgument), parse.GetValue(toArgument), parse.GetValue(protocolOption), ct);
+            if (again.Report is not { } retrace) return Report(again.Result);
+            Console.Write(parse.GetValue(jsonOption) ? TraceText.Json(retrace) + "\n" : Printable.Escape(TraceText.Of(retrace)));
+            return retrace.Replied ? Success : Failure;
         });
         return trace;
     }

@@ -89,12 +89,7 @@ public sealed partial class TracePanel : IAsyncDisposable
 
     private async Task FixAsync(TraceFix fix)
     {
-        var result = fix switch
-        {
-            { Operation: { } operation } => await Labs.RunAsync(Lab, operation),
-            { Vm: { } vm, GuestCommand: { } command } => (await Labs.ExecAsync(Lab, vm, command)).Result,
-            _ => ActionResult.Failed("this fix has nothing to run"),
-        };
+        var result = await Labs.ApplyFixAsync(Lab, fix);
         _fixed = result.Succeeded ? $"ran {fix.Tutorial}" : $"{fix.Tutorial} failed: {result.Message}";
         if (result.Succeeded) await TraceAsync();
     }
