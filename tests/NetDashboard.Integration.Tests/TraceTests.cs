@@ -36,8 +36,13 @@ public sealed class TraceTests
         Assert.Contains(new TraceChange(InterfaceRef.Parse("host/br0"), HeaderField.Destination, "10.180.13.232", "192.168.1.3"), TraceHops.At(report.Reply, "host/br0").Changes);
         Assert.Empty(TraceHops.At(report.Reply, "host/ens192").Changes);
         Assert.Null(report.Verdict);
-        // The probe is a command the lab ran: it is in the journal as a person would type it.
-        Assert.Equal(["(pc)$ ping -c 1 -W 1 203.0.113.5"], lab.Service.JournalOf(lab.Name)!.Skip(journalBefore).Select(e => e.TutorialLine));
+        // The probe is a command the lab ran: it is in the journal as a person would type it, and so is netfilter's
+        // tracing of it in each namespace (the pc's, the host's, the wan's), set up before and removed after.
+        var lines = lab.Service.JournalOf(lab.Name)!.Skip(journalBefore).Select(e => e.TutorialLine).ToList();
+        Assert.Contains("(pc)$ ping -c 1 -W 1 203.0.113.5", lines);
+        Assert.Equal(["(host)$", "(pc)$", "(wan)$"], lines.Where(l => l.Contains("nft add table ip netdash_trace", StringComparison.Ordinal)).Select(l => l.Split(' ')[0]).Order());
+        Assert.Equal(["(host)$", "(pc)$", "(wan)$"], lines.Where(l => l.EndsWith("nft delete table ip netdash_trace", StringComparison.Ordinal)).Select(l => l.Split(' ')[0]).Order());
+        Assert.Equal(7, lines.Count);
     }
 
     [Theory]

@@ -122,7 +122,7 @@ public sealed record ConntrackFill(long Count, long Max, long Drops)
 /// <summary>A drop the kernel reported for the probe (skb:kfree_skb), placed where the probe was last seen.</summary>
 public sealed record ProbeDrop(string Reason, string Location, InterfaceRef? Station, bool Certain)
 {
-    public string Text => $"{Reason} in {Location}{(Station is { } at ? $", after {at}" : "")}{(Certain ? "" : " (matched by device only: uncertain)")}";
+    public string Text => $"{Reason} in {Location}{(Certain ? "" : " (matched by the interface's name only: uncertain)")}";
 }
 
 /// <summary>Everything the kernel said about one probe, beside what the captures saw.</summary>

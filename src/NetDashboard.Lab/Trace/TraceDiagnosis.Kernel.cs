@@ -57,7 +57,7 @@ public static partial class TraceDiagnosis
         var who = o.Plan.Source.Name;
         return new("wrong-neighbour",
             $"{who}'s ARP table holds {held} for its gateway {gateway}, but {bridge.Name}'s MAC is {real}: its frames go to a MAC nobody has, and the host drops them.",
-            GuestFix(who, $"ip neigh del {gateway} dev eth0"),
+            GuestFix(who, $"arp -d {gateway}"),
             [new(TraceEvidence.Guest, null, $"({who})$ ip neigh → {gateway} lladdr {held} {entry.State}"),
              new(TraceEvidence.Link, InterfaceRef.Host(bridge.Name), $"{bridge.Name} link/ether {real}"), .. DropsSaying(o, "OTHERHOST")]);
     }
@@ -86,8 +86,9 @@ public static partial class TraceDiagnosis
     private static TraceVerdictDraft? BlockingRoute(TraceObservation o)
     {
         if (TracePlan.RouteTo(o.Topology.Host, o.Plan.Target) is not { Blocks: true } route) return null;
-        var to = route.Destination;
-        return new("blocking-route", $"A {route.Type} route for {to} in the host refuses the packet, so it goes nowhere.",
+        // `ip -j route` prints a host route without its /32; the operation takes a subnet.
+        var to = route.Destination.Contains('/') ? route.Destination : $"{route.Destination}/32";
+        return new("blocking-route", $"{(route.Type is "unreachable" ? "An" : "A")} {route.Type} route for {to} in the host refuses the packet, so it goes nowhere.",
             HostFix(new OperationRequest { Kind = "removeBlockingRoute", Namespace = "host", To = to, RouteType = route.Type }, $"ip route del {route.Type} {to}"),
             [new(TraceEvidence.Route, null, $"ip route show → {route.Type} {to}"), .. ForwardRoute(o), .. DropsSaying(o, "IP_INNOROUTES", "IP_OUTNOROUTES")]);
     }

@@ -65,16 +65,19 @@ public static partial class TraceDiagnosis
                 ? new("not-running", $"{who} is not running, so nothing was sent.", null)
                 : null),
             new(first, () => o.Guest is { Known: true, LinkUp: false }
-                ? new("link-down", $"{who}'s eth0 is down, so it sends nothing.", GuestFix(who, "ifconfig eth0 up"))
+                ? new("link-down", $"{who}'s eth0 is down, so it sends nothing.", GuestFix(who, "ifconfig eth0 up"),
+                    [new(TraceEvidence.Guest, null, $"({who})$ ip addr show dev eth0 → state DOWN")])
                 : null),
             new(first, () => o.Guest is { Known: true } guest && guest.Addresses.Count == 0
                 ? new("no-address", $"{who} has no address on eth0, so it cannot send an IP packet.",
-                    WantedAddress(o) is { } wanted ? GuestFix(who, $"ifconfig eth0 {wanted}") : null)
+                    WantedAddress(o) is { } wanted ? GuestFix(who, $"ifconfig eth0 {wanted}") : null,
+                    [new(TraceEvidence.Guest, null, $"({who})$ ip addr show dev eth0 → no inet address")])
                 : null),
             new(first, () => o.Guest is { Known: true } guest && routed && !guest.Addresses.Any(a => a.Network.Contains(plan.Target))
                              && !guest.Routes.Any(r => r.StartsWith("default", StringComparison.Ordinal))
                 ? new("no-default-route", $"{who} has no default route, so it does not know where to send a packet for {plan.Target}.",
-                    gateway is { } gw ? GuestFix(who, $"route add -net 0.0.0.0/0 gw {gw}") : null)
+                    gateway is { } gw ? GuestFix(who, $"route add -net 0.0.0.0/0 gw {gw}") : null,
+                    [new(TraceEvidence.Guest, null, $"({who})$ ip route → no default route ({string.Join("; ", guest.Routes)})")])
                 : null),
             new(afterBridge, () => WrongNeighbour(o, gateway, bridgeLink)),
             // Proof, not inference: netfilter's trace saw a rule (or a chain's policy) drop the probe or its reply.
@@ -84,11 +87,13 @@ public static partial class TraceDiagnosis
             new(portStation is { } p && o.Topology.Host.Link(p.Interface) is { AdminUp: true } ? null : At(1) ?? first, () => PortProblem(o, portStation)),
             new(bridge is null ? null : InterfaceRef.Host(bridge), () => bridgeLink is { AdminUp: false }
                 ? new("bridge-down", $"{bridge} is down, so it forwards nothing between its ports.",
-                    HostFix(new OperationRequest { Kind = "setLinkState", Namespace = "host", Link = bridge, Up = true }, $"ifconfig {bridge} up"))
+                    HostFix(new OperationRequest { Kind = "setLinkState", Namespace = "host", Link = bridge, Up = true }, $"ifconfig {bridge} up"),
+                    [LinkState(bridgeLink)])
                 : null),
             new(afterBridge, () => routed && bridgeLink is not null && gateway is not null && !bridgeLink.Addresses.Any(a => a.Address.Equals(gateway))
                 ? new("no-gateway-address", $"{bridge} does not hold {gateway}, the gateway {who} sends to, so no one answers for it.",
-                    GatewayFix(bridge!, gateway, sourceAddress))
+                    GatewayFix(bridge!, gateway, sourceAddress),
+                    [new(TraceEvidence.Link, InterfaceRef.Host(bridge!), $"{bridge} inet {(bridgeLink.Addresses.Count == 0 ? "none" : string.Join(", ", bridgeLink.Addresses))}")])
                 : null),
             new(afterBridge, () => routed && !host.Forwarding
                 ? new("forwarding-off", $"IP forwarding is off in the host, so the kernel does not route the packet from {bridge ?? "its port"} to {plan.Egress ?? WorldDefinition.UplinkName}.",
@@ -109,7 +114,9 @@ public static partial class TraceDiagnosis
             // Without MASQUERADE the request leaves with its private source and arrives; the reply has no way back.
             new(null, () => routed && plan.Egress is not null && sourceAddress is not null && !Masqueraded(host, sourceAddress, plan.Egress)
                 ? new("no-masquerade", $"No MASQUERADE rule matches {sourceAddress} going out of {plan.Egress}, so the packet leaves with its private source and the reply has no way back.",
-                    MasqueradeFix(sourceAddress, o))
+                    MasqueradeFix(sourceAddress, o),
+                    [new(TraceEvidence.Netfilter, InterfaceRef.Host(plan.Egress),
+                        $"iptables -t nat -S POSTROUTING → no MASQUERADE rule for {sourceAddress.Address} out of {plan.Egress}{(host.NatRules.Count == 0 ? " (the chain is empty)" : $" (it holds: {string.Join("; ", host.NatRules.Select(r => r.Spec))})")}")])
                 : null),
         };
 
@@ -151,15 +158,20 @@ public static partial class TraceDiagnosis
         if (port is null || o.Plan.Bridge is not { } bridge || port.Interface == bridge) return null;
         var link = o.Topology.Host.Link(port.Interface);
         if (link is null)
-            return new("no-port", $"{port.Interface} does not exist in the host{(o.Plan.Source.IsVm ? $" ({o.Plan.Source.Name}'s QEMU makes it when it starts)" : "")}.", null);
+            return new("no-port", $"{port.Interface} does not exist in the host{(o.Plan.Source.IsVm ? $" ({o.Plan.Source.Name}'s QEMU makes it when it starts)" : "")}.", null,
+                [new(TraceEvidence.Link, port.Name, $"ip link show {port.Interface} → Device does not exist")]);
         if (!link.AdminUp)
             return new("tap-down", $"{port.Interface} is down, so the host never receives what {o.Plan.Source.Name} sends.",
-                HostFix(new OperationRequest { Kind = "setLinkState", Namespace = "host", Link = port.Interface, Up = true }, $"ifconfig {port.Interface} up"));
+                HostFix(new OperationRequest { Kind = "setLinkState", Namespace = "host", Link = port.Interface, Up = true }, $"ifconfig {port.Interface} up"),
+                [LinkState(link)]);
         if (link.Master != bridge)
             return new("not-a-port", $"{port.Interface} is not a port of {bridge}, so {bridge}, where the host sends what is for {o.Plan.Source.Name}, does not reach it.",
-                HostFix(new OperationRequest { Kind = "addBridgePort", Namespace = "host", Bridge = bridge, Link = port.Interface }, $"brctl addif {bridge} {port.Interface}"));
+                HostFix(new OperationRequest { Kind = "addBridgePort", Namespace = "host", Bridge = bridge, Link = port.Interface }, $"brctl addif {bridge} {port.Interface}"),
+                [new(TraceEvidence.Link, port.Name, $"{port.Interface} master {link.Master ?? "none"}, not {bridge}")]);
         return null;
     }
+
+    private static TraceEvidence LinkState(LinkState link) => new(TraceEvidence.Link, InterfaceRef.Host(link.Name), $"{link.Name} state {link.State}");
 
     private static InterfaceAddress? SourceAddress(TraceObservation o) =>
         o.Plan.Source.IsVm ? o.Guest?.Addresses.FirstOrDefault() ?? WantedVm(o)?.Address

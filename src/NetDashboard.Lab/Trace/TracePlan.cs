@@ -66,7 +66,9 @@ public sealed record TracePlan(TraceSource Source, IPAddress Target, IReadOnlyLi
         }
         else if (!local && wanHolds && host.Link(WorldDefinition.UplinkName) is not null)
         {
-            // No route out (the uplink is down, a route refuses): the way the probe should have gone is still shown, unseen.
+            // No route out by the main table (the uplink is down, a route refuses, policy routing the table does not
+            // show): the way to the wan is still the uplink, and is shown, seen or not.
+            egress = WorldDefinition.UplinkName;
             Add(NamespaceRole.Host, WorldDefinition.UplinkName, host);
             Add(NamespaceRole.Wan, WorldDefinition.PeerName, wan);
         }
