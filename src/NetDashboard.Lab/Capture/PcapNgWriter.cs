@@ -69,7 +69,9 @@ public sealed class PcapNgWriter
     /// One file of several captures: all interface blocks first, then every packet merged by kernel timestamp. With
     /// two captures or more, a packet linked to others carries the correlation as its comment (<see cref="PacketComments"/>).
     /// </summary>
-    public static void Write(Stream stream, IReadOnlyList<CaptureSnapshot> captures)
+    /// <param name="notes">More to say of some packets (by capture index and sequence), after the correlation: a
+    /// trace's verdict on the packet where the probe was last seen.</param>
+    public static void Write(Stream stream, IReadOnlyList<CaptureSnapshot> captures, IReadOnlyDictionary<(int Capture, long Sequence), string>? notes = null)
     {
         var writer = new PcapNgWriter(stream);
         foreach (var capture in captures)
@@ -80,7 +82,21 @@ public sealed class PcapNgWriter
             .ToList();
         var comments = captures.Count > 1 ? PacketComments.For([.. packets.Select(p => p.packet)]) : null;
         for (var i = 0; i < packets.Count; i++)
-            writer.WritePacket(packets[i].id, packets[i].packet.TimestampMicros, packets[i].packet.Data, packets[i].packet.Length, comments?[i]);
+        {
+            var comment = comments?[i];
+            if (notes?.GetValueOrDefault((packets[i].id, packets[i].packet.Sequence)) is { } note)
+                comment = Fit(comment is null ? note : $"{comment}; {note}");
+            writer.WritePacket(packets[i].id, packets[i].packet.TimestampMicros, packets[i].packet.Data, packets[i].packet.Length, comment);
+        }
+    }
+
+    /// <summary>A comment cut to <see cref="MaxCommentBytes"/> bytes of UTF-8, on a character's boundary.</summary>
+    private static string Fit(string text)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(text) <= MaxCommentBytes) return text;
+        var cut = text[..Math.Min(text.Length, MaxCommentBytes - 3)];
+        while (System.Text.Encoding.UTF8.GetByteCount(cut) > MaxCommentBytes - 3) cut = cut[..^1];
+        return cut + "…";
     }
 
     private void WriteBlock(uint type, BlockBuilder body)

@@ -135,6 +135,8 @@ public sealed class LabService(LabActions labs, LabReads reads, VmActions vms, C
     /// <inheritdoc cref="TraceService.TraceAsync"/>
     public Task<TraceOutcome> TraceAsync(string lab, string? from, string? to, string? protocol, CancellationToken cancellationToken = default) =>
         trace.TraceAsync(lab, from, to, protocol, cancellationToken);
+    /// <inheritdoc cref="TraceService.LastTracePcapNg"/>
+    public (TraceReport Report, Action<Stream> Write)? LastTracePcapNg(string lab) => trace.LastTracePcapNg(lab);
     /// <inheritdoc cref="TraceService.ApplyFixAsync"/>
     public Task<ActionResult> ApplyFixAsync(string lab, TraceFix? fix, CancellationToken cancellationToken = default) =>
         trace.ApplyFixAsync(lab, fix, cancellationToken);

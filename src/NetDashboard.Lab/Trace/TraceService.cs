@@ -32,6 +32,9 @@ public sealed class TraceService(LabEngine engine, LabRuntimeStore store, VmSupe
     // A trace takes a few seconds (the guest's probe at most GuestProbeLimit): this lets the line ahead finish.
     private static readonly TimeSpan TraceTurnWait = TimeSpan.FromSeconds(30);
     private readonly TakingTurns<string> _traceTurns = new(MaxTracesWaiting);
+    // The last trace of each lab with what its captures held, for its pcapng; a few hundred packets at most each.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (TraceReport Report, IReadOnlyList<(TraceStation Station, CaptureSnapshot Snapshot)> Snapshots, long When)> _lastTraces = new();
+    private const int MaxRememberedTraces = 64;
 
     /// <summary>Traces of one lab that may wait their turn behind the one running; more are refused.</summary>
     public const int MaxTracesWaiting = 4;
@@ -140,6 +143,7 @@ public sealed class TraceService(LabEngine engine, LabRuntimeStore store, VmSupe
                 var rewrites = request.Concat(reply).SelectMany(h => h.Changes).Where(c => c.IsRewrite).ToList();
                 var report = new TraceReport(lab, source.Name, target.ToString(), parsed.ToString(), probe, exitCode, probeProblem, arrived, replied,
                     request, reply, rewrites, verdict, started.ElapsedMilliseconds);
+                Remember(report, snapshots);
                 return new(replied ? ActionResult.Ok($"{source.Name} reached {target} ({parsed}) and the reply came back")
                     : report.Interrupted || notSent ? ActionResult.Failed(report.Outcome)
                     : ActionResult.Ok(verdict?.Sentence ?? $"{source.Name} got no reply from {target}"), report);
@@ -155,6 +159,34 @@ public sealed class TraceService(LabEngine engine, LabRuntimeStore store, VmSupe
             if (witness is not null) await witness.DisposeAsync();
             foreach (var (_, lease, _) in leases) await lease.DisposeAsync();
         }
+    }
+
+    private void Remember(TraceReport report, IReadOnlyList<(TraceStation Station, CaptureSnapshot Snapshot)> snapshots)
+    {
+        // Bounded: past the limit the oldest trace goes (labs come and go; a removed lab's trace is not asked for).
+        while (_lastTraces.Count >= MaxRememberedTraces && _lastTraces.MinBy(t => t.Value.When) is { Key: var oldest } && oldest != report.Lab)
+            _lastTraces.TryRemove(oldest, out _);
+        _lastTraces[report.Lab] = (report, snapshots, Environment.TickCount64);
+    }
+
+    /// <summary>
+    /// The lab's last trace as one pcapng: a block per station, every packet the captures held, and on the packet
+    /// where the probe was last seen the verdict with the kernel's first words. Null when the lab has traced nothing.
+    /// </summary>
+    public (TraceReport Report, Action<Stream> Write)? LastTracePcapNg(string lab)
+    {
+        if (!_lastTraces.TryGetValue(lab, out var last)) return null;
+        var (report, snapshots, _) = last;
+        var notes = new Dictionary<(int, long), string>();
+        if (report.Verdict is { StoppedAfter: { } stopped } verdict)
+        {
+            var index = snapshots.ToList().FindIndex(s => s.Station.Name == stopped);
+            var target = AddressBits(IPAddress.Parse(report.To));
+            if (index >= 0 && snapshots[index].Snapshot.Packets.LastOrDefault(p => PacketHeaderReader.TryRead(p.Data, out var h) && h.Destination == target) is { } packet)
+                notes[(index, packet.Sequence)] = $"trace: the probe was last seen here. {verdict.Reason}: {verdict.Sentence}"
+                    + (verdict.Evidence?.FirstOrDefault() is { } said ? $" Kernel: {said}" : "");
+        }
+        return (report, stream => PcapNgWriter.Write(stream, [.. snapshots.Select(s => s.Snapshot)], notes));
     }
 
     /// <summary>

@@ -37,6 +37,20 @@ public static class CaptureApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        captures.MapGet("/trace.pcapng", (string lab, LabService service) =>
+            {
+                if (ActionResult.ForBadLabName(lab) is { } bad) return LabApi.Problem(bad, "no such lab");
+                if (service.LastTracePcapNg(lab) is not { } trace)
+                    return LabApi.Problem(ActionResult.NotFound($"lab {lab} has no trace yet: POST /api/labs/{lab}/trace first"), "no trace");
+                using var buffer = new MemoryStream();
+                trace.Write(buffer);
+                return TypedResults.File(buffer.ToArray(), PcapNg, $"{lab}-trace-{trace.Report.From}-{trace.Report.To}.pcapng");
+            })
+            .WithName("LastTraceToPcapNg")
+            .WithSummary("The lab's last trace as pcapng: one interface per station, and on the packet where the probe was last seen a comment with the verdict and the kernel's words")
+            .Produces(StatusCodes.Status200OK, contentType: PcapNg)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         captures.MapGet("/captures", (string lab, LabService service) =>
                 service.RunningCapturesOf(lab) is { } running ? TypedResults.Ok(running) : LabApi.Problem(LabService.CheckLabName(lab)!, "bad lab name"))
             .WithName("ListCaptures").WithSummary("The captures running now in a lab: one per interface and filter, shared by all its viewers")

@@ -234,8 +234,9 @@ public static class LabCli
         var protocolOption = new Option<string?>("--protocol") { Description = "icmp (default), tcp:PORT or udp:53" };
         var jsonOption = new Option<bool>("--json") { Description = "Print the trace as JSON (as POST /api/labs/LAB/trace answers)" };
         var fixOption = new Option<bool>("--apply-fix") { Description = "When the probe is lost and a fix is offered, run it (journaled) and trace again" };
+        var pcapngOption = new Option<FileInfo?>("--pcapng") { Description = "Also write what the trace captured to this pcapng file, the verdict as a comment on the packet where the probe was last seen" };
         var trace = new Command("trace", "Send one probe and follow it across every interface of its way; when it is lost, say why and how to fix it")
-            { labArgument, fromArgument, toArgument, protocolOption, jsonOption, fixOption };
+            { labArgument, fromArgument, toArgument, protocolOption, jsonOption, fixOption, pcapngOption };
         trace.SetAction(async (parse, ct) =>
         {
             var lab = parse.GetValue(labArgument)!;
@@ -243,6 +244,11 @@ public static class LabCli
             if (outcome.Report is not { } report) return Report(outcome.Result);
             // Escaped: a verdict quotes what the guest and the kernel said (a probe's error, a DNS name in a packet).
             Console.Write(parse.GetValue(jsonOption) ? TraceText.Json(report) + "\n" : Printable.Escape(TraceText.Of(report)));
+            if (parse.GetValue(pcapngOption) is { } file && service.LastTracePcapNg(lab) is { } captured)
+            {
+                await using var output = file.Create();
+                captured.Write(output);
+            }
             if (!parse.GetValue(fixOption) || report.Replied || report.Verdict?.Fix is not { } fix) return report.Replied ? Success : Failure;
             var applied = await service.ApplyFixAsync(lab, fix, ct);
             Console.WriteLine(Printable.Escape(applied.Succeeded ? applied.Message : $"the fix failed: {applied.Message}"));
