@@ -19,7 +19,8 @@ public sealed partial class KernelDropWatch : IDisposable
     public const string Prefix = "netdash-trace-";
     private const int MaxTraceBytes = 4 << 20;
     private const int ClockRealtime = 0, ClockTai = 11;
-    private const int NotPermitted = 1, AccessDenied = 13, Exists = 17;
+    private const int NotPermitted = 1, AccessDenied = 13, Busy = 16, Exists = 17;
+    private const int RemoveAttempts = 10;
     private static readonly string[] Events = ["skb/kfree_skb", "net/netif_receive_skb", "net/net_dev_queue"];
 
     private readonly string _directory;
@@ -107,7 +108,9 @@ public sealed partial class KernelDropWatch : IDisposable
         }
         finally
         {
-            Remove();
+            // A trace is not failed by its cleanup: an instance that stays busy is a leftover, removed at the next start.
+            RemoveQuietly(_directory);
+            _removed = true;
         }
     }
 
@@ -149,13 +152,6 @@ public sealed partial class KernelDropWatch : IDisposable
 
     /// <summary>Whether an event's format has the drop reason field (kernels since 5.17).</summary>
     internal static bool HasReason(string formatText) => ReasonField().IsMatch(formatText);
-
-    private void Remove()
-    {
-        if (_removed) return;
-        RemoveInstance(_directory);
-        _removed = true;
-    }
 
     /// <summary>The kfree_skb event's format, mounting tracefs first when it is not there.</summary>
     private static string EventFormat()
@@ -200,8 +196,15 @@ public sealed partial class KernelDropWatch : IDisposable
     private static void RemoveInstance(string directory)
     {
         Write(directory, "events/enable", "0");
-        if (RemoveDirectory(directory) != 0)
-            throw new IOException($"the trace instance {directory} could not be removed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        // The kernel refuses (EBUSY) while it still holds a reference to the instance, which it lets go of within
+        // milliseconds of the last file closing; another instance being read at the same moment delays it.
+        for (var attempt = 1; RemoveDirectory(directory) != 0; attempt++)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            if (error != Busy || attempt == RemoveAttempts)
+                throw new IOException($"the trace instance {directory} could not be removed: {Marshal.GetPInvokeErrorMessage(error)}");
+            Thread.Sleep(20);
+        }
     }
 
     // Cleanup after a failure or at Dispose must not hide the first error; what stays is removed by RemoveLeftovers.

@@ -158,7 +158,10 @@ internal sealed class KernelWitness : IAsyncDisposable
                 .Select(l => (hit.Role, hit.Table, hit.Chain, l.Trim())));
         }
         var seen = probeSeen.Select(p => (p.Station.Name, p.UnixMicros)).ToList();
-        var drops = KernelDropMatch.Match(events, seen, DropSlack)
+        var matched = KernelDropMatch.Match(events, seen, DropSlack);
+        // A drop matched in place and time is the probe's; one matched by an interface's name alone is then another
+        // lab's (every lab has a br0) and is left out. Alone, it is shown, marked uncertain.
+        var drops = (matched.Any(d => d.Certain) ? matched.Where(d => d.Certain) : matched)
             .Select(d => new ProbeDrop(d.Reason, d.Location, StationOf(d, probeSeen), d.Certain))
             .ToList();
         var values = (await Task.WhenAll(sysctls)).Where(s => s.Read.Succeeded).ToDictionary(s => s.Key, s => s.Read.StandardOutput.Trim());
