@@ -64,7 +64,10 @@ public sealed record NetfilterHit(NamespaceRole Role, string TraceId, string Tab
 
     public string? OutInterface => Field("OUT");
 
-    public string Text => IsPolicy ? $"{Table}:{Chain}:policy:{Verdict} ({Packet})" : $"{Table}:{Chain}:{Verdict} {Rule} ({Packet})";
+    public string Text => IsPolicy ? $"{Table}:{Chain}:policy:{Verdict} ({Where})" : $"{Table}:{Chain}:{Verdict} {Rule} ({Where})";
+
+    /// <summary>The packet's way and addresses as the monitor saw them there: "IN=br0 OUT=ens160 SRC=… DST=…".</summary>
+    private string Where => string.Join(' ', new[] { "IN", "OUT", "SRC", "DST" }.Select(f => Field(f) is { } v ? $"{f}={v}" : null).OfType<string>());
 
     private string? Field(string name) =>
         Packet.Split(' ').FirstOrDefault(w => w.StartsWith(name + "=", StringComparison.Ordinal)) is { } word && word.Length > name.Length + 1
