@@ -11,7 +11,7 @@ namespace NetDashboard.Lab.Tests;
 /// MASQUERADE to ens160): each fault of the tutorial gets its own verdict and fix, and a rule is never blamed for a
 /// packet that was seen past the place it would stop it.
 /// </summary>
-public sealed class TraceDiagnosisTests
+public sealed partial class TraceDiagnosisTests
 {
     private const string Lab = "tr";
     private static readonly IPAddress Server = IPAddress.Parse("203.0.113.5");
