@@ -31,6 +31,17 @@ public sealed class KernelDropMatchTests
         Assert.Equal([new KernelDrop("NETFILTER_DROP", "nft_do_chain+0x46f/0x690", "eth0", 50_000_010, false)], drops);
     }
 
+    // Seen in CI: a unix socket's buffer reused the address the probe's had on pc/eth0 and was freed as SOCKET_CLOSE.
+    [Fact]
+    public void Match_ABufferThatIsNotIpv4ReusingTheProbesAddress_Excluded()
+    {
+        var socketClose = new KernelSkbEvent(10_000_050, "kfree_skb", "a", null, null, "SOCKET_CLOSE", "unix_release_sock+0x32c/0x490", 0);
+
+        var drops = KernelDropMatch.Match([Queue(10_000_000, "a", "eth0"), socketClose], [("eth0", 10_000_000)], Slack);
+
+        Assert.Empty(drops);
+    }
+
     [Fact]
     public void Match_PathOnlyOnOtherDevicesOrNoPath_Excluded()
     {

@@ -18,6 +18,8 @@ public sealed record KernelDrop(string Reason, string Location, string? LastDevi
 /// </summary>
 public static class KernelDropMatch
 {
+    private const int Ipv4 = 0x0800;
+
     /// <param name="events">Events in the order the kernel recorded them.</param>
     /// <param name="probeSeen">Where and when the probe was captured.</param>
     /// <param name="slack">How far a path event's time may be from a capture's (the two clocks stamp at different places).</param>
@@ -38,6 +40,8 @@ public static class KernelDropMatch
                 continue;
             }
             if (!paths.Remove(e.Skb, out var steps) || e.Reason is not { } reason || e.Location is not { } location) continue;
+            // Only an IPv4 packet can be the probe; a buffer of another kind reusing the address of one the probe had is not.
+            if (e.Protocol is { } protocol && protocol != Ipv4) continue;
             var certain = steps.Any(s => probeSeen.Any(p => p.Device == s.Device && Math.Abs(s.UnixMicros - p.UnixMicros) <= slackMicros));
             if (certain || steps.Any(s => devices.Contains(s.Device!)))
                 drops.Add(new KernelDrop(reason, location, steps[^1].Device, e.UnixMicros, certain));

@@ -21,6 +21,7 @@ public sealed partial class KernelDropWatch : IDisposable
     private const int ClockRealtime = 0, ClockTai = 11;
     private const int NotPermitted = 1, AccessDenied = 13, Busy = 16, Exists = 17;
     private const int RemoveAttempts = 10;
+    private const int Ipv4 = 0x0800;
     private static readonly string[] Events = ["skb/kfree_skb", "net/netif_receive_skb", "net/net_dev_queue"];
 
     private readonly string _directory;
@@ -70,7 +71,9 @@ public sealed partial class KernelDropWatch : IDisposable
             made = true;
             Write(directory, "buffer_size_kb", "512");
             Write(directory, "trace_clock", "tai");
-            Write(directory, "events/skb/kfree_skb/filter", $"reason != {notSpecified}");
+            // IPv4 only (the probe's ethertype, 0x0800 as the event prints it): a socket's buffers freed as it closes
+            // are not packets on the way, and would otherwise reuse an address a probe's path had.
+            Write(directory, "events/skb/kfree_skb/filter", $"reason != {notSpecified} && protocol == {Ipv4}");
             foreach (var e in Events)
                 Write(directory, $"events/{e}/enable", "1");
             // Measured once: the kernel's TAI offset changes only when a time daemon sets it, which does not happen mid-trace.
