@@ -102,6 +102,7 @@ public static class DashboardApp
         app.MapLogin();
         app.MapLabApi();
         app.MapCaptureApi();
+        app.MapHostApi();
         app.MapHub<CaptureHub>(CaptureHub.Path);
         app.MapConsoleRelay();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

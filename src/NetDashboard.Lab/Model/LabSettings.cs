@@ -26,4 +26,10 @@ public sealed record LabSettings
     public long LabFolderMaxBytes { get; init; } = DefaultLabFolderMaxBytes;
 
     public CaptureOptions Capture { get; init; } = new();
+
+    /// <summary>The namespace observe mode reads (a /run/netns name or /proc/PID/ns/net); null for the root namespace.</summary>
+    public string? ObserveNamespace { get; init; }
+
+    /// <summary>Whether observe mode (the read-only view of this host) is offered at all.</summary>
+    public bool ObserveEnabled { get; init; } = true;
 }

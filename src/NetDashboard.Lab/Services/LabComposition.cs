@@ -31,6 +31,9 @@ public sealed class LabComposition : IAsyncDisposable
     public LabService Door { get; }
     public LabAdoption Adoption { get; }
 
+    /// <summary>Observe mode: the host's own networks, read-only; built from a command runner and the observer alone.</summary>
+    public HostObservation Observation { get; }
+
     private LabComposition(LabSettings settings, ILoggerFactory loggers, ITopologySource? kernel)
     {
         Settings = settings;
@@ -55,6 +58,7 @@ public sealed class LabComposition : IAsyncDisposable
             Events,
             Store);
         Adoption = new LabAdoption(Door, Store, Vms, loggers.CreateLogger<LabAdoption>());
+        Observation = new HostObservation(new Observe.HostObserver(new HostRunner()), settings.ObserveNamespace, settings.ObserveEnabled);
     }
 
     /// <param name="kernel">Where the live events read the kernel; the real one (ip, through <see cref="Reader"/>) unless a test gives its own.</param>

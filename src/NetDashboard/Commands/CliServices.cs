@@ -15,6 +15,8 @@ namespace NetDashboard.Commands;
 public sealed class CliServices
 {
     public required LabService Labs { get; init; }
+    /// <summary>Observe mode: this host's networks, read-only.</summary>
+    public required HostObservation Observation { get; init; }
     public required DashboardOptions Options { get; init; }
     public required AccessToken Token { get; init; }
     public required SessionStore Sessions { get; init; }
@@ -36,9 +38,11 @@ public sealed class CliServices
             return (null, invalid.Failures.ToList());
 
         var token = new AccessToken(options.StateFolder);
+        var composition = LabComposition.Build(LabWiring.LabSettingsFrom(options));
         return (new CliServices
         {
-            Labs = LabComposition.Build(LabWiring.LabSettingsFrom(options)).Door,
+            Labs = composition.Door,
+            Observation = composition.Observation,
             Options = options,
             Token = token,
             Sessions = SessionStore.For(options, token),

@@ -17,7 +17,7 @@ public static class LabCli
     public const int Failure = 1;
     public const int BadInput = 2;
 
-    private static readonly string[] Verbs = ["lab", "vm", "cleanup", "token", "sessions", "trace"];
+    private static readonly string[] Verbs = ["lab", "vm", "cleanup", "token", "sessions", "trace", "observe"];
 
     public static bool Handles(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -39,7 +39,7 @@ public static class LabCli
             return BadInput;
         }
         // A runtime folder another user could plant links in is refused before any command reads or writes it.
-        if (args[0] is not ("token" or "sessions") && LabComposition.RuntimeFolderProblem(services.Options.RuntimeRoot, create: false) is { } unsafeRoot)
+        if (args[0] is not ("token" or "sessions" or "observe") && LabComposition.RuntimeFolderProblem(services.Options.RuntimeRoot, create: false) is { } unsafeRoot)
         {
             Console.Error.WriteLine($"error: the runtime folder {Printable.Escape(services.Options.RuntimeRoot)} is not used: {Printable.Escape(unsafeRoot)}");
             return BadInput;
@@ -158,6 +158,7 @@ public static class LabCli
         return new RootCommand("NetDashboard: build, see and probe the virtual network of QEMU VMs")
         {
             labCommand, BuildVmCommands(service), cleanup, BuildTokenCommand(services), BuildSessionsCommand(services), BuildTraceCommand(service),
+            BuildObserveCommand(services.Observation),
         };
     }
 
@@ -259,6 +260,23 @@ public static class LabCli
             return retrace.Replied ? Success : Failure;
         });
         return trace;
+    }
+
+    private static Command BuildObserveCommand(HostObservation observation)
+    {
+        var jsonOption = new Option<bool>("--json") { Description = "Print it as JSON (as GET /api/host/topology answers)" };
+        var observe = new Command("observe", $"This host's networks, read-only ({observation.Target}): every namespace reachable from it, links, "
+            + "veth peers, the process behind each tap, routes of every table, rules, and the stacks recognised (libvirt, Docker, Proxmox); changes nothing")
+            { jsonOption };
+        observe.SetAction(async (parse, ct) =>
+        {
+            var (result, host) = await observation.ObserveAsync(ct);
+            if (host is null) return Report(result);
+            // Escaped: interface names and command lines are the host's, not ours.
+            Console.Write(parse.GetValue(jsonOption) ? ObservedText.Json(host) + "\n" : Printable.Escape(ObservedText.Of(host)));
+            return Success;
+        });
+        return observe;
     }
 
     private static Command BuildTokenCommand(CliServices services)

@@ -70,8 +70,21 @@ public sealed class DashboardOptions
     /// <summary>How long a browser stays signed in after its last request (a sliding expiry).</summary>
     [Range(1, 720)]
     public int SessionHours { get; set; } = 12;
+
+    /// <summary>Observe mode, the read-only view of this host's own networks (NetDashboard:Observe:*).</summary>
+    public ObserveSettings Observe { get; set; } = new();
 }
 
 /// <summary>The DataAnnotations rules of <see cref="DashboardOptions"/>, checked by generated code: no reflection at start.</summary>
 [OptionsValidator]
 public sealed partial class DashboardOptionsValidator : IValidateOptions<DashboardOptions>;
+
+/// <summary>NetDashboard:Observe: what observe mode reads, and whether it is offered.</summary>
+public sealed class ObserveSettings
+{
+    /// <summary>Whether "This host" is offered at all (it reads everything of the machine's networks, never changes any).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The namespace to observe: empty for the root namespace, else a name under /run/netns or /proc/PID/ns/net.</summary>
+    public string Namespace { get; set; } = "";
+}

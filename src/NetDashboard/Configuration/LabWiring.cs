@@ -23,5 +23,7 @@ public static class LabWiring
         Accelerator = options.Accelerator,
         LabFolderMaxBytes = (long)options.LabFolderMaxMiB << 20,
         Capture = capture ?? new CaptureOptions(),
+        ObserveNamespace = string.IsNullOrEmpty(options.Observe.Namespace) ? null : options.Observe.Namespace,
+        ObserveEnabled = options.Observe.Enabled,
     };
 }

@@ -26,6 +26,7 @@ public static class ServiceRegistration
             sp.GetRequiredService<ILoggerFactory>()));
         services.TryAddSingleton(sp => sp.GetRequiredService<LabComposition>().Door);
         services.TryAddSingleton(sp => sp.GetRequiredService<LabComposition>().Adoption);
+        services.TryAddSingleton(sp => sp.GetRequiredService<LabComposition>().Observation);
         services.TryAddSingleton(sp => new AccessToken(sp.GetRequiredService<IOptions<DashboardOptions>>().Value.StateFolder));
         services.TryAddSingleton(sp => SessionStore.For(sp.GetRequiredService<IOptions<DashboardOptions>>().Value, sp.GetRequiredService<AccessToken>()));
         return services;

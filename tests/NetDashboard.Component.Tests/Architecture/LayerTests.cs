@@ -14,7 +14,7 @@ public sealed class LayerTests
     private const string Lab = "NetDashboard.Lab";
 
     private static readonly string[] Layers = ["Model", "Host", "Runtime", "Feature", "Services"];
-    private static readonly string[] Features = ["Vms", "Capture", "Trace", "Lessons", "Events", "Labs"];
+    private static readonly string[] Features = ["Vms", "Capture", "Trace", "Lessons", "Events", "Labs", "Observe"];
 
     /// <summary>
     /// The only sideways uses: a lab starts and stops its VMs and begins a lesson's lab; a trace opens captures, reads
@@ -46,6 +46,40 @@ public sealed class LayerTests
         Loaded.Value.Types.Where(IsOurs).SelectMany(t => t.Dependencies.Select(d => (t, d.Target)))
             // A generic method's type parameter shows as a "type" named after the method (Type::Method<T>); it is no use.
             .Where(u => IsOurs(u.Target) && u.Target != u.t && !u.Target.FullName.Contains("::", StringComparison.Ordinal)).Distinct();
+
+    /// <summary>
+    /// Observe mode is read-only by construction: from its door (<see cref="HostObservation"/>) and its folder, no path
+    /// of uses reaches a type that changes anything — the operations and their runner, the command builder, the lab
+    /// engine and actions, the VM supervisor, the runtime store, the labs' door.
+    /// </summary>
+    [Fact]
+    public void ObserveMode_ReachesNoWriteSideType()
+    {
+        string[] writers =
+        [
+            "NetDashboard.Lab.Model.LabOperation", "NetDashboard.Lab.Runtime.OperationRunner", "NetDashboard.Lab.Host.CommandBuilder",
+            "NetDashboard.Lab.Labs.LabEngine", "NetDashboard.Lab.Labs.LabActions", "NetDashboard.Lab.Labs.VmActions", "NetDashboard.Lab.Vms.VmSupervisor",
+            "NetDashboard.Lab.Runtime.LabRuntimeStore", "NetDashboard.Lab.Services.LabService", "NetDashboard.Lab.Trace.TraceService",
+        ];
+        var uses = Uses().ToLookup(u => u.From, u => u.To);
+        var start = Loaded.Value.Types.Where(t => FolderOf(t) == "Observe" || t.FullName == typeof(HostObservation).FullName).ToList();
+        var from = start.ToDictionary(t => t, t => t.FullName);
+        var queue = new Queue<IType>(start);
+        while (queue.TryDequeue(out var type))
+        {
+            foreach (var used in uses[type].Where(u => !from.ContainsKey(u)))
+            {
+                from[used] = $"{from[type]} → {used.FullName}";
+                queue.Enqueue(used);
+            }
+        }
+
+        var reached = from.Where(t => writers.Any(w => t.Key.FullName == w || t.Key.FullName.StartsWith(w + "+", StringComparison.Ordinal)
+            || t.Key is Class c && c.InheritedClasses.Any(i => i.FullName == w))).Select(t => t.Value).ToList();
+
+        Assert.Contains(from.Keys, t => t.FullName == "NetDashboard.Lab.Observe.HostObserver");
+        Assert.True(reached.Count == 0, $"observe mode reaches write-side types:\n{string.Join("\n", reached)}");
+    }
 
     [Fact]
     public void EveryFolderOfTheLibrary_IsALayerOrAFeature()

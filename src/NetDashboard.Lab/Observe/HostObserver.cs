@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using NetDashboard.Lab.Host;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Lab.Observe;
+
+/// <summary>
+/// Reads a real host's networks from its kernel and never changes them: the namespaces reachable from the observed
+/// one by veth pairs (named under /run/netns or held by a process, one per inode), each one's links, routes of every
+/// table, policy rules, forwarding and nft chains, and the process behind each tap. Every command it runs is a read
+/// (<see cref="ObserveCommands"/>); it has no way to write.
+/// </summary>
+public sealed class HostObserver(HostRunner runner)
+{
+    // Namespaces read side by side: enough to hide each command's start, few enough for two cores.
+    private const int ReadsAtOnce = 8;
+    private const int ProcessesNamed = 8;
+
+    /// <param name="target">A name under /run/netns, a /proc/PID/ns/net path, or null for the root namespace (pid 1's).</param>
+    public async Task<ObservedHost> ObserveAsync(string? target, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var path = ObserveTarget.PathOf(target);
+        var targetInode = UnixFile.InodeOf(path) ?? throw new ObserveException($"the observed namespace {ObserveTarget.Describe(target)} does not exist");
+        var found = ProcNamespaces.Enumerate();
+        if (!found.ContainsKey(targetInode))
+            found[targetInode] = new ProcNamespaces.Found(null, path, []);
+
+        using var gate = new SemaphoreSlim(ReadsAtOnce);
+        async Task<T> Limited<T>(Func<Task<T>> read)
+        {
+            await gate.WaitAsync(cancellationToken);
+            try { return await read(); }
+            finally { gate.Release(); }
+        }
+
+        Dictionary<ulong, IReadOnlyList<RawLink>> links;
+        HashSet<ulong> reachable;
+        if (targetInode == UnixFile.InodeOf(ObserveTarget.PathOf(null)))
+        {
+            // The root namespace: the whole host is what is asked for.
+            links = (await Task.WhenAll(found.Select(async ns => (Inode: ns.Key,
+                Links: await Limited(() => ReadLinksAsync(ns.Value.Path, cancellationToken))))))
+                .ToDictionary(x => x.Inode, x => x.Links);
+            reachable = [.. links.Keys];
+        }
+        else
+        {
+            (links, reachable) = await FollowVethsAsync(targetInode, found, cancellationToken);
+        }
+        var taps = TapHolders.Find();
+        var namespaces = await Task.WhenAll(reachable.Select(inode => Limited(async () =>
+        {
+            var at = found[inode];
+            var routes = runner.RunAsync(ObserveCommands.Routes(at.Path), cancellationToken);
+            var rules = runner.RunAsync(ObserveCommands.Rules(at.Path), cancellationToken);
+            var forwarding = runner.RunAsync(ObserveCommands.Forwarding(at.Path), cancellationToken);
+            var ruleset = runner.RunAsync(ObserveCommands.Ruleset(at.Path), cancellationToken);
+            var joined = links[inode].Select(l => Joined(l, inode, links, taps)).ToList();
+            return new ObservedNamespace(inode, at.Name, inode == targetInode, ProcessNames(at.Pids), joined,
+                (await routes).Succeeded ? KernelJsonParser.ParseRoutes((await routes).StandardOutput) : [],
+                (await rules).Succeeded ? ParseRules((await rules).StandardOutput) : [],
+                (await forwarding).StandardOutput.Trim() == "1",
+                (await ruleset).Succeeded ? ChainsOf((await ruleset).StandardOutput) : []);
+        })));
+        var ordered = namespaces.OrderByDescending(n => n.IsTarget).ThenBy(n => n.Label, StringComparer.Ordinal).ToList();
+        return new ObservedHost(ObserveTarget.Describe(target), DateTimeOffset.UtcNow, ordered, StackRecognizer.Recognize(ordered, ProcNamespaces.CommandLines(found, reachable)),
+            clock.ElapsedMilliseconds);
+    }
+
+    /// <summary>
+    /// The namespaces joined to a target other than the root one, entering only those: each veth's peer namespace is
+    /// named by the kernel's id for it (`ip netns list-id` gives its /run/netns name), and only a peer without a name
+    /// is looked for among the namespaces that processes hold. Other namespaces of the machine are never entered.
+    /// </summary>
+    private async Task<(Dictionary<ulong, IReadOnlyList<RawLink>> Links, HashSet<ulong> Reachable)> FollowVethsAsync(ulong target,
+        Dictionary<ulong, ProcNamespaces.Found> found, CancellationToken cancellationToken)
+    {
+        var links = new Dictionary<ulong, IReadOnlyList<RawLink>> { [target] = await ReadLinksAsync(found[target].Path, cancellationToken) };
+        var reachable = new HashSet<ulong> { target };
+        var queue = new Queue<ulong>([target]);
+        while (queue.TryDequeue(out var at))
+        {
+            var veths = links[at].Where(l => l.State.Kind == "veth" && l.PeerElsewhere).ToList();
+            if (veths.Count == 0) continue;
+            var ids = await ReadNetnsIdsAsync(found[at].Path, cancellationToken);
+            foreach (var veth in veths)
+            {
+                var candidates = ids.GetValueOrDefault(veth.PeerNetnsid!.Value) is { } name && UnixFile.InodeOf(Path.Combine("/run/netns", name)) is { } named
+                    && found.ContainsKey(named) ? [named] : found.Where(f => f.Value.Name is null).Select(f => f.Key).ToList();
+                foreach (var candidate in candidates.Where(c => !reachable.Contains(c)))
+                {
+                    if (!links.ContainsKey(candidate)) links[candidate] = await ReadLinksAsync(found[candidate].Path, cancellationToken);
+                    if (PeerOf(veth, at, links) is { } peer && reachable.Add(peer.Namespace))
+                    {
+                        queue.Enqueue(peer.Namespace);
+                        break;
+                    }
+                }
+            }
+        }
+        return (links, reachable);
+    }
+
+    private async Task<IReadOnlyDictionary<int, string>> ReadNetnsIdsAsync(string path, CancellationToken cancellationToken)
+    {
+        var read = await runner.RunAsync(ObserveCommands.NetnsIds(path), cancellationToken);
+        if (!read.Succeeded || string.IsNullOrWhiteSpace(read.StandardOutput)) return new Dictionary<int, string>();
+        using var doc = JsonDocument.Parse(read.StandardOutput);
+        return doc.RootElement.EnumerateArray()
+            .Where(e => e.TryGetProperty("nsid", out var id) && id.ValueKind == JsonValueKind.Number && e.TryGetProperty("name", out _))
+            .ToDictionary(e => e.GetProperty("nsid").GetInt32(), e => e.GetProperty("name").GetString() ?? "");
+    }
+
+    /// <summary>A link as `ip -j -d addr show` gives it, with the extra fields a veth's peer is found by.</summary>
+    /// <param name="PeerName">A veth's peer in the same namespace, which ip names ("link") instead of numbering.</param>
+    internal sealed record RawLink(LinkState State, int? PeerIndex, int? PeerNetnsid, string? PeerName = null)
+    {
+        public bool PeerElsewhere => PeerNetnsid is not null;
+    }
+
+    private async Task<IReadOnlyList<RawLink>> ReadLinksAsync(string path, CancellationToken cancellationToken)
+    {
+        var read = await runner.RunAsync(ObserveCommands.Links(path), cancellationToken);
+        return read.Succeeded ? ParseLinks(read.StandardOutput) : [];
+    }
+
+    internal static IReadOnlyList<RawLink> ParseLinks(string json)
+    {
+        var states = KernelJsonParser.ParseLinks(json);
+        using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(json) ? "[]" : json);
+        var extra = doc.RootElement.EnumerateArray()
+            .Where(l => l.TryGetProperty("ifindex", out _))
+            .ToDictionary(l => l.GetProperty("ifindex").GetInt32(), l => (
+                Peer: l.TryGetProperty("link_index", out var p) && p.ValueKind == JsonValueKind.Number ? p.GetInt32() : (int?)null,
+                Netnsid: l.TryGetProperty("link_netnsid", out var id) && id.ValueKind == JsonValueKind.Number ? id.GetInt32() : (int?)null,
+                Name: l.TryGetProperty("link", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null));
+        return [.. states.Select(s => extra.TryGetValue(s.Index, out var e) ? new RawLink(s, e.Peer, e.Netnsid, e.Name) : new RawLink(s, null, null))];
+    }
+
+    /// <summary>A veth's other end: the veth elsewhere whose index is its peer's and whose peer index is its own.</summary>
+    private static (ulong Namespace, string Name)? PeerOf(RawLink link, ulong at, IReadOnlyDictionary<ulong, IReadOnlyList<RawLink>> links)
+    {
+        if (!link.PeerElsewhere && link.PeerName is { } local && links[at].Any(l => l.State.Name == local)) return (at, local);
+        if (link.PeerIndex is not { } peerIndex) return null;
+        if (!link.PeerElsewhere)
+            return links[at].FirstOrDefault(l => l.State.Index == peerIndex) is { } same ? (at, same.State.Name) : null;
+        var matches = links.Where(ns => ns.Key != at)
+            .SelectMany(ns => ns.Value.Where(l => l.State.Kind == "veth" && l.State.Index == peerIndex && l.PeerIndex == link.State.Index).Select(l => (ns.Key, l.State.Name)))
+            .Take(2).ToList();
+        // Two candidates would be a guess: the pair stays unjoined rather than joined wrong.
+        return matches.Count == 1 ? matches[0] : null;
+    }
+
+    private static ObservedLink Joined(RawLink link, ulong at, IReadOnlyDictionary<ulong, IReadOnlyList<RawLink>> links, IReadOnlyDictionary<(ulong, string), TapHolder> taps)
+    {
+        var s = link.State;
+        var peer = s.Kind == "veth" ? PeerOf(link, at, links) : null;
+        return new ObservedLink(s.Index, s.Name, s.Kind, s.Mac, s.Mtu, s.State, s.Master, [.. s.Addresses.Select(a => a.ToString())], peer?.Namespace, peer?.Name,
+            s.Kind == "tun" ? taps.GetValueOrDefault((at, s.Name)) : null);
+    }
+
+    private static IReadOnlyList<string> ProcessNames(IReadOnlyList<int> pids) =>
+        [.. pids.Take(ProcessesNamed).Select(pid => ProcNamespaces.Comm(pid) is { } comm ? $"{comm} {pid}" : null).OfType<string>()];
+
+    internal static IReadOnlyList<string> ParseRules(string json)
+    {
+        using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(json) ? "[]" : json);
+        return [.. doc.RootElement.EnumerateArray().Select(r =>
+        {
+            string? Word(string name) => r.TryGetProperty(name, out var v) ? v.ValueKind == JsonValueKind.Number ? v.GetRawText() : v.GetString() : null;
+            var parts = new List<string> { $"{Word("priority")}:" };
+            parts.Add(Word("src") is { } src ? $"from {src}{(Word("srclen") is { } len ? $"/{len}" : "")}" : "from all");
+            if (Word("fwmark") is { } mark) parts.Add($"fwmark {mark}");
+            if (Word("iif") is { } iif) parts.Add($"iif {iif}");
+            parts.Add($"lookup {Word("table") ?? "?"}");
+            return string.Join(' ', parts);
+        })];
+    }
+
+    /// <summary>"ip nat LIBVIRT_PRT" for each `chain` of an `nft list ruleset`.</summary>
+    internal static IReadOnlyList<string> ChainsOf(string ruleset)
+    {
+        var chains = new List<string>();
+        string? table = null;
+        foreach (var raw in ruleset.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.StartsWith("table ", StringComparison.Ordinal))
+                table = line["table ".Length..].TrimEnd('{', ' ');
+            else if (table is not null && line.StartsWith("chain ", StringComparison.Ordinal))
+                chains.Add($"{table} {line["chain ".Length..].TrimEnd('{', ' ')}");
+        }
+        return chains;
+    }
+}
+
+/// <summary>The observed namespace could not be read (it does not exist, or is not a network namespace).</summary>
+public sealed class ObserveException(string message) : Exception(message);
+
+/// <summary>Where observe mode looks: the root namespace, or the one `NetDashboard:Observe:Namespace` names.</summary>
+public static class ObserveTarget
+{
+    public static string PathOf(string? target) =>
+        string.IsNullOrEmpty(target) ? "/proc/1/ns/net" : target.StartsWith('/') ? target : Path.Combine("/run/netns", target);
+
+    public static string Describe(string? target) => string.IsNullOrEmpty(target) ? "the root namespace" : target;
+
+    /// <summary>Why <paramref name="target"/> cannot be observed, or null: a plain name under /run/netns or /proc/PID/ns/net.</summary>
+    public static string? Check(string? target)
+    {
+        if (string.IsNullOrEmpty(target)) return null;
+        if (target.StartsWith('/'))
+            return target.Split('/') is ["", "proc", var pid, "ns", "net"] && pid.All(char.IsAsciiDigit) && pid.Length is > 0 and <= 10
+                ? null : "is not /proc/PID/ns/net";
+        // A name under /run/netns, as ip takes it: no slash, no dot-only name, nothing a path could be made of.
+        return target.Length <= 64 && target.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && target.Trim('.').Length > 0
+            ? null : "is not a namespace name (letters, digits, '-', '_', '.'; at most 64) or /proc/PID/ns/net";
+    }
+}
+
+/// <summary>The namespaces the host's processes and /run/netns hold, by inode.</summary>
+internal static class ProcNamespaces
+{
+    public sealed record Found(string? Name, string Path, List<int> Pids);
+
+    public static Dictionary<ulong, Found> Enumerate()
+    {
+        var found = new Dictionary<ulong, Found>();
+        if (Directory.Exists("/run/netns"))
+        {
+            foreach (var file in Directory.EnumerateFiles("/run/netns"))
+            {
+                if (UnixFile.InodeOf(file) is { } inode && !found.ContainsKey(inode))
+                    found[inode] = new Found(Path.GetFileName(file), file, []);
+            }
+        }
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            var name = Path.GetFileName(dir);
+            if (!name.All(char.IsAsciiDigit) || !int.TryParse(name, CultureInfo.InvariantCulture, out var pid)) continue;
+            if (InodeOfLink($"{dir}/ns/net") is not { } inode) continue;
+            if (!found.TryGetValue(inode, out var ns))
+                found[inode] = ns = new Found(null, $"{dir}/ns/net", []);
+            ns.Pids.Add(pid);
+        }
+        return found;
+    }
+
+    /// <summary>"net:[4026531840]" → 4026531840; null when the process is gone or not ours to read.</summary>
+    public static ulong? InodeOfLink(string path)
+    {
+        try
+        {
+            var target = new FileInfo(path).LinkTarget;
+            return target is ['n', 'e', 't', ':', '[', .., ']'] && ulong.TryParse(target[5..^1], CultureInfo.InvariantCulture, out var inode) ? inode : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public static string? Comm(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public static string? CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The command lines of the processes of the reachable namespaces (what recognises dnsmasq of a libvirt network).</summary>
+    public static IReadOnlyList<(ulong Namespace, int Pid, string CommandLine)> CommandLines(Dictionary<ulong, Found> found, IReadOnlySet<ulong> reachable) =>
+        [.. reachable.SelectMany(inode => found[inode].Pids.Select(pid => (inode, pid, CommandLine(pid)))).Where(p => p.Item3 is not null)
+            .Select(p => (p.inode, p.pid, p.Item3!))];
+}

@@ -1,0 +1,73 @@
+using System.Text.RegularExpressions;
+using NetDashboard.Lab.Model;
+
+namespace NetDashboard.Lab.Observe;
+
+/// <summary>
+/// Names the stacks a host's links belong to, by the marks each leaves: a libvirt network is a virbrN bridge with a
+/// dnsmasq started on libvirt's own config file (and NAT through its LIBVIRT_* chains); Docker's is docker0 with a
+/// veth per container; Proxmox's is a vmbrN bridge with tapVMIDiN taps, its firewall bridges fwbr/fwpr/fwln.
+/// </summary>
+public static partial class StackRecognizer
+{
+    [GeneratedRegex(@"^tap(?<vm>\d+)i(?<nic>\d+)$")]
+    private static partial Regex ProxmoxTap();
+
+    [GeneratedRegex(@"^fw(br|ln)(?<vm>\d+)i\d+$|^fwpr(?<vm>\d+)p\d+$")]
+    private static partial Regex ProxmoxFirewall();
+
+    [GeneratedRegex(@"/libvirt/dnsmasq/(?<network>[^/ ]+)\.conf")]
+    private static partial Regex LibvirtDnsmasq();
+
+    public static IReadOnlyList<ObservedStack> Recognize(IReadOnlyList<ObservedNamespace> namespaces,
+        IReadOnlyList<(ulong Namespace, int Pid, string CommandLine)> processes)
+    {
+        var stacks = new List<ObservedStack>();
+        foreach (var ns in namespaces)
+        {
+            stacks.AddRange(Libvirt(ns, processes.Where(p => p.Namespace == ns.Inode)));
+            if (ns.Link("docker0") is { Kind: "bridge" } docker)
+            {
+                var containers = ns.Links.Where(l => l.Master == docker.Name && l.Kind == "veth").ToList();
+                stacks.Add(new ObservedStack("docker", $"Docker: docker0, {containers.Count} container{(containers.Count == 1 ? "" : "s")}", ns.Inode,
+                    [docker.Name, .. containers.Select(c => c.Name)]));
+            }
+            foreach (var bridge in ns.Links.Where(l => l.Kind == "bridge" && l.Name.StartsWith("vmbr", StringComparison.Ordinal)))
+            {
+                var taps = ns.Links.Select(l => (Link: l, Match: ProxmoxTap().Match(l.Name))).Where(t => t.Match.Success && ReachesBridge(ns, t.Link, bridge.Name)).ToList();
+                var firewall = ns.Links.Where(l => ProxmoxFirewall().IsMatch(l.Name)).Select(l => l.Name);
+                var vms = taps.Select(t => $"VM {t.Match.Groups["vm"].Value} ({t.Link.Name}{(t.Link.Holder?.Guest is { } guest ? $", {guest}" : "")})");
+                stacks.Add(new ObservedStack("proxmox", $"Proxmox: {bridge.Name}{(taps.Count == 0 ? "" : $", {string.Join(", ", vms)}")}", ns.Inode,
+                    [bridge.Name, .. taps.Select(t => t.Link.Name), .. firewall]));
+            }
+        }
+        return stacks;
+    }
+
+    /// <summary>A tap in the bridge, or behind Proxmox's firewall bridge (tap → fwbr ← fwln … fwpr → vmbr).</summary>
+    private static bool ReachesBridge(ObservedNamespace ns, ObservedLink tap, string bridge)
+    {
+        if (tap.Master == bridge) return true;
+        if (tap.Master is not { } fwbr || !fwbr.StartsWith("fwbr", StringComparison.Ordinal)) return false;
+        return ns.Links.Any(l => l.Master == fwbr && l.Kind == "veth" && l.PeerName is { } peer && ns.Link(peer)?.Master == bridge);
+    }
+
+    private static IEnumerable<ObservedStack> Libvirt(ObservedNamespace ns, IEnumerable<(ulong Namespace, int Pid, string CommandLine)> processes)
+    {
+        foreach (var (_, pid, commandLine) in processes)
+        {
+            if (!commandLine.Contains("dnsmasq", StringComparison.Ordinal) || LibvirtDnsmasq().Match(commandLine) is not { Success: true } match) continue;
+            var network = match.Groups["network"].Value;
+            // The network's bridge is the virbr that holds the address dnsmasq serves; with one, that one.
+            var bridge = ns.Links.FirstOrDefault(l => l.Kind == "bridge" && l.Name.StartsWith("virbr", StringComparison.Ordinal));
+            if (bridge is null) continue;
+            var nat = ns.Chains.Any(c => c.EndsWith(" LIBVIRT_PRT", StringComparison.Ordinal));
+            var subnet = bridge.Addresses.Select(a => InterfaceAddress.TryParse(a, out var parsed) ? parsed.Network : null).FirstOrDefault(n => n is not null);
+            var guests = ns.Links.Where(l => l.Master == bridge.Name && l.Kind == "tun").ToList();
+            yield return new ObservedStack("libvirt",
+                $"libvirt network {network}: {bridge.Name}{(nat && subnet is not null ? $", NAT {subnet}" : subnet is not null ? $", {subnet}" : "")}, dnsmasq (pid {pid})"
+                + string.Concat(guests.Select(g => $", {g.Name}{(g.Holder?.Guest is { } guest ? $" ({guest})" : "")}")),
+                ns.Inode, [bridge.Name, .. guests.Select(g => g.Name)]);
+        }
+    }
+}
