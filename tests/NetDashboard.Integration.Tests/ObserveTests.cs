@@ -74,6 +74,9 @@ public sealed class ObserveTests : IAsyncLifetime
             using var http = app.CreateClient();
             api = await http.GetStringAsync("api/host/topology");
         }
+        var cliSettings = DashboardCli.SettingsFor(runtime);
+        cliSettings["NetDashboard__Observe__Namespace"] = _host;
+        var cli = await DashboardCli.RunAsync(cliSettings, "observe");
         Directory.Delete(runtime, recursive: true);
         var after = await SnapshotAsync();
 
@@ -95,6 +98,11 @@ public sealed class ObserveTests : IAsyncLifetime
             Assert.Equal(_host, json.RootElement.GetProperty("target").GetString());
             Assert.Contains(json.RootElement.GetProperty("stacks").EnumerateArray(), s => s.GetProperty("label").GetString() == "Proxmox: vmbr0, VM 100 (tap100i0, web100)");
         }
+        Assert.True(cli.ExitCode == 0, cli.StandardError);
+        Assert.StartsWith($"observed {_host}: 2 namespaces, read in ", cli.StandardOutput);
+        Assert.Contains("  Proxmox: vmbr0, VM 100 (tap100i0, web100)\n", cli.StandardOutput);
+        Assert.Contains($"held by qemu-system-x86 (pid {_qemu}, guest web100)", cli.StandardOutput);
+        Assert.Contains($"peer eth0 in {_container}", cli.StandardOutput);
         Assert.Equal(before, after);
     }
 
