@@ -148,6 +148,40 @@ public sealed partial class TraceDiagnosisTests
         Assert.Contains(verdict.Evidence!, e => e.Text == "ip route get 203.0.113.5 from 192.168.1.10 iif br0 → RTNETLINK answers: Network is unreachable");
     }
 
+    // Seen in CI: br0's MAC follows its lowest port's, so after tap0 left and came back vm1's learned entry named
+    // another MAC; the bridge still takes that frame in, and forwarding off was the cause.
+    [Theory]
+    [InlineData("REACHABLE", null, "forwarding-off")]
+    [InlineData("PERMANENT", null, "wrong-neighbour")]
+    [InlineData("REACHABLE", "OTHERHOST", "wrong-neighbour")]
+    public void Diagnose_GuestsGatewayEntryNamesAnotherMac_BlamedOnlyWhenStaticOrTheKernelDroppedItAsAnotherHosts(string state, string? drop, string reason)
+    {
+        var kernel = Kernel(forwarding: false);
+        var host = kernel.Host with { Links = [.. kernel.Host.Links.Select(l => l.Name == "br0" ? l with { Mac = "56:7c:a3:8d:87:c9" } : l)] };
+        kernel = kernel with { Namespaces = [host, .. kernel.Namespaces.Skip(1)] };
+        var guest = Guest() with { Neighbours = [new GuestNeighbour("192.168.1.1", "82:73:ea:8b:bf:f0", state)] };
+        var drops = drop is null ? [] : new[] { new ProbeDrop(drop, "ip_rcv_core+0x22c/0x350", InterfaceRef.Parse("host/br0"), true) };
+
+        var verdict = TraceDiagnosis.Diagnose(new TraceObservation(TracePlan.For(Vm1, Server, kernel, SeedNat), kernel, SeedNat, guest, true,
+            new[] { "host/tap0", "host/br0" }.Select(InterfaceRef.Parse).ToHashSet(), false, null, Facts(drops: drops), TraceProtocol.Icmp))!;
+
+        Assert.Equal(reason, verdict.Reason);
+    }
+
+    [Fact]
+    public void Diagnose_GuestsGatewayEntryNamesAPortsMac_NotAWrongNeighbour()
+    {
+        var kernel = Kernel(forwarding: false);
+        var host = kernel.Host with { Links = [.. kernel.Host.Links.Select(l => l.Name switch { "br0" => l with { Mac = "56:7c:a3:8d:87:c9" }, "tap1" => l with { Mac = "82:73:ea:8b:bf:f0" }, _ => l })] };
+        kernel = kernel with { Namespaces = [host, .. kernel.Namespaces.Skip(1)] };
+        var guest = Guest() with { Neighbours = [new GuestNeighbour("192.168.1.1", "82:73:ea:8b:bf:f0", "PERMANENT")] };
+
+        var verdict = TraceDiagnosis.Diagnose(new TraceObservation(TracePlan.For(Vm1, Server, kernel, SeedNat), kernel, SeedNat, guest, true,
+            new[] { "host/tap0", "host/br0" }.Select(InterfaceRef.Parse).ToHashSet(), false, null, Facts(), TraceProtocol.Icmp))!;
+
+        Assert.Equal("forwarding-off", verdict.Reason);
+    }
+
     [Fact]
     public void Plan_UplinkDownSoNoRouteOut_StillShowsTheWayToTheWanAndOnlyWanEth0CountsAsArrived()
     {

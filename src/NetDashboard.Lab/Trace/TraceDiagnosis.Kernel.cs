@@ -52,8 +52,14 @@ public static partial class TraceDiagnosis
     private static TraceVerdictDraft? WrongNeighbour(TraceObservation o, IPAddress? gateway, LinkState? bridge)
     {
         if (!o.Plan.Source.IsVm || gateway is null || bridge?.Mac is not { } real) return null;
-        if (o.Guest?.Neighbours.FirstOrDefault(n => n.Address == gateway.ToString()) is not { Mac: { } held } entry
-            || string.Equals(held, real, StringComparison.OrdinalIgnoreCase)) return null;
+        if (o.Guest?.Neighbours.FirstOrDefault(n => n.Address == gateway.ToString()) is not { Mac: { } held } entry) return null;
+        // The bridge takes in, as its own, frames for its MAC and for any of its ports' (a bridge's MAC follows its
+        // lowest port's until set, so a guest's cached entry may name a port's): only another MAC is nobody's.
+        var local = o.Topology.Host.Links.Where(l => l.Master == bridge.Name).Select(l => l.Mac).Append(real);
+        if (local.Any(mac => string.Equals(mac, held, StringComparison.OrdinalIgnoreCase))) return null;
+        // A learned entry that went stale is asked again by the guest within seconds: blamed only when static, or when
+        // the kernel said it dropped the frame as another host's.
+        if (entry.State != "PERMANENT" && DropsSaying(o, "OTHERHOST").Count == 0) return null;
         var who = o.Plan.Source.Name;
         return new("wrong-neighbour",
             $"{who}'s ARP table holds {held} for its gateway {gateway}, but {bridge.Name}'s MAC is {real}: its frames go to a MAC nobody has, and the host drops them.",
