@@ -61,6 +61,8 @@ public static class JournalScript
                 coproc CONVERSE { exec socat - "UNIX-CONNECT:$socket" 2>/dev/null; }
                 pid=$CONVERSE_PID rfd="${CONVERSE[0]:-}" wfd="${CONVERSE[1]:-}"
                 if [[ -z "$rfd" || -z "$wfd" ]] || ! exec {in}<&"$rfd" {out}>&"$wfd"; then
+                    # Without its pipes socat would wait on its input for ever: ended, not waited for (seen hanging a CI run).
+                    kill "$pid" 2>/dev/null || true
                     wait "$pid" 2>/dev/null || true
                     return 1
                 fi
