@@ -11,11 +11,13 @@ namespace NetDashboard.Integration.Tests;
 public sealed class TopologyWatcherTests
 {
     [Fact]
-    public async Task Watcher_BridgeAddedFromShell_NewSnapshotWithin500Ms()
+    // What it promises is that ip monitor's event alone brings the snapshot: the slow timer is set far beyond the
+    // bound. How fast (the 500 ms goal) is bench/ui-latency.sh's to measure: a timed test measures its neighbours too.
+    public async Task Watcher_BridgeAddedFromShell_NewSnapshotFromIpMonitorsEventNotThePoll()
     {
         await using var lab = new TestLab("wa");
         await lab.UpAsync("nat-pc.yaml");
-        await using var watcher = new TopologyWatcher(lab.Reader, lab.Name);
+        await using var watcher = new TopologyWatcher(lab.Reader, lab.Name, poll: TimeSpan.FromMinutes(5));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         await using var snapshots = watcher.WatchAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
         Assert.True(await snapshots.MoveNextAsync());
@@ -32,7 +34,7 @@ public sealed class TopologyWatcherTests
         changed.Stop();
 
         Assert.NotNull(seen);
-        Assert.True(changed.ElapsedMilliseconds < 500, $"the watcher took {changed.ElapsedMilliseconds} ms");
+        Assert.True(changed.ElapsedMilliseconds < 5000, $"the watcher took {changed.ElapsedMilliseconds} ms: the event did not bring it, so nothing did");
     }
 
     [Fact]

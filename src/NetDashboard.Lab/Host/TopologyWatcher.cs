@@ -16,7 +16,7 @@ namespace NetDashboard.Lab.Host;
 public sealed partial class TopologyWatcher : IAsyncDisposable
 {
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(40);
-    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan DefaultPoll = TimeSpan.FromSeconds(2);
 
     private readonly ITopologySource _reader;
     private readonly ILogger _logger;
@@ -26,10 +26,13 @@ public sealed partial class TopologyWatcher : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly List<Channel<Topology>> _subscribers = [];
     private readonly List<Task> _tasks = [];
+    private readonly TimeSpan _poll;
     private Topology? _latest;
 
-    public TopologyWatcher(ITopologySource reader, string lab, ILogger? logger = null)
+    /// <param name="poll">How often the slow timer re-reads (2 s); a test that must see ip monitor's trigger alone sets it long.</param>
+    public TopologyWatcher(ITopologySource reader, string lab, ILogger? logger = null, TimeSpan? poll = null)
     {
+        _poll = poll ?? DefaultPoll;
         _reader = reader;
         _lab = lab;
         _logger = logger ?? NullLogger.Instance;
@@ -97,7 +100,7 @@ public sealed partial class TopologyWatcher : IAsyncDisposable
 
     private async Task PollAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(Poll);
+        using var timer = new PeriodicTimer(_poll);
         while (await timer.WaitForNextTickAsync(cancellationToken).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, CancellationToken.None))
             Trigger();
     }

@@ -12,8 +12,6 @@ public sealed class HostObservation(HostObserver observer, string? target, bool 
     public const string EnabledSetting = "NetDashboard:Observe:Enabled";
     public const string NamespaceSetting = "NetDashboard:Observe:Namespace";
 
-    public bool Enabled => enabled;
-
     /// <summary>What observe mode reads: "the root namespace", or the namespace configured.</summary>
     public string Target => ObserveTarget.Describe(target);
 
