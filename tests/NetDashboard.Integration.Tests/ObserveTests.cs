@@ -106,6 +106,20 @@ public sealed class ObserveTests : IAsyncLifetime
         Assert.Equal(before, after);
     }
 
+    // A /proc/PID/ns/net entry is a magic link: read by its name (net:[N]), not by a stat that would see the link.
+    [Fact]
+    public async Task Observe_TargetGivenAsTheQemusProcNamespacePath_TheSameNamespacesAsByName()
+    {
+        await using var lab = new TestLab("obs");
+        var composition = LabComposition.Build(lab.Composition.Settings with { ObserveNamespace = $"/proc/{_qemu}/ns/net" });
+
+        var (result, host) = await composition.Observation.ObserveAsync();
+
+        Assert.True(result.Succeeded, result.Message);
+        Assert.Equal([_host, _container], host!.Namespaces.Select(n => n.Name));
+        Assert.True(host.Namespaces[0].IsTarget);
+    }
+
     [Theory]
     [InlineData("../etc")]
     [InlineData("/etc/passwd")]

@@ -23,7 +23,7 @@ public sealed class HostObserver(HostRunner runner)
     {
         var clock = Stopwatch.StartNew();
         var path = ObserveTarget.PathOf(target);
-        var targetInode = UnixFile.InodeOf(path) ?? throw new ObserveException($"the observed namespace {ObserveTarget.Describe(target)} does not exist");
+        var targetInode = ObserveTarget.InodeOf(path) ?? throw new ObserveException($"there is no network namespace at {path} to observe");
         var found = ProcNamespaces.Enumerate();
         if (!found.ContainsKey(targetInode))
             found[targetInode] = new ProcNamespaces.Found(null, path, []);
@@ -38,7 +38,7 @@ public sealed class HostObserver(HostRunner runner)
 
         Dictionary<ulong, IReadOnlyList<RawLink>> links;
         HashSet<ulong> reachable;
-        if (targetInode == UnixFile.InodeOf(ObserveTarget.PathOf(null)))
+        if (targetInode == ObserveTarget.InodeOf(ObserveTarget.PathOf(null)))
         {
             // The root namespace: the whole host is what is asked for.
             links = (await Task.WhenAll(found.Select(async ns => (Inode: ns.Key,
@@ -207,6 +207,12 @@ public static class ObserveTarget
         string.IsNullOrEmpty(target) ? "/proc/1/ns/net" : target.StartsWith('/') ? target : Path.Combine("/run/netns", target);
 
     public static string Describe(string? target) => string.IsNullOrEmpty(target) ? "the root namespace" : target;
+
+    /// <summary>
+    /// The namespace's inode: a /proc/PID/ns/net entry is a magic link that names it ("net:[4026531840]"; a stat that
+    /// does not follow links sees the link), a /run/netns name is a bind mount of it.
+    /// </summary>
+    public static ulong? InodeOf(string path) => path.StartsWith("/proc/", StringComparison.Ordinal) ? ProcNamespaces.InodeOfLink(path) : UnixFile.InodeOf(path);
 
     /// <summary>Why <paramref name="target"/> cannot be observed, or null: a plain name under /run/netns or /proc/PID/ns/net.</summary>
     public static string? Check(string? target)
