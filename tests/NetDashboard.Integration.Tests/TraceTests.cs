@@ -115,6 +115,22 @@ public sealed class TraceTests
         Assert.Contains("fix: (host)$ echo 1 > /proc/sys/net/ipv4/ip_forward\n", trace.StandardOutput);
     }
 
+    // A process started with SIGINT ignored (a background job of a script, nohup, some CI runners) passes that on to
+    // what it starts: xtables-monitor then ignored the trace's SIGINT and the trace waited for it for ever.
+    [Fact]
+    public async Task TraceCli_StartedWithSigintIgnored_StillEndsWithTheVerdict()
+    {
+        await using var lab = new TestLab("ti");
+        await lab.UpAsync("nat-pc.yaml");
+        await HostShell.RunAsync(lab, "sysctl", "-qw", "net.ipv4.ip_forward=0");
+
+        var trace = await DashboardCli.RunUnderAsync(["bash", "-c", "trap '' INT; exec \"$@\"", "sigint-ignored"],
+            new Dictionary<string, string> { ["NetDashboard__RuntimeRoot"] = lab.RuntimeRoot }, "trace", lab.Name, "pc", InternetServer).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(trace.ExitCode == 1, trace.StandardOutput + trace.StandardError);
+        Assert.Contains("why: The packet stopped after host/br0. IP forwarding is off in the host", trace.StandardOutput);
+    }
+
     [Fact]
     public async Task TraceCli_Json_ParsesAsTheReportWithEveryHopAndTheReply()
     {

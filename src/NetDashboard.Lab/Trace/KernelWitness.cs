@@ -27,6 +27,11 @@ internal sealed class KernelWitness : IAsyncDisposable
     private readonly string _lab;
     private readonly LabNamespaces _names;
     private readonly CancellationTokenSource _stop = new();
+    // SIGINT first (_stop), a kill shortly after: a dashboard started with SIGINT ignored (a background job of a
+    // script, nohup) passes that on to xtables-monitor, which then never ends and the trace waits for ever (found on
+    // a fresh CI machine). Its lines are flushed one by one (stdbuf -oL), so the kill loses none.
+    private readonly CancellationTokenSource _kill = new();
+    private static readonly TimeSpan KillAfter = TimeSpan.FromMilliseconds(500);
     private readonly List<Monitor> _monitors = [];
     private readonly List<string> _unavailable = [];
     private KernelDropWatch? _drops;
@@ -83,7 +88,7 @@ internal sealed class KernelWitness : IAsyncDisposable
                 if (line.Contains($"NEW table: table {StartPacketTrace.Table} ", StringComparison.Ordinal)) listening.TrySetResult();
             }))
             .WithValidation(CommandResultValidation.None)
-            .ExecuteAsync(CancellationToken.None, _stop.Token)
+            .ExecuteAsync(_kill.Token, _stop.Token)
             .Task;
         var monitor = new Monitor(role, ns, running, lines, listening);
         lock (_monitors) _monitors.Add(monitor);
@@ -177,7 +182,11 @@ internal sealed class KernelWitness : IAsyncDisposable
 
     private async Task StopMonitorsAsync()
     {
-        if (!_stop.IsCancellationRequested) await _stop.CancelAsync();
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+            _kill.CancelAfter(KillAfter);
+        }
         foreach (var monitor in _monitors)
         {
             try
@@ -210,5 +219,6 @@ internal sealed class KernelWitness : IAsyncDisposable
             }
         }
         _stop.Dispose();
+        _kill.Dispose();
     }
 }
