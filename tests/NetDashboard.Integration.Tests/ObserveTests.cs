@@ -18,45 +18,15 @@ namespace NetDashboard.Integration.Tests;
 [Trait("Requires", "root,qemu")]
 public sealed class ObserveTests : IAsyncLifetime
 {
-    private readonly string _host = $"netdash-obs{Guid.NewGuid().ToString("N")[..6]}-host";
-    private readonly string _container = $"netdash-obs{Guid.NewGuid().ToString("N")[..6]}-pc";
-    private readonly string _pidFile = Path.Combine(Path.GetTempPath(), $"netdash-obs-{Guid.NewGuid():N}.pid");
+    private ProxmoxStandIn _standIn = null!;
+    private string _host = "";
+    private string _container = "";
     private int? _qemu;
-
-    private async Task InAsync(string ns, params string[] argv)
-    {
-        var result = await Cli.Wrap("ip").WithArguments(["netns", "exec", ns, .. argv]).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
-        Assert.True(result.ExitCode == 0, $"({ns})$ {string.Join(' ', argv)}: {result.StandardError}");
-    }
 
     public async Task InitializeAsync()
     {
-        foreach (var ns in new[] { _host, _container })
-        {
-            await Cli.Wrap("ip").WithArguments(["netns", "add", ns]).ExecuteAsync();
-            // IPv6's duplicate address detection would change the link-local addresses' flags by itself while the test
-            // runs ("tentative" goes away): not what the test watches for, so the stand-in has no IPv6.
-            await InAsync(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
-        }
-        await InAsync(_host, "ip", "link", "add", "name", "vmbr0", "type", "bridge");
-        await InAsync(_host, "ip", "addr", "add", "10.99.1.1/24", "dev", "vmbr0");
-        await InAsync(_host, "ip", "link", "add", "name", "fwbr100i0", "type", "bridge");
-        await InAsync(_host, "ip", "link", "add", "name", "fwpr100p0", "type", "veth", "peer", "name", "fwln100i0");
-        await InAsync(_host, "ip", "link", "set", "fwpr100p0", "master", "vmbr0");
-        await InAsync(_host, "ip", "link", "set", "fwln100i0", "master", "fwbr100i0");
-        // A real QEMU holds the tap, as Proxmox's does (no machine: it only needs to hold the tap open).
-        await InAsync(_host, "qemu-system-x86_64", "-M", "none", "-nodefaults", "-display", "none", "-name", "guest=web100,debug-threads=on",
-            "-netdev", "tap,id=n0,ifname=tap100i0,script=no,downscript=no", "-daemonize", "-pidfile", _pidFile);
-        _qemu = int.Parse(await File.ReadAllTextAsync(_pidFile), System.Globalization.CultureInfo.InvariantCulture);
-        await InAsync(_host, "ip", "link", "set", "tap100i0", "master", "fwbr100i0");
-        await InAsync(_host, "ip", "link", "add", "name", "ct0", "type", "veth", "peer", "name", "eth0", "netns", _container);
-        await InAsync(_host, "ip", "link", "set", "ct0", "master", "vmbr0");
-        foreach (var link in new[] { "vmbr0", "fwbr100i0", "fwpr100p0", "fwln100i0", "tap100i0", "ct0" })
-            await InAsync(_host, "ip", "link", "set", link, "up");
-        await InAsync(_container, "ip", "addr", "add", "10.99.1.2/24", "dev", "eth0");
-        await InAsync(_container, "ip", "link", "set", "eth0", "up");
-        await InAsync(_host, "ip", "rule", "add", "from", "10.99.1.0/24", "lookup", "100", "pref", "100");
-        await InAsync(_host, "ip", "route", "add", "default", "via", "10.99.1.2", "table", "100");
+        _standIn = await ProxmoxStandIn.StartAsync();
+        (_host, _container, _qemu) = (_standIn.Host, _standIn.Container, _standIn.QemuPid);
     }
 
     [Fact]
@@ -137,41 +107,10 @@ public sealed class ObserveTests : IAsyncLifetime
         Assert.Equal([HostObservation.NamespaceSetting], result.Problems.Select(p => p.Field));
     }
 
-    /// <summary>Everything observe mode must not change, in both namespaces, as text; counters and ages left out.</summary>
-    private async Task<string> SnapshotAsync()
-    {
-        var text = new System.Text.StringBuilder();
-        foreach (var ns in new[] { _host, _container })
-        {
-            foreach (var argv in new[]
-                     {
-                         new[] { "ip", "-d", "link", "show" }, ["ip", "addr", "show"], ["ip", "route", "show", "table", "all"], ["ip", "rule", "show"],
-                         ["nft", "list", "ruleset"], ["iptables-save"], ["bridge", "fdb", "show", "static"], ["sysctl", "-a", "--pattern", "^net\\.(ipv4|ipv6|core)\\."],
-                     })
-            {
-                var read = await Cli.Wrap("ip").WithArguments(["netns", "exec", ns, .. argv]).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
-                // iptables-save stamps its own run's date in comments; sysctl's few live counters are not state.
-                var lines = read.StandardOutput.Split('\n').Where(l => !l.StartsWith('#') && !l.Contains("_count", StringComparison.Ordinal)
-                    && !l.StartsWith("net.ipv4.tcp_mem", StringComparison.Ordinal) && !l.Contains("random", StringComparison.Ordinal))
-                    // A bridge's timers run down by themselves (hello_timer 1.23): time, not state.
-                    .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"\b\w+_timer\s+[\d.]+", ""))
-                    // The bridges' learned entries come and go with traffic; the static and permanent ones are state.
-                    .Where(l => argv[0] != "bridge" || l.Contains(" permanent", StringComparison.Ordinal) || l.Contains(" static", StringComparison.Ordinal))
-                    .Order(StringComparer.Ordinal);
-                text.AppendLine($"== {ns}: {string.Join(' ', argv)}").AppendJoin('\n', lines).AppendLine();
-            }
-            var pids = await Cli.Wrap("ip").WithArguments(["netns", "pids", ns]).ExecuteBufferedAsync();
-            text.AppendLine($"== {ns}: pids").AppendLine(string.Join(' ', pids.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order()));
-        }
-        return text.ToString();
-    }
+    private Task<string> SnapshotAsync() => _standIn.SnapshotAsync();
 
     public async Task DisposeAsync()
     {
-        if (_qemu is { } pid && NetDashboard.Lab.Host.ProcessTable.IsRunning(pid))
-            await Cli.Wrap("kill").WithArguments(["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WithValidation(CommandResultValidation.None).ExecuteAsync();
-        File.Delete(_pidFile);
-        foreach (var ns in new[] { _host, _container })
-            await Cli.Wrap("ip").WithArguments(["netns", "del", ns]).WithValidation(CommandResultValidation.None).ExecuteAsync();
+        if (_standIn is not null) await _standIn.DisposeAsync();
     }
 }

@@ -30,7 +30,7 @@ public static class ObservedText
                 text.AppendLine($"  {link.Name,-16} {link.Kind,-8} {link.State,-10} {string.Join(" ", link.Addresses)}{(joins.Count == 0 ? "" : $"   {string.Join("; ", joins)}")}".TrimEnd());
             }
             foreach (var route in ns.Routes.Where(r => r.Type is not "local" and not "broadcast"))
-                text.AppendLine($"  route {(route.Type is { } type ? $"{type} " : "")}{route.Destination}{(route.Gateway is { } gw ? $" via {gw}" : "")}{(route.Device is { } dev ? $" dev {dev}" : "")}");
+                text.AppendLine($"  route {route.Text}");
             foreach (var rule in ns.Rules) text.AppendLine($"  rule {rule}");
         }
         return text.ToString();

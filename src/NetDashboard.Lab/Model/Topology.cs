@@ -76,6 +76,9 @@ public sealed record RouteState(string Destination, string? Gateway, string? Dev
 {
     /// <summary>A route whose packets the kernel refuses instead of sending (blackhole, unreachable, prohibit).</summary>
     public bool Blocks => Type is "blackhole" or "unreachable" or "prohibit";
+
+    /// <summary>As `ip route` prints it, in short: "[type ]DEST[ via GW][ dev DEV]".</summary>
+    public string Text => $"{(Type is { } type ? $"{type} " : "")}{Destination}{(Gateway is { } gw ? $" via {gw}" : "")}{(Device is { } dev ? $" dev {dev}" : "")}";
 }
 
 /// <summary>One rule of the nat table's POSTROUTING chain, as `iptables -S` prints it.</summary>

@@ -15,6 +15,9 @@ public sealed class HostObservation(HostObserver observer, string? target, bool 
     /// <summary>What observe mode reads: "the root namespace", or the namespace configured.</summary>
     public string Target => ObserveTarget.Describe(target);
 
+    /// <summary>Whether observe mode is on (<see cref="EnabledSetting"/>); off, the page and the API say so and read nothing.</summary>
+    public bool Enabled => enabled;
+
     public async Task<(ActionResult Result, ObservedHost? Host)> ObserveAsync(CancellationToken cancellationToken = default)
     {
         if (!enabled) return (ActionResult.NotFound($"observe mode is off ({EnabledSetting} = false)"), null);
