@@ -19,7 +19,7 @@ public static class CaptureApi
                 LabService service, CancellationToken cancellationToken) =>
             {
                 var download = await service.CaptureForAsync(lab, ns, ifname, seconds?.Value ?? 5, filter, cancellationToken);
-                return download.Result.Succeeded ? File(download.Captures, $"{lab}-{ns}-{ifname}.pcapng") : LabApi.Problem(download.Result, "capture failed");
+                return download.Result.Succeeded ? File(download.Captures, $"{lab}-{ns}-{ifname}.pcapng") : ActionProblem.Of(download.Result, "capture failed");
             })
             .WithName("CaptureToPcapNg").WithSummary("Capture one interface live for `seconds` (1–60, default 5) with an optional BPF `filter`; returns pcapng")
             .Produces(StatusCodes.Status200OK, contentType: PcapNg)
@@ -30,7 +30,7 @@ public static class CaptureApi
             {
                 var names = (panes ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 var download = service.RunningCaptures(lab, names);
-                return download.Result.Succeeded ? File(download.Captures, $"{lab}-captures.pcapng") : LabApi.Problem(download.Result, "no such capture");
+                return download.Result.Succeeded ? File(download.Captures, $"{lab}-captures.pcapng") : ActionProblem.Of(download.Result, "no such capture");
             })
             .WithName("RunningCapturesToPcapNg").WithSummary("What the running captures named in `panes` (host/tap0,host/br0) hold, as one pcapng with one interface each")
             .Produces(StatusCodes.Status200OK, contentType: PcapNg)
@@ -39,9 +39,9 @@ public static class CaptureApi
 
         captures.MapGet("/trace.pcapng", (string lab, LabService service) =>
             {
-                if (ActionResult.ForBadLabName(lab) is { } bad) return LabApi.Problem(bad, "no such lab");
+                if (ActionResult.ForBadLabName(lab) is { } bad) return ActionProblem.Of(bad, "no such lab");
                 if (service.LastTracePcapNg(lab) is not { } trace)
-                    return LabApi.Problem(ActionResult.NotFound($"lab {lab} has no trace yet: POST /api/labs/{lab}/trace first"), "no trace");
+                    return ActionProblem.Of(ActionResult.NotFound($"lab {lab} has no trace yet: POST /api/labs/{lab}/trace first"), "no trace");
                 using var buffer = new MemoryStream();
                 trace.Write(buffer);
                 return TypedResults.File(buffer.ToArray(), PcapNg, $"{lab}-trace-{trace.Report.From}-{trace.Report.To}.pcapng");
@@ -52,7 +52,7 @@ public static class CaptureApi
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         captures.MapGet("/captures", (string lab, LabService service) =>
-                service.RunningCapturesOf(lab) is { } running ? TypedResults.Ok(running) : LabApi.Problem(LabService.CheckLabName(lab)!, "bad lab name"))
+                service.RunningCapturesOf(lab) is { } running ? TypedResults.Ok(running) : ActionProblem.Of(LabService.CheckLabName(lab)!, "bad lab name"))
             .WithName("ListCaptures").WithSummary("The captures running now in a lab: one per interface and filter, shared by all its viewers")
             .Produces<IReadOnlyList<RunningCapture>>()
             .ProducesValidationProblem();
@@ -60,7 +60,7 @@ public static class CaptureApi
         captures.MapGet("/captures/{ns}/{ifname}/packets", (string lab, string ns, string ifname, WholeNumber? limit, LabService service) =>
             {
                 var (result, rows) = service.NewestRows(lab, ns, ifname, limit?.Value ?? 100);
-                return result.Succeeded ? TypedResults.Ok(rows) : LabApi.Problem(result, "no such capture");
+                return result.Succeeded ? TypedResults.Ok(rows) : ActionProblem.Of(result, "no such capture");
             })
             .WithName("GetCapturedPackets").WithSummary("The newest rows (at most `limit`, default 100) of a running capture, tcpdump-style")
             .Produces<IReadOnlyList<PacketRow>>()

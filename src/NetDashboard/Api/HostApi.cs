@@ -12,7 +12,7 @@ public static class HostApi
         host.MapGet("/topology", async (HostObservation observation, CancellationToken cancellationToken) =>
             {
                 var (result, observed) = await observation.ObserveAsync(cancellationToken);
-                return observed is not null ? Results.Text(ObservedText.Json(observed), "application/json") : LabApi.Problem(result, "the host could not be observed");
+                return observed is not null ? Results.Text(ObservedText.Json(observed), "application/json") : ActionProblem.Of(result, "the host could not be observed");
             })
             .WithName("ObserveHost")
             .WithSummary("This host's networks, read and never changed: every namespace reachable from the observed one, its links (bridge, veth peer, the process behind a tap), routes of every table, rules, forwarding, and the stacks recognised (libvirt, Docker, Proxmox)")

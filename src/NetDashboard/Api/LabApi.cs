@@ -47,10 +47,10 @@ public static class LabApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         labs.MapGet("/{lab}/topology", async (string lab, LabService service, CancellationToken cancellationToken) =>
-                LabService.CheckLabName(lab) is { } bad ? Problem(bad, "bad lab name")
+                LabService.CheckLabName(lab) is { } bad ? ActionProblem.Of(bad, "bad lab name")
                 : await service.StatusAsync(lab, cancellationToken) is { } status
                     ? (IResult)TypedResults.Json(status, LabStatus.JsonOptions)
-                    : Problem(ActionResult.NoSuchLab(lab), "no such lab"))
+                    : ActionProblem.Of(ActionResult.NoSuchLab(lab), "no such lab"))
             .WithName("GetTopology").WithSummary("What the kernel holds for a lab, and its VMs (the JSON of `lab status --json`)")
             .Produces<LabStatus>()
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -65,7 +65,7 @@ public static class LabApi
         labs.MapGet("/{lab}/journal", (string lab, int? skip, int? take, LabService service) =>
                 service.JournalPageOf(lab, skip ?? 0, take ?? LabService.DefaultJournalPage) is var (result, page) && page is not null
                     ? (IResult)TypedResults.Ok(page)
-                    : Problem(result, "no journal page"))
+                    : ActionProblem.Of(result, "no journal page"))
             .WithName("GetJournal")
             .WithSummary($"The commands run for a lab, exactly as run, beside their tutorial form: a page, newest first (skip, take: 0 to {LabService.MaxJournalPage}, by default {LabService.DefaultJournalPage}), and the total")
             .Produces<JournalPage>()
@@ -75,17 +75,17 @@ public static class LabApi
         labs.MapGet("/{lab}/journal/outputs/{file}", (string lab, string file, LabService service) =>
                 service.JournalOutputOf(lab, $"{JournalEntry.OutputsFolder}/{file}") is var (result, output) && output is not null
                     ? (IResult)TypedResults.Text(output, "text/plain; charset=utf-8")
-                    : Problem(result, "no such output"))
+                    : ActionProblem.Of(result, "no such output"))
             .WithName("GetJournalOutput").WithSummary("The whole output (up to 1 MiB) of a journal entry whose output was longer than the journal keeps (its outputFile)")
             .Produces<string>(contentType: "text/plain")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         labs.MapGet("/{lab}/journal/script", (string lab, LabService service) =>
-                LabService.CheckLabName(lab) is { } bad ? Problem(bad, "bad lab name")
+                LabService.CheckLabName(lab) is { } bad ? ActionProblem.Of(bad, "bad lab name")
                 : service.JournalScriptOf(lab) is { } script
                     ? (IResult)TypedResults.File(System.Text.Encoding.UTF8.GetBytes(script), "text/x-shellscript", $"{lab}.sh")
-                    : Problem(ActionResult.NoSuchLab(lab), "no such lab"))
+                    : ActionProblem.Of(ActionResult.NoSuchLab(lab), "no such lab"))
             .WithName("ExportJournalScript").WithSummary("The journal as a bash script that rebuilds the lab")
             .Produces<string>(contentType: "text/x-shellscript")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -117,9 +117,9 @@ public static class LabApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         labs.MapGet("/{lab}/vms/suggestion", async (string lab, LabService service, CancellationToken cancellationToken) =>
-                LabService.CheckLabName(lab) is { } bad ? Problem(bad, "bad lab name")
+                LabService.CheckLabName(lab) is { } bad ? ActionProblem.Of(bad, "bad lab name")
                 : await service.SuggestVmAsync(lab, cancellationToken) is { } suggestion ? (IResult)TypedResults.Ok(suggestion)
-                : Problem(ActionResult.NoSuchLab(lab), "no such lab"))
+                : ActionProblem.Of(ActionResult.NoSuchLab(lab), "no such lab"))
             .WithName("SuggestVm").WithSummary("What a new VM of the lab gets for each field left out")
             .Produces<NewVmRequest>()
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -158,7 +158,7 @@ public static class LabApi
         // Not the request's token: a client that gives up must not leave a half-built lab.
         var creation = await service.CreateLabAsync(request);
         if (creation.Applied is not { } applied)
-            return Problem(creation.Result, "the lab could not be applied");
+            return ActionProblem.Of(creation.Result, "the lab could not be applied");
         var change = new LabChange(applied.Lab, applied.Ran, applied.Pending);
         return creation.Existed ? TypedResults.Ok(change) : TypedResults.Created($"/api/labs/{applied.Lab}/topology", change);
     }
@@ -169,7 +169,7 @@ public static class LabApi
         var result = await service.CreateVmAsync(lab, request);
         return result.Succeeded
             ? TypedResults.Created($"/api/labs/{lab}/topology", new ActionDone(lab, result.Message))
-            : Problem(result, "the VM could not be created");
+            : ActionProblem.Of(result, "the VM could not be created");
     }
 
     private static async Task<IResult> DeleteLabAsync(string lab, LabService service)
@@ -177,7 +177,7 @@ public static class LabApi
         var teardown = await service.TearDownAsync(lab);
         return teardown.Result.Succeeded
             ? TypedResults.Ok(new LabChange(lab, teardown.Ran, []))
-            : Problem(teardown.Result, $"lab {lab} could not be removed");
+            : ActionProblem.Of(teardown.Result, $"lab {lab} could not be removed");
     }
 
     private static async Task<IResult> ExecAsync(string lab, string vm, ExecRequest request, LabService service, CancellationToken cancellationToken)
@@ -187,31 +187,19 @@ public static class LabApi
         // A command that ran answers 200 whatever its exit code: the exit code is the guest's answer.
         return outcome.Guest is { } guest
             ? TypedResults.Ok(new ExecResult(lab, vm, request.Command!, guest.ExitCode, guest.Output, guest.Duration.TotalMilliseconds, guest.OutputTruncated))
-            : Problem(outcome.Result, $"({vm})$ {request.Command} did not run");
+            : ActionProblem.Of(outcome.Result, $"({vm})$ {request.Command} did not run");
     }
 
     private static async Task<IResult> TraceAsync(string lab, TraceRequest request, LabService service, CancellationToken cancellationToken)
     {
         var outcome = await service.TraceAsync(lab, request.From, request.To, request.Protocol, cancellationToken);
         // A probe that got no reply is still an answer: 200 with the verdict.
-        return outcome.Report is { } report ? TypedResults.Ok(report) : Problem(outcome.Result, "the trace did not run");
+        return outcome.Report is { } report ? TypedResults.Ok(report) : ActionProblem.Of(outcome.Result, "the trace did not run");
     }
 
     private static async Task<IResult> ApplyFixAsync(string lab, TraceFix fix, LabService service, CancellationToken cancellationToken) =>
         Outcome(lab, await service.ApplyFixAsync(lab, fix, cancellationToken), "the fix did not run");
 
     private static IResult Outcome(string lab, ActionResult result, string failure) =>
-        result.Succeeded ? TypedResults.Ok(new ActionDone(lab, result.Message)) : Problem(result, failure);
-
-    /// <summary>The one mapping from an action's outcome to HTTP.</summary>
-    internal static IResult Problem(ActionResult result, string title) => result.Outcome switch
-    {
-        ActionOutcome.Refused => TypedResults.ValidationProblem(result.Problems
-            .GroupBy(p => p.Field)
-            .ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray())),
-        ActionOutcome.NotFound => TypedResults.Problem(result.Message, statusCode: StatusCodes.Status404NotFound, title: title),
-        ActionOutcome.Conflict => TypedResults.Problem(result.Message, statusCode: StatusCodes.Status409Conflict, title: title),
-        ActionOutcome.TooMany => TypedResults.Problem(result.Message, statusCode: StatusCodes.Status429TooManyRequests, title: title),
-        _ => TypedResults.Problem(result.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: title),
-    };
+        result.Succeeded ? TypedResults.Ok(new ActionDone(lab, result.Message)) : ActionProblem.Of(result, failure);
 }

@@ -48,7 +48,8 @@ public sealed class LayerTests
             .Where(u => IsOurs(u.Target) && u.Target != u.t && !u.Target.FullName.Contains("::", StringComparison.Ordinal)).Distinct();
 
     /// <summary>
-    /// Observe mode is read-only by construction: from its door (<see cref="HostObservation"/>) and its folder, no path
+    /// Observe mode is read-only by construction: from its door (<see cref="HostObservation"/>), its folder and its faces
+    /// (the page, its inspector and graph, the API), no path
     /// of uses reaches a type that changes anything — the operations and their runner, the command builder, the lab
     /// engine and actions, the VM supervisor, the runtime store, the labs' door.
     /// </summary>
@@ -62,7 +63,12 @@ public sealed class LayerTests
             "NetDashboard.Lab.Runtime.LabRuntimeStore", "NetDashboard.Lab.Services.LabService", "NetDashboard.Lab.Trace.TraceService",
         ];
         var uses = Uses().ToLookup(u => u.From, u => u.To);
-        var start = Loaded.Value.Types.Where(t => FolderOf(t) == "Observe" || t.FullName == typeof(HostObservation).FullName).ToList();
+        string[] faces =
+        [
+            typeof(HostObservation).FullName!, typeof(NetDashboard.Components.Pages.HostPage).FullName!, typeof(NetDashboard.Components.Controls.HostInspector).FullName!,
+            typeof(NetDashboard.Model.HostGraph).FullName!, typeof(NetDashboard.Api.HostApi).FullName!,
+        ];
+        var start = Loaded.Value.Types.Where(t => FolderOf(t) == "Observe" || faces.Contains(t.FullName)).ToList();
         var from = start.ToDictionary(t => t, t => t.FullName);
         var queue = new Queue<IType>(start);
         while (queue.TryDequeue(out var type))
@@ -78,6 +84,7 @@ public sealed class LayerTests
             || t.Key is Class c && c.InheritedClasses.Any(i => i.FullName == w))).Select(t => t.Value).ToList();
 
         Assert.Contains(from.Keys, t => t.FullName == "NetDashboard.Lab.Observe.HostObserver");
+        Assert.Equal(faces.Length, start.Count(t => faces.Contains(t.FullName)));
         Assert.True(reached.Count == 0, $"observe mode reaches write-side types:\n{string.Join("\n", reached)}");
     }
 
