@@ -62,7 +62,7 @@ public static class KernelJsonParser
     {
         using var doc = JsonDocument.Parse(EmptyAsArray(ipRouteJson));
         return doc.RootElement.EnumerateArray()
-            .Select(r => new RouteState(Str(r, "dst") ?? "default", Str(r, "gateway"), Str(r, "dev"), Str(r, "protocol"), Str(r, "scope"), Str(r, "type")))
+            .Select(r => new RouteState(Str(r, "dst") ?? "default", Str(r, "gateway"), Str(r, "dev"), Str(r, "protocol"), Str(r, "scope"), Str(r, "type") is "unicast" ? null : Str(r, "type")))
             .ToList();
     }
 

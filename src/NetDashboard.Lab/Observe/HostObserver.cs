@@ -35,36 +35,31 @@ public sealed class HostObserver(HostRunner runner)
             try { return await read(); }
             finally { gate.Release(); }
         }
+        Task<NamespaceRead> Read(ulong inode) => Limited(() => ReadAsync(found[inode].Path, cancellationToken));
 
-        Dictionary<ulong, IReadOnlyList<RawLink>> links;
+        Dictionary<ulong, NamespaceRead> reads;
         HashSet<ulong> reachable;
         if (targetInode == ObserveTarget.InodeOf(ObserveTarget.PathOf(null)))
         {
             // The root namespace: the whole host is what is asked for.
-            links = (await Task.WhenAll(found.Select(async ns => (Inode: ns.Key,
-                Links: await Limited(() => ReadLinksAsync(ns.Value.Path, cancellationToken))))))
-                .ToDictionary(x => x.Inode, x => x.Links);
-            reachable = [.. links.Keys];
+            reads = (await Task.WhenAll(found.Keys.Select(async inode => (Inode: inode, Read: await Read(inode))))).ToDictionary(x => x.Inode, x => x.Read);
+            reachable = [.. reads.Keys];
         }
         else
         {
-            (links, reachable) = await FollowVethsAsync(targetInode, found, cancellationToken);
+            (reads, reachable) = await FollowVethsAsync(targetInode, found, Read);
         }
+        var links = reads.ToDictionary(r => r.Key, r => r.Value.Links);
         var taps = TapHolders.Find();
-        var namespaces = await Task.WhenAll(reachable.Select(inode => Limited(async () =>
+        var namespaces = await Task.WhenAll(reachable.Select(async inode =>
         {
             var at = found[inode];
-            var routes = runner.RunAsync(ObserveCommands.Routes(at.Path), cancellationToken);
-            var rules = runner.RunAsync(ObserveCommands.Rules(at.Path), cancellationToken);
-            var forwarding = runner.RunAsync(ObserveCommands.Forwarding(at.Path), cancellationToken);
-            var ruleset = runner.RunAsync(ObserveCommands.Ruleset(at.Path), cancellationToken);
-            var joined = links[inode].Select(l => Joined(l, inode, links, taps)).ToList();
-            return new ObservedNamespace(inode, at.Name, inode == targetInode, ProcessNames(at.Pids), joined,
-                (await routes).Succeeded ? KernelJsonParser.ParseRoutes((await routes).StandardOutput) : [],
-                (await rules).Succeeded ? ParseRules((await rules).StandardOutput) : [],
-                (await forwarding).StandardOutput.Trim() == "1",
-                (await ruleset).Succeeded ? ChainsOf((await ruleset).StandardOutput) : []);
-        })));
+            var read = reads[inode];
+            var ruleset = await Limited(() => runner.RunAsync(ObserveCommands.Ruleset(at.Path), cancellationToken));
+            var joined = read.Links.Select(l => Joined(l, inode, links, taps)).ToList();
+            return new ObservedNamespace(inode, at.Name, inode == targetInode, ProcessNames(at.Pids), joined, read.Routes, read.Rules, read.Forwarding,
+                ruleset.Succeeded ? ChainsOf(ruleset.StandardOutput) : []);
+        }));
         var ordered = namespaces.OrderByDescending(n => n.IsTarget).ThenBy(n => n.Label, StringComparer.Ordinal).ToList();
         return new ObservedHost(ObserveTarget.Describe(target), DateTimeOffset.UtcNow, ordered, StackRecognizer.Recognize(ordered, ProcNamespaces.CommandLines(found, reachable)),
             clock.ElapsedMilliseconds);
@@ -74,41 +69,71 @@ public sealed class HostObserver(HostRunner runner)
     /// The namespaces joined to a target other than the root one, entering only those: each veth's peer namespace is
     /// named by the kernel's id for it (`ip netns list-id` gives its /run/netns name), and only a peer without a name
     /// is looked for among the namespaces that processes hold. Other namespaces of the machine are never entered.
+    /// One step of veths at a time, the namespaces of a step read side by side (a host of a hundred containers is
+    /// one step, not a hundred reads in a row).
     /// </summary>
-    private async Task<(Dictionary<ulong, IReadOnlyList<RawLink>> Links, HashSet<ulong> Reachable)> FollowVethsAsync(ulong target,
-        Dictionary<ulong, ProcNamespaces.Found> found, CancellationToken cancellationToken)
+    private static async Task<(Dictionary<ulong, NamespaceRead> Reads, HashSet<ulong> Reachable)> FollowVethsAsync(ulong target,
+        Dictionary<ulong, ProcNamespaces.Found> found, Func<ulong, Task<NamespaceRead>> read)
     {
-        var links = new Dictionary<ulong, IReadOnlyList<RawLink>> { [target] = await ReadLinksAsync(found[target].Path, cancellationToken) };
+        var reads = new Dictionary<ulong, NamespaceRead> { [target] = await read(target) };
         var reachable = new HashSet<ulong> { target };
-        var queue = new Queue<ulong>([target]);
-        while (queue.TryDequeue(out var at))
+        var step = new List<ulong> { target };
+        while (step.Count > 0)
         {
-            var veths = links[at].Where(l => l.State.Kind == "veth" && l.PeerElsewhere).ToList();
-            if (veths.Count == 0) continue;
-            var ids = await ReadNetnsIdsAsync(found[at].Path, cancellationToken);
-            foreach (var veth in veths)
+            var veths = step.SelectMany(at => reads[at].Links.Where(l => l.State.Kind == "veth" && l.PeerElsewhere).Select(veth => (At: at, Veth: veth,
+                Candidates: reads[at].NetnsIds.GetValueOrDefault(veth.PeerNetnsid!.Value) is { } name
+                    && UnixFile.InodeOf(Path.Combine("/run/netns", name)) is { } named && found.ContainsKey(named)
+                        ? [named] : found.Where(f => f.Value.Name is null).Select(f => f.Key).ToList()))).ToList();
+            var toRead = veths.SelectMany(v => v.Candidates).Where(c => !reads.ContainsKey(c)).Distinct().ToList();
+            foreach (var (inode, nsRead) in await Task.WhenAll(toRead.Select(async c => (Inode: c, Read: await read(c)))))
+                reads[inode] = nsRead;
+            var links = reads.ToDictionary(r => r.Key, r => r.Value.Links);
+            step = [];
+            foreach (var (at, veth, _) in veths)
             {
-                var candidates = ids.GetValueOrDefault(veth.PeerNetnsid!.Value) is { } name && UnixFile.InodeOf(Path.Combine("/run/netns", name)) is { } named
-                    && found.ContainsKey(named) ? [named] : found.Where(f => f.Value.Name is null).Select(f => f.Key).ToList();
-                foreach (var candidate in candidates.Where(c => !reachable.Contains(c)))
-                {
-                    if (!links.ContainsKey(candidate)) links[candidate] = await ReadLinksAsync(found[candidate].Path, cancellationToken);
-                    if (PeerOf(veth, at, links) is { } peer && reachable.Add(peer.Namespace))
-                    {
-                        queue.Enqueue(peer.Namespace);
-                        break;
-                    }
-                }
+                if (PeerOf(veth, at, links) is { } peer && reachable.Add(peer.Namespace))
+                    step.Add(peer.Namespace);
             }
         }
-        return (links, reachable);
+        return (reads, reachable);
     }
 
-    private async Task<IReadOnlyDictionary<int, string>> ReadNetnsIdsAsync(string path, CancellationToken cancellationToken)
+    private async Task<NamespaceRead> ReadAsync(string path, CancellationToken cancellationToken)
     {
-        var read = await runner.RunAsync(ObserveCommands.NetnsIds(path), cancellationToken);
-        if (!read.Succeeded || string.IsNullOrWhiteSpace(read.StandardOutput)) return new Dictionary<int, string>();
-        using var doc = JsonDocument.Parse(read.StandardOutput);
+        var read = await runner.RunAsync(ObserveCommands.Namespace(path), cancellationToken);
+        // A batch that failed part way still read what came before; what it did not read stays empty.
+        return NamespaceRead.Parse(read.StandardOutput);
+    }
+
+    /// <summary>One namespace as its ip batch (<see cref="ObserveCommands.Namespace"/>) read it.</summary>
+    internal sealed record NamespaceRead(IReadOnlyList<RawLink> Links, IReadOnlyList<RouteState> Routes, IReadOnlyList<string> Rules, bool Forwarding,
+        IReadOnlyDictionary<int, string> NetnsIds)
+    {
+        public static NamespaceRead Parse(string output)
+        {
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            string? Line(int i) => i < lines.Length ? lines[i] : null;
+            return new NamespaceRead(
+                Line(0) is { } links ? ParseLinks(links) : [],
+                Line(1) is { } routes ? KernelJsonParser.ParseRoutes(routes) : [],
+                Line(2) is { } rules ? ParseRules(rules) : [],
+                Line(3) is { } netconf && ForwardingOf(netconf),
+                Line(4) is { } ids ? ParseNetnsIds(ids) : new Dictionary<int, string>());
+        }
+    }
+
+    /// <summary>IPv4 forwarding of the namespace: netconf's "all" entry of family inet.</summary>
+    internal static bool ForwardingOf(string netconfJson)
+    {
+        using var doc = JsonDocument.Parse(netconfJson);
+        return doc.RootElement.EnumerateArray().Any(e => e.TryGetProperty("family", out var f) && f.GetString() == "inet"
+            && e.TryGetProperty("interface", out var i) && i.GetString() == "all"
+            && e.TryGetProperty("forwarding", out var on) && (on.ValueKind == JsonValueKind.True || (on.ValueKind == JsonValueKind.String && on.GetString() == "on")));
+    }
+
+    internal static Dictionary<int, string> ParseNetnsIds(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
         return doc.RootElement.EnumerateArray()
             .Where(e => e.TryGetProperty("nsid", out var id) && id.ValueKind == JsonValueKind.Number && e.TryGetProperty("name", out _))
             .ToDictionary(e => e.GetProperty("nsid").GetInt32(), e => e.GetProperty("name").GetString() ?? "");
@@ -119,12 +144,6 @@ public sealed class HostObserver(HostRunner runner)
     internal sealed record RawLink(LinkState State, int? PeerIndex, int? PeerNetnsid, string? PeerName = null)
     {
         public bool PeerElsewhere => PeerNetnsid is not null;
-    }
-
-    private async Task<IReadOnlyList<RawLink>> ReadLinksAsync(string path, CancellationToken cancellationToken)
-    {
-        var read = await runner.RunAsync(ObserveCommands.Links(path), cancellationToken);
-        return read.Succeeded ? ParseLinks(read.StandardOutput) : [];
     }
 
     internal static IReadOnlyList<RawLink> ParseLinks(string json)
