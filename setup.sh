@@ -98,6 +98,11 @@ install_debian_packages() {
         # tshark reads back the pcapng files the capture tests write; nft lists the machine's firewall for the soak
         # test's check that no lab rule ever lands there (a minimal Debian has iptables-nft without the nft command).
         wanted+=(chromium tshark nftables)
+        # Observe mode's libvirt stand-in (ObserveLibvirtTests) runs a real libvirtd, with its default network's dnsmasq,
+        # inside a namespace of its own. The install makes no virbr0 or firewall rule on the machine (Debian 12 does not
+        # autostart the default network); without systemd it starts no daemon, with systemd it starts the machine's own
+        # libvirtd, which the tests never use.
+        wanted+=(libvirt-daemon-system dnsmasq-base)
     fi
     if ! command -v npm >/dev/null; then
         wanted+=(nodejs npm)

@@ -54,10 +54,33 @@ public sealed class ObserveReadingTests
             [Link("virbr0", "bridge", address: "192.168.122.1/24"), Link("vnet0", "tun", "virbr0", holder: new TapHolder(42, "qemu-system-x86", "web1"))],
             [], [], true, ["ip nat LIBVIRT_PRT"]);
 
-        var stacks = StackRecognizer.Recognize([ns], [(1, 812, "/usr/sbin/dnsmasq --conf-file=/var/lib/libvirt/dnsmasq/default.conf --leasefile-ro")]);
+        var stacks = StackRecognizer.Recognize([ns], [(1, 812, 1, "/usr/sbin/dnsmasq --conf-file=/var/lib/libvirt/dnsmasq/default.conf --leasefile-ro")]);
 
         Assert.Equal(["libvirt network default: virbr0, NAT 192.168.122.0/24, dnsmasq (pid 812), vnet0 (web1)"], stacks.Select(s => s.Label));
     }
+
+    // As a real libvirt 9.0 runs it: the network's dnsmasq (its parent init) and the helper it forks to run
+    // --dhcp-script, with the same command line.
+    [Fact]
+    public void Recognize_LibvirtsDnsmasqAndItsScriptHelper_OneNetworkNamingTheParentDnsmasq()
+    {
+        const string Dnsmasq = "/usr/sbin/dnsmasq --conf-file=/var/lib/libvirt/dnsmasq/default.conf --leasefile-ro --dhcp-script=/usr/lib/libvirt/libvirt_leaseshelper";
+        var ns = new ObservedNamespace(1, "host", true, [],
+            [Link("virbr0", "bridge", address: "192.168.122.1/24"), Link("vnet0", "tun", "virbr0", holder: new TapHolder(900, "qemu-system-x86", "web1"))],
+            [], [], true, ["ip nat LIBVIRT_PRT"]);
+
+        var stacks = StackRecognizer.Recognize([ns], [(1, 700, 1, "/usr/sbin/libvirtd"), (1, 820, 812, Dnsmasq), (1, 812, 1, Dnsmasq)]);
+
+        Assert.Equal(["libvirt network default: virbr0, NAT 192.168.122.0/24, dnsmasq (pid 812), vnet0 (web1)"], stacks.Select(s => s.Label));
+    }
+
+    [Theory]
+    [InlineData("812 (dnsmasq) S 1 811 811 0 -1 4194624 113 0 0 0", 1)]
+    [InlineData("820 (a (b) c) S 812 811 811 0 -1", 812)]
+    [InlineData("", 0)]
+    [InlineData("garbage", 0)]
+    public void ParentPidOf_ProcStatLines_TheFieldAfterTheState(string stat, int parent) =>
+        Assert.Equal(parent, ProcNamespaces.ParentPidOf(stat));
 
     [Fact]
     public void Recognize_Docker0WithTwoVethPorts_DockerLabelCountingContainers()
@@ -73,6 +96,6 @@ public sealed class ObserveReadingTests
     {
         var ns = new ObservedNamespace(1, null, true, [], [Link("virbr0", "bridge")], [], [], true, []);
 
-        Assert.Empty(StackRecognizer.Recognize([ns], [(1, 9, "/usr/sbin/dnsmasq --conf-file=/etc/other.conf")]));
+        Assert.Empty(StackRecognizer.Recognize([ns], [(1, 9, 1, "/usr/sbin/dnsmasq --conf-file=/etc/other.conf")]));
     }
 }

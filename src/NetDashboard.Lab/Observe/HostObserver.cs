@@ -312,8 +312,31 @@ internal static class ProcNamespaces
         }
     }
 
+    /// <summary>The parent's pid, 0 when the process is gone.</summary>
+    public static int ParentPid(int pid)
+    {
+        try
+        {
+            return ParentPidOf(File.ReadAllText($"/proc/{pid}/stat"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// "1234 (comm) S 1 …" → 1: the field after the state, which follows the command name's last closing parenthesis
+    /// (a name may hold spaces and parentheses itself); 0 when the line is not of that shape.
+    /// </summary>
+    internal static int ParentPidOf(string stat)
+    {
+        var fields = stat[(stat.LastIndexOf(')') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return stat.Contains(')', StringComparison.Ordinal) && fields.Length > 1 && int.TryParse(fields[1], CultureInfo.InvariantCulture, out var parent) ? parent : 0;
+    }
+
     /// <summary>The command lines of the processes of the reachable namespaces (what recognises dnsmasq of a libvirt network).</summary>
-    public static IReadOnlyList<(ulong Namespace, int Pid, string CommandLine)> CommandLines(Dictionary<ulong, Found> found, IReadOnlySet<ulong> reachable) =>
+    public static IReadOnlyList<(ulong Namespace, int Pid, int ParentPid, string CommandLine)> CommandLines(Dictionary<ulong, Found> found, IReadOnlySet<ulong> reachable) =>
         [.. reachable.SelectMany(inode => found[inode].Pids.Select(pid => (inode, pid, CommandLine(pid)))).Where(p => p.Item3 is not null)
-            .Select(p => (p.inode, p.pid, p.Item3!))];
+            .Select(p => (p.inode, p.pid, ParentPid(p.pid), p.Item3!))];
 }

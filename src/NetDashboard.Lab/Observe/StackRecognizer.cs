@@ -19,8 +19,9 @@ public static partial class StackRecognizer
     [GeneratedRegex(@"/libvirt/dnsmasq/(?<network>[^/ ]+)\.conf")]
     private static partial Regex LibvirtDnsmasq();
 
+    /// <param name="processes">The processes of the namespaces, with their parent's pid (0 when unknown).</param>
     public static IReadOnlyList<ObservedStack> Recognize(IReadOnlyList<ObservedNamespace> namespaces,
-        IReadOnlyList<(ulong Namespace, int Pid, string CommandLine)> processes)
+        IReadOnlyList<(ulong Namespace, int Pid, int ParentPid, string CommandLine)> processes)
     {
         var stacks = new List<ObservedStack>();
         foreach (var ns in namespaces)
@@ -52,12 +53,22 @@ public static partial class StackRecognizer
         return ns.Links.Any(l => l.Master == fwbr && l.Kind == "veth" && l.PeerName is { } peer && ns.Link(peer)?.Master == bridge);
     }
 
-    private static IEnumerable<ObservedStack> Libvirt(ObservedNamespace ns, IEnumerable<(ulong Namespace, int Pid, string CommandLine)> processes)
+    /// <summary>
+    /// One stack per libvirt network: its dnsmasq, not the helper that dnsmasq forks to run libvirt's --dhcp-script
+    /// (same command line, its parent the network's dnsmasq; a real libvirt shows both).
+    /// </summary>
+    private static IEnumerable<ObservedStack> Libvirt(ObservedNamespace ns, IEnumerable<(ulong Namespace, int Pid, int ParentPid, string CommandLine)> processes)
     {
-        foreach (var (_, pid, commandLine) in processes)
+        var networks = processes
+            .Select(p => (p.Pid, p.ParentPid, Match: p.CommandLine.Contains("dnsmasq", StringComparison.Ordinal) ? LibvirtDnsmasq().Match(p.CommandLine) : null))
+            .Where(p => p.Match is { Success: true })
+            .GroupBy(p => p.Match!.Groups["network"].Value, StringComparer.Ordinal);
+        foreach (var dnsmasqs in networks)
         {
-            if (!commandLine.Contains("dnsmasq", StringComparison.Ordinal) || LibvirtDnsmasq().Match(commandLine) is not { Success: true } match) continue;
-            var network = match.Groups["network"].Value;
+            var network = dnsmasqs.Key;
+            var pids = dnsmasqs.Select(d => d.Pid).ToHashSet();
+            var main = dnsmasqs.Where(d => !pids.Contains(d.ParentPid)).ToList();
+            var pid = (main.Count > 0 ? main : [.. dnsmasqs]).Min(d => d.Pid);
             // The network's bridge is the virbr that holds the address dnsmasq serves; with one, that one.
             var bridge = ns.Links.FirstOrDefault(l => l.Kind == "bridge" && l.Name.StartsWith("virbr", StringComparison.Ordinal));
             if (bridge is null) continue;
