@@ -115,4 +115,25 @@ public sealed class HostGraphTests : BunitContext, IAsyncLifetime
         Assert.Equal("ip filter FORWARD", cut.Find("[data-testid=observed-chains]").TextContent);
         Assert.Empty(cut.FindAll("button"));
     }
+
+    [Theory]
+    [InlineData("10.99.1.2", new[] { "hlink:4026532400:eth0" })]
+    [InlineData("WEB100", new[] { "guest:4026532300:tap100i0", "hns:4026532300" })]
+    [InlineData("fw up", new[] { "hlink:4026532300:fwbr100i0", "hlink:4026532300:fwpr100p0", "hlink:4026532300:fwln100i0" })]
+    [InlineData("nosuch", new string[0])]
+    public void Matching_EveryWordInTheLabelOrId_NamespacesLast(string query, string[] ids)
+    {
+        var found = HostGraph.Matching(HostGraph.Build(Proxmox()), query).Select(n => n.Id).ToList();
+
+        Assert.Equal(ids.Order(), found.Order());
+        Assert.True(found.SkipWhile(id => !id.StartsWith("hns:", StringComparison.Ordinal)).All(id => id.StartsWith("hns:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Matching_EmptyQuery_EveryElement()
+    {
+        var graph = HostGraph.Build(Proxmox());
+
+        Assert.Equal(graph.Nodes.Count, HostGraph.Matching(graph, "  ").Count);
+    }
 }

@@ -85,6 +85,17 @@ public static class HostGraph
         return new GraphModel(nodes, edges);
     }
 
+    /// <summary>
+    /// The elements a search names: those whose label holds every word of <paramref name="query"/> (a name, an address,
+    /// a guest, a namespace's inode), ignoring case; every element for an empty query. Namespace boxes come last.
+    /// </summary>
+    public static IReadOnlyList<GraphNode> Matching(GraphModel graph, string? query)
+    {
+        var words = (query ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return [.. graph.Nodes.Where(n => words.All(w => n.Label.Contains(w, StringComparison.OrdinalIgnoreCase) || n.Id.Contains(w, StringComparison.Ordinal)))
+            .OrderBy(n => n.Kind == "namespace")];
+    }
+
     /// <summary>The other end of a veth, when its namespace was read.</summary>
     public static (ObservedNamespace Namespace, ObservedLink Link)? Peer(ObservedHost host, ObservedNamespace ns, ObservedLink link) =>
         link is { PeerNamespace: { } peerNs, PeerName: { } peerName } && host.Find(peerNs) is { } other && other.Link(peerName) is { } peer ? (other, peer) : null;
@@ -109,7 +120,8 @@ public static class HostGraph
         parts.AddRange(host.Stacks.Where(s => s.Namespace == ns.Inode).Select(s => s.Label));
         if (!ns.IsTarget && ns.Processes.Count > 0)
             parts.Add(string.Join(", ", ns.Processes.Take(2)) + (ns.Processes.Count > 2 ? ", …" : ""));
-        return string.Join("  ·  ", parts);
+        // A line each: side by side, two boxes' labels would read as one.
+        return string.Join('\n', parts);
     }
 
     private static string LinkKind(ObservedLink link) => link.Kind switch

@@ -86,6 +86,15 @@ public sealed partial class HostPage : IAsyncDisposable
 
     private void OnSelected(string? id) => _selected = id;
 
+    private string? _query;
+
+    private IReadOnlyList<GraphNode> Found => HostGraph.Matching(_graph, _query);
+
+    private void FindKey(Microsoft.AspNetCore.Components.Web.KeyboardEventArgs e)
+    {
+        if (e.Key == "Enter" && Found.FirstOrDefault() is { } first) _selected = first.Id;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
