@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using CliWrap;
@@ -117,6 +118,29 @@ public sealed class TraceKernelStateTests
             await first.DisposeAsync();
             foreach (var ns in names.All.Intersect(await TestLab.RootNamespacesAsync()))
                 await Cli.Wrap("ip").WithArguments(["netns", "del", ns]).WithValidation(CommandResultValidation.None).ExecuteAsync();
+            Directory.Delete(runtime, recursive: true);
+        }
+    }
+
+    // The lab of a killed trace may be gone by the next start, or no lab left at all: its tracefs instance still goes.
+    [Fact]
+    public async Task TracefsInstanceOfADeadProcess_RemovedWhenTheDashboardStartsWithoutAnyLab()
+    {
+        var ended = Process.Start("true")!;
+        await ended.WaitForExitAsync();
+        var instance = Path.Combine("/sys/kernel/tracing/instances", $"netdash-trace-{ended.Id}-1");
+        var runtime = Directory.CreateTempSubdirectory("netdash-traceleft-").FullName;
+        try
+        {
+            Directory.CreateDirectory(instance);
+            Assert.False(NetDashboard.Lab.Host.ProcessTable.IsRunning(ended.Id));
+
+            await using var app = await AppProcess.StartAsync(runtime);
+            await Poll.UntilAsync(() => !Directory.Exists(instance), TimeSpan.FromSeconds(10), "the dead process's tracefs instance removed");
+        }
+        finally
+        {
+            if (Directory.Exists(instance)) Directory.Delete(instance);
             Directory.Delete(runtime, recursive: true);
         }
     }

@@ -29,11 +29,21 @@ public sealed partial class LabAdoption(LabService labs, LabRuntimeStore store, 
     /// <summary>Adopts every lab of the runtime folder, one after the other.</summary>
     public async Task AdoptAllAsync(CancellationToken stoppingToken)
     {
+        // A trace the last dashboard was killed in left its tracefs instance (once per start, with or without labs; its
+        // lab may be gone) and its netfilter table in the lab: ours, removed by name.
+        try
+        {
+            foreach (var instance in LabService.RemoveDeadTraceInstances())
+                LogTraceInstanceRemoved(instance);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogTraceInstancesNotRemoved(e.Message);
+        }
         foreach (var lab in store.ListLabs())
         {
             try
             {
-                // A trace the last dashboard was killed in left its netfilter table and tracefs instance: ours, removed by name.
                 await labs.RemoveTraceLeftoversAsync(lab, stoppingToken);
                 await AdoptAsync(lab, stoppingToken);
             }
@@ -73,6 +83,12 @@ public sealed partial class LabAdoption(LabService labs, LabRuntimeStore store, 
         if (status.State == VmState.Crashed)
             LogCrashed(status.Lab, status.Name, status.Pid!.Value);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed tracefs instance {Instance}: a trace of a process that no longer runs left it")]
+    private partial void LogTraceInstanceRemoved(string instance);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tracefs instances of killed traces could not be removed: {Problem}")]
+    private partial void LogTraceInstancesNotRemoved(string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Lab {Lab}: adopted {Vm}, its QEMU (pid {Pid}) still runs")]
     private partial void LogAdopted(string lab, string vm, int pid);

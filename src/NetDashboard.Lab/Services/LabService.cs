@@ -140,8 +140,11 @@ public sealed class LabService(LabActions labs, LabReads reads, VmActions vms, C
     /// <inheritdoc cref="TraceService.ApplyFixAsync"/>
     public Task<ActionResult> ApplyFixAsync(string lab, TraceFix? fix, CancellationToken cancellationToken = default) =>
         trace.ApplyFixAsync(lab, fix, cancellationToken);
-    /// <inheritdoc cref="TraceService.RemoveLeftoversAsync"/>
-    public Task RemoveTraceLeftoversAsync(string lab, CancellationToken cancellationToken = default) => trace.RemoveLeftoversAsync(lab, cancellationToken);
+    /// <inheritdoc cref="TraceService.RemoveLeftoverTablesAsync"/>
+    public Task RemoveTraceLeftoversAsync(string lab, CancellationToken cancellationToken = default) => trace.RemoveLeftoverTablesAsync(lab, cancellationToken);
+
+    /// <inheritdoc cref="TraceService.RemoveDeadInstances"/>
+    public static IReadOnlyList<string> RemoveDeadTraceInstances() => TraceService.RemoveDeadInstances();
     /// <summary>A journey's hops in the order the packet crossed them (<see cref="PathOrder"/>); a reply (no <paramref name="source"/>) goes back.</summary>
     public static PacketJourney InPathOrder(PacketJourney journey, Topology? topology, string? source) =>
         PathOrder.InOrder(journey, topology, PathOrder.IsOutbound(source, topology));

@@ -246,12 +246,15 @@ public sealed class TraceService(LabEngine engine, LabRuntimeStore store, VmSupe
         plan.Egress is { } egress ? ["net.ipv4.conf.all.rp_filter", $"net.ipv4.conf.{egress}.rp_filter"] : [];
 
     /// <summary>
-    /// Removes what a trace killed mid-way left in a lab (its netfilter tracing table, journaled) and, once, the tracefs
-    /// instances of processes that no longer run. Called when the dashboard starts.
+    /// The tracefs instances of traces whose process no longer runs (a killed dashboard or CLI), removed by their name;
+    /// those of running processes stay. Called once when the dashboard starts, with or without labs.
     /// </summary>
-    public async Task RemoveLeftoversAsync(string lab, CancellationToken cancellationToken)
-    {
+    public static IReadOnlyList<string> RemoveDeadInstances() =>
         KernelDropWatch.RemoveLeftovers(name => name.Split('-') is [_, _, var pid, ..] && int.TryParse(pid, out var owner) && ProcessTable.IsRunning(owner));
+
+    /// <summary>Removes the netfilter tracing table a trace killed mid-way left in a lab's namespaces (journaled). Called when the dashboard starts.</summary>
+    public async Task RemoveLeftoverTablesAsync(string lab, CancellationToken cancellationToken)
+    {
         foreach (var ns in new LabNamespaces(lab).All.Where(NetNamespaces.Exists))
         {
             var tables = await runner.RunAsync(CommandBuilder.ListTables(ns), cancellationToken);
