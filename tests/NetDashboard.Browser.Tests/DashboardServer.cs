@@ -29,13 +29,16 @@ public sealed class DashboardServer : IAsyncLifetime
         // Under TCG guests the two cores are busy; give the first snapshot time to arrive.
         Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        Browser = await LaunchChromiumAsync(_playwright);
     }
+
+    /// <summary>Debian's Chromium (never a downloaded one), headless, without the sandbox and the GPU, quiet on the network.</summary>
+    public static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new()
+    {
+        ExecutablePath = "/usr/bin/chromium",
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
 
     /// <summary>A lab in this server's runtime folder, made and removed by the engine directly.</summary>
     public TestLab NewLab(string prefix) => new(prefix, RuntimeRoot);

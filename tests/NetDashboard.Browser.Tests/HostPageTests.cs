@@ -26,12 +26,7 @@ public sealed class HostPageTests : IAsyncLifetime
         _app = await AppProcess.StartAsync(_runtime, new Dictionary<string, string> { ["NetDashboard__Observe__Namespace"] = _standIn.Host });
         Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        _browser = await DashboardServer.LaunchChromiumAsync(_playwright);
     }
 
     [Fact]
