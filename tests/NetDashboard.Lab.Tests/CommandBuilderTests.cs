@@ -164,27 +164,27 @@ public sealed class CommandBuilderTests
 
     [Fact]
     public void ReadLinks_Namespace_IpJsonDetailedAddrShow() =>
-        Assert.Equal(["ip", "-n", HostNs, "-j", "-d", "addr", "show"], CommandBuilder.ReadLinks(HostNs).Argv);
+        Assert.Equal(["ip", "-n", HostNs, "-j", "-d", "addr", "show"], KernelReads.ReadLinks(HostNs).Argv);
 
     [Fact]
     public void ReadRoutes_Namespace_IpJsonRouteShow() =>
-        Assert.Equal(["ip", "-n", HostNs, "-j", "route", "show"], CommandBuilder.ReadRoutes(HostNs).Argv);
+        Assert.Equal(["ip", "-n", HostNs, "-j", "route", "show"], KernelReads.ReadRoutes(HostNs).Argv);
 
     [Fact]
     public void ReadBridgePorts_Namespace_BridgeJsonLinkShow() =>
-        Assert.Equal(["bridge", "-n", HostNs, "-j", "link", "show"], CommandBuilder.ReadBridgePorts(HostNs).Argv);
+        Assert.Equal(["bridge", "-n", HostNs, "-j", "link", "show"], KernelReads.ReadBridgePorts(HostNs).Argv);
 
     [Fact]
     public void ReadForwarding_Namespace_SysctlValueOnly() =>
-        Assert.Equal(["ip", "netns", "exec", HostNs, "sysctl", "-n", "net.ipv4.ip_forward"], CommandBuilder.ReadForwarding(HostNs).Argv);
+        Assert.Equal(["ip", "netns", "exec", HostNs, "sysctl", "-n", "net.ipv4.ip_forward"], KernelReads.ReadForwarding(HostNs).Argv);
 
     [Fact]
     public void ReadNatRules_Namespace_IptablesSpecOfPostrouting() =>
-        Assert.Equal(["ip", "netns", "exec", HostNs, "iptables", "-w", "-t", "nat", "-S", "POSTROUTING"], CommandBuilder.ReadNatRules(HostNs).Argv);
+        Assert.Equal(["ip", "netns", "exec", HostNs, "iptables", "-w", "-t", "nat", "-S", "POSTROUTING"], KernelReads.ReadNatRules(HostNs).Argv);
 
     [Fact]
     public void Monitor_Namespace_IpMonitorOfLinksAddressesRoutesNetconf() =>
-        Assert.Equal(["ip", "-n", HostNs, "monitor", "link", "address", "route", "netconf"], CommandBuilder.Monitor(HostNs).Argv);
+        Assert.Equal(["ip", "-n", HostNs, "monitor", "link", "address", "route", "netconf"], KernelReads.Monitor(HostNs).Argv);
 
     [Fact]
     public void RuleTag_LabName_NetdashPrefixed() => Assert.Equal("netdash:t1", RuleTags.Of("t1"));

@@ -30,11 +30,11 @@ public sealed class TopologyReader(HostRunner runner) : ITopologySource
 
     private async Task<NamespaceState> ReadNamespaceAsync(string ns, NamespaceRole role, CancellationToken cancellationToken)
     {
-        var links = runner.ReadAsync(CommandBuilder.ReadLinks(ns), cancellationToken);
-        var bridgePorts = runner.ReadAsync(CommandBuilder.ReadBridgePorts(ns), cancellationToken);
-        var routes = runner.ReadAsync(CommandBuilder.ReadRoutes(ns), cancellationToken);
-        var forwarding = runner.ReadAsync(CommandBuilder.ReadForwarding(ns), cancellationToken);
-        var nat = runner.ReadAsync(CommandBuilder.ReadNatRules(ns), cancellationToken);
+        var links = runner.ReadAsync(KernelReads.ReadLinks(ns), cancellationToken);
+        var bridgePorts = runner.ReadAsync(KernelReads.ReadBridgePorts(ns), cancellationToken);
+        var routes = runner.ReadAsync(KernelReads.ReadRoutes(ns), cancellationToken);
+        var forwarding = runner.ReadAsync(KernelReads.ReadForwarding(ns), cancellationToken);
+        var nat = runner.ReadAsync(KernelReads.ReadNatRules(ns), cancellationToken);
         try
         {
             await Task.WhenAll(links, bridgePorts, routes, forwarding, nat);
@@ -59,9 +59,9 @@ public sealed class TopologyReader(HostRunner runner) : ITopologySource
     /// <summary>A namespace's routing table and neighbour table, and the MAC table of <paramref name="bridge"/> when one is named.</summary>
     public async Task<KernelTables> ReadTablesAsync(string ns, string? bridge, CancellationToken cancellationToken = default)
     {
-        var routes = runner.ReadAsync(CommandBuilder.ReadRoutes(ns), cancellationToken);
-        var neighbours = runner.ReadAsync(CommandBuilder.ReadNeighbours(ns), cancellationToken);
-        var fdb = bridge is null ? Task.FromResult("[]") : runner.ReadAsync(CommandBuilder.ReadForwardingDatabase(ns, bridge), cancellationToken);
+        var routes = runner.ReadAsync(KernelReads.ReadRoutes(ns), cancellationToken);
+        var neighbours = runner.ReadAsync(KernelReads.ReadNeighbours(ns), cancellationToken);
+        var fdb = bridge is null ? Task.FromResult("[]") : runner.ReadAsync(KernelReads.ReadForwardingDatabase(ns, bridge), cancellationToken);
         await Task.WhenAll(routes, neighbours, fdb);
         return new KernelTables(KernelJsonParser.ParseRoutes(routes.Result), KernelJsonParser.ParseNeighbours(neighbours.Result),
             bridge is null ? [] : KernelJsonParser.ParseForwardingDatabase(fdb.Result, bridge));
@@ -69,7 +69,7 @@ public sealed class TopologyReader(HostRunner runner) : ITopologySource
 
     /// <summary>Each interface's packet count (received plus sent) in a namespace, from the kernel's counters.</summary>
     public async Task<IReadOnlyDictionary<string, long>> ReadLinkPacketsAsync(string ns, CancellationToken cancellationToken = default) =>
-        KernelJsonParser.ParseLinkPackets(await runner.ReadAsync(CommandBuilder.ReadLinkCounters(ns), cancellationToken));
+        KernelJsonParser.ParseLinkPackets(await runner.ReadAsync(KernelReads.ReadLinkCounters(ns), cancellationToken));
 
     /// <summary>The pids of the processes living in a namespace (as `ip netns pids` finds them, read from /proc).</summary>
     public Task<IReadOnlyList<int>> ReadPidsAsync(string ns, CancellationToken cancellationToken = default) =>

@@ -73,7 +73,7 @@ public sealed partial class TopologyWatcher : IAsyncDisposable
 
     private async Task MonitorAsync(string ns, CancellationToken cancellationToken)
     {
-        var command = CommandBuilder.Monitor(ns);
+        var command = KernelReads.Monitor(ns);
         while (!cancellationToken.IsCancellationRequested)
         {
             // SIGINT first; a kill 2 s later, as a process started with SIGINT ignored (nohup, a background job of a

@@ -77,7 +77,7 @@ internal sealed class KernelWitness : IAsyncDisposable
         var ns = _names.NameOf(role);
         var lines = new List<string>();
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var follow = CommandBuilder.FollowNetfilterTrace(ns);
+        var follow = KernelReads.FollowNetfilterTrace(ns);
         var running = Cli.Wrap(follow.Program).WithArguments(follow.Arguments)
             .WithStandardOutputPipe(PipeTarget.ToDelegate(line =>
             {
@@ -124,8 +124,8 @@ internal sealed class KernelWitness : IAsyncDisposable
 
     private async Task<ConntrackFill?> ReadConntrackAsync(CancellationToken cancellationToken)
     {
-        var stats = await _runner.RunAsync(CommandBuilder.ReadConntrackStats(_names.Host), cancellationToken);
-        var fill = await _runner.RunAsync(CommandBuilder.ReadConntrackFill(_names.Host), cancellationToken);
+        var stats = await _runner.RunAsync(KernelReads.ReadConntrackStats(_names.Host), cancellationToken);
+        var fill = await _runner.RunAsync(KernelReads.ReadConntrackFill(_names.Host), cancellationToken);
         var numbers = fill.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         if (!stats.Succeeded || !fill.Succeeded || numbers.Length < 2
             || !long.TryParse(numbers[0], out var count) || !long.TryParse(numbers[1], out var max))
@@ -148,7 +148,7 @@ internal sealed class KernelWitness : IAsyncDisposable
             return RouteAnswer.Parse(q.Station, q.Question, result.ExitCode, result.StandardOutput, result.StandardError);
         }).ToList();
         var sysctls = hostSysctls.Select(async key =>
-            (Key: key, Read: await _runner.RunAsync(CommandBuilder.ReadSysctl(_names.Host, key), cancellationToken))).ToList();
+            (Key: key, Read: await _runner.RunAsync(KernelReads.ReadSysctl(_names.Host, key), cancellationToken))).ToList();
         var conntrack = ReadConntrackAsync(cancellationToken);
         await StopMonitorsAsync();
         var hits = _monitors.SelectMany(m =>
@@ -158,7 +158,7 @@ internal sealed class KernelWitness : IAsyncDisposable
         var counters = new List<(NamespaceRole, string, string, string)>();
         foreach (var hit in hits.Where(h => h.Drops && !h.IsPolicy).DistinctBy(h => (h.Role, h.Table, h.Chain)))
         {
-            var listed = await _runner.RunAsync(CommandBuilder.ReadRulesWithCounters(_names.NameOf(hit.Role), hit.Table, hit.Chain), cancellationToken);
+            var listed = await _runner.RunAsync(KernelReads.ReadRulesWithCounters(_names.NameOf(hit.Role), hit.Table, hit.Chain), cancellationToken);
             counters.AddRange(listed.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("-A ", StringComparison.Ordinal))
                 .Select(l => (hit.Role, hit.Table, hit.Chain, l.Trim())));
         }

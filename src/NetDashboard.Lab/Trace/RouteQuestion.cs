@@ -11,7 +11,7 @@ public sealed record RouteQuestion(InterfaceRef Station, string Question, HostCo
 {
     private static RouteQuestion Ask(InterfaceRef station, string ns, IPAddress to, IPAddress? from, string? inInterface) =>
         new(station, $"ip route get {to}{(from is null ? "" : $" from {from}")}{(inInterface is null ? "" : $" iif {inInterface}")}",
-            CommandBuilder.RouteGet(ns, to, from, inInterface));
+            KernelReads.RouteGet(ns, to, from, inInterface));
 
     /// <summary>
     /// The decisions a probe meets: the host's, for the packet as it comes in from the sender's side (a VM's or the

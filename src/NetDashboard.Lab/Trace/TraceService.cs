@@ -257,7 +257,7 @@ public sealed class TraceService(LabEngine engine, LabRuntimeStore store, VmSupe
     {
         foreach (var ns in new LabNamespaces(lab).All.Where(NetNamespaces.Exists))
         {
-            var tables = await runner.RunAsync(CommandBuilder.ListTables(ns), cancellationToken);
+            var tables = await runner.RunAsync(KernelReads.ListTables(ns), cancellationToken);
             if (tables.StandardOutput.Split('\n').Any(l => l.Trim() == $"table ip {StartPacketTrace.Table}"))
                 await engine.RunAsync(lab, new StopPacketTrace(ns), cancellationToken);
         }

@@ -85,12 +85,12 @@ public sealed partial class ConntrackFollower : INatView, IAsyncDisposable
         try
         {
             // Events first, then the list: an entry that changes in between is seen by both, never by neither.
-            var events = Cli.Wrap(CommandBuilder.FollowConntrack(_namespace).Program)
-                .WithArguments(CommandBuilder.FollowConntrack(_namespace).Arguments)
+            var events = Cli.Wrap(KernelReads.FollowConntrack(_namespace).Program)
+                .WithArguments(KernelReads.FollowConntrack(_namespace).Arguments)
                 .WithStandardOutputPipe(PipeTarget.ToDelegate(Take))
                 .WithValidation(CommandResultValidation.None)
                 .ExecuteAsync(cancellationToken);
-            var listed = await new HostRunner().RunAsync(CommandBuilder.ReadConntrack(_namespace), cancellationToken);
+            var listed = await new HostRunner().RunAsync(KernelReads.ReadConntrack(_namespace), cancellationToken);
             foreach (var line in listed.StandardOutput.Split('\n'))
                 Take(line);
             if (!listed.Succeeded) Problem = listed.StandardError.Trim();
