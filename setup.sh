@@ -103,6 +103,8 @@ install_debian_packages() {
         # autostart the default network); without systemd it starts no daemon, with systemd it starts the machine's own
         # libvirtd, which the tests never use.
         wanted+=(libvirt-daemon-system dnsmasq-base)
+        # ObserveDockerTests runs Debian's dockerd in a namespace of its own (no systemd: the install starts no daemon, no docker0).
+        wanted+=(docker.io)
     fi
     if ! command -v npm >/dev/null; then
         wanted+=(nodejs npm)

@@ -60,8 +60,12 @@ public sealed class HostObserver(HostRunner runner)
             return new ObservedNamespace(inode, at.Name, inode == targetInode, ProcessNames(at.Pids), joined, read.Routes, read.Rules, read.Forwarding,
                 ruleset.Succeeded ? ChainsOf(ruleset.StandardOutput) : []);
         }));
-        var ordered = namespaces.OrderByDescending(n => n.IsTarget).ThenBy(n => n.Label, StringComparer.Ordinal).ToList();
-        return new ObservedHost(ObserveTarget.Describe(target), DateTimeOffset.UtcNow, ordered, StackRecognizer.Recognize(ordered, ProcNamespaces.CommandLines(found, reachable)),
+        var processes = ProcNamespaces.CommandLines(found, reachable);
+        // A Docker engine among these processes names its containers' namespaces (read-only GETs on its socket).
+        var containers = await DockerEngine.NamesByNamespaceAsync(processes.Select(p => (p.Namespace, p.Pid, p.CommandLine)), cancellationToken);
+        var ordered = namespaces.Select(n => containers.TryGetValue(n.Inode, out var container) ? n with { Container = container } : n)
+            .OrderByDescending(n => n.IsTarget).ThenBy(n => n.Label, StringComparer.Ordinal).ToList();
+        return new ObservedHost(ObserveTarget.Describe(target), DateTimeOffset.UtcNow, ordered, StackRecognizer.Recognize(ordered, processes),
             clock.ElapsedMilliseconds);
     }
 

@@ -6,7 +6,7 @@ namespace NetDashboard.Lab.Observe;
 /// <summary>
 /// Names the stacks a host's links belong to, by the marks each leaves: a libvirt network is a virbrN bridge with a
 /// dnsmasq started on libvirt's own config file (and NAT through its LIBVIRT_* chains); Docker's is docker0 with a
-/// veth per container; Proxmox's is a vmbrN bridge with tapVMIDiN taps, its firewall bridges fwbr/fwpr/fwln.
+/// veth per container (named when the engine named the namespace behind the veth: <see cref="DockerEngine"/>); Proxmox's is a vmbrN bridge with tapVMIDiN taps, its firewall bridges fwbr/fwpr/fwln.
 /// </summary>
 public static partial class StackRecognizer
 {
@@ -30,8 +30,11 @@ public static partial class StackRecognizer
             if (ns.Link("docker0") is { Kind: "bridge" } docker)
             {
                 var containers = ns.Links.Where(l => l.Master == docker.Name && l.Kind == "veth").ToList();
-                stacks.Add(new ObservedStack("docker", $"Docker: docker0, {containers.Count} container{(containers.Count == 1 ? "" : "s")}", ns.Inode,
-                    [docker.Name, .. containers.Select(c => c.Name)]));
+                // The engine's names for the containers behind the veths, in the veths' order, when it told them.
+                var names = containers.Select(c => c.PeerNamespace is { } peer ? namespaces.FirstOrDefault(n => n.Inode == peer)?.Container : null)
+                    .OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+                stacks.Add(new ObservedStack("docker", $"Docker: docker0, {containers.Count} container{(containers.Count == 1 ? "" : "s")}"
+                    + (names.Count == 0 ? "" : $" ({string.Join(", ", names)})"), ns.Inode, [docker.Name, .. containers.Select(c => c.Name)]));
             }
             foreach (var bridge in ns.Links.Where(l => l.Kind == "bridge" && l.Name.StartsWith("vmbr", StringComparison.Ordinal)))
             {
