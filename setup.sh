@@ -98,13 +98,10 @@ install_debian_packages() {
         # tshark reads back the pcapng files the capture tests write; nft lists the machine's firewall for the soak
         # test's check that no lab rule ever lands there (a minimal Debian has iptables-nft without the nft command).
         wanted+=(chromium tshark nftables)
-        # Observe mode's libvirt stand-in (ObserveLibvirtTests) runs a real libvirtd, with its default network's dnsmasq,
-        # inside a namespace of its own. The install makes no virbr0 or firewall rule on the machine (Debian 12 does not
-        # autostart the default network); without systemd it starts no daemon, with systemd it starts the machine's own
-        # libvirtd, which the tests never use.
-        wanted+=(libvirt-daemon-system dnsmasq-base)
-        # ObserveDockerTests runs Debian's dockerd in a namespace of its own (no systemd: the install starts no daemon, no docker0).
-        wanted+=(docker.io)
+        # Observe mode's stand-ins run a real libvirtd (ObserveLibvirtTests, with its default network's dnsmasq) and a real
+        # dockerd (ObserveDockerTests), each inside a namespace of its own. The install starts neither daemon (see
+        # policy-rc.d below), so it makes no virbr0, docker0 or firewall rule in the machine's own namespace.
+        wanted+=(libvirt-daemon-system dnsmasq-base docker.io)
     fi
     if ! command -v npm >/dev/null; then
         wanted+=(nodejs npm)
@@ -124,7 +121,22 @@ install_debian_packages() {
     say "installing Debian packages: ${names[*]}"
     # Without this answer tshark's install stops to ask whether non-root users may capture.
     echo "wireshark-common wireshark-common/install-setuid boolean false" | "${SUDO[@]}" debconf-set-selections
-    quietly "${SUDO[@]}" apt-get install -y -o DPkg::Lock::Timeout=600 "${names[@]}"
+    # Debian's way to say "start no service now": a policy-rc.d that answers 101, there only while apt installs, so
+    # installing dockerd or libvirtd does not start them (with systemd they stay enabled for the next boot; the tests
+    # never use them). One already there is the machine's own and is left as it is.
+    local policy=/usr/sbin/policy-rc.d made_policy=0
+    if [[ ! -e $policy ]]; then
+        printf '#!/bin/sh\n# NetDashboard setup.sh: no service starts while it installs packages\nexit 101\n' | "${SUDO[@]}" tee "$policy" >/dev/null
+        "${SUDO[@]}" chmod 755 "$policy"
+        made_policy=1
+    fi
+    local out rc=0
+    out="$("${SUDO[@]}" apt-get install -y -o DPkg::Lock::Timeout=600 "${names[@]}" 2>&1 </dev/null)" || rc=$?
+    if ((made_policy)); then "${SUDO[@]}" rm -f "$policy"; fi
+    if ((rc != 0)); then
+        printf '%s\n' "$out" >&2
+        die "failed (exit $rc): apt-get install ${names[*]}"
+    fi
 }
 
 install_npm_packages() {
