@@ -76,6 +76,56 @@ public sealed class ObserveTests : IAsyncLifetime
         Assert.Equal(before, after);
     }
 
+    /// <summary>
+    /// A capture of this host through the API: vmbr0 while the container pings the bridge's address, read back by
+    /// tshark; the bridge is never put in promiscuous mode (read while the capture runs); bad input is refused naming
+    /// its field; and nothing in either namespace changed.
+    /// </summary>
+    [Fact]
+    public async Task ObserveCapture_Vmbr0WhileTheContainerPings_PcapNgReadByTsharkNoPromiscuousModeAndNothingChanged()
+    {
+        var before = await SnapshotAsync();
+        var runtime = Directory.CreateTempSubdirectory("netdash-observe-").FullName;
+        var file = Path.Combine(runtime, "vmbr0.pcapng");
+        int promiscuity;
+        HttpResponseMessage capture, notANumber, notReached, noSuchLink, tooShort;
+        await using (var app = await AppProcess.StartAsync(runtime, new Dictionary<string, string> { ["NetDashboard__Observe__Namespace"] = _host }))
+        {
+            using var http = app.CreateClient();
+            using var topology = JsonDocument.Parse(await http.GetStringAsync("api/host/topology"));
+            var inode = topology.RootElement.GetProperty("namespaces")[0].GetProperty("inode").GetUInt64();
+
+            var capturing = http.GetAsync($"api/host/captures/{inode}/vmbr0.pcapng?seconds=4&filter=icmp");
+            await Task.Delay(1500);
+            using (var link = JsonDocument.Parse((await Cli.Wrap("ip").WithArguments(["-n", _host, "-j", "-d", "link", "show", "vmbr0"]).ExecuteBufferedAsync()).StandardOutput))
+                promiscuity = link.RootElement[0].GetProperty("promiscuity").GetInt32();
+            await Cli.Wrap("ip").WithArguments(["netns", "exec", _container, "ping", "-c", "3", "-i", "0.2", "-W", "1", "10.99.1.1"]).ExecuteBufferedAsync();
+            capture = await capturing;
+            await File.WriteAllBytesAsync(file, await capture.Content.ReadAsByteArrayAsync());
+            notANumber = await http.GetAsync("api/host/captures/abc/vmbr0.pcapng?seconds=1");
+            notReached = await http.GetAsync("api/host/captures/1/vmbr0.pcapng?seconds=1");
+            noSuchLink = await http.GetAsync($"api/host/captures/{inode}/nosuch0.pcapng?seconds=1");
+            tooShort = await http.GetAsync($"api/host/captures/{inode}/vmbr0.pcapng?seconds=0");
+        }
+        var tshark = await Cli.Wrap("tshark").WithArguments(["-r", file, "-T", "fields", "-e", "ip.src", "-e", "ip.dst", "-e", "icmp.type"])
+            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+        Directory.Delete(runtime, recursive: true);
+        var after = await SnapshotAsync();
+
+        Assert.True(capture.IsSuccessStatusCode, await capture.Content.ReadAsStringAsync());
+        Assert.Equal(0, promiscuity);
+        Assert.True(tshark.ExitCode == 0, tshark.StandardError);
+        Assert.Equal(3, tshark.StandardOutput.Split('\n').Count(l => l == "10.99.1.2\t10.99.1.1\t8"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, notANumber.StatusCode);
+        Assert.Contains("\"namespace\"", await notANumber.Content.ReadAsStringAsync());
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, notReached.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, noSuchLink.StatusCode);
+        Assert.Contains("there is no interface nosuch0", await noSuchLink.Content.ReadAsStringAsync());
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, tooShort.StatusCode);
+        Assert.Contains("\"seconds\"", await tooShort.Content.ReadAsStringAsync());
+        Assert.Equal(before, after);
+    }
+
     // A /proc/PID/ns/net entry is a magic link: read by its name (net:[N]), not by a stat that would see the link.
     [Fact]
     public async Task Observe_TargetGivenAsTheQemusProcNamespacePath_TheSameNamespacesAsByName()

@@ -10,6 +10,17 @@ namespace NetDashboard.Lab.Capture;
 /// <param name="Filter">A BPF expression; empty captures everything.</param>
 public sealed record CaptureKey(string Lab, string Namespace, string Interface, string Filter = "")
 {
+    /// <summary>
+    /// The scope of observe mode's captures, in place of a lab: never a lab's name (a lab name has no '@'). Its
+    /// namespace is a path: /run/netns/NAME or /proc/PID/ns/net.
+    /// </summary>
+    public const string ThisHost = "@host";
+
+    /// <summary>A capture of this host (observe mode): read-only, never in promiscuous mode.</summary>
+    public static CaptureKey OnThisHost(string namespacePath, string iface, string filter = "") => new(ThisHost, namespacePath, iface, filter);
+
+    public bool IsThisHost => Lab == ThisHost;
+
     public static CaptureKey For(string lab, NamespaceRole role, string iface, string filter = "") =>
         new(lab, new LabNamespaces(lab).NameOf(role), iface, filter);
 
@@ -17,13 +28,18 @@ public sealed record CaptureKey(string Lab, string Namespace, string Interface, 
     public InterfaceRef? Ref => new LabNamespaces(Lab).RoleOf(Namespace) is { } role ? new InterfaceRef(role, Interface) : null;
 
     /// <summary>"host/tap0": how panes and pcapng interface blocks are named.</summary>
-    public string DisplayName => Ref?.ToString() ?? $"{Namespace}/{Interface}";
+    public string DisplayName => IsThisHost ? Interface : Ref?.ToString() ?? $"{Namespace}/{Interface}";
 
     /// <summary>Every rule the key breaks, one sentence each; the filter is only compiled once these pass.</summary>
     public IReadOnlyList<string> Problems(int maxFilterLength)
     {
         var problems = new List<string>();
-        if (InputRules.CheckLabName(Lab) is { } lab)
+        if (IsThisHost)
+        {
+            if (!IsNamespacePath(Namespace))
+                problems.Add($"namespace '{Printable.Quote(Namespace)}' is not /run/netns/NAME or /proc/PID/ns/net");
+        }
+        else if (InputRules.CheckLabName(Lab) is { } lab)
             problems.Add($"lab '{Lab}' is not valid: {lab}");
         else if (!new LabNamespaces(Lab).All.Contains(Namespace))
             problems.Add($"namespace '{Namespace}' is not one of lab {Lab}'s: {string.Join(", ", new LabNamespaces(Lab).All)}");
@@ -37,6 +53,14 @@ public sealed record CaptureKey(string Lab, string Namespace, string Interface, 
             problems.Add("the filter must be one line of printable text");
         return problems;
     }
+
+    // A path made of nothing but these shapes: no '..', no link planted elsewhere.
+    private static bool IsNamespacePath(string path) => path.Split('/') switch
+    {
+        ["", "proc", var pid, "ns", "net"] => pid.Length is > 0 and <= 10 && pid.All(char.IsAsciiDigit),
+        ["", "run", "netns", var name] => name.Length is > 0 and <= 64 && name.Trim('.').Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'),
+        _ => false,
+    };
 
     public override string ToString() => Filter.Length == 0 ? $"{Lab}:{DisplayName}" : $"{Lab}:{DisplayName} [{Filter}]";
 }

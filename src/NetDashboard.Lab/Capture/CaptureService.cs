@@ -18,7 +18,7 @@ public sealed class CaptureService : IAsyncDisposable
     // default capacity, so it goes with the lab's last capture), fed NAT's mappings by the lab's conntrack events.
     private readonly Dictionary<string, LabCorrelation> _correlators = [];
 
-    private sealed record LabCorrelation(PacketCorrelator Correlator, ConntrackFollower Conntrack);
+    private sealed record LabCorrelation(PacketCorrelator Correlator, ConntrackFollower? Conntrack);
     private readonly Lock _gate = new();
     private readonly ILogger<CaptureService> _logger;
     private readonly HandleCounter _handles = new();
@@ -94,7 +94,8 @@ public sealed class CaptureService : IAsyncDisposable
         if (!_correlators.TryGetValue(lab, out var correlation))
         {
             var correlator = new PacketCorrelator();
-            correlation = new LabCorrelation(correlator, new ConntrackFollower(new Model.LabNamespaces(lab).Host, correlator, _logger));
+            // This host's NAT is not followed (yet): its conntrack is the observed namespace's, not a lab's host.
+            correlation = new LabCorrelation(correlator, lab == CaptureKey.ThisHost ? null : new ConntrackFollower(new Model.LabNamespaces(lab).Host, correlator, _logger));
             _correlators.Add(lab, correlation);
         }
         return correlation;
@@ -164,7 +165,7 @@ public sealed class CaptureService : IAsyncDisposable
                 ended = last;
         }
         await capture.CloseAsync();
-        if (ended is not null) await ended.Conntrack.DisposeAsync();
+        if (ended?.Conntrack is not null) await ended.Conntrack.DisposeAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -183,7 +184,7 @@ public sealed class CaptureService : IAsyncDisposable
         foreach (var capture in captures)
             await capture.CloseAsync();
         foreach (var correlation in correlations)
-            await correlation.Conntrack.DisposeAsync();
+            if (correlation.Conntrack is not null) await correlation.Conntrack.DisposeAsync();
     }
 }
 

@@ -70,7 +70,8 @@ public sealed partial class LiveCapture
             {
                 Snaplen = _options.Snaplen,
                 BufferSize = _options.BufferSizeBytes,
-                Mode = _options.Promiscuous ? DeviceModes.Promiscuous : DeviceModes.None,
+                // This host's interfaces (observe mode) are watched, never put in promiscuous mode: that would change the host.
+                Mode = _options.Promiscuous && !Key.IsThisHost ? DeviceModes.Promiscuous : DeviceModes.None,
                 Immediate = _options.Immediate ? true : null,
                 ReadTimeout = _options.ReadTimeoutMs,
             });

@@ -75,7 +75,8 @@ internal static partial class NetworkNamespace
 
     private const string ThreadNamespacePath = "/proc/thread-self/ns/net";
 
-    private static string NamespacePath(string name) => Path.Combine("/run/netns", name);
+    // A lab's namespace by its name; this host's (observe mode) by its path, already checked by the capture's key.
+    private static string NamespacePath(string name) => name.StartsWith('/') ? name : Path.Combine("/run/netns", name);
 
     private static void Enter(string name)
     {

@@ -16,9 +16,11 @@ public sealed record ObservedHost(string Target, DateTimeOffset TakenAt, IReadOn
 /// <param name="Processes">The processes whose network namespace it is, a few by name ("dnsmasq 812").</param>
 /// <param name="Rules">The policy rules (`ip rule`), as ip prints them.</param>
 /// <param name="Chains">The nft chains of its ruleset as "family table chain" (iptables-nft's included).</param>
+/// <param name="Path">Where it was entered: /run/netns/NAME, or /proc/PID/ns/net of a process living in it.</param>
 /// <param name="Container">The container whose namespace it is, as its engine names it ("web"), when the engine told.</param>
 public sealed record ObservedNamespace(ulong Inode, string? Name, bool IsTarget, IReadOnlyList<string> Processes, IReadOnlyList<ObservedLink> Links,
-    IReadOnlyList<RouteState> Routes, IReadOnlyList<string> Rules, bool Forwarding, IReadOnlyList<string> Chains, string? Container = null)
+    IReadOnlyList<RouteState> Routes, IReadOnlyList<string> Rules, bool Forwarding, IReadOnlyList<string> Chains, string? Container = null,
+    string? Path = null)
 {
     /// <summary>
     /// "netdash-x-host", "container web (net:[4026532174])" for a container's namespace without a name, or

@@ -58,7 +58,7 @@ public sealed class HostObserver(HostRunner runner)
             var ruleset = await Limited(() => runner.RunAsync(ObserveCommands.Ruleset(at.Path), cancellationToken));
             var joined = read.Links.Select(l => Joined(l, inode, links, taps)).ToList();
             return new ObservedNamespace(inode, at.Name, inode == targetInode, ProcessNames(at.Pids), joined, read.Routes, read.Rules, read.Forwarding,
-                ruleset.Succeeded ? ChainsOf(ruleset.StandardOutput) : []);
+                ruleset.Succeeded ? ChainsOf(ruleset.StandardOutput) : [], Path: at.Path);
         }));
         var processes = ProcNamespaces.CommandLines(found, reachable);
         // A Docker engine among these processes names its containers' namespaces (read-only GETs on its socket).

@@ -1,3 +1,4 @@
+using NetDashboard.Lab.Capture;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Observe;
 
@@ -7,7 +8,7 @@ namespace NetDashboard.Lab.Services;
 /// The door of observe mode: this host's networks, read and never changed. It is built from the observer alone (a
 /// command runner that only ever gets reads), apart from the labs' door, so nothing that writes can be reached from it.
 /// </summary>
-public sealed class HostObservation(HostObserver observer, string? target, bool enabled)
+public sealed class HostObservation(HostObserver observer, CaptureService captures, string? target, bool enabled)
 {
     public const string EnabledSetting = "NetDashboard:Observe:Enabled";
     public const string NamespaceSetting = "NetDashboard:Observe:Namespace";
@@ -33,4 +34,42 @@ public sealed class HostObservation(HostObserver observer, string? target, bool 
             return (ActionResult.NotFound(e.Message), null);
         }
     }
+
+    /// <summary>
+    /// Captures one interface of this host for <paramref name="seconds"/>, as pcapng, without promiscuous mode: the
+    /// namespace is named by its inode, as an observation shows it, and must be one the observation reaches now.
+    /// </summary>
+    public async Task<CaptureDownload> CaptureForAsync(ulong? namespaceInode, string? iface, int seconds, string? filter, CancellationToken cancellationToken = default)
+    {
+        if (seconds < 1 || seconds > captures.Options.MaxCaptureSeconds)
+            return new(ActionResult.Refused("seconds", $"{seconds} is not between 1 and {captures.Options.MaxCaptureSeconds}"), []);
+        if (namespaceInode is null)
+            return new(ActionResult.Refused("namespace", "name the namespace by its inode, as GET /api/host/topology shows it"), []);
+        if (iface is null)
+            return new(ActionResult.Refused("interface", "name the interface"), []);
+        if (InputRules.CheckInterfaceName(iface) is { } bad)
+            return new(ActionResult.Refused("interface", $"'{Printable.Quote(iface)}' is not an interface name: {bad}"), []);
+        var (result, host) = await ObserveAsync(cancellationToken);
+        if (host is null) return new(result, []);
+        if (host.Find(namespaceInode.Value) is not { Path: { } path } ns)
+            return new(ActionResult.NotFound($"no namespace net:[{namespaceInode}] is reached from {Target}"), []);
+        if (ns.Link(iface) is null)
+            return new(ActionResult.NotFound($"there is no interface {iface} in {ns.Label}"), []);
+        try
+        {
+            var snapshot = await captures.CaptureForAsync(CaptureKey.OnThisHost(path, iface, filter ?? ""), TimeSpan.FromSeconds(seconds), cancellationToken);
+            return new(ActionResult.Ok($"{snapshot.Packets.Count} packets"), [snapshot]);
+        }
+        catch (CaptureException e)
+        {
+            return new(ActionResult.Refused("filter", e.Message), []);
+        }
+        catch (LabLimitException e)
+        {
+            return new(ActionResult.TooMany(e.Message), []);
+        }
+    }
+
+    /// <inheritdoc cref="LabService.WritePcapNg"/>
+    public static void WritePcapNg(Stream output, IReadOnlyList<CaptureSnapshot> snapshots) => PcapNgWriter.Write(output, snapshots);
 }

@@ -58,7 +58,7 @@ public sealed class LabComposition : IAsyncDisposable
             Events,
             Store);
         Adoption = new LabAdoption(Door, Store, Vms, loggers.CreateLogger<LabAdoption>());
-        Observation = new HostObservation(new Observe.HostObserver(new HostRunner()), settings.ObserveNamespace, settings.ObserveEnabled);
+        Observation = new HostObservation(new Observe.HostObserver(new HostRunner()), Captures, settings.ObserveNamespace, settings.ObserveEnabled);
     }
 
     /// <param name="kernel">Where the live events read the kernel; the real one (ip, through <see cref="Reader"/>) unless a test gives its own.</param>

@@ -19,6 +19,23 @@ public static class HostApi
             .Produces<ObservedHost>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        host.MapGet("/captures/{ns}/{ifname}.pcapng", async (string ns, string ifname, WholeNumber? seconds, string? filter, HostObservation observation,
+                CancellationToken cancellationToken) =>
+            {
+                var inode = ulong.TryParse(ns, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : (ulong?)null;
+                if (inode is null)
+                    return ActionProblem.Of(ActionResult.Refused("namespace", $"'{Printable.Quote(ns)}' is not a namespace's inode (a number, as GET /api/host/topology shows it)"), "bad namespace");
+                var download = await observation.CaptureForAsync(inode, ifname, seconds?.Value ?? 5, filter, cancellationToken);
+                if (!download.Result.Succeeded) return ActionProblem.Of(download.Result, "capture failed");
+                using var buffer = new MemoryStream();
+                HostObservation.WritePcapNg(buffer, download.Captures);
+                return TypedResults.File(buffer.ToArray(), "application/x-pcapng", $"host-{ns}-{ifname}.pcapng");
+            })
+            .WithName("CaptureHostInterfaceToPcapNg")
+            .WithSummary("Capture one interface of this host live for `seconds` (1–60, default 5) with an optional BPF `filter`, without promiscuous mode; the namespace by its inode; returns pcapng")
+            .Produces(StatusCodes.Status200OK, contentType: "application/x-pcapng")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 }
