@@ -110,8 +110,12 @@ public sealed class NewUserWalkTests(NewUserWalkTests.Walk walk, ITestOutputHelp
 
         await panel.GetByTestId("trace-run").ClickAsync();
 
+        // What this walk looks at is where the result appears and whether it reads well; whether the verdict is right
+        // is TraceTests' (an integration test of every verdict). Beside another walk booting a guest under TCG, vm1's
+        // one-second ping was once lost in a full run, and that result must be readable too.
         var outcome = panel.GetByTestId("trace-outcome");
-        await Assertions.Expect(outcome).ToContainTextAsync("vm1 reached 203.0.113.5 (icmp); the reply came back", new() { Timeout = 30_000 });
+        await Assertions.Expect(outcome).ToContainTextAsync(new Regex(@"vm1 reached 203\.0\.113\.5 \(icmp\); the reply came back|vm1's probe was lost"),
+            new() { Timeout = 30_000 });
         // The panel sits below the inspector: at 1000×700 its result is below the fold unless the page brings it up.
         await Assertions.Expect(outcome).ToBeInViewportAsync(new() { Ratio = 1 });
         AssertReadable(await LookAtAsync(page, "trace"));
