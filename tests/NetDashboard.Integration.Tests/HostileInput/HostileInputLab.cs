@@ -9,8 +9,12 @@ using NetDashboard.Tests.Shared;
 
 namespace NetDashboard.Integration.Tests.HostileInput;
 
-/// <summary>The hostile-input tests run one after another: they share one app and one lab, and time every refusal.</summary>
-[CollectionDefinition(Name)]
+/// <summary>
+/// The hostile-input tests run one after another: they share one app and one lab, and time every refusal. They run
+/// alone too: each checks that nothing appeared on the machine meanwhile (no namespace, no process), and another
+/// test's namespaces made beside them were once counted as theirs.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class HostileInputCollection : ICollectionFixture<HostileInputLab>
 {
     public const string Name = "Hostile input";
