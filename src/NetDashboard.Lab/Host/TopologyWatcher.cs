@@ -76,10 +76,8 @@ public sealed partial class TopologyWatcher : IAsyncDisposable
         var command = KernelReads.Monitor(ns);
         while (!cancellationToken.IsCancellationRequested)
         {
-            // SIGINT first; a kill 2 s later, as a process started with SIGINT ignored (nohup, a background job of a
-            // script) keeps ignoring it, and disposing the watcher would wait for it forever.
-            using var forceful = new CancellationTokenSource();
-            using var escalate = cancellationToken.Register(() => forceful.CancelAfter(TimeSpan.FromSeconds(2)));
+            // SIGINT first, a kill 2 s later: disposing the watcher must not wait for an ip that ignores SIGINT.
+            using var forceful = new KillAfterInterrupt(cancellationToken, TimeSpan.FromSeconds(2));
             try
             {
                 await Cli.Wrap(command.Program)

@@ -27,11 +27,9 @@ internal sealed class KernelWitness : IAsyncDisposable
     private readonly string _lab;
     private readonly LabNamespaces _names;
     private readonly CancellationTokenSource _stop = new();
-    // SIGINT first (_stop), a kill shortly after: a dashboard started with SIGINT ignored (a background job of a
-    // script, nohup) passes that on to xtables-monitor, which then never ends and the trace waits for ever (found on
-    // a fresh CI machine). Its lines are flushed one by one (stdbuf -oL), so the kill loses none.
-    private readonly CancellationTokenSource _kill = new();
-    private static readonly TimeSpan KillAfter = TimeSpan.FromMilliseconds(500);
+    // SIGINT when _stop fires, a kill 500 ms later (xtables-monitor that inherited SIGINT ignored made every trace wait
+    // for ever on a fresh CI machine). Its lines are flushed one by one (stdbuf -oL), so the kill loses none.
+    private readonly KillAfterInterrupt _kill;
     private readonly List<Monitor> _monitors = [];
     private readonly List<string> _unavailable = [];
     private KernelDropWatch? _drops;
@@ -46,6 +44,7 @@ internal sealed class KernelWitness : IAsyncDisposable
     private KernelWitness(LabEngine engine, HostRunner runner, string lab)
     {
         (_engine, _runner, _lab, _names) = (engine, runner, lab, new LabNamespaces(lab));
+        _kill = new KillAfterInterrupt(_stop.Token, TimeSpan.FromMilliseconds(500));
     }
 
     /// <summary>The tracefs instance name of a trace of this process: a leftover names a process that no longer runs.</summary>
@@ -182,11 +181,7 @@ internal sealed class KernelWitness : IAsyncDisposable
 
     private async Task StopMonitorsAsync()
     {
-        if (!_stop.IsCancellationRequested)
-        {
-            await _stop.CancelAsync();
-            _kill.CancelAfter(KillAfter);
-        }
+        if (!_stop.IsCancellationRequested) await _stop.CancelAsync();
         foreach (var monitor in _monitors)
         {
             try
@@ -218,7 +213,7 @@ internal sealed class KernelWitness : IAsyncDisposable
                 // The namespace went with the lab, and the table with it.
             }
         }
-        _stop.Dispose();
         _kill.Dispose();
+        _stop.Dispose();
     }
 }

@@ -85,8 +85,9 @@ public sealed partial class ConntrackFollower : INatView, IAsyncDisposable
         try
         {
             // Events first, then the list: an entry that changes in between is seen by both, never by neither.
-            var events = Cli.Wrap(KernelReads.FollowConntrack(_namespace).Program)
-                .WithArguments(KernelReads.FollowConntrack(_namespace).Arguments)
+            var follow = KernelReads.FollowConntrack(_namespace);
+            var events = Cli.Wrap(follow.Program)
+                .WithArguments(follow.Arguments)
                 .WithStandardOutputPipe(PipeTarget.ToDelegate(Take))
                 .WithValidation(CommandResultValidation.None)
                 .ExecuteAsync(cancellationToken);
