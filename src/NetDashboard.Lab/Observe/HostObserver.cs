@@ -50,7 +50,8 @@ public sealed class HostObserver(HostRunner runner)
             (reads, reachable) = await FollowVethsAsync(targetInode, found, Read);
         }
         var links = reads.ToDictionary(r => r.Key, r => r.Value.Links);
-        var taps = TapHolders.Find();
+        // A tap lives in the namespace of the process that holds it (QEMU is started where its tap is).
+        var taps = TapHolders.Find(reachable.SelectMany(inode => found[inode].Pids.Select(pid => (inode, pid))));
         var namespaces = await Task.WhenAll(reachable.Select(async inode =>
         {
             var at = found[inode];

@@ -1,4 +1,3 @@
-using System.Globalization;
 using NetDashboard.Lab.Model;
 
 namespace NetDashboard.Lab.Observe;
@@ -10,18 +9,14 @@ namespace NetDashboard.Lab.Observe;
 /// </summary>
 internal static class TapHolders
 {
-    public static IReadOnlyDictionary<(ulong Namespace, string Tap), TapHolder> Find()
+    /// <param name="processes">The processes to look at, with the namespace each lives in (read once, by the observer).</param>
+    public static IReadOnlyDictionary<(ulong Namespace, string Tap), TapHolder> Find(IEnumerable<(ulong Namespace, int Pid)> processes)
     {
         var holders = new Dictionary<(ulong, string), TapHolder>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        foreach (var (ns, pid) in processes)
         {
-            var name = Path.GetFileName(dir);
-            if (!name.All(char.IsAsciiDigit) || !int.TryParse(name, CultureInfo.InvariantCulture, out var pid)) continue;
             foreach (var tap in TapsOf(pid))
-            {
-                if (ProcNamespaces.InodeOfLink($"{dir}/ns/net") is not { } ns) continue;
                 holders.TryAdd((ns, tap), new TapHolder(pid, ProcNamespaces.Comm(pid) ?? "?", GuestName(ProcNamespaces.CommandLine(pid))));
-            }
         }
         return holders;
     }
