@@ -53,13 +53,39 @@ public sealed class CaptureActions(CaptureService captures, Func<string, Cancell
     public async Task<CaptureDownload> CaptureForAsync(string lab, string? ns, string? iface, int seconds, string? filter,
         CancellationToken cancellationToken)
     {
-        if (seconds < 1 || seconds > captures.Options.MaxCaptureSeconds)
-            return new(ActionResult.Refused("seconds", $"{seconds} is not between 1 and {captures.Options.MaxCaptureSeconds}"), []);
+        if (SecondsProblem(seconds, captures.Options) is { } tooLong) return new(tooLong, []);
         if (await CheckCaptureAsync(lab, ns, iface, filter, cancellationToken) is { } refused) return new(refused, []);
+        return await DownloadAsync(captures, CaptureKey.For(lab, RoleOf(ns!), iface!, filter ?? ""), seconds, cancellationToken);
+    }
+
+    /// <summary>A download's length refused, naming the field, when it is not 1 to the configured maximum.</summary>
+    internal static ActionResult? SecondsProblem(int seconds, CaptureOptions options) =>
+        seconds < 1 || seconds > options.MaxCaptureSeconds ? ActionResult.Refused("seconds", $"{seconds} is not between 1 and {options.MaxCaptureSeconds}") : null;
+
+    /// <summary>The interface's name and the filter (its length, one line, compiled by libpcap), each refusal naming its field.</summary>
+    internal static List<LabFileProblem> InterfaceAndFilterProblems(string? iface, string? filter, CaptureOptions options)
+    {
+        var problems = new List<LabFileProblem>();
+        if (LabFileProblem.Check("interface", iface, InputRules.CheckInterfaceName) is { } ifaceProblem)
+            problems.Add(ifaceProblem);
+        if (filter is { Length: > 0 })
+        {
+            if (filter.Length > options.MaxFilterLength)
+                problems.Add(new("filter", $"the filter is {filter.Length} characters long; at most {options.MaxFilterLength} are allowed"));
+            else if (filter.Any(char.IsControl))
+                problems.Add(new("filter", "the filter must be one line of printable text"));
+            else if (CaptureService.CheckFilter(filter) is { } compile)
+                problems.Add(new("filter", $"'{filter}' is not a filter libpcap accepts: {compile}"));
+        }
+        return problems;
+    }
+
+    /// <summary>A live capture of <paramref name="key"/> (its names checked) for <paramref name="seconds"/>, as a download.</summary>
+    internal static async Task<CaptureDownload> DownloadAsync(CaptureService captures, CaptureKey key, int seconds, CancellationToken cancellationToken)
+    {
         try
         {
-            var snapshot = await captures.CaptureForAsync(CaptureKey.For(lab, RoleOf(ns!), iface!, filter ?? ""), TimeSpan.FromSeconds(seconds),
-                cancellationToken);
+            var snapshot = await captures.CaptureForAsync(key, TimeSpan.FromSeconds(seconds), cancellationToken);
             return new(ActionResult.Ok($"{snapshot.Packets.Count} packets"), [snapshot]);
         }
         catch (CaptureException e)
@@ -122,17 +148,7 @@ public sealed class CaptureActions(CaptureService captures, Func<string, Cancell
         var problems = new List<LabFileProblem>();
         if (ns is not ("host" or "wan" or "pc"))
             problems.Add(new("namespace", $"'{ns}' is not host, wan or pc"));
-        if (LabFileProblem.Check("interface", iface, InputRules.CheckInterfaceName) is { } ifaceProblem)
-            problems.Add(ifaceProblem);
-        if (filter is { Length: > 0 })
-        {
-            if (filter.Length > captures.Options.MaxFilterLength)
-                problems.Add(new("filter", $"the filter is {filter.Length} characters long; at most {captures.Options.MaxFilterLength} are allowed"));
-            else if (filter.Any(char.IsControl))
-                problems.Add(new("filter", "the filter must be one line of printable text"));
-            else if (CaptureService.CheckFilter(filter) is { } compile)
-                problems.Add(new("filter", $"'{filter}' is not a filter libpcap accepts: {compile}"));
-        }
+        problems.AddRange(InterfaceAndFilterProblems(iface, filter, captures.Options));
         if (problems.Count > 0) return ActionResult.Refused(problems);
         return await exists(lab, cancellationToken) ? null : ActionResult.NoSuchLab(lab);
     }

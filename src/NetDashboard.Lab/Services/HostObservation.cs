@@ -41,33 +41,18 @@ public sealed class HostObservation(HostObserver observer, CaptureService captur
     /// </summary>
     public async Task<CaptureDownload> CaptureForAsync(ulong? namespaceInode, string? iface, int seconds, string? filter, CancellationToken cancellationToken = default)
     {
-        if (seconds < 1 || seconds > captures.Options.MaxCaptureSeconds)
-            return new(ActionResult.Refused("seconds", $"{seconds} is not between 1 and {captures.Options.MaxCaptureSeconds}"), []);
+        if (CaptureActions.SecondsProblem(seconds, captures.Options) is { } tooLong) return new(tooLong, []);
+        var problems = CaptureActions.InterfaceAndFilterProblems(iface, filter, captures.Options);
         if (namespaceInode is null)
-            return new(ActionResult.Refused("namespace", "name the namespace by its inode, as GET /api/host/topology shows it"), []);
-        if (iface is null)
-            return new(ActionResult.Refused("interface", "name the interface"), []);
-        if (InputRules.CheckInterfaceName(iface) is { } bad)
-            return new(ActionResult.Refused("interface", $"'{Printable.Quote(iface)}' is not an interface name: {bad}"), []);
+            problems.Insert(0, new("namespace", "name the namespace by its inode, as GET /api/host/topology shows it"));
+        if (problems.Count > 0) return new(ActionResult.Refused(problems), []);
         var (result, host) = await ObserveAsync(cancellationToken);
         if (host is null) return new(result, []);
-        if (host.Find(namespaceInode.Value) is not { Path: { } path } ns)
+        if (host.Find(namespaceInode!.Value) is not { Path: { } path } ns)
             return new(ActionResult.NotFound($"no namespace net:[{namespaceInode}] is reached from {Target}"), []);
-        if (ns.Link(iface) is null)
+        if (ns.Link(iface!) is null)
             return new(ActionResult.NotFound($"there is no interface {iface} in {ns.Label}"), []);
-        try
-        {
-            var snapshot = await captures.CaptureForAsync(CaptureKey.OnThisHost(path, iface, filter ?? ""), TimeSpan.FromSeconds(seconds), cancellationToken);
-            return new(ActionResult.Ok($"{snapshot.Packets.Count} packets"), [snapshot]);
-        }
-        catch (CaptureException e)
-        {
-            return new(ActionResult.Refused("filter", e.Message), []);
-        }
-        catch (LabLimitException e)
-        {
-            return new(ActionResult.TooMany(e.Message), []);
-        }
+        return await CaptureActions.DownloadAsync(captures, CaptureKey.OnThisHost(path, iface!, filter ?? ""), seconds, cancellationToken);
     }
 
     /// <inheritdoc cref="LabService.WritePcapNg"/>
