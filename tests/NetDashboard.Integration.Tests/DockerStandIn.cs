@@ -153,7 +153,7 @@ public sealed class DockerStandIn : IAsyncLifetime
         if (DaemonPid > 0 && ProcessTable.IsRunningAs(DaemonPid, "dockerd"))
         {
             await DockerAsync(check: false, ["rm", "-f", .. Containers]);
-            await StopAsync(DaemonPid);
+            await StandInProcess.StopAsync(DaemonPid, TimeSpan.FromSeconds(20));
         }
         // Whatever is left in the namespace was started by this stand-in (the namespace is its own): containerd and
         // its shims when dockerd died before it could stop them.
@@ -161,7 +161,7 @@ public sealed class DockerStandIn : IAsyncLifetime
         {
             var left = await Cli.Wrap("ip").WithArguments(["netns", "pids", Namespace]).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
             foreach (var pid in left.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-                await StopAsync(int.Parse(pid, CultureInfo.InvariantCulture));
+                await StandInProcess.StopAsync(int.Parse(pid, CultureInfo.InvariantCulture), TimeSpan.FromSeconds(20));
         }
         // The containers' cgroups: the sub-tree named after this stand-in in each hierarchy; a process still in it is a
         // container's (only this stand-in's daemon put processes there), then the empty folders go, deepest first.
@@ -171,7 +171,7 @@ public sealed class DockerStandIn : IAsyncLifetime
             foreach (var procs in Directory.EnumerateFiles(tree, "cgroup.procs", SearchOption.AllDirectories))
             {
                 foreach (var pid in File.ReadAllLines(procs).Where(l => l.Length > 0))
-                    await StopAsync(int.Parse(pid, CultureInfo.InvariantCulture));
+                    await StandInProcess.StopAsync(int.Parse(pid, CultureInfo.InvariantCulture), TimeSpan.FromSeconds(20));
             }
             foreach (var dir in Directory.EnumerateDirectories(tree, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).Append(tree))
                 Directory.Delete(dir);
@@ -200,18 +200,5 @@ public sealed class DockerStandIn : IAsyncLifetime
                 if (Directory.Exists(tree)) yield return tree;
             }
         }
-    }
-
-    /// <summary>SIGTERM, then SIGKILL after 20 s, and waits until the pid is gone.</summary>
-    private static async Task StopAsync(int pid)
-    {
-        var id = pid.ToString(CultureInfo.InvariantCulture);
-        await Cli.Wrap("kill").WithArguments(["-TERM", id]).WithValidation(CommandResultValidation.None).ExecuteAsync();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (ProcessTable.IsRunning(pid) && DateTime.UtcNow < deadline)
-            await Task.Delay(50);
-        if (ProcessTable.IsRunning(pid))
-            await Cli.Wrap("kill").WithArguments(["-KILL", id]).WithValidation(CommandResultValidation.None).ExecuteAsync();
-        await Poll.UntilAsync(() => !ProcessTable.IsRunning(pid), TimeSpan.FromSeconds(10), $"pid {pid} gone");
     }
 }

@@ -215,7 +215,7 @@ public sealed class LibvirtStandIn : IAsyncLifetime
         {
             await VirshAsync(check: false, "destroy", Domain);
             await VirshAsync(check: false, "net-destroy", "default");
-            await StopAsync(DaemonPid);
+            await StandInProcess.StopAsync(DaemonPid, TimeSpan.FromSeconds(10));
         }
         // Whatever is left in the namespace was started by this stand-in (the namespace is its own): QEMU or dnsmasq
         // when libvirtd died before it could stop them.
@@ -223,23 +223,10 @@ public sealed class LibvirtStandIn : IAsyncLifetime
         {
             var left = await Cli.Wrap("ip").WithArguments(["netns", "pids", Namespace]).WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
             foreach (var pid in left.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-                await StopAsync(int.Parse(pid, CultureInfo.InvariantCulture));
+                await StandInProcess.StopAsync(int.Parse(pid, CultureInfo.InvariantCulture), TimeSpan.FromSeconds(10));
             await Cli.Wrap("ip").WithArguments(["netns", "del", Namespace]).WithValidation(CommandResultValidation.None).ExecuteAsync();
         }
         if (Directory.Exists(Folder))
             Directory.Delete(Folder, recursive: true);
-    }
-
-    /// <summary>SIGTERM, then SIGKILL after 10 s, and waits until the pid is gone.</summary>
-    private static async Task StopAsync(int pid)
-    {
-        var id = pid.ToString(CultureInfo.InvariantCulture);
-        await Cli.Wrap("kill").WithArguments(["-TERM", id]).WithValidation(CommandResultValidation.None).ExecuteAsync();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (ProcessTable.IsRunning(pid) && DateTime.UtcNow < deadline)
-            await Task.Delay(50);
-        if (ProcessTable.IsRunning(pid))
-            await Cli.Wrap("kill").WithArguments(["-KILL", id]).WithValidation(CommandResultValidation.None).ExecuteAsync();
-        await Poll.UntilAsync(() => !ProcessTable.IsRunning(pid), TimeSpan.FromSeconds(10), $"pid {pid} gone");
     }
 }

@@ -85,7 +85,7 @@ public sealed class ProxmoxStandIn : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (QemuPid is { } pid && NetDashboard.Lab.Host.ProcessTable.IsRunning(pid))
-            await Cli.Wrap("kill").WithArguments(["-TERM", pid.ToString(CultureInfo.InvariantCulture)]).WithValidation(CommandResultValidation.None).ExecuteAsync();
+            await StandInProcess.StopAsync(pid, TimeSpan.FromSeconds(10));
         File.Delete(_pidFile);
         foreach (var ns in new[] { Host, Container })
             await Cli.Wrap("ip").WithArguments(["netns", "del", ns]).WithValidation(CommandResultValidation.None).ExecuteAsync();
