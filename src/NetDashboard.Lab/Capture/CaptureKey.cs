@@ -55,12 +55,8 @@ public sealed record CaptureKey(string Lab, string Namespace, string Interface, 
     }
 
     // A path made of nothing but these shapes: no '..', no link planted elsewhere.
-    private static bool IsNamespacePath(string path) => path.Split('/') switch
-    {
-        ["", "proc", var pid, "ns", "net"] => pid.Length is > 0 and <= 10 && pid.All(char.IsAsciiDigit),
-        ["", "run", "netns", var name] => name.Length is > 0 and <= 64 && name.Trim('.').Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'),
-        _ => false,
-    };
+    private static bool IsNamespacePath(string path) =>
+        InputRules.IsProcNetnsPath(path) || path.Split('/') is ["", "run", "netns", var name] && InputRules.CheckNetnsName(name) is null;
 
     public override string ToString() => Filter.Length == 0 ? $"{Lab}:{DisplayName}" : $"{Lab}:{DisplayName} [{Filter}]";
 }

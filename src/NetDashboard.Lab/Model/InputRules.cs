@@ -48,6 +48,15 @@ public static partial class InputRules
             : null;
     }
 
+    /// <summary>Why <paramref name="name"/> is not a network namespace's name under /run/netns (as ip takes it: letters, digits, '-', '_', '.'; no path), or null.</summary>
+    public static string? CheckNetnsName(string name) =>
+        name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && name.Trim('.').Length > 0
+            ? null : "is not a namespace name (letters, digits, '-', '_', '.'; at most 64)";
+
+    /// <summary>Whether <paramref name="path"/> is exactly /proc/PID/ns/net: a process's network namespace, nothing a path could be made of.</summary>
+    public static bool IsProcNetnsPath(string path) =>
+        path.Split('/') is ["", "proc", var pid, "ns", "net"] && pid.Length is > 0 and <= 10 && pid.All(char.IsAsciiDigit);
+
     public static string? CheckInterfaceAddress(string? value) =>
         InterfaceAddress.TryParse(value, out _) ? null : "an interface address is an IPv4 address with a prefix length, like 192.168.1.1/24";
 

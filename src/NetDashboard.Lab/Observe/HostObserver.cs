@@ -243,11 +243,8 @@ public static class ObserveTarget
     {
         if (string.IsNullOrEmpty(target)) return null;
         if (target.StartsWith('/'))
-            return target.Split('/') is ["", "proc", var pid, "ns", "net"] && pid.All(char.IsAsciiDigit) && pid.Length is > 0 and <= 10
-                ? null : "is not /proc/PID/ns/net";
-        // A name under /run/netns, as ip takes it: no slash, no dot-only name, nothing a path could be made of.
-        return target.Length <= 64 && target.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && target.Trim('.').Length > 0
-            ? null : "is not a namespace name (letters, digits, '-', '_', '.'; at most 64) or /proc/PID/ns/net";
+            return InputRules.IsProcNetnsPath(target) ? null : "is not /proc/PID/ns/net";
+        return InputRules.CheckNetnsName(target) is { } problem ? $"{problem} or /proc/PID/ns/net" : null;
     }
 }
 
