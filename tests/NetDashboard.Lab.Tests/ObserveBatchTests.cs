@@ -43,4 +43,15 @@ public sealed class ObserveBatchTests
     [InlineData("""[{"family":"inet","interface":"all","forwarding":"on"}]""", true)]
     [InlineData("[]", false)]
     public void Forwarding_NetconfsIpv4AllEntryOnly(string netconf, bool on) => Assert.Equal(on, HostObserver.ForwardingOf(netconf));
+
+    // pid 1's /proc entry may be closed even to root (readlink /proc/1/ns/net: Permission denied on the CI machines),
+    // and the default target read it: observing this host said there was no namespace to observe.
+    [Fact]
+    public void DefaultTarget_TheDashboardsOwnNamespace_Readable()
+    {
+        var path = ObserveTarget.PathOf(null);
+
+        Assert.Equal($"/proc/{Environment.ProcessId}/ns/net", path);
+        Assert.NotNull(ObserveTarget.InodeOf(path));
+    }
 }

@@ -27,7 +27,7 @@ public sealed record LabSettings
 
     public CaptureOptions Capture { get; init; } = new();
 
-    /// <summary>The namespace observe mode reads (a /run/netns name or /proc/PID/ns/net); null for the root namespace.</summary>
+    /// <summary>The namespace observe mode reads (a /run/netns name or /proc/PID/ns/net); null for the dashboard's own (the host's).</summary>
     public string? ObserveNamespace { get; init; }
 
     /// <summary>Whether observe mode (the read-only view of this host) is offered at all.</summary>

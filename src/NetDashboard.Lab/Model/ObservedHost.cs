@@ -5,7 +5,7 @@ namespace NetDashboard.Lab.Model;
 /// the observed one (by veth pairs), its links, routes of every table, policy rules and forwarding, the process that
 /// holds each tap, and the stacks recognised in them (libvirt, Docker, Proxmox).
 /// </summary>
-/// <param name="Target">The observed namespace as configured: "the root namespace", a name under /run/netns or a /proc path.</param>
+/// <param name="Target">The observed namespace as configured: "this host (the dashboard's own namespace)", a name under /run/netns or a /proc path.</param>
 public sealed record ObservedHost(string Target, DateTimeOffset TakenAt, IReadOnlyList<ObservedNamespace> Namespaces, IReadOnlyList<ObservedStack> Stacks,
     long ElapsedMs)
 {

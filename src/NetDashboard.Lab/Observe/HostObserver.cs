@@ -18,7 +18,7 @@ public sealed class HostObserver(HostRunner runner)
     private const int ReadsAtOnce = 8;
     private const int ProcessesNamed = 8;
 
-    /// <param name="target">A name under /run/netns, a /proc/PID/ns/net path, or null for the root namespace (pid 1's).</param>
+    /// <param name="target">A name under /run/netns, a /proc/PID/ns/net path, or null for the dashboard's own namespace (the host's).</param>
     public async Task<ObservedHost> ObserveAsync(string? target, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
@@ -224,13 +224,17 @@ public sealed class HostObserver(HostRunner runner)
 /// <summary>The observed namespace could not be read (it does not exist, or is not a network namespace).</summary>
 public sealed class ObserveException(string message) : Exception(message);
 
-/// <summary>Where observe mode looks: the root namespace, or the one `NetDashboard:Observe:Namespace` names.</summary>
+/// <summary>Where observe mode looks: the dashboard's own namespace (the host's), or the one `NetDashboard:Observe:Namespace` names.</summary>
 public static class ObserveTarget
 {
+    /// <summary>
+    /// Where <paramref name="target"/> is entered; by default the dashboard's own namespace (the host's root namespace,
+    /// where the dashboard runs): pid 1's entry may be closed even to root (on this project's CI machines it is).
+    /// </summary>
     public static string PathOf(string? target) =>
-        string.IsNullOrEmpty(target) ? "/proc/1/ns/net" : target.StartsWith('/') ? target : Path.Combine("/run/netns", target);
+        string.IsNullOrEmpty(target) ? $"/proc/{Environment.ProcessId}/ns/net" : target.StartsWith('/') ? target : Path.Combine("/run/netns", target);
 
-    public static string Describe(string? target) => string.IsNullOrEmpty(target) ? "the root namespace" : target;
+    public static string Describe(string? target) => string.IsNullOrEmpty(target) ? "this host (the dashboard's own namespace)" : target;
 
     /// <summary>
     /// The namespace's inode: a /proc/PID/ns/net entry is a magic link that names it ("net:[4026531840]"; a stat that

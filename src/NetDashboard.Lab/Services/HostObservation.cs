@@ -13,7 +13,7 @@ public sealed class HostObservation(HostObserver observer, CaptureService captur
     public const string EnabledSetting = "NetDashboard:Observe:Enabled";
     public const string NamespaceSetting = "NetDashboard:Observe:Namespace";
 
-    /// <summary>What observe mode reads: "the root namespace", or the namespace configured.</summary>
+    /// <summary>What observe mode reads: "this host (the dashboard's own namespace)", or the namespace configured.</summary>
     public string Target => ObserveTarget.Describe(target);
 
     /// <summary>Whether observe mode is on (<see cref="EnabledSetting"/>); off, the page and the API say so and read nothing.</summary>

@@ -85,6 +85,6 @@ public sealed class ObserveSettings
     /// <summary>Whether "This host" is offered at all (it reads everything of the machine's networks, never changes any).</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>The namespace to observe: empty for the root namespace, else a name under /run/netns or /proc/PID/ns/net.</summary>
+    /// <summary>The namespace to observe: empty for the dashboard's own (the host's root namespace), else a name under /run/netns or /proc/PID/ns/net.</summary>
     public string Namespace { get; set; } = "";
 }
