@@ -37,18 +37,27 @@ public static class ProcessTable
         }
     }
 
-    /// <summary>
-    /// A pid running <paramref name="program"/> with <paramref name="argument"/> among its words, or null:
-    /// a process whose starter was killed before it could record the pid.
-    /// </summary>
-    public static int? FindRunningAs(string program, string argument)
+    /// <summary>Every pid running <paramref name="program"/> with <paramref name="argument"/> among its words.</summary>
+    public static IEnumerable<int> AllRunningAs(string program, string argument)
     {
         foreach (var folder in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName))
         {
             if (int.TryParse(folder, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)
                 && IsRunningAs(pid, program, argument))
-                return pid;
+                yield return pid;
         }
-        return null;
+    }
+
+    /// <summary>What the process's standard input is ("/dev/null", "pipe:[…]"), or null when it is gone or unreadable.</summary>
+    public static string? StandardInputOf(int pid)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/fd/0").LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 }

@@ -40,6 +40,30 @@ public static class QmpClient
         }
     }
 
+    /// <summary>
+    /// True when QEMU's main loop answers: QMP greets a client only once QEMU has finished starting (with -daemonize,
+    /// after it told its launcher so). False when the socket is gone or nothing greets within <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<bool> GreetsAsync(string socketPath, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(timeout);
+        try
+        {
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), wait.Token);
+            await using var stream = new NetworkStream(socket, ownsSocket: false);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            await ReadReplyAsync(reader, "QMP", wait.Token);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or IOException or JsonException
+                                      || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return false;
+        }
+    }
+
     private static async Task SendAsync(Stream stream, string command, CancellationToken cancellationToken)
     {
         var line = new ArrayBufferWriter<byte>();

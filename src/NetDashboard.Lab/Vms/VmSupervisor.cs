@@ -16,6 +16,8 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     private static readonly TimeSpan QuitGrace = TimeSpan.FromSeconds(3);
     // Longer than QMP's own 2 s wait for the quit's reply.
     private static readonly TimeSpan QmpTimeout = TimeSpan.FromSeconds(5);
+    // Longer than QEMU takes to daemonize on a loaded machine under TCG.
+    private static readonly TimeSpan UnfinishedStartWait = TimeSpan.FromSeconds(30);
     private readonly ConcurrentDictionary<(string Lab, string Vm), CancellationTokenSource> _watches = new();
     // The agent runs one command at a time: callers wait their turn here instead of meeting a busy socket.
     private readonly TakingTurns<(string Lab, string Vm)> _guestTurns = new(MaxGuestCommandsWaiting);
@@ -40,7 +42,13 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     {
         var record = store.Read(lab)?.Vms.GetValueOrDefault(vm.Name);
         if (record is { Starting: true } && !IsQemuOf(lab, vm.Name, record.Pid))
-            record = AdoptStarted(lab, vm.Name) ?? record;
+        {
+            var (started, stillStarting) = QemuOf(lab, vm.Name);
+            if (started is { } pid)
+                record = Adopt(lab, vm.Name, pid);
+            else if (stillStarting is { } launching)
+                return new VmStatus(lab, vm.Name, VmState.Starting, launching, vm.Mac.ToString(), vm.Tap);
+        }
         // Marked before a start whose QEMU never ran (its starter was stopped first, or QEMU refused): not a crash.
         if (record is null or { Starting: true })
             return new VmStatus(lab, vm.Name, VmState.Stopped, null, vm.Mac.ToString(), vm.Tap);
@@ -58,6 +66,7 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     /// <summary>Starts the VM's QEMU in the lab's host namespace; QEMU creates the tap. Returns when QEMU runs (not yet ready).</summary>
     public async Task<VmStatus> StartAsync(string lab, VmDefinition vm, CancellationToken cancellationToken = default)
     {
+        await AwaitUnfinishedStartAsync(lab, vm.Name, cancellationToken);
         var current = StatusOf(lab, vm);
         if (current.IsUp) return current;
         var disk = Bootable(lab, vm);
@@ -140,9 +149,14 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     /// </summary>
     public async Task StopAsync(string lab, string vmName, CancellationToken cancellationToken = default, bool tearingDown = false)
     {
+        await AwaitUnfinishedStartAsync(lab, vmName, cancellationToken);
         var record = store.Read(lab)?.Vms.GetValueOrDefault(vmName);
         if (record is { Starting: true })
-            record = AdoptStarted(lab, vmName);
+        {
+            // Still starting after the wait: stopped all the same, so a teardown leaves no QEMU behind.
+            var (started, stillStarting) = QemuOf(lab, vmName);
+            record = (started ?? stillStarting) is { } pid ? new VmRecord(pid, DateTimeOffset.UtcNow) : null;
+        }
         if (record is null || !IsQemuOf(lab, vmName, record.Pid))
             return;
         try
@@ -337,23 +351,23 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
     /// after QEMU ran and before it recorded the pid. Found by its pid file, or, before QEMU wrote that, by the pid
     /// file path on its command line; recorded, so it is watched, shown and stopped like any other. Null when none runs.
     /// </summary>
-    private VmRecord? AdoptStarted(string lab, string vm)
+    // A QEMU started with this VM's pid file by a starter that did not live to record it. With -daemonize, QEMU points
+    // its standard input at /dev/null just before it tells its launcher it runs: until then it is still starting, and
+    // if that launcher is gone (killed with the starter's process group: Ctrl-C, a tree kill) it exits as it finishes.
+    private (int? Started, int? StillStarting) QemuOf(string lab, string vm)
     {
-        var pidFile = store.PathsOf(lab, vm).PidFile;
-        int? pid = null;
-        try
+        int? started = null, stillStarting = null;
+        foreach (var pid in ProcessTable.AllRunningAs("qemu-system-x86_64", store.PathsOf(lab, vm).PidFile))
         {
-            if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), System.Globalization.NumberStyles.None,
-                    System.Globalization.CultureInfo.InvariantCulture, out var written) && IsQemuOf(lab, vm, written))
-                pid = written;
+            if (ProcessTable.StandardInputOf(pid) == "/dev/null") started ??= pid;
+            else stillStarting ??= pid;
         }
-        catch (IOException)
-        {
-            // Being written by QEMU right now: the command line says it as well.
-        }
-        pid ??= ProcessTable.FindRunningAs("qemu-system-x86_64", pidFile);
-        if (pid is not { } found) return null;
-        var adopted = new VmRecord(found, DateTimeOffset.UtcNow);
+        return (started, stillStarting);
+    }
+
+    private VmRecord Adopt(string lab, string vm, int pid)
+    {
+        var adopted = new VmRecord(pid, DateTimeOffset.UtcNow);
         try
         {
             Record(lab, vm, adopted);
@@ -363,6 +377,28 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
             // Shown as running all the same; the record is written at the next look that can.
         }
         return adopted;
+    }
+
+    /// <summary>
+    /// Waits out a start another process left unfinished (its record says starting, its QEMU is still daemonizing), so
+    /// the VM is neither started twice nor counted as running and then lost: the QEMU either finishes, is adopted and
+    /// greets on QMP, or exits because its launcher is gone, and the VM is then stopped (or crashed) and can be started.
+    /// </summary>
+    private async Task AwaitUnfinishedStartAsync(string lab, string vm, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + UnfinishedStartWait;
+        while (store.Read(lab)?.Vms.GetValueOrDefault(vm) is { Starting: true } record && !IsQemuOf(lab, vm, record.Pid))
+        {
+            var (started, stillStarting) = QemuOf(lab, vm);
+            if (started is { } pid)
+            {
+                Adopt(lab, vm, pid);
+                await QmpClient.GreetsAsync(store.PathsOf(lab, vm).Qmp, QmpTimeout, cancellationToken);
+                return;
+            }
+            if (stillStarting is null || DateTime.UtcNow > deadline) return;
+            await Task.Delay(50, cancellationToken);
+        }
     }
 
     // Only this VM's QEMU was started with its pid file: a pid the kernel gave to another process since, even to
