@@ -136,4 +136,61 @@ public sealed class HostGraphTests : BunitContext, IAsyncLifetime
 
         Assert.Equal(graph.Nodes.Count, HostGraph.Matching(graph, "  ").Count);
     }
+
+    // A host of many namespaces (bench/observe-scale.sh's shape): each container-like namespace joined by a veth to br0.
+    private static ObservedHost Many(int namespaces)
+    {
+        var target = new ObservedNamespace(Target, "netdash-x-host", true, [],
+        [
+            new ObservedLink(2, "br0", "bridge", "aa:00:00:00:00:01", 1500, "UP", null, ["10.0.0.1/16"]),
+            .. Enumerable.Range(0, namespaces - 1).Select(i => new ObservedLink(10 + i, $"v{i}", "veth", null, 1500, "UP", "br0", [], (ulong)(5000 + i), "eth0")),
+        ], [], [], true, []);
+        var others = Enumerable.Range(0, namespaces - 1).Select(i => new ObservedNamespace((ulong)(5000 + i), $"netdash-x-n{i:000}", false, [],
+            [new ObservedLink(2, "eth0", "veth", null, 1500, "UP", null, [$"10.0.{i / 250}.{i % 250 + 2}/16"], Target, $"v{i}")], [], [], false, []));
+        return new ObservedHost("netdash-x-host", DateTimeOffset.UnixEpoch, [target, .. others], [], 5);
+    }
+
+    [Fact]
+    public void Build_HostOfManyNamespaces_EachButTheObservedIsOneBoxAndItsVethEndsThere()
+    {
+        var graph = HostGraph.Build(Many(100));
+
+        var groups = graph.Nodes.Where(n => n.Kind == "group").ToList();
+        Assert.Equal(99, groups.Count);
+        Assert.Equal("netdash-x-n007\n1 link · select to open", groups.Single(n => n.Id == "hns:5007").Label);
+        Assert.DoesNotContain(graph.Nodes, n => n.Id.StartsWith("hlink:5007:", StringComparison.Ordinal));
+        Assert.Equal(("hlink:4026532300:v7", "hns:5007"), graph.Edges.Where(e => e.Id == "veth:5007:eth0" || e.Id == "veth:4026532300:v7")
+            .Select(e => (e.Source, e.Target)).Select(p => p.Source.StartsWith("hns:", StringComparison.Ordinal) ? (p.Target, p.Source) : p).Single());
+        // A hundred boxes in rows, not one column a hundred high.
+        Assert.True(groups.Max(n => n.Y) < 20, $"rows: {groups.Max(n => n.Y)}");
+    }
+
+    [Fact]
+    public void Build_ManyNamespacesOneOpened_ThatOneDrawnWholeTheSearchSeesEverything()
+    {
+        var host = Many(100);
+
+        var graph = HostGraph.Build(host, new HashSet<ulong> { 5007 });
+        var everything = HostGraph.Build(host, collapse: false);
+
+        Assert.Equal("namespace", graph.Nodes.Single(n => n.Id == "hns:5007").Kind);
+        Assert.Contains(graph.Edges, e => new[] { e.Source, e.Target }.Order().SequenceEqual(new[] { "hlink:4026532300:v7", "hlink:5007:eth0" }.Order()));
+        Assert.Equal(98, graph.Nodes.Count(n => n.Kind == "group"));
+        Assert.Equal(["hlink:5042:eth0"], HostGraph.Matching(everything, "10.0.0.44/16").Select(n => n.Id));
+        Assert.DoesNotContain(HostGraph.Build(Proxmox()).Nodes, n => n.Kind == "group");
+    }
+
+    [Fact]
+    public void Inspector_LinkSelected_ItsCaptureButtonNamesTheInterfaceAndIsOffWhileCaptured()
+    {
+        HostInterface? asked = null;
+        var cut = Render<HostInspector>(p => p.Add(i => i.Host, Proxmox()).Add(i => i.Selected, $"hlink:{Target}:vmbr0")
+            .Add(i => i.OnCapture, (HostInterface at) => asked = at));
+
+        cut.Find("[data-testid=capture-link]").Click();
+        cut.Render(p => p.Add(i => i.Capturing, new[] { new HostInterface(Target, "vmbr0") }));
+
+        Assert.Equal(new HostInterface(Target, "vmbr0"), asked);
+        Assert.True(cut.Find("[data-testid=capture-link]").HasAttribute("disabled"));
+    }
 }

@@ -67,6 +67,13 @@ public sealed class LibvirtStandIn : IAsyncLifetime
         """;
 
     public string Namespace { get; } = $"netdash-lv{Guid.NewGuid().ToString("N")[..6]}-host";
+
+    /// <summary>The far end of <see cref="AddUplinkAsync"/>'s cable: a namespace of the stand-in's own, standing for the world.</summary>
+    public string Outside => Namespace[..^"host".Length] + "out";
+
+    public const string Uplink = "uplink0";
+    public const string UplinkAddress = "198.51.100.2";
+    public const string OutsideAddress = "198.51.100.1";
     public string Folder { get; } = Directory.CreateTempSubdirectory("netdash-libvirt-").FullName;
     public string AgentSocket => Path.Combine(Folder, "agent.sock");
     private string ConsoleLog => Path.Combine(Folder, "console.log");
@@ -183,6 +190,24 @@ public sealed class LibvirtStandIn : IAsyncLifetime
         return result.StandardOutput;
     }
 
+    /// <summary>
+    /// An uplink, as a host has one: veth uplink0 to <see cref="Outside"/>, the namespace's default route through it,
+    /// so a guest's packet to <see cref="OutsideAddress"/> is forwarded and leaves masqueraded by libvirt's own
+    /// LIBVIRT_PRT rule (its source becomes <see cref="UplinkAddress"/>).
+    /// </summary>
+    public async Task AddUplinkAsync()
+    {
+        await Run("ip", "netns", "add", Outside);
+        await Run("ip", "netns", "exec", Outside, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
+        await Run("ip", "-n", Namespace, "link", "add", Uplink, "type", "veth", "peer", "name", "eth0", "netns", Outside);
+        await Run("ip", "-n", Namespace, "addr", "add", $"{UplinkAddress}/24", "dev", Uplink);
+        await Run("ip", "-n", Namespace, "link", "set", Uplink, "up");
+        await Run("ip", "-n", Outside, "addr", "add", $"{OutsideAddress}/24", "dev", "eth0");
+        await Run("ip", "-n", Outside, "link", "set", "eth0", "up");
+        await Run("ip", "-n", Outside, "link", "set", "lo", "up");
+        await Run("ip", "-n", Namespace, "route", "add", "default", "via", OutsideAddress);
+    }
+
     /// <summary>A command in the stand-in's network namespace; its output, or a failed assertion with its stderr.</summary>
     public async Task<string> InAsync(params string[] argv)
     {
@@ -226,6 +251,8 @@ public sealed class LibvirtStandIn : IAsyncLifetime
                 await StandInProcess.StopAsync(int.Parse(pid, CultureInfo.InvariantCulture), TimeSpan.FromSeconds(10));
             await Cli.Wrap("ip").WithArguments(["netns", "del", Namespace]).WithValidation(CommandResultValidation.None).ExecuteAsync();
         }
+        if (File.Exists(Path.Combine("/run/netns", Outside)))
+            await Cli.Wrap("ip").WithArguments(["netns", "del", Outside]).WithValidation(CommandResultValidation.None).ExecuteAsync();
         if (Directory.Exists(Folder))
             Directory.Delete(Folder, recursive: true);
     }

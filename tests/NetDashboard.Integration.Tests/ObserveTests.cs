@@ -88,7 +88,7 @@ public sealed class ObserveTests : IAsyncLifetime
         var runtime = Directory.CreateTempSubdirectory("netdash-observe-").FullName;
         var file = Path.Combine(runtime, "vmbr0.pcapng");
         int promiscuity;
-        HttpResponseMessage capture, notANumber, notReached, noSuchLink, tooShort;
+        HttpResponseMessage capture, notANumber, notReached, noSuchLink, tooShort, panesNotACapture, panesNotOpen;
         await using (var app = await AppProcess.StartAsync(runtime, new Dictionary<string, string> { ["NetDashboard__Observe__Namespace"] = _host }))
         {
             using var http = app.CreateClient();
@@ -106,6 +106,9 @@ public sealed class ObserveTests : IAsyncLifetime
             notReached = await http.GetAsync("api/host/captures/1/vmbr0.pcapng?seconds=1");
             noSuchLink = await http.GetAsync($"api/host/captures/{inode}/nosuch0.pcapng?seconds=1");
             tooShort = await http.GetAsync($"api/host/captures/{inode}/vmbr0.pcapng?seconds=0");
+            // The panes' download: what live captures hold, so one no page opened is not found.
+            panesNotACapture = await http.GetAsync("api/host/captures.pcapng?panes=host/vmbr0");
+            panesNotOpen = await http.GetAsync($"api/host/captures.pcapng?panes={inode}/vmbr0");
         }
         var tshark = await Cli.Wrap("tshark").WithArguments(["-r", file, "-T", "fields", "-e", "ip.src", "-e", "ip.dst", "-e", "icmp.type"])
             .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
@@ -123,6 +126,10 @@ public sealed class ObserveTests : IAsyncLifetime
         Assert.Contains("there is no interface nosuch0", await noSuchLink.Content.ReadAsStringAsync());
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, tooShort.StatusCode);
         Assert.Contains("\"seconds\"", await tooShort.Content.ReadAsStringAsync());
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, panesNotACapture.StatusCode);
+        Assert.Contains("\"panes\"", await panesNotACapture.Content.ReadAsStringAsync());
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, panesNotOpen.StatusCode);
+        Assert.Contains("open it on the page first", await panesNotOpen.Content.ReadAsStringAsync());
         Assert.Equal(before, after);
     }
 

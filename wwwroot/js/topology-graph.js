@@ -20,6 +20,10 @@ const style = [
       'text-halign': 'center', 'text-margin-y': -6, 'font-weight': 'bold', 'padding': PAD_PX, 'text-max-width': 'data(wrap)' } },
   { selector: 'node[kind = "namespace"][state = "nat"]', style: { 'border-color': '#ef6c00', 'border-width': 3 } },
   { selector: 'node[kind = "namespace"][state = "forwarding"]', style: { 'border-color': '#1e88e5', 'border-width': 3 } },
+  // A namespace of a large host, drawn as one box until it is opened.
+  { selector: 'node[kind = "group"]', style: { 'shape': 'round-rectangle', 'width': 80, 'height': 36, 'border-style': 'dashed',
+      'background-color': '#eceff1', 'border-color': '#546e7a' } },
+  { selector: 'node[kind = "group"][state = "forwarding"]', style: { 'border-color': '#1e88e5', 'border-width': 3 } },
   { selector: 'node[kind = "bridge"]', style: { 'shape': 'round-rectangle', 'width': 70, 'height': 30 } },
   { selector: 'node[kind = "tap"]', style: { 'shape': 'diamond' } },
   // A VM's label sits at its left, so VMs stack tightly in their column.

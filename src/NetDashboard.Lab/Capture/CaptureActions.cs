@@ -34,9 +34,15 @@ public sealed class CaptureActions(CaptureService captures, Func<string, Cancell
         CancellationToken cancellationToken)
     {
         if (await CheckCaptureAsync(lab, ns, iface, filter, cancellationToken) is { } refused) return new(refused, null);
+        return await AcquireAsync(captures, CaptureKey.For(lab, RoleOf(ns!), iface!, filter ?? ""), cancellationToken);
+    }
+
+    /// <summary>Opens (or joins) the capture of <paramref name="key"/>, its names checked; a failure or a cap said in a sentence.</summary>
+    internal static async Task<CaptureOpening> AcquireAsync(CaptureService captures, CaptureKey key, CancellationToken cancellationToken)
+    {
         try
         {
-            var lease = await captures.AcquireAsync(CaptureKey.For(lab, RoleOf(ns!), iface!, filter ?? ""), cancellationToken);
+            var lease = await captures.AcquireAsync(key, cancellationToken);
             return new(ActionResult.Ok($"capturing on {lease.Capture.Key.DisplayName}"), lease);
         }
         catch (CaptureException e)

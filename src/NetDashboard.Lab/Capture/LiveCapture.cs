@@ -50,7 +50,8 @@ public sealed partial class LiveCapture
     {
         Key = key;
         _correlator = correlator;
-        _interfaceKey = key.Ref ?? new InterfaceRef(NamespaceRole.Host, key.Interface);
+        // This host's namespaces all hold an eth0 or a lo: its hops are told apart by the namespace they were seen in.
+        _interfaceKey = key.Ref ?? new InterfaceRef(NamespaceRole.Host, key.IsThisHost ? HostInterface.HopName(key.Interface, key.Namespace) : key.Interface);
         _correlationKey = key.Filter.Length == 0 ? key.DisplayName : $"{key.DisplayName} [{key.Filter}]";
         _options = options;
         _logger = logger;

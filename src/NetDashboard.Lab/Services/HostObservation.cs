@@ -46,13 +46,61 @@ public sealed class HostObservation(HostObserver observer, CaptureService captur
         if (namespaceInode is null)
             problems.Insert(0, new("namespace", "name the namespace by its inode, as GET /api/host/topology shows it"));
         if (problems.Count > 0) return new(ActionResult.Refused(problems), []);
+        var (located, key) = await LocateAsync(new HostInterface(namespaceInode!.Value, iface!), filter ?? "", cancellationToken);
+        return key is null ? new(located, []) : await CaptureActions.DownloadAsync(captures, key, seconds, cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens (or joins) the live capture of one interface of this host ("4026532291/vnet0", a pane), without
+    /// promiscuous mode; its packets are linked with those of this host's other open captures.
+    /// </summary>
+    public async Task<CaptureOpening> OpenCaptureAsync(string? pane, string? filter, CancellationToken cancellationToken = default)
+    {
+        if (!HostInterface.TryParse(pane, out var at))
+            return new(ActionResult.Refused("pane", $"'{Printable.Quote(pane ?? "")}' is not an interface of this host: a namespace's inode, '/' and an interface name"), null);
+        var problems = CaptureActions.InterfaceAndFilterProblems(at.Name, filter, captures.Options);
+        if (problems.Count > 0) return new(ActionResult.Refused(problems), null);
+        var (located, key) = await LocateAsync(at, filter ?? "", cancellationToken);
+        return key is null ? new(located, null) : await CaptureActions.AcquireAsync(captures, key, cancellationToken);
+    }
+
+    /// <summary>What the live captures of the named interfaces of this host hold now, for a download of the open panes.</summary>
+    public async Task<CaptureDownload> RunningCapturesAsync(IReadOnlyList<string> panes, CancellationToken cancellationToken = default)
+    {
+        if (panes.Count is 0 or > 16) return new(ActionResult.Refused("panes", "name 1 to 16 captures, e.g. 4026532291/vnet0"), []);
+        if (panes.FirstOrDefault(pane => !HostInterface.TryParse(pane, out _)) is { } notACapture)
+            return new(ActionResult.Refused("panes", $"'{Printable.Quote(notACapture)}' is not an interface of this host: a namespace's inode, '/' and an interface name"), []);
         var (result, host) = await ObserveAsync(cancellationToken);
         if (host is null) return new(result, []);
-        if (host.Find(namespaceInode!.Value) is not { Path: { } path } ns)
-            return new(ActionResult.NotFound($"no namespace net:[{namespaceInode}] is reached from {Target}"), []);
-        if (ns.Link(iface!) is null)
-            return new(ActionResult.NotFound($"there is no interface {iface} in {ns.Label}"), []);
-        return await CaptureActions.DownloadAsync(captures, CaptureKey.OnThisHost(path, iface!, filter ?? ""), seconds, cancellationToken);
+        var snapshots = new List<CaptureSnapshot>();
+        foreach (var pane in panes)
+        {
+            HostInterface.TryParse(pane, out var at);
+            var capture = host.Find(at.Namespace) is { Path: { } path }
+                ? captures.Captures.Where(c => c.Key.IsThisHost && c.Key.Namespace == path && c.Key.Interface == at.Name).MinBy(c => c.Key.Filter.Length)
+                : null;
+            if (capture is null) return new(ActionResult.NotFound($"no capture of this host runs on {pane}; open it on the page first"), []);
+            snapshots.Add(capture.Snapshot());
+        }
+        return new(ActionResult.Ok($"{snapshots.Count} captures"), snapshots);
+    }
+
+    /// <summary>A packet's path across this host's open captures (by a row's group), with what changed at each hop.</summary>
+    public PacketJourney? JourneyOf(long group) => captures.Journey(CaptureKey.ThisHost, group);
+
+    /// <summary>On how many of this host's open captures a row's packet was seen.</summary>
+    public int SeenOn(long group) => captures.SeenOn(CaptureKey.ThisHost, group);
+
+    // The capture key of an interface an observation reaches now, or why there is none.
+    private async Task<(ActionResult Result, CaptureKey? Key)> LocateAsync(HostInterface at, string filter, CancellationToken cancellationToken)
+    {
+        var (result, host) = await ObserveAsync(cancellationToken);
+        if (host is null) return (result, null);
+        if (host.Find(at.Namespace) is not { Path: { } path } ns)
+            return (ActionResult.NotFound($"no namespace net:[{at.Namespace}] is reached from {Target}"), null);
+        if (ns.Link(at.Name) is null)
+            return (ActionResult.NotFound($"there is no interface {at.Name} in {ns.Label}"), null);
+        return (result, CaptureKey.OnThisHost(path, at.Name, filter));
     }
 
     /// <inheritdoc cref="LabService.WritePcapNg"/>

@@ -10,7 +10,7 @@ namespace NetDashboard.Lab.Vms;
 /// so a VM started by the CLI shows the same state in the dashboard; a process that dies is seen at once
 /// through a pidfd, and one that was not stopped on purpose is reported as crashed with its last serial lines.
 /// </summary>
-public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore store, GuestImage guest, DiskImages images, QemuAccelerator accelerator)
+public sealed partial class VmSupervisor(OperationRunner operations, LabRuntimeStore store, GuestImage guest, DiskImages images, QemuAccelerator accelerator)
     : IAsyncDisposable
 {
     private static readonly TimeSpan QuitGrace = TimeSpan.FromSeconds(3);
@@ -345,66 +345,6 @@ public sealed class VmSupervisor(OperationRunner operations, LabRuntimeStore sto
 
     private void Record(string lab, string vm, VmRecord record) =>
         store.Update(lab, r => r with { Vms = new Dictionary<string, VmRecord>(r.Vms) { [vm] = record } });
-
-    /// <summary>
-    /// The QEMU started for a VM whose record still says "starting": its starter (the dashboard, the CLI) was killed
-    /// after QEMU ran and before it recorded the pid. Found by its pid file, or, before QEMU wrote that, by the pid
-    /// file path on its command line; recorded, so it is watched, shown and stopped like any other. Null when none runs.
-    /// </summary>
-    // A QEMU started with this VM's pid file by a starter that did not live to record it. With -daemonize, QEMU points
-    // its standard input at /dev/null just before it tells its launcher it runs: until then it is still starting, and
-    // if that launcher is gone (killed with the starter's process group: Ctrl-C, a tree kill) it exits as it finishes.
-    private (int? Started, int? StillStarting) QemuOf(string lab, string vm)
-    {
-        int? started = null, stillStarting = null;
-        foreach (var pid in ProcessTable.AllRunningAs("qemu-system-x86_64", store.PathsOf(lab, vm).PidFile))
-        {
-            if (ProcessTable.StandardInputOf(pid) == "/dev/null") started ??= pid;
-            else stillStarting ??= pid;
-        }
-        return (started, stillStarting);
-    }
-
-    private VmRecord Adopt(string lab, string vm, int pid)
-    {
-        var adopted = new VmRecord(pid, DateTimeOffset.UtcNow);
-        try
-        {
-            Record(lab, vm, adopted);
-        }
-        catch (RuntimeFolderException)
-        {
-            // Shown as running all the same; the record is written at the next look that can.
-        }
-        return adopted;
-    }
-
-    /// <summary>
-    /// Waits out a start another process left unfinished (its record says starting, its QEMU is still daemonizing), so
-    /// the VM is neither started twice nor counted as running and then lost: the QEMU either finishes, is adopted and
-    /// greets on QMP, or exits because its launcher is gone, and the VM is then stopped (or crashed) and can be started.
-    /// </summary>
-    private async Task AwaitUnfinishedStartAsync(string lab, string vm, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + UnfinishedStartWait;
-        while (store.Read(lab)?.Vms.GetValueOrDefault(vm) is { Starting: true } record && !IsQemuOf(lab, vm, record.Pid))
-        {
-            var (started, stillStarting) = QemuOf(lab, vm);
-            if (started is { } pid)
-            {
-                Adopt(lab, vm, pid);
-                await QmpClient.GreetsAsync(store.PathsOf(lab, vm).Qmp, QmpTimeout, cancellationToken);
-                return;
-            }
-            if (stillStarting is null || DateTime.UtcNow > deadline) return;
-            await Task.Delay(50, cancellationToken);
-        }
-    }
-
-    // Only this VM's QEMU was started with its pid file: a pid the kernel gave to another process since, even to
-    // another VM's QEMU, is not adopted, watched or stopped.
-    private bool IsQemuOf(string lab, string vm, int pid) =>
-        ProcessTable.IsRunningAs(pid, "qemu-system-x86_64", store.PathsOf(lab, vm).PidFile);
 
     public async ValueTask DisposeAsync()
     {

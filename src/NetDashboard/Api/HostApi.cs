@@ -36,6 +36,20 @@ public static class HostApi
             .Produces(StatusCodes.Status200OK, contentType: "application/x-pcapng")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        host.MapGet("/captures.pcapng", async (string? panes, HostObservation observation, CancellationToken cancellationToken) =>
+            {
+                var names = (panes ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var download = await observation.RunningCapturesAsync(names, cancellationToken);
+                if (!download.Result.Succeeded) return ActionProblem.Of(download.Result, "no such capture");
+                using var buffer = new MemoryStream();
+                HostObservation.WritePcapNg(buffer, download.Captures);
+                return TypedResults.File(buffer.ToArray(), "application/x-pcapng", "host-captures.pcapng");
+            })
+            .WithName("RunningHostCapturesToPcapNg")
+            .WithSummary("What the live captures of this host named in `panes` (4026532291/vnet0,4026532291/virbr0: a namespace's inode and an interface each) hold, as one pcapng with one interface each")
+            .Produces(StatusCodes.Status200OK, contentType: "application/x-pcapng")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 }

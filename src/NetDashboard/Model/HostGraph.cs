@@ -48,14 +48,43 @@ public static class HostGraph
 {
     private const int GuestColumn = 0, TapColumn = 1, BridgeColumn = 2, OtherColumn = 3, NeighbourColumn = 4;
 
-    public static GraphModel Build(ObservedHost host)
+    /// <summary>
+    /// Above this many namespaces, each one other than the observed one is drawn as a single box (its links counted)
+    /// until it is opened: a host of a hundred namespaces stays readable. What they hold is still listed and found.
+    /// </summary>
+    public const int CollapseAbove = 12;
+    private const int GroupsPerRow = 6;
+
+    /// <summary>Whether <paramref name="ns"/> is drawn as one box: a host with many namespaces, one not opened.</summary>
+    public static bool IsCollapsed(ObservedHost host, ObservedNamespace ns, IReadOnlySet<ulong>? opened) =>
+        !ns.IsTarget && host.Namespaces.Count > CollapseAbove && opened?.Contains(ns.Inode) != true;
+
+    /// <param name="opened">The namespaces to draw whole on a host of many (<see cref="CollapseAbove"/>); null draws none.</param>
+    /// <param name="collapse">False draws every namespace whole, whatever their number (what a search looks through).</param>
+    public static GraphModel Build(ObservedHost host, IReadOnlySet<ulong>? opened = null, bool collapse = true)
     {
         var nodes = new List<GraphNode>();
         var edges = new List<GraphEdge>();
         var neighbourRow = 0;
+        var groups = 0;
+        bool Collapsed(ObservedNamespace ns) => collapse && IsCollapsed(host, ns, opened);
+        // A link of a collapsed namespace is drawn as its namespace's box: a veth into it ends there.
+        string EndOf(ObservedNamespace ns, ObservedLink link) => Collapsed(ns) ? HostElementId.Of(ns).ToString() : HostElementId.Of(ns, link).ToString();
         foreach (var ns in host.Namespaces.OrderByDescending(n => n.IsTarget).ThenBy(n => n.Label, StringComparer.Ordinal))
         {
             var nsId = HostElementId.Of(ns).ToString();
+            if (Collapsed(ns))
+            {
+                nodes.Add(new GraphNode(nsId, GroupLabel(ns, host), "group", null, ns.Forwarding ? "forwarding" : "plain",
+                    NeighbourColumn + 2 + groups % GroupsPerRow, groups / GroupsPerRow));
+                groups++;
+                foreach (var link in ns.Links)
+                {
+                    if (Peer(host, ns, link) is { } peer && IsFirstOfPair(ns, link, peer.Namespace, peer.Link) && peer.Namespace != ns)
+                        edges.Add(new GraphEdge($"veth:{ns.Inode}:{link.Name}", nsId, EndOf(peer.Namespace, peer.Link), "cable", Passes(link, peer.Link)));
+                }
+                continue;
+            }
             nodes.Add(new GraphNode(nsId, NamespaceLabel(ns, host), "namespace", null, ns.Forwarding ? "forwarding" : "plain", 0, 0));
             var links = ns.Links.Where(l => l.Kind != "loopback").ToList();
             var taps = links.Where(l => l.Kind == "tun").OrderBy(l => l.Name, StringComparer.Ordinal).ToList();
@@ -77,7 +106,7 @@ public static class HostGraph
                     edges.Add(new GraphEdge($"holds:{ns.Inode}:{link.Name}", guest, id, "vm", link.State == "DOWN" ? "down" : "up"));
                 }
                 if (Peer(host, ns, link) is { } peer && IsFirstOfPair(ns, link, peer.Namespace, peer.Link))
-                    edges.Add(new GraphEdge($"veth:{ns.Inode}:{link.Name}", id, HostElementId.Of(peer.Namespace, peer.Link).ToString(), "cable", Passes(link, peer.Link)));
+                    edges.Add(new GraphEdge($"veth:{ns.Inode}:{link.Name}", id, EndOf(peer.Namespace, peer.Link), "cable", Passes(link, peer.Link)));
             }
             if (!ns.IsTarget && links.Count == 0)
                 neighbourRow++; // a namespace with only its loopback still gets its box a row
@@ -121,6 +150,16 @@ public static class HostGraph
         if (!ns.IsTarget && ns.Processes.Count > 0)
             parts.Add(string.Join(", ", ns.Processes.Take(2)) + (ns.Processes.Count > 2 ? ", …" : ""));
         // A line each: side by side, two boxes' labels would read as one.
+        return string.Join('\n', parts);
+    }
+
+    // A collapsed namespace says what it is and how much it holds, in as few lines as its box allows.
+    private static string GroupLabel(ObservedNamespace ns, ObservedHost host)
+    {
+        var links = ns.Links.Count(l => l.Kind != "loopback");
+        var parts = new List<string> { ns.Label };
+        parts.AddRange(host.Stacks.Where(s => s.Namespace == ns.Inode).Select(s => s.Label));
+        parts.Add($"{links} link{(links == 1 ? "" : "s")} · select to open");
         return string.Join('\n', parts);
     }
 

@@ -49,7 +49,7 @@ public sealed class LayerTests
 
     /// <summary>
     /// Observe mode is read-only by construction: from its door (<see cref="HostObservation"/>), its folder and its faces
-    /// (the page, its inspector and graph, the API), no path
+    /// (the page, its inspector, graph and capture panes, the API), no path
     /// of uses reaches a type that changes anything — the operations and their runner, the command builder, the lab
     /// engine and actions, the VM supervisor, the runtime store, the labs' door.
     /// </summary>
@@ -60,6 +60,8 @@ public sealed class LayerTests
         [
             typeof(HostObservation).FullName!, typeof(NetDashboard.Components.Pages.HostPage).FullName!, typeof(NetDashboard.Components.Controls.HostInspector).FullName!,
             typeof(NetDashboard.Model.HostGraph).FullName!, typeof(NetDashboard.Api.HostApi).FullName!,
+            typeof(NetDashboard.Model.HostCaptureScope).FullName!, typeof(NetDashboard.Components.Controls.CapturePane).FullName!,
+            typeof(NetDashboard.Components.Controls.PacketDetailView).FullName!,
         ];
         var start = Loaded.Value.Types.Where(t => FolderOf(t) == "Observe" || faces.Contains(t.FullName)).ToList();
 

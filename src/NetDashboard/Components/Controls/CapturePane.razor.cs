@@ -1,5 +1,5 @@
 using NetDashboard.Lab.Model;
-using NetDashboard.Lab.Services;
+using NetDashboard.Model;
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
@@ -33,14 +33,16 @@ public sealed partial class CapturePane : IAsyncDisposable
     private bool _disposed;
     private string? _filterText, _filterProblem, _problem;
 
-    [Inject] private LabService Labs { get; set; } = null!;
     [Inject] private IJSRuntime JS { get; set; } = null!;
 
-    /// <summary>The lab whose interface this is.</summary>
-    [Parameter, EditorRequired] public string Lab { get; set; } = "";
+    /// <summary>Whose interfaces: a lab's or this host's.</summary>
+    [Parameter, EditorRequired] public ICaptureScope Scope { get; set; } = null!;
 
-    /// <summary>The capture, "host/tap0": a namespace role and an interface.</summary>
-    [Parameter, EditorRequired] public InterfaceRef Pane { get; set; }
+    /// <summary>The capture as its scope names it: "host/tap0" in a lab, "4026532291/vnet0" on this host.</summary>
+    [Parameter, EditorRequired] public string Pane { get; set; } = "";
+
+    /// <summary>The pane's heading; the pane's name when not given.</summary>
+    [Parameter] public string? Title { get; set; }
 
     /// <summary>The shared time axis: kernel time (µs since the epoch) that every pane of the page counts from.</summary>
     [Parameter] public long ZeroMicros { get; set; }
@@ -79,19 +81,19 @@ public sealed partial class CapturePane : IAsyncDisposable
     [Parameter] public Lab.Model.NatEntry? Flow { get; set; }
 
     // By the flow the correlator gave the row, never by its addresses: the host's own ping to the server is another flow.
-    private bool InFlow(PacketRow row) => Flow is { } flow && row.Flow != 0 && Labs.ConntrackOf(Lab)?.Holds(flow, row.Flow) == true;
+    private bool InFlow(PacketRow row) => Flow is { } flow && row.Flow != 0 && Scope.InFlow(flow, row.Flow);
 
     /// <summary>Raised with the decoded packet when a row is clicked (null when its bytes are no longer kept).</summary>
-    [Parameter] public EventCallback<(InterfaceRef Pane, PacketRow Row, PacketDetail? Detail)> OnSelect { get; set; }
+    [Parameter] public EventCallback<(string Pane, PacketRow Row, PacketDetail? Detail)> OnSelect { get; set; }
 
     /// <summary>Raised when the pane's close button is clicked.</summary>
-    [Parameter] public EventCallback<InterfaceRef> OnClose { get; set; }
+    [Parameter] public EventCallback<string> OnClose { get; set; }
 
     private long? _revealed;
 
     protected override Task OnInitializedAsync() => OpenAsync("");
 
-    private int SeenOn(PacketRow row) => row.Group == 0 ? 0 : Labs.SeenOn(Lab, row.Group);
+    private int SeenOn(PacketRow row) => row.Group == 0 ? 0 : Scope.SeenOn(row.Group);
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
@@ -122,8 +124,7 @@ public sealed partial class CapturePane : IAsyncDisposable
 
     private async Task OpenAsync(string filter)
     {
-        var (ns, iface) = (Pane.Role.Word(), Pane.Name);
-        var opening = await Labs.OpenCaptureAsync(Lab, ns, iface, filter);
+        var opening = await Scope.OpenAsync(Pane, filter);
         if (opening.Lease is not { } lease)
         {
             _filterProblem = opening.Result.Problems.FirstOrDefault(p => p.Field == "filter")?.Message;

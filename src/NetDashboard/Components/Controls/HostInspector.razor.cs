@@ -4,7 +4,7 @@ using NetDashboard.Model;
 
 namespace NetDashboard.Components.Controls;
 
-/// <summary>What the kernel holds for the element selected on this host's graph: facts only, no action.</summary>
+/// <summary>What the kernel holds for the element selected on this host's graph: facts, and for a link one read-only action, capturing it.</summary>
 public sealed partial class HostInspector
 {
     private ObservedNamespace? _ns;
@@ -15,6 +15,12 @@ public sealed partial class HostInspector
 
     /// <summary>The id of the selected element (<see cref="HostElementId"/>), or null.</summary>
     [Parameter] public string? Selected { get; set; }
+
+    /// <summary>Raised when the person asks to capture the selected link.</summary>
+    [Parameter] public EventCallback<HostInterface> OnCapture { get; set; }
+
+    /// <summary>The interfaces captured in panes now (their button is off).</summary>
+    [Parameter] public IReadOnlyCollection<HostInterface> Capturing { get; set; } = [];
 
     private ulong TargetInode => Host?.Namespaces.FirstOrDefault(n => n.IsTarget)?.Inode ?? 0;
 

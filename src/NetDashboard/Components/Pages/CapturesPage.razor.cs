@@ -16,7 +16,8 @@ public sealed partial class CapturesPage : IAsyncDisposable
     private InterfaceRef? _toAdd;
     private string? _problem;
     private long _zeroMicros;
-    private (InterfaceRef Pane, PacketRow Row, PacketDetail? Detail)? _selected;
+    private (string Pane, PacketRow Row, PacketDetail? Detail)? _selected;
+    private LabCaptureScope _scope = null!;
     private PacketJourney? _journey, _reply;
     private GraphJourney? _graphJourney;
     private NatEntry? _flow;
@@ -89,6 +90,7 @@ public sealed partial class CapturesPage : IAsyncDisposable
             return;
         }
         _zeroMicros = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        _scope = new LabCaptureScope(Labs, Lab);
         _candidates = topology.Namespaces.Where(ns => ns.Exists)
             .SelectMany(ns => ns.Links.Where(l => l.Kind != "loopback").Select(l => new InterfaceRef(ns.Role, l.Name)))
             .ToList();
@@ -166,14 +168,15 @@ public sealed partial class CapturesPage : IAsyncDisposable
         KeepAddressInStep();
     }
 
-    private void ClosePane(InterfaceRef pane)
+    private void ClosePane(string name)
     {
+        if (!InterfaceRef.TryParse(name, out var pane)) return;
         _panes.Remove(pane);
-        if (_selected?.Pane == pane) _selected = null;
+        if (_selected?.Pane == name) _selected = null;
         KeepAddressInStep();
     }
 
-    private void OnSelect((InterfaceRef Pane, PacketRow Row, PacketDetail? Detail) selection)
+    private void OnSelect((string Pane, PacketRow Row, PacketDetail? Detail) selection)
     {
         _selected = selection;
         _journey = InPathOrder(Labs.JourneyOf(Lab, selection.Row.Group), selection.Row);

@@ -23,12 +23,71 @@ public sealed partial class HostPage : IAsyncDisposable
 
     [Inject] private HostObservation Observation { get; set; } = null!;
     [Inject] private ILogger<HostPage> Logger { get; set; } = null!;
+    [Inject] private NavigationManager Navigation { get; set; } = null!;
+
+    /// <summary>Panes to open, e.g. "4026532291/vnet0,4026532291/virbr0" (a namespace's inode and an interface each).</summary>
+    [SupplyParameterFromQuery(Name = "panes")] public string? Panes { get; set; }
+
+    // Side by side, a pane needs about 330 px: six fill a wide screen.
+    private const int MaxPanes = 6;
+    private readonly List<HostInterface> _panes = [];
+    private HostCaptureScope _scope = null!;
+    private long _zeroMicros;
+    private (string Pane, PacketRow Row, PacketDetail? Detail)? _chosen;
+    private PacketJourney? _journey, _reply;
 
     private string ObservedAt => _host is null
         ? _problem is null ? "reading the kernel…" : ""
         : $"read {_host.TakenAt.ToLocalTime():HH:mm:ss} in {_host.ElapsedMs} ms · {_host.Namespaces.Count} namespace{(_host.Namespaces.Count == 1 ? "" : "s")}";
 
-    protected override void OnInitialized() => _ = FollowAsync(_stop.Token);
+    protected override void OnInitialized()
+    {
+        _scope = new HostCaptureScope(Observation);
+        _zeroMicros = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        // A name that can never be an interface of this host opens no pane; the others open, and say so if they are missing.
+        _panes.AddRange((Panes ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(pane => HostInterface.TryParse(pane, out var at) ? at : (HostInterface?)null).OfType<HostInterface>().Distinct().Take(MaxPanes));
+        _ = FollowAsync(_stop.Token);
+    }
+
+    private void AddPane(HostInterface pane)
+    {
+        if (_panes.Contains(pane)) return;
+        if (_panes.Count == MaxPanes) _panes.RemoveAt(0);
+        _panes.Add(pane);
+        KeepAddressInStep();
+    }
+
+    private void ClosePane(string name)
+    {
+        if (!HostInterface.TryParse(name, out var pane)) return;
+        _panes.Remove(pane);
+        if (_chosen?.Pane == name) _chosen = null;
+        KeepAddressInStep();
+    }
+
+    private void OnRowSelected((string Pane, PacketRow Row, PacketDetail? Detail) selection)
+    {
+        _chosen = selection;
+        _journey = Observation.JourneyOf(selection.Row.Group);
+        _reply = _journey?.ReplyGroupIds.Select(Observation.JourneyOf).FirstOrDefault(j => j is not null);
+    }
+
+    // "vnet0", or "eth0 in container web (net:[…])" when the interface is not in the observed namespace.
+    private string PaneTitle(HostInterface pane) =>
+        _host?.Find(pane.Namespace) is { IsTarget: false } ns ? $"{pane.Name} in {ns.Label}" : pane.Name;
+
+    private string PaneTitle(string pane) => HostInterface.TryParse(pane, out var at) ? PaneTitle(at) : pane;
+
+    private string HopName(InterfaceRef hop)
+    {
+        var (iface, path) = HostInterface.ParseHop(hop.Name);
+        return _host?.Namespaces.FirstOrDefault(n => n.Path == path) is { } ns ? PaneTitle(new HostInterface(ns.Inode, iface)) : iface;
+    }
+
+    // The address names the open panes, so a reload or a shared link shows the same captures.
+    private void KeepAddressInStep() =>
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameter("panes", string.Join(',', _panes)), replace: true);
 
     private async Task FollowAsync(CancellationToken cancellationToken)
     {
@@ -65,16 +124,12 @@ public sealed partial class HostPage : IAsyncDisposable
         {
             await InvokeAsync(() => { _reading = true; StateHasChanged(); });
             var (result, host) = await Observation.ObserveAsync(cancellationToken);
-            // The same host read again draws nothing new: the graph keeps its instance, so the browser is not asked to redraw.
-            var graph = host is null ? _graph : HostGraph.Build(host);
-            if (graph.Nodes.SequenceEqual(_graph.Nodes) && graph.Edges.SequenceEqual(_graph.Edges))
-                graph = _graph;
             await InvokeAsync(() =>
             {
                 _reading = false;
                 _problem = host is null ? result.Message : null;
                 _host = host ?? _host;
-                _graph = graph;
+                Redraw();
                 StateHasChanged();
             });
         }
@@ -84,15 +139,45 @@ public sealed partial class HostPage : IAsyncDisposable
         }
     }
 
-    private void OnSelected(string? id) => _selected = id;
+    // Namespaces opened on a host of many (HostGraph.CollapseAbove): drawn whole, the others one box each.
+    private readonly HashSet<ulong> _opened = [];
+    // Every element, collapsed or not: what the list shows and a search looks through.
+    private GraphModel _everything = GraphModel.Empty;
+
+    private void Redraw()
+    {
+        if (_host is null) return;
+        // The same host read again draws nothing new: the graph keeps its instance, so the browser is not asked to redraw.
+        var graph = HostGraph.Build(_host, _opened);
+        if (!graph.Nodes.SequenceEqual(_graph.Nodes) || !graph.Edges.SequenceEqual(_graph.Edges))
+            _graph = graph;
+        _everything = HostGraph.Build(_host, collapse: false);
+    }
+
+    // Choosing a collapsed namespace, or an element inside one (from the list or a search), opens it on the graph.
+    private void OnSelected(string? id)
+    {
+        _selected = id;
+        if (_host is null || HostElementId.Parse(id) is not { } element || _host.Find(element.Namespace) is not { } ns
+            || !HostGraph.IsCollapsed(_host, ns, _opened)) return;
+        _opened.Add(ns.Inode);
+        Redraw();
+    }
+
+    private void CloseAllNamespaces()
+    {
+        _opened.Clear();
+        if (HostElementId.Parse(_selected) is { Kind: not HostElementKind.Namespace }) _selected = null;
+        Redraw();
+    }
 
     private string? _query;
 
-    private IReadOnlyList<GraphNode> Found => HostGraph.Matching(_graph, _query);
+    private IReadOnlyList<GraphNode> Found => HostGraph.Matching(_everything, _query);
 
     private void FindKey(Microsoft.AspNetCore.Components.Web.KeyboardEventArgs e)
     {
-        if (e.Key == "Enter" && Found.FirstOrDefault() is { } first) _selected = first.Id;
+        if (e.Key == "Enter" && Found.FirstOrDefault() is { } first) OnSelected(first.Id);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,105 @@
+using CliWrap;
+using CliWrap.Buffered;
+using Microsoft.Playwright;
+using NetDashboard.Integration.Tests;
+using NetDashboard.Lab.Vms;
+
+namespace NetDashboard.Browser.Tests;
+
+/// <summary>
+/// Issue 20's "done when" on a real libvirt stand-in (libvirtd in namespaces of the test's own, with an uplink to an
+/// outside namespace): the page labels virbr0 with its NAT and dnsmasq and vnet0 with the domain's name; a ping from
+/// the guest to the outside is captured on vnet0, virbr0 and the uplink side by side, the same packet linked across
+/// them with libvirt's masquerade visible on the way out; the panes' pcapng reads in tshark with the same rewrite;
+/// nothing in either namespace changed, promiscuity included.
+/// </summary>
+[Trait("Category", "Browser")]
+[Trait("Requires", "root,chromium,qemu,libvirt")]
+public sealed class HostCaptureTests : IAsyncLifetime
+{
+    private readonly string _runtime = Directory.CreateTempSubdirectory("netdash-hostcap-").FullName;
+    private readonly LibvirtStandIn _standIn = new();
+    private AppProcess? _app;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public async Task InitializeAsync()
+    {
+        await _standIn.InitializeAsync();
+        await _standIn.AddUplinkAsync();
+        _app = await AppProcess.StartAsync(_runtime, new Dictionary<string, string> { ["NetDashboard__Observe__Namespace"] = _standIn.Namespace });
+        Assertions.SetDefaultExpectTimeout(20_000);
+        _playwright = await Playwright.CreateAsync();
+        _browser = await DashboardServer.LaunchChromiumAsync(_playwright);
+    }
+
+    [Fact]
+    public async Task HostPage_LibvirtGuestPingsOutside_CapturedOnVnet0Virbr0AndUplinkSideBySideLinkedWithTheMasqueradeAndNothingChanged()
+    {
+        var before = await NamespaceSnapshot.TakeAsync(_standIn.Namespace, _standIn.Outside);
+        var inode = (await Cli.Wrap("stat").WithArguments(["-L", "-c", "%i", $"/run/netns/{_standIn.Namespace}"]).ExecuteBufferedAsync()).StandardOutput.Trim();
+        string Pane(string iface) => $"pane-{inode}/{iface}";
+        var page = await _browser!.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 }, BaseURL = _app!.BaseAddress.ToString() });
+        page.SetDefaultTimeout(20_000);
+        await page.GotoAsync(_app.LoginLink);
+
+        // Two panes from the address, the third from the inspector's button, as a person adds one.
+        await page.GotoAsync($"host?panes={inode}/virbr0,{inode}/{LibvirtStandIn.Uplink}");
+        await Assertions.Expect(page.GetByTestId("stack")).ToHaveTextAsync(
+            $"libvirt network default: virbr0, NAT 192.168.122.0/24, dnsmasq (pid {_standIn.DnsmasqPid}), vnet0 ({LibvirtStandIn.Domain})");
+        await page.GetByTestId("element-list").GetByText("vnet0 (UP)").ClickAsync();
+        await page.GetByTestId("capture-link").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains($"{inode}/vnet0", StringComparison.Ordinal) || url.Contains($"{inode}%2Fvnet0", StringComparison.Ordinal));
+        foreach (var iface in new[] { "vnet0", "virbr0", LibvirtStandIn.Uplink })
+            await Assertions.Expect(page.GetByTestId(Pane(iface)).GetByTestId("pane-state")).ToHaveTextAsync("capturing");
+
+        var ping = await GuestAgentClient.RunAsync(_standIn.AgentSocket, $"ping -c 3 -W 3 {LibvirtStandIn.OutsideAddress}", TimeSpan.FromSeconds(30), CancellationToken.None);
+        Assert.True(ping.ExitCode == 0, ping.Output);
+        var request = $"{LibvirtStandIn.GuestAddress} > {LibvirtStandIn.OutsideAddress}: ICMP echo request";
+        var masqueraded = $"{LibvirtStandIn.UplinkAddress} > {LibvirtStandIn.OutsideAddress}: ICMP echo request";
+        await Assertions.Expect(page.GetByTestId(Pane("vnet0")).GetByTestId("pane-rows")).ToContainTextAsync(request);
+        await Assertions.Expect(page.GetByTestId(Pane("virbr0")).GetByTestId("pane-rows")).ToContainTextAsync(request);
+        await Assertions.Expect(page.GetByTestId(Pane(LibvirtStandIn.Uplink)).GetByTestId("pane-rows")).ToContainTextAsync(masqueraded);
+
+        // The first request on vnet0: its way crosses the three panes and says what NAT rewrote; its copy on the uplink is marked.
+        await page.GetByTestId(Pane("vnet0")).Locator(".capture-row", new() { HasText = request }).First.ClickAsync();
+        var journey = page.GetByTestId("journey");
+        await Assertions.Expect(journey).ToContainTextAsync("seen on 3 interfaces");
+        await Assertions.Expect(journey).ToContainTextAsync($"source {LibvirtStandIn.GuestAddress} → {LibvirtStandIn.UplinkAddress}");
+        await Assertions.Expect(page.GetByTestId(Pane(LibvirtStandIn.Uplink)).GetByTestId("twin-changes"))
+            .ToHaveTextAsync($"source {LibvirtStandIn.GuestAddress} → {LibvirtStandIn.UplinkAddress}");
+        var violations = await PageReadability.ViolationsAsync(page);
+        await DashboardServer.ScreenshotAsync(page, "host-captures-libvirt-1400x900");
+
+        // What the three panes hold, as the page's download gives it, read by tshark: one interface each, the rewrite on the uplink.
+        var download = await page.Context.APIRequest.GetAsync($"api/host/captures.pcapng?panes={inode}/vnet0,{inode}/virbr0,{inode}/{LibvirtStandIn.Uplink}");
+        Assert.Equal(200, download.Status);
+        var file = Path.Combine(_runtime, "host-captures.pcapng");
+        await File.WriteAllBytesAsync(file, await download.BodyAsync());
+        var tshark = await Cli.Wrap("tshark").WithArguments(["-r", file, "-Y", "icmp.type == 8", "-T", "fields", "-e", "frame.interface_name", "-e", "ip.src"])
+            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+        await page.CloseAsync();
+        var after = await NamespaceSnapshot.TakeAsync(_standIn.Namespace, _standIn.Outside);
+
+        Assert.True(tshark.ExitCode == 0, tshark.StandardError);
+        var seen = tshark.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        Assert.Contains($"vnet0\t{LibvirtStandIn.GuestAddress}", seen);
+        Assert.Contains($"virbr0\t{LibvirtStandIn.GuestAddress}", seen);
+        Assert.Contains($"{LibvirtStandIn.Uplink}\t{LibvirtStandIn.UplinkAddress}", seen);
+        Assert.Empty(violations);
+        Assert.Equal(before, after);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null) await _browser.DisposeAsync();
+        _playwright?.Dispose();
+        if (_app is not null)
+        {
+            await File.WriteAllTextAsync(Path.Combine(DashboardServer.ArtifactsFolder, "app-host-captures.log"), _app.Output);
+            await _app.DisposeAsync();
+        }
+        await _standIn.DisposeAsync();
+        Directory.Delete(_runtime, recursive: true);
+    }
+}
