@@ -68,6 +68,10 @@ public sealed class HostCaptureTests : IAsyncLifetime
         await Assertions.Expect(journey).ToContainTextAsync($"source {LibvirtStandIn.GuestAddress} → {LibvirtStandIn.UplinkAddress}");
         await Assertions.Expect(page.GetByTestId(Pane(LibvirtStandIn.Uplink)).GetByTestId("twin-changes"))
             .ToHaveTextAsync($"source {LibvirtStandIn.GuestAddress} → {LibvirtStandIn.UplinkAddress}");
+        // Why, sending nothing: it was last seen leaving through the uplink.
+        await page.GetByTestId("host-why-ask").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("host-why-verdict")).ToContainTextAsync(
+            $"It left {_standIn.Namespace} through {LibvirtStandIn.Uplink} via {LibvirtStandIn.OutsideAddress}, where it was last seen with source {LibvirtStandIn.UplinkAddress}");
         var violations = await PageReadability.ViolationsAsync(page);
         await DashboardServer.ScreenshotAsync(page, "host-captures-libvirt-1400x900");
 
@@ -78,8 +82,24 @@ public sealed class HostCaptureTests : IAsyncLifetime
         await File.WriteAllBytesAsync(file, await download.BodyAsync());
         var tshark = await Cli.Wrap("tshark").WithArguments(["-r", file, "-Y", "icmp.type == 8", "-T", "fields", "-e", "frame.interface_name", "-e", "ip.src"])
             .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
-        await page.CloseAsync();
         var after = await NamespaceSnapshot.TakeAsync(_standIn.Namespace, _standIn.Outside);
+
+        // The test's own fault in its own stand-in (not observe mode's doing): pings to the outside dropped in FORWARD.
+        // The why then names the device routing chose and that the packet never appeared there.
+        await _standIn.InAsync("iptables", "-I", "FORWARD", "1", "-p", "icmp", "-d", LibvirtStandIn.OutsideAddress, "-j", "DROP");
+        await GuestAgentClient.RunAsync(_standIn.AgentSocket, $"ping -c 2 -W 1 {LibvirtStandIn.OutsideAddress}", TimeSpan.FromSeconds(30), CancellationToken.None);
+        var requests = page.GetByTestId(Pane("vnet0")).Locator(".capture-row", new() { HasText = request });
+        await Assertions.Expect(requests).ToHaveCountAsync(5);
+        await requests.Last.ClickAsync();
+        await page.GetByTestId("host-why-ask").ClickAsync();
+        var dropped = page.GetByTestId("host-why-verdict");
+        await Assertions.Expect(dropped).ToContainTextAsync($"The kernel sends it out of {LibvirtStandIn.Uplink}, but it never appeared on {LibvirtStandIn.Uplink}: it stopped in {_standIn.Namespace} after routing");
+        await Assertions.Expect(dropped).ToContainTextAsync("LIBVIRT_FWO");
+        await Assertions.Expect(page.GetByTestId("host-why-kernel")).ToContainTextAsync(
+            $"ip route get {LibvirtStandIn.OutsideAddress} from {LibvirtStandIn.GuestAddress} iif virbr0 → dev {LibvirtStandIn.Uplink}");
+        await DashboardServer.ScreenshotAsync(page, "host-why-dropped-1400x900");
+        await _standIn.InAsync("iptables", "-D", "FORWARD", "-p", "icmp", "-d", LibvirtStandIn.OutsideAddress, "-j", "DROP");
+        await page.CloseAsync();
 
         Assert.True(tshark.ExitCode == 0, tshark.StandardError);
         var seen = tshark.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();

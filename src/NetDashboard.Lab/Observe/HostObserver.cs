@@ -18,6 +18,25 @@ public sealed class HostObserver(HostRunner runner)
     private const int ReadsAtOnce = 8;
     private const int ProcessesNamed = 8;
 
+    /// <summary>The kernel's routing answer in the namespace at <paramref name="path"/> (<see cref="ObserveCommands.RouteGet"/>).</summary>
+    public async Task<RouteAnswer> RouteGetAsync(string path, System.Net.IPAddress destination, System.Net.IPAddress source, string? arrivedOn,
+        CancellationToken cancellationToken = default)
+    {
+        var command = ObserveCommands.RouteGet(path, destination, source, arrivedOn);
+        var asked = string.Join(' ', command.Arguments.SkipWhile(a => a != "--").Skip(1).Where(a => a != "-j"));
+        var result = await runner.RunAsync(command, cancellationToken);
+        if (result.ExitCode != 0)
+            return new RouteAnswer(asked, null, null, result.StandardError.Trim());
+        using var json = System.Text.Json.JsonDocument.Parse(result.StandardOutput);
+        var route = json.RootElement.EnumerateArray().FirstOrDefault();
+        string? Text(string name) => route.ValueKind == System.Text.Json.JsonValueKind.Object && route.TryGetProperty(name, out var value) ? value.GetString() : null;
+        var type = Text("type");
+        // A local, blackhole, unreachable or prohibit route has no device to leave by: said as the kernel's type.
+        return type is null or "unicast"
+            ? new RouteAnswer(asked, Text("dev"), Text("gateway"), null)
+            : new RouteAnswer(asked, type == "local" ? Text("dev") : null, null, type, Local: type == "local");
+    }
+
     /// <param name="target">A name under /run/netns, a /proc/PID/ns/net path, or null for the dashboard's own namespace (the host's).</param>
     public async Task<ObservedHost> ObserveAsync(string? target, CancellationToken cancellationToken = default)
     {

@@ -20,5 +20,21 @@ public static class ObserveCommands
 
     public static HostCommand Ruleset(string path) => In(path, null, "nft", "list", "ruleset");
 
+    /// <summary>
+    /// The kernel's routing answer for a packet, asked and never sent (`ip route get` sends nothing and changes
+    /// nothing): leaving this namespace (<paramref name="arrivedOn"/> null) or arriving on an interface from
+    /// <paramref name="source"/>, which is how forwarding decides. Addresses are parsed before they reach here.
+    /// </summary>
+    public static HostCommand RouteGet(string path, System.Net.IPAddress destination, System.Net.IPAddress source, string? arrivedOn) =>
+        arrivedOn is null
+            ? In(path, null, "ip", "-j", "route", "get", destination.ToString())
+            : In(path, null, "ip", "-j", "route", "get", destination.ToString(), "from", source.ToString(), "iif", arrivedOn);
+
+    /// <summary>
+    /// The kernel's change events of the observed namespace and of every namespace it has an id for (those its veths
+    /// lead to): one ip that listens, and never writes.
+    /// </summary>
+    public static HostCommand Monitor(string path) => In(path, null, "ip", "monitor", "link", "address", "route", "netconf", "all-nsid");
+
     private static HostCommand In(string path, string? input, params string[] argv) => new("nsenter", [$"--net={path}", "--", .. argv], input);
 }

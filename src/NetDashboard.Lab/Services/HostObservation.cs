@@ -36,6 +36,13 @@ public sealed class HostObservation(HostObserver observer, CaptureService captur
     }
 
     /// <summary>
+    /// A pulse whenever the kernel says a link, address or route of the observed namespace, or of one its veths lead
+    /// to, changed; nothing while observe mode is off or its target is refused.
+    /// </summary>
+    public IAsyncEnumerable<bool> ChangesAsync(CancellationToken cancellationToken = default) =>
+        enabled && ObserveTarget.Check(target) is null ? HostChanges.WatchAsync(ObserveTarget.PathOf(target), cancellationToken) : AsyncEnumerable.Empty<bool>();
+
+    /// <summary>
     /// Captures one interface of this host for <paramref name="seconds"/>, as pcapng, without promiscuous mode: the
     /// namespace is named by its inode, as an observation shows it, and must be one the observation reaches now.
     /// </summary>
@@ -90,6 +97,73 @@ public sealed class HostObservation(HostObserver observer, CaptureService captur
 
     /// <summary>On how many of this host's open captures a row's packet was seen.</summary>
     public int SeenOn(long group) => captures.SeenOn(CaptureKey.ThisHost, group);
+
+    /// <summary>
+    /// Why a packet seen in a pane went where it went, sending nothing: where it was last seen among this host's open
+    /// captures (its journey), with its addresses as they were there, and the kernel's routing answer in that
+    /// namespace (`ip route get`): it left there, it is the namespace's own, the kernel has no way for it, or the
+    /// kernel sends it out of a device it never appeared on (then it stopped inside, after routing).
+    /// </summary>
+    public async Task<(ActionResult Result, HostWhy? Why)> WhyAsync(string? pane, long group, string? source, string? destination,
+        CancellationToken cancellationToken = default)
+    {
+        var problems = new List<LabFileProblem>();
+        if (!HostInterface.TryParse(pane, out var at))
+            problems.Add(new("pane", $"'{Printable.Quote(pane ?? "")}' is not an interface of this host: a namespace's inode, '/' and an interface name"));
+        if (!System.Net.IPAddress.TryParse(source, out var from))
+            problems.Add(new("source", $"'{Printable.Quote(source ?? "")}' is not an IP address"));
+        if (!System.Net.IPAddress.TryParse(destination, out var to))
+            problems.Add(new("destination", $"'{Printable.Quote(destination ?? "")}' is not an IP address"));
+        else if (from is not null && from.AddressFamily != to.AddressFamily)
+            problems.Add(new("destination", "the source and the destination are not of one IP version"));
+        if (problems.Count > 0) return (ActionResult.Refused(problems), null);
+        var (result, host) = await ObserveAsync(cancellationToken);
+        if (host is null) return (result, null);
+
+        // Its last hop among the open captures, and its addresses there after what NAT rewrote on the way.
+        var journey = group == 0 ? null : captures.Journey(CaptureKey.ThisHost, group);
+        var (lastName, lastPath) = journey?.Hops.MaxBy(h => h.TimestampMicros) is { } last ? HostInterface.ParseHop(last.Interface.Name) : (at.Name, null);
+        var ns = lastPath is null ? host.Find(at.Namespace) : host.Namespaces.FirstOrDefault(n => n.Path == lastPath);
+        if (ns?.Path is null || ns.Link(lastName) is not { } seenOn)
+            return (ActionResult.NotFound($"the interface it was last seen on ({lastName}) is no longer reached from {Target}"), null);
+        foreach (var change in journey?.Hops.SelectMany(h => h.Changes) ?? [])
+        {
+            if (change.FieldName == "source" && System.Net.IPAddress.TryParse(change.After, out var rewritten)) from = rewritten;
+            if (change.FieldName == "destination" && System.Net.IPAddress.TryParse(change.After, out var redirected)) to = redirected;
+        }
+        var where = $"{seenOn.Name} in {ns.Label}";
+        var leaving = await observer.RouteGetAsync(ns.Path, to!, from!, null, cancellationToken);
+        if (leaving.Device == seenOn.Name && !leaving.Local)
+            return (ActionResult.Ok("why"), new HostWhy($"It left {ns.Label} through {seenOn.Name}{Via(leaving)}, where it was last seen with source {from}; "
+                + "what lies beyond is not observed from here.", where, [leaving]));
+        // It arrived there: a port of a bridge arrives at the bridge, where routing decides.
+        var arrivedOn = seenOn.Master ?? seenOn.Name;
+        var answer = await observer.RouteGetAsync(ns.Path, to!, from!, arrivedOn, cancellationToken);
+        var verdict = answer switch
+        {
+            { Local: true } => $"It is for {ns.Label} itself ({to} is its own address): delivered there, not forwarded.",
+            { Refusal: { } refusal } => $"The kernel has no way for it in {ns.Label}: asked where a packet from {from} to {to} arriving on {arrivedOn} goes, it says \"{refusal}\". It is dropped there.",
+            _ when !ns.Forwarding => $"Forwarding is off in {ns.Label}: a packet arriving on {arrivedOn} for {to} is not routed on (the kernel would send it out of {answer.Device}{Via(answer)}). It is dropped there.",
+            { Device: { } device } when IsCaptured(ns.Path, device) =>
+                $"The kernel sends it out of {device}{Via(answer)}, but it never appeared on {device}: it stopped in {ns.Label} after routing. "
+                + $"Where it can stop: the forward hook's rules ({FilterChains(ns)}) or no answer to ARP for {answer.Gateway ?? to!.ToString()}. "
+                + "Observe mode adds no TRACE rule to say which; a lab's trace does.",
+            { Device: { } device } => $"The kernel sends it out of {device}{Via(answer)}. Capture {device} too to see whether it leaves.",
+            _ => $"The kernel answered without a device: {answer}.",
+        };
+        return (ActionResult.Ok("why"), new HostWhy(verdict, where, [leaving, answer]));
+    }
+
+    private static string Via(RouteAnswer answer) => answer.Gateway is { } gateway ? $" via {gateway}" : "";
+
+    private bool IsCaptured(string path, string iface) => captures.Captures.Any(c => c.Key.IsThisHost && c.Key.Namespace == path && c.Key.Interface == iface);
+
+    private static string FilterChains(ObservedNamespace ns)
+    {
+        var chains = ns.Chains.Where(c => c.Contains("FORWARD", StringComparison.OrdinalIgnoreCase) || c.Contains("forward", StringComparison.Ordinal)
+            || c.Contains("FWO", StringComparison.Ordinal) || c.Contains("FWI", StringComparison.Ordinal) || c.Contains("FWX", StringComparison.Ordinal)).ToList();
+        return chains.Count == 0 ? "none listed" : string.Join(", ", chains);
+    }
 
     // The capture key of an interface an observation reaches now, or why there is none.
     private async Task<(ActionResult Result, CaptureKey? Key)> LocateAsync(HostInterface at, string filter, CancellationToken cancellationToken)

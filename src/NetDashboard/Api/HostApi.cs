@@ -50,6 +50,17 @@ public static class HostApi
             .Produces(StatusCodes.Status200OK, contentType: "application/x-pcapng")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        host.MapGet("/why", async (string? pane, long? group, string? source, string? destination, HostObservation observation,
+                CancellationToken cancellationToken) =>
+            {
+                var (result, why) = await observation.WhyAsync(pane, group ?? 0, source, destination, cancellationToken);
+                return why is not null ? TypedResults.Ok(why) : ActionProblem.Of(result, "no answer");
+            })
+            .WithName("WhyOnThisHost")
+            .WithSummary("Why a packet seen on this host went where it went, sending nothing: the `pane` it was seen in (INODE/IFACE), its `group` (a row's, to follow it across the open captures), its `source` and `destination`; answered from where it was last seen and the kernel's `ip route get` there")
+            .Produces<HostWhy>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 }

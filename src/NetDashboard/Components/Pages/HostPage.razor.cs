@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Components;
 using NetDashboard.Lab.Model;
 using NetDashboard.Lab.Services;
@@ -11,7 +12,7 @@ namespace NetDashboard.Components.Pages;
 /// </summary>
 public sealed partial class HostPage : IAsyncDisposable
 {
-    // Each read starts a few `ip` processes per namespace: often enough to follow a change by eye, rare enough to cost little.
+    // Each read starts a few `ip` processes per namespace: often enough to catch what ip monitor does not report, rare enough to cost little.
     private static readonly TimeSpan ReadEvery = TimeSpan.FromSeconds(3);
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _oneRead = new(1, 1);
@@ -66,8 +67,21 @@ public sealed partial class HostPage : IAsyncDisposable
         KeepAddressInStep();
     }
 
+    private HostWhy? _why;
+    private string? _whyProblem;
+    private bool _asking;
+
+    private async Task WhyAsync()
+    {
+        if (_chosen is not { } chosen) return;
+        _asking = true;
+        var (result, why) = await Observation.WhyAsync(chosen.Pane, chosen.Row.Group, chosen.Row.Source, chosen.Row.Destination, _stop.Token);
+        (_why, _whyProblem, _asking) = (why, why is null ? result.Message : null, false);
+    }
+
     private void OnRowSelected((string Pane, PacketRow Row, PacketDetail? Detail) selection)
     {
+        (_why, _whyProblem) = (null, null);
         _chosen = selection;
         _journey = Observation.JourneyOf(selection.Row.Group);
         _reply = _journey?.ReplyGroupIds.Select(Observation.JourneyOf).FirstOrDefault(j => j is not null);
@@ -93,10 +107,19 @@ public sealed partial class HostPage : IAsyncDisposable
     {
         try
         {
-            using var timer = new PeriodicTimer(ReadEvery);
+            // Read again when the kernel says something changed (ip monitor), and every few seconds for what it does
+            // not say (nft rules, processes, namespaces beyond a veth); a burst of events is one reading.
+            var pulses = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+            _ = ForwardAsync(Observation.ChangesAsync(cancellationToken), pulses.Writer, cancellationToken);
+            _ = ForwardAsync(Ticks(cancellationToken), pulses.Writer, cancellationToken);
             do
+            {
                 await ReadAsync(cancellationToken);
-            while (await timer.WaitForNextTickAsync(cancellationToken));
+                await pulses.Reader.ReadAsync(cancellationToken);
+                await Task.Delay(Settle, cancellationToken);
+                pulses.Reader.TryRead(out _);
+            }
+            while (true);
         }
         catch (Exception e) when (e is OperationCanceledException || (e is ObjectDisposedException && _stop.IsCancellationRequested))
         {
@@ -113,6 +136,28 @@ public sealed partial class HostPage : IAsyncDisposable
                 StateHasChanged();
             });
         }
+    }
+
+    // Lets a burst of kernel events (a link made, its address, its routes) end before the one reading they cause.
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(100);
+
+    private static async Task ForwardAsync(IAsyncEnumerable<bool> source, ChannelWriter<bool> pulses, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var pulse in source.WithCancellation(cancellationToken))
+                pulses.TryWrite(pulse);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async IAsyncEnumerable<bool> Ticks([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(ReadEvery);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+            yield return true;
     }
 
     private Task ReadNowAsync() => ReadAsync(_stop.Token);
