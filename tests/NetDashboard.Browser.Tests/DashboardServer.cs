@@ -64,10 +64,11 @@ public sealed class DashboardServer : IAsyncLifetime
         return cookies;
     }
 
-    public static async Task ScreenshotAsync(IPage page, string name)
+    /// <param name="fullPage">The whole page, below the fold too (captures and their details under a graph).</param>
+    public static async Task ScreenshotAsync(IPage page, string name, bool fullPage = false)
     {
         await page.EvaluateAsync("() => window.scrollTo(0, 0)");
-        await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactsFolder, $"{name}.png") });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ArtifactsFolder, $"{name}.png"), FullPage = fullPage });
     }
 
     public async Task DisposeAsync()

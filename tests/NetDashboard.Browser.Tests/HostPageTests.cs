@@ -70,7 +70,7 @@ public sealed class HostPageTests : IAsyncLifetime
         await page.GetByTestId("observe-refresh").ClickAsync();
         await Assertions.Expect(page.GetByTestId("observed-at")).ToContainTextAsync("2 namespaces");
         await page.CloseAsync();
-        var after = await standIn.SnapshotAsync();
+        var after = await NamespaceSnapshot.AfterSettlingAsync(before, TimeSpan.FromSeconds(15), standIn.Host, standIn.Container);
 
         Assert.Contains("tap100i0 (UP) -> fwbr100i0 (UP)", edges);
         Assert.Contains("web100 -> tap100i0 (UP)", edges);

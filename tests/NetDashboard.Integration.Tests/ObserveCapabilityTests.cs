@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CliWrap;
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 
@@ -19,7 +20,13 @@ public sealed class ObserveCapabilityTests(ITestOutputHelper output) : IAsyncLif
 
     private ProxmoxStandIn _standIn = null!;
 
-    public async Task InitializeAsync() => _standIn = await ProxmoxStandIn.StartAsync();
+    public async Task InitializeAsync()
+    {
+        _standIn = await ProxmoxStandIn.StartAsync();
+        // A ruleset to read (the stand-in has none of its own): nft lists nothing without its capability either way.
+        await Cli.Wrap("ip").WithArguments(["netns", "exec", _standIn.Host, "nft", "add table inet netdash_caps; add chain inet netdash_caps forward { type filter hook forward priority 0; }"])
+            .ExecuteAsync();
+    }
 
     [Fact]
     public async Task Observe_EachCapabilityTakenAway_OnlyTheDocumentedOnesChangeWhatIsReadAndTheyAloneReadItAll()
@@ -31,18 +38,23 @@ public sealed class ObserveCapabilityTests(ITestOutputHelper output) : IAsyncLif
         Assert.True(full.Exit == 0, full.Text);
 
         var needed = new List<string>();
+        var said = new Dictionary<string, string>();
         foreach (var capability in capabilities)
         {
             var without = await ObserveAsync(["--bounding-set", $"-{capability}", "--inh-caps", "-all"]);
             if (without.Exit != 0 || without.Text != full.Text)
             {
                 needed.Add(capability);
+                said[capability] = without.Text;
                 output.WriteLine($"without {capability}: exit {without.Exit}, {FirstDifference(full.Text, without.Text)}");
             }
         }
         var only = await ObserveAsync(["--bounding-set", $"-all,{string.Join(',', Documented.Select(c => $"+{c}"))}", "--inh-caps", "-all"]);
 
         Assert.Equal(Documented, needed.Order());
+        // What could not be read is said, not shown as empty.
+        Assert.Contains("nft rules: ", said["net_admin"], StringComparison.Ordinal);
+        Assert.Contains("links, routes and rules: ", said["sys_admin"], StringComparison.Ordinal);
         Assert.True(only.Exit == 0 && only.Text == full.Text, $"with only {string.Join(", ", Documented)}: exit {only.Exit}, {FirstDifference(full.Text, only.Text)}");
     }
 

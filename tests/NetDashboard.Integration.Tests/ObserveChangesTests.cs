@@ -25,7 +25,8 @@ public sealed class ObserveChangesTests : IAsyncLifetime
     public async Task Watch_AnAddressAddedInTheNamespaceItsVethLeadsTo_Pulses()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var changes = HostChanges.WatchAsync($"/run/netns/{_observed}", timeout.Token).GetAsyncEnumerator(timeout.Token);
+        // Left without cancelling: leaving the enumeration alone must end ip monitor.
+        await using var changes = HostChanges.WatchAsync($"/run/netns/{_observed}", timeout.Token).GetAsyncEnumerator(CancellationToken.None);
         var pulse = changes.MoveNextAsync().AsTask();
         // ip monitor listens a moment after it starts: change until it hears one.
         for (var i = 0; !pulse.IsCompleted && i < 20; i++)

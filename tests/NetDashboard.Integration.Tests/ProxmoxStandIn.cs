@@ -95,6 +95,22 @@ public sealed class ProxmoxStandIn : IAsyncDisposable
 /// <summary>What observe mode must never change in a namespace, as text to compare byte for byte; counters and ages left out.</summary>
 public static class NamespaceSnapshot
 {
+    /// <summary>
+    /// The snapshot once it equals <paramref name="before"/> again, or as it is after <paramref name="within"/>: a page
+    /// just closed still has its ip monitor in the namespace until the server has ended the circuit.
+    /// </summary>
+    public static async Task<string> AfterSettlingAsync(string before, TimeSpan within, params string[] namespaces)
+    {
+        var deadline = DateTime.UtcNow + within;
+        var after = await TakeAsync(namespaces);
+        while (after != before && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+            after = await TakeAsync(namespaces);
+        }
+        return after;
+    }
+
     public static async Task<string> TakeAsync(params string[] namespaces)
     {
         var text = new StringBuilder();
@@ -112,6 +128,8 @@ public static class NamespaceSnapshot
                     && !l.StartsWith("net.ipv4.tcp_mem", StringComparison.Ordinal) && !l.Contains("random", StringComparison.Ordinal))
                     // A bridge's timers run down by themselves (hello_timer 1.23): time, not state.
                     .Select(l => Regex.Replace(l, @"\b\w+_timer\s+[\d.]+", ""))
+                    // A rule's counters (nft's "counter packets N bytes M", iptables-save's [N:M]) count traffic: not state.
+                    .Select(l => Regex.Replace(Regex.Replace(l, @"counter packets \d+ bytes \d+", "counter"), @"\[\d+:\d+\]", "[counted]"))
                     // The bridges' learned entries come and go with traffic; the static and permanent ones are state.
                     .Where(l => argv[0] != "bridge" || l.Contains(" permanent", StringComparison.Ordinal) || l.Contains(" static", StringComparison.Ordinal))
                     .Order(StringComparer.Ordinal);

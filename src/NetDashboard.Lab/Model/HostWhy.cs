@@ -4,7 +4,7 @@ namespace NetDashboard.Lab.Model;
 /// <param name="Asked">The question as ip takes it: "ip route get 198.51.100.1 from 192.168.122.10 iif virbr0".</param>
 /// <param name="Refusal">The kernel's words when it has no unicast way: "RTNETLINK answers: Network is unreachable", "blackhole", "local".</param>
 /// <param name="Local">The destination is this namespace's own address.</param>
-public sealed record RouteAnswer(string Asked, string? Device, string? Gateway, string? Refusal, bool Local = false)
+public sealed record RoutingAnswer(string Asked, string? Device, string? Gateway, string? Refusal, bool Local = false)
 {
     public override string ToString() => Refusal is { } refusal ? $"{Asked} → {refusal}"
         : $"{Asked} → {(Gateway is null ? "" : $"via {Gateway} ")}dev {Device}";
@@ -14,4 +14,4 @@ public sealed record RouteAnswer(string Asked, string? Device, string? Gateway, 
 /// Why a packet captured on this host went where it went, in observe mode: where it was last seen among the open
 /// captures and the kernel's own routing answers there. Nothing is sent and nothing is changed to find it out.
 /// </summary>
-public sealed record HostWhy(string Verdict, string LastSeenOn, IReadOnlyList<RouteAnswer> KernelAnswers);
+public sealed record HostWhy(string Verdict, string LastSeenOn, IReadOnlyList<RoutingAnswer> KernelAnswers);

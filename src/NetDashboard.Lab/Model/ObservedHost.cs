@@ -18,9 +18,10 @@ public sealed record ObservedHost(string Target, DateTimeOffset TakenAt, IReadOn
 /// <param name="Chains">The nft chains of its ruleset as "family table chain" (iptables-nft's included).</param>
 /// <param name="Path">Where it was entered: /run/netns/NAME, or /proc/PID/ns/net of a process living in it.</param>
 /// <param name="Container">The container whose namespace it is, as its engine names it ("web"), when the engine told.</param>
+/// <param name="Unread">What could not be read and the reader's words ("nft rules: Operation not permitted"): shown, never taken for empty.</param>
 public sealed record ObservedNamespace(ulong Inode, string? Name, bool IsTarget, IReadOnlyList<string> Processes, IReadOnlyList<ObservedLink> Links,
     IReadOnlyList<RouteState> Routes, IReadOnlyList<string> Rules, bool Forwarding, IReadOnlyList<string> Chains, string? Container = null,
-    string? Path = null)
+    string? Path = null, IReadOnlyList<string>? Unread = null)
 {
     /// <summary>
     /// "netdash-x-host", "container web (net:[4026532174])" for a container's namespace without a name, or

@@ -20,6 +20,8 @@ public static class ObservedText
         {
             text.AppendLine($"namespace {ns.Label}{(ns.IsTarget ? " (observed)" : "")}: forwarding {(ns.Forwarding ? "on" : "off")}"
                 + (ns.Processes.Count == 0 ? "" : $"; processes: {string.Join(", ", ns.Processes)}"));
+            foreach (var unread in ns.Unread ?? [])
+                text.AppendLine($"  not read: {unread}");
             foreach (var link in ns.Links)
             {
                 var joins = new List<string>();

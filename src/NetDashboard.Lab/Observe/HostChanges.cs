@@ -16,10 +16,12 @@ public static class HostChanges
     public static async IAsyncEnumerable<bool> WatchAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var pulses = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-        var listening = ListenAsync(path, pulses.Writer, cancellationToken);
+        // Its own stop as well: a reader that leaves the loop early ends ip monitor too.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var listening = ListenAsync(path, pulses.Writer, stop.Token);
         try
         {
-            while (await pulses.Reader.WaitToReadAsync(cancellationToken).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, CancellationToken.None))
+            while (await pulses.Reader.WaitToReadAsync(stop.Token).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, CancellationToken.None))
             {
                 pulses.Reader.TryRead(out _);
                 yield return true;
@@ -27,6 +29,7 @@ public static class HostChanges
         }
         finally
         {
+            await stop.CancelAsync();
             await listening;
         }
     }

@@ -19,22 +19,22 @@ public sealed class HostObserver(HostRunner runner)
     private const int ProcessesNamed = 8;
 
     /// <summary>The kernel's routing answer in the namespace at <paramref name="path"/> (<see cref="ObserveCommands.RouteGet"/>).</summary>
-    public async Task<RouteAnswer> RouteGetAsync(string path, System.Net.IPAddress destination, System.Net.IPAddress source, string? arrivedOn,
+    public async Task<RoutingAnswer> RouteGetAsync(string path, System.Net.IPAddress destination, System.Net.IPAddress source, string? arrivedOn,
         CancellationToken cancellationToken = default)
     {
         var command = ObserveCommands.RouteGet(path, destination, source, arrivedOn);
         var asked = string.Join(' ', command.Arguments.SkipWhile(a => a != "--").Skip(1).Where(a => a != "-j"));
         var result = await runner.RunAsync(command, cancellationToken);
         if (result.ExitCode != 0)
-            return new RouteAnswer(asked, null, null, result.StandardError.Trim());
+            return new RoutingAnswer(asked, null, null, result.StandardError.Trim());
         using var json = System.Text.Json.JsonDocument.Parse(result.StandardOutput);
         var route = json.RootElement.EnumerateArray().FirstOrDefault();
         string? Text(string name) => route.ValueKind == System.Text.Json.JsonValueKind.Object && route.TryGetProperty(name, out var value) ? value.GetString() : null;
         var type = Text("type");
         // A local, blackhole, unreachable or prohibit route has no device to leave by: said as the kernel's type.
         return type is null or "unicast"
-            ? new RouteAnswer(asked, Text("dev"), Text("gateway"), null)
-            : new RouteAnswer(asked, type == "local" ? Text("dev") : null, null, type, Local: type == "local");
+            ? new RoutingAnswer(asked, Text("dev"), Text("gateway"), null)
+            : new RoutingAnswer(asked, type == "local" ? Text("dev") : null, null, type, Local: type == "local");
     }
 
     /// <param name="target">A name under /run/netns, a /proc/PID/ns/net path, or null for the dashboard's own namespace (the host's).</param>
@@ -77,8 +77,10 @@ public sealed class HostObserver(HostRunner runner)
             var read = reads[inode];
             var ruleset = await Limited(() => runner.RunAsync(ObserveCommands.Ruleset(at.Path), cancellationToken));
             var joined = read.Links.Select(l => Joined(l, inode, links, taps)).ToList();
+            var unread = new[] { read.Failure is null ? null : $"links, routes and rules: {read.Failure}",
+                ruleset.Succeeded ? null : $"nft rules: {FirstLine(ruleset.StandardError) ?? $"nft exited {ruleset.ExitCode}"}" }.OfType<string>().ToList();
             return new ObservedNamespace(inode, at.Name, inode == targetInode, ProcessNames(at.Pids), joined, read.Routes, read.Rules, read.Forwarding,
-                ruleset.Succeeded ? ChainsOf(ruleset.StandardOutput) : [], Path: at.Path);
+                ruleset.Succeeded ? ChainsOf(ruleset.StandardOutput) : [], Path: at.Path, Unread: unread);
         }));
         var processes = ProcNamespaces.CommandLines(found, reachable);
         // A Docker engine among these processes names its containers' namespaces (read-only GETs on its socket).
@@ -125,13 +127,15 @@ public sealed class HostObserver(HostRunner runner)
     private async Task<NamespaceRead> ReadAsync(string path, CancellationToken cancellationToken)
     {
         var read = await runner.RunAsync(ObserveCommands.Namespace(path), cancellationToken);
-        // A batch that failed part way still read what came before; what it did not read stays empty.
-        return NamespaceRead.Parse(read.StandardOutput);
+        // A batch that failed part way still read what came before; what it did not read stays empty, and says why.
+        return NamespaceRead.Parse(read.StandardOutput) with { Failure = read.Succeeded ? null : FirstLine(read.StandardError) ?? $"ip exited {read.ExitCode}" };
     }
 
-    /// <summary>One namespace as its ip batch (<see cref="ObserveCommands.Namespace"/>) read it.</summary>
+    private static string? FirstLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+
+    /// <summary>One namespace as its ip batch (<see cref="ObserveCommands.Namespace"/>) read it; <paramref name="Failure"/> says why it stopped short.</summary>
     internal sealed record NamespaceRead(IReadOnlyList<RawLink> Links, IReadOnlyList<RouteState> Routes, IReadOnlyList<string> Rules, bool Forwarding,
-        IReadOnlyDictionary<int, string> NetnsIds)
+        IReadOnlyDictionary<int, string> NetnsIds, string? Failure = null)
     {
         public static NamespaceRead Parse(string output)
         {

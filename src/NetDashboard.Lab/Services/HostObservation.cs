@@ -154,7 +154,7 @@ public sealed class HostObservation(HostObserver observer, CaptureService captur
         return (ActionResult.Ok("why"), new HostWhy(verdict, where, [leaving, answer]));
     }
 
-    private static string Via(RouteAnswer answer) => answer.Gateway is { } gateway ? $" via {gateway}" : "";
+    private static string Via(RoutingAnswer answer) => answer.Gateway is { } gateway ? $" via {gateway}" : "";
 
     private bool IsCaptured(string path, string iface) => captures.Captures.Any(c => c.Key.IsThisHost && c.Key.Namespace == path && c.Key.Interface == iface);
 

@@ -79,6 +79,8 @@ public sealed partial class CapturesPage : IAsyncDisposable
 
     protected override async Task OnInitializedAsync()
     {
+        // Before the first await: the page renders (its download button asks the scope) while the lab is looked up.
+        _scope = new LabCaptureScope(Labs, Lab);
         if (InputRules.CheckLabName(Lab) is { } bad)
         {
             _problem = $"'{Lab}' is not a lab name: {bad}.";
@@ -90,7 +92,6 @@ public sealed partial class CapturesPage : IAsyncDisposable
             return;
         }
         _zeroMicros = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
-        _scope = new LabCaptureScope(Labs, Lab);
         _candidates = topology.Namespaces.Where(ns => ns.Exists)
             .SelectMany(ns => ns.Links.Where(l => l.Kind != "loopback").Select(l => new InterfaceRef(ns.Role, l.Name)))
             .ToList();
