@@ -76,6 +76,14 @@ public sealed class HostCaptureTests : IAsyncLifetime
         var violations = await PageReadability.ViolationsAsync(page);
         await DashboardServer.ScreenshotAsync(page, "host-captures-libvirt-1400x900", fullPage: true);
 
+        // What changes with traffic, read for what is selected: the bridge's MAC table and neighbours, the namespace's conntrack.
+        await page.GetByTestId("element-list").GetByText(new System.Text.RegularExpressions.Regex(@"^virbr0 \(UP\)")).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("mac-table")).ToContainTextAsync($"{LibvirtStandIn.GuestMac} dev vnet0");
+        await Assertions.Expect(page.GetByTestId("link-neighbours")).ToContainTextAsync($"{LibvirtStandIn.GuestAddress} dev virbr0 lladdr {LibvirtStandIn.GuestMac}");
+        await page.GetByTestId("element-list").GetByText(new System.Text.RegularExpressions.Regex($"^observed: {_standIn.Namespace}")).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("observed-connections")).ToContainTextAsync(
+            $"src={LibvirtStandIn.GuestAddress} dst={LibvirtStandIn.OutsideAddress} type=8 code=0");
+
         // What the three panes hold, as the page's download gives it, read by tshark: one interface each, the rewrite on the uplink.
         var download = await page.Context.APIRequest.GetAsync($"api/host/captures.pcapng?panes={inode}/vnet0,{inode}/virbr0,{inode}/{LibvirtStandIn.Uplink}");
         Assert.Equal(200, download.Status);

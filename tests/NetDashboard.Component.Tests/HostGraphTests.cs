@@ -193,4 +193,22 @@ public sealed class HostGraphTests : BunitContext, IAsyncLifetime
         Assert.Equal(new HostInterface(Target, "vmbr0"), asked);
         Assert.True(cut.Find("[data-testid=capture-link]").HasAttribute("disabled"));
     }
+
+    [Fact]
+    public void Inspector_BridgeWithItsDetails_ItsMacTableAndOnlyItsNeighboursAndTheNamespacesConnections()
+    {
+        var details = new HostDetails(Target, "vmbr0", ["10.99.1.2 dev vmbr0 lladdr aa:00:00:00:00:07 REACHABLE", "10.9.9.9 dev fwbr100i0 FAILED"],
+            ["aa:00:00:00:00:07 dev ct0 master vmbr0"], ["icmp 1 29 src=10.99.1.2 dst=10.99.1.1 type=8 code=0 id=7"], ["conntrack: can't open handler"]);
+
+        var bridge = Render<HostInspector>(p => p.Add(i => i.Host, Proxmox()).Add(i => i.Selected, $"hlink:{Target}:vmbr0").Add(i => i.Details, details));
+        var ns = Render<HostInspector>(p => p.Add(i => i.Host, Proxmox()).Add(i => i.Selected, $"hns:{Target}").Add(i => i.Details, details));
+        var other = Render<HostInspector>(p => p.Add(i => i.Host, Proxmox()).Add(i => i.Selected, $"hns:{Container}").Add(i => i.Details, details));
+
+        Assert.Equal("aa:00:00:00:00:07 dev ct0 master vmbr0", bridge.Find("[data-testid=mac-table]").TextContent);
+        Assert.Equal("10.99.1.2 dev vmbr0 lladdr aa:00:00:00:00:07 REACHABLE", bridge.Find("[data-testid=link-neighbours]").TextContent);
+        Assert.Equal("icmp 1 29 src=10.99.1.2 dst=10.99.1.1 type=8 code=0 id=7", ns.Find("[data-testid=observed-connections]").TextContent);
+        Assert.Contains("Not read: conntrack: can't open handler", ns.Markup);
+        // Another namespace's details are not shown as this one's.
+        Assert.Empty(other.FindAll("[data-testid=observed-connections]"));
+    }
 }

@@ -88,7 +88,8 @@ public sealed class ObserveTests : IAsyncLifetime
         var runtime = Directory.CreateTempSubdirectory("netdash-observe-").FullName;
         var file = Path.Combine(runtime, "vmbr0.pcapng");
         int promiscuity;
-        HttpResponseMessage capture, notANumber, notReached, noSuchLink, tooShort, panesNotACapture, panesNotOpen;
+        HttpResponseMessage capture, notANumber, notReached, noSuchLink, tooShort, panesNotACapture, panesNotOpen, details, detailsNoSuchLink, detailsNotANumber,
+            why, whyNotAnAddress;
         await using (var app = await AppProcess.StartAsync(runtime, new Dictionary<string, string> { ["NetDashboard__Observe__Namespace"] = _host }))
         {
             using var http = app.CreateClient();
@@ -109,6 +110,12 @@ public sealed class ObserveTests : IAsyncLifetime
             // The panes' download: what live captures hold, so one no page opened is not found.
             panesNotACapture = await http.GetAsync("api/host/captures.pcapng?panes=host/vmbr0");
             panesNotOpen = await http.GetAsync($"api/host/captures.pcapng?panes={inode}/vmbr0");
+            // What changes with traffic, read on demand, and the why: reads both, nothing else.
+            details = await http.GetAsync($"api/host/namespaces/{inode}/details?link=vmbr0");
+            detailsNoSuchLink = await http.GetAsync($"api/host/namespaces/{inode}/details?link=nosuch0");
+            detailsNotANumber = await http.GetAsync("api/host/namespaces/abc/details");
+            why = await http.GetAsync($"api/host/why?pane={inode}/vmbr0&source=10.99.1.2&destination=10.99.1.1");
+            whyNotAnAddress = await http.GetAsync($"api/host/why?pane={inode}/vmbr0&source=10.99.1.2&destination=nowhere");
         }
         var tshark = await Cli.Wrap("tshark").WithArguments(["-r", file, "-T", "fields", "-e", "ip.src", "-e", "ip.dst", "-e", "icmp.type"])
             .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
@@ -130,6 +137,18 @@ public sealed class ObserveTests : IAsyncLifetime
         Assert.Contains("\"panes\"", await panesNotACapture.Content.ReadAsStringAsync());
         Assert.Equal(System.Net.HttpStatusCode.NotFound, panesNotOpen.StatusCode);
         Assert.Contains("open it on the page first", await panesNotOpen.Content.ReadAsStringAsync());
+        using (var read = JsonDocument.Parse(await details.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal("vmbr0", read.RootElement.GetProperty("bridge").GetString());
+            Assert.Contains(read.RootElement.GetProperty("macTable").EnumerateArray(), line => line.GetString()!.Contains("dev ct0", StringComparison.Ordinal));
+            Assert.Contains(read.RootElement.GetProperty("neighbours").EnumerateArray(), line => line.GetString()!.StartsWith("10.99.1.2 dev vmbr0 lladdr", StringComparison.Ordinal));
+        }
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, detailsNoSuchLink.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, detailsNotANumber.StatusCode);
+        Assert.True(why.IsSuccessStatusCode, await why.Content.ReadAsStringAsync());
+        Assert.Contains($"It is for {_host} itself (10.99.1.1 is its own address)", await why.Content.ReadAsStringAsync());
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, whyNotAnAddress.StatusCode);
+        Assert.Contains("\"destination\"", await whyNotAnAddress.Content.ReadAsStringAsync());
         Assert.Equal(before, after);
     }
 

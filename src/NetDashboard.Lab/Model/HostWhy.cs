@@ -15,3 +15,15 @@ public sealed record RoutingAnswer(string Asked, string? Device, string? Gateway
 /// captures and the kernel's own routing answers there. Nothing is sent and nothing is changed to find it out.
 /// </summary>
 public sealed record HostWhy(string Verdict, string LastSeenOn, IReadOnlyList<RoutingAnswer> KernelAnswers);
+
+/// <summary>
+/// What a namespace of this host holds that changes with traffic, read when a person looks at it (not with every
+/// observation): its neighbours (ARP/NDP), a bridge's MAC table, the connections conntrack tracks; each as the tool
+/// prints it, at most <see cref="MaxLines"/> lines, and what could not be read said.
+/// </summary>
+/// <param name="Bridge">The bridge whose MAC table was read, when a bridge was asked about.</param>
+public sealed record HostDetails(ulong Namespace, string? Bridge, IReadOnlyList<string> Neighbours, IReadOnlyList<string> MacTable,
+    IReadOnlyList<string> Connections, IReadOnlyList<string> Unread)
+{
+    public const int MaxLines = 200;
+}

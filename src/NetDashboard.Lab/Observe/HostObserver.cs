@@ -37,6 +37,26 @@ public sealed class HostObserver(HostRunner runner)
             : new RoutingAnswer(asked, type == "local" ? Text("dev") : null, null, type, Local: type == "local");
     }
 
+    /// <summary>What changes with traffic in the namespace at <paramref name="path"/> (<see cref="HostDetails"/>), read now.</summary>
+    public async Task<HostDetails> DetailsAsync(ulong inode, string path, string? bridge, CancellationToken cancellationToken = default)
+    {
+        var neighbours = runner.RunAsync(ObserveCommands.Neighbours(path), cancellationToken);
+        var macTable = bridge is null ? null : runner.RunAsync(ObserveCommands.MacTable(path, bridge), cancellationToken);
+        var connections = runner.RunAsync(ObserveCommands.Connections(path), cancellationToken);
+        var unread = new List<string>();
+        IReadOnlyList<string> Lines(CommandResult result, string what)
+        {
+            if (!result.Succeeded)
+            {
+                unread.Add($"{what}: {FirstLine(result.StandardError) ?? $"exited {result.ExitCode}"}");
+                return [];
+            }
+            return [.. result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(HostDetails.MaxLines)];
+        }
+        return new HostDetails(inode, bridge, Lines(await neighbours, "neighbours"), macTable is null ? [] : Lines(await macTable, $"{bridge}'s MAC table"),
+            Lines(await connections, "conntrack"), unread);
+    }
+
     /// <param name="target">A name under /run/netns, a /proc/PID/ns/net path, or null for the dashboard's own namespace (the host's).</param>
     public async Task<ObservedHost> ObserveAsync(string? target, CancellationToken cancellationToken = default)
     {

@@ -36,5 +36,14 @@ public static class ObserveCommands
     /// </summary>
     public static HostCommand Monitor(string path) => In(path, null, "ip", "monitor", "link", "address", "route", "netconf", "all-nsid");
 
+    /// <summary>The namespace's neighbours (ARP and NDP), as ip prints them.</summary>
+    public static HostCommand Neighbours(string path) => In(path, null, "ip", "neigh", "show");
+
+    /// <summary>A bridge's MAC table (learned, static and permanent entries), as bridge prints it.</summary>
+    public static HostCommand MacTable(string path, string bridge) => In(path, null, "bridge", "fdb", "show", "br", bridge);
+
+    /// <summary>The connections conntrack tracks in the namespace (`conntrack -L` lists; it deletes nothing without -D).</summary>
+    public static HostCommand Connections(string path) => In(path, null, "conntrack", "-L");
+
     private static HostCommand In(string path, string? input, params string[] argv) => new("nsenter", [$"--net={path}", "--", .. argv], input);
 }

@@ -165,6 +165,23 @@ public sealed class HostObservation(HostObserver observer, CaptureService captur
         return chains.Count == 0 ? "none listed" : string.Join(", ", chains);
     }
 
+    /// <summary>
+    /// What changes with traffic in one namespace (its neighbours, the connections conntrack tracks) and, when
+    /// <paramref name="link"/> is a bridge, its MAC table: read when asked, the namespace named by its inode.
+    /// </summary>
+    public async Task<(ActionResult Result, HostDetails? Details)> DetailsAsync(ulong namespaceInode, string? link, CancellationToken cancellationToken = default)
+    {
+        if (link is not null && LabFileProblem.Check("link", link, InputRules.CheckInterfaceName) is { } bad) return (ActionResult.Refused([bad]), null);
+        var (result, host) = await ObserveAsync(cancellationToken);
+        if (host is null) return (result, null);
+        if (host.Find(namespaceInode) is not { Path: { } path } ns)
+            return (ActionResult.NotFound($"no namespace net:[{namespaceInode}] is reached from {Target}"), null);
+        if (link is not null && ns.Link(link) is null)
+            return (ActionResult.NotFound($"there is no interface {link} in {ns.Label}"), null);
+        var bridge = link is not null && ns.Link(link) is { Kind: "bridge" } asked ? asked.Name : null;
+        return (ActionResult.Ok("read"), await observer.DetailsAsync(ns.Inode, path, bridge, cancellationToken));
+    }
+
     // The capture key of an interface an observation reaches now, or why there is none.
     private async Task<(ActionResult Result, CaptureKey? Key)> LocateAsync(HostInterface at, string filter, CancellationToken cancellationToken)
     {

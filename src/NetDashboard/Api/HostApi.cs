@@ -50,6 +50,18 @@ public static class HostApi
             .Produces(StatusCodes.Status200OK, contentType: "application/x-pcapng")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        host.MapGet("/namespaces/{ns}/details", async (string ns, string? link, HostObservation observation, CancellationToken cancellationToken) =>
+            {
+                if (!ulong.TryParse(ns, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var inode))
+                    return ActionProblem.Of(ActionResult.Refused("namespace", $"'{Printable.Quote(ns)}' is not a namespace's inode (a number, as GET /api/host/topology shows it)"), "bad namespace");
+                var (result, details) = await observation.DetailsAsync(inode, link, cancellationToken);
+                return details is not null ? TypedResults.Ok(details) : ActionProblem.Of(result, "not read");
+            })
+            .WithName("HostNamespaceDetails")
+            .WithSummary("What changes with traffic in one namespace of this host, read now: its neighbours (ip neigh), the connections conntrack tracks (conntrack -L) and, with `link` naming a bridge, its MAC table (bridge fdb); at most 200 lines each")
+            .Produces<HostDetails>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         host.MapGet("/why", async (string? pane, long? group, string? source, string? destination, HostObservation observation,
                 CancellationToken cancellationToken) =>
             {

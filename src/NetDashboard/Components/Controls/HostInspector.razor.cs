@@ -16,6 +16,9 @@ public sealed partial class HostInspector
     /// <summary>The id of the selected element (<see cref="HostElementId"/>), or null.</summary>
     [Parameter] public string? Selected { get; set; }
 
+    /// <summary>What changes with traffic in the selected element's namespace (and a bridge's MAC table), read for it; null while it is read.</summary>
+    [Parameter] public HostDetails? Details { get; set; }
+
     /// <summary>Raised when the person asks to capture the selected link.</summary>
     [Parameter] public EventCallback<HostInterface> OnCapture { get; set; }
 

@@ -176,6 +176,8 @@ public sealed partial class HostPage : IAsyncDisposable
                 _host = host ?? _host;
                 Redraw();
                 StateHasChanged();
+                // Neighbours and tracked connections change with traffic: read again with the host.
+                if (host is not null) _ = ReadDetailsAsync(_selected);
             });
         }
         finally
@@ -203,10 +205,35 @@ public sealed partial class HostPage : IAsyncDisposable
     private void OnSelected(string? id)
     {
         _selected = id;
+        _ = ReadDetailsAsync(id);
         if (_host is null || HostElementId.Parse(id) is not { } element || _host.Find(element.Namespace) is not { } ns
             || !HostGraph.IsCollapsed(_host, ns, _opened)) return;
         _opened.Add(ns.Inode);
         Redraw();
+    }
+
+    private HostDetails? _details;
+
+    // What changes with traffic is read for the element chosen, not with every reading of the host; nothing chosen, the observed namespace's.
+    private async Task ReadDetailsAsync(string? id)
+    {
+        var element = HostElementId.Parse(id);
+        var inode = element?.Namespace ?? _host?.Namespaces.FirstOrDefault(n => n.IsTarget)?.Inode;
+        if (inode is null) return;
+        try
+        {
+            var (_, details) = await Observation.DetailsAsync(inode.Value, element?.Kind == HostElementKind.Link ? element.Name : null, _stop.Token);
+            await InvokeAsync(() =>
+            {
+                if (_selected != id) return;
+                _details = details;
+                StateHasChanged();
+            });
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // The page went away while it was read.
+        }
     }
 
     private void CloseAllNamespaces()
