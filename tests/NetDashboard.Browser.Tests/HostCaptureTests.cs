@@ -36,7 +36,7 @@ public sealed class HostCaptureTests : IAsyncLifetime
     [Fact]
     public async Task HostPage_LibvirtGuestPingsOutside_CapturedOnVnet0Virbr0AndUplinkSideBySideLinkedWithTheMasqueradeAndNothingChanged()
     {
-        var before = await NamespaceSnapshot.TakeAsync(_standIn.Namespace, _standIn.Outside);
+        var before = await NamespaceSnapshot.TakeAsync(_app!.Pid, _standIn.Namespace, _standIn.Outside);
         var inode = (await Cli.Wrap("stat").WithArguments(["-L", "-c", "%i", $"/run/netns/{_standIn.Namespace}"]).ExecuteBufferedAsync()).StandardOutput.Trim();
         string Pane(string iface) => $"pane-{inode}/{iface}";
         var page = await _browser!.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 }, BaseURL = _app!.BaseAddress.ToString() });
@@ -109,7 +109,7 @@ public sealed class HostCaptureTests : IAsyncLifetime
         await _standIn.InAsync("iptables", "-D", "FORWARD", "-p", "icmp", "-d", LibvirtStandIn.OutsideAddress, "-j", "DROP");
         // Once the page is gone: while it is open, its ip monitor lives in the observed namespace (and ends with it).
         await page.CloseAsync();
-        var after = await NamespaceSnapshot.AfterSettlingAsync(before, TimeSpan.FromSeconds(15), _standIn.Namespace, _standIn.Outside);
+        var after = await NamespaceSnapshot.TakeAsync(_app!.Pid, _standIn.Namespace, _standIn.Outside);
 
         Assert.True(tshark.ExitCode == 0, tshark.StandardError);
         var seen = tshark.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();

@@ -33,7 +33,7 @@ public sealed class HostPageTests : IAsyncLifetime
     public async Task HostPage_ProxmoxStandIn_LabelledJoinedInspectedReadableInBothThemesAndNothingChanged()
     {
         var standIn = _standIn!;
-        var before = await standIn.SnapshotAsync();
+        var before = await NamespaceSnapshot.TakeAsync(_app!.Pid, standIn.Host, standIn.Container);
         var page = await _browser!.NewPageAsync(new() { ViewportSize = new() { Width = 1000, Height = 700 }, BaseURL = _app!.BaseAddress.ToString() });
         page.SetDefaultTimeout(20_000);
         await page.GotoAsync(_app.LoginLink);
@@ -45,7 +45,7 @@ public sealed class HostPageTests : IAsyncLifetime
         var graph = page.GetByTestId("topology-graph");
         await Assertions.Expect(graph).ToHaveAttributeAsync("data-nodes", new System.Text.RegularExpressions.Regex(@"\bguest:\d+:tap100i0\b"));
         var edges = await page.EvaluateAsync<string[]>($"() => {Graph}.edges().map(e => e.source().data('label').split('\\n')[0] + ' -> ' + e.target().data('label').split('\\n')[0])");
-        var overlaps = await LabelOverlapsAsync(page);
+        var overlaps = await PageReadability.GraphLabelOverlapsAsync(page);
         var violations = await PageReadability.ViolationsAsync(page);
         await DashboardServer.ScreenshotAsync(page, "host-page-1000x700");
 
@@ -70,7 +70,7 @@ public sealed class HostPageTests : IAsyncLifetime
         await page.GetByTestId("observe-refresh").ClickAsync();
         await Assertions.Expect(page.GetByTestId("observed-at")).ToContainTextAsync("2 namespaces");
         await page.CloseAsync();
-        var after = await NamespaceSnapshot.AfterSettlingAsync(before, TimeSpan.FromSeconds(15), standIn.Host, standIn.Container);
+        var after = await NamespaceSnapshot.TakeAsync(_app!.Pid, standIn.Host, standIn.Container);
 
         Assert.Contains("tap100i0 (UP) -> fwbr100i0 (UP)", edges);
         Assert.Contains("web100 -> tap100i0 (UP)", edges);
@@ -81,23 +81,6 @@ public sealed class HostPageTests : IAsyncLifetime
         Assert.Empty(darkViolations);
         Assert.Equal(before, after);
     }
-
-    /// <summary>Pairs of graph nodes whose boxes with their labels overlap (a label on a label on the canvas).</summary>
-    private static async Task<string[]> LabelOverlapsAsync(IPage page) => await page.EvaluateAsync<string[]>($$"""
-        () => {
-          const cy = {{Graph}};
-          // A box's label alone (its box holds the others); every other node with its label.
-          const nodes = cy.nodes().map(n => ({ id: n.id(), b: n.data('kind') === 'namespace'
-            ? n.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true }) : n.boundingBox({ includeLabels: true }) }));
-          const out = [];
-          for (let i = 0; i < nodes.length; i++)
-            for (let j = i + 1; j < nodes.length; j++) {
-              const a = nodes[i].b, b = nodes[j].b;
-              if (a.x1 < b.x2 - 2 && b.x1 < a.x2 - 2 && a.y1 < b.y2 - 2 && b.y1 < a.y2 - 2) out.push(`${nodes[i].id} over ${nodes[j].id}`);
-            }
-          return out;
-        }
-        """);
 
     public async Task DisposeAsync()
     {

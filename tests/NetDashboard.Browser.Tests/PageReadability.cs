@@ -25,6 +25,23 @@ public static class PageReadability
     /// <summary>Every violation on the page, each naming its element (tag, classes, test id, text) and its box.</summary>
     public static async Task<IReadOnlyList<string>> ViolationsAsync(IPage page) => await page.EvaluateAsync<string[]>(Script);
 
+    /// <summary>Pairs of graph nodes whose boxes with their labels overlap (a label on a label on the canvas).</summary>
+    public static async Task<string[]> GraphLabelOverlapsAsync(IPage page) => await page.EvaluateAsync<string[]>($$"""
+        () => {
+          const cy = document.querySelector('[data-testid=topology-graph]').__graph.cy;
+          // A box's label alone (its box holds the others); every other node with its label.
+          const nodes = cy.nodes().map(n => ({ id: n.id(), b: n.data('kind') === 'namespace'
+            ? n.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true }) : n.boundingBox({ includeLabels: true }) }));
+          const out = [];
+          for (let i = 0; i < nodes.length; i++)
+            for (let j = i + 1; j < nodes.length; j++) {
+              const a = nodes[i].b, b = nodes[j].b;
+              if (a.x1 < b.x2 - 2 && b.x1 < a.x2 - 2 && a.y1 < b.y2 - 2 && b.y1 < a.y2 - 2) out.push(`${nodes[i].id} over ${nodes[j].id}`);
+            }
+          return out;
+        }
+        """);
+
     private const string Script = """
         () => {
           const viewport = document.documentElement.clientWidth;

@@ -96,22 +96,15 @@ public sealed class ProxmoxStandIn : IAsyncDisposable
 public static class NamespaceSnapshot
 {
     /// <summary>
-    /// The snapshot once it equals <paramref name="before"/> again, or as it is after <paramref name="within"/>: a page
-    /// just closed still has its ip monitor in the namespace until the server has ended the circuit.
+    /// The snapshot without the observer's own readers: processes whose parent is <paramref name="observer"/> (the
+    /// dashboard's `ip` readings, and the ip monitor an open page keeps until the server ends its circuit) are its
+    /// eyes in the namespace, not the host's processes, and end with it.
     /// </summary>
-    public static async Task<string> AfterSettlingAsync(string before, TimeSpan within, params string[] namespaces)
-    {
-        var deadline = DateTime.UtcNow + within;
-        var after = await TakeAsync(namespaces);
-        while (after != before && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-            after = await TakeAsync(namespaces);
-        }
-        return after;
-    }
+    public static Task<string> TakeAsync(int observer, params string[] namespaces) => TakeAsync(namespaces, observer);
 
-    public static async Task<string> TakeAsync(params string[] namespaces)
+    public static Task<string> TakeAsync(params string[] namespaces) => TakeAsync(namespaces, observer: null);
+
+    private static async Task<string> TakeAsync(string[] namespaces, int? observer)
     {
         var text = new StringBuilder();
         foreach (var ns in namespaces)
@@ -136,7 +129,9 @@ public static class NamespaceSnapshot
                 text.AppendLine($"== {ns}: {string.Join(' ', argv)}").AppendJoin('\n', lines).AppendLine();
             }
             var pids = await Cli.Wrap("ip").WithArguments(["netns", "pids", ns]).ExecuteBufferedAsync();
-            text.AppendLine($"== {ns}: pids").AppendLine(string.Join(' ', pids.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order()));
+            var hosts = pids.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Where(pid => observer is null || NetDashboard.Lab.Observe.ProcNamespaces.ParentPid(int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture)) != observer);
+            text.AppendLine($"== {ns}: pids").AppendLine(string.Join(' ', hosts.Order()));
         }
         return text.ToString();
     }
