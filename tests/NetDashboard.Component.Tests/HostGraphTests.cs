@@ -161,8 +161,11 @@ public sealed class HostGraphTests : BunitContext, IAsyncLifetime
         Assert.DoesNotContain(graph.Nodes, n => n.Id.StartsWith("hlink:5007:", StringComparison.Ordinal));
         Assert.Equal(("hlink:4026532300:v7", "hns:5007"), graph.Edges.Where(e => e.Id == "veth:5007:eth0" || e.Id == "veth:4026532300:v7")
             .Select(e => (e.Source, e.Target)).Select(p => p.Source.StartsWith("hns:", StringComparison.Ordinal) ? (p.Target, p.Source) : p).Single());
-        // A hundred boxes in rows, not one column a hundred high.
-        Assert.True(groups.Max(n => n.Y) < 20, $"rows: {groups.Max(n => n.Y)}");
+        // A hundred boxes in rows of five below the observed namespace, whose 99 veths stand in columns of eight.
+        Assert.Equal(4, groups.Max(n => n.X) - groups.Min(n => n.X));
+        var observed = graph.Nodes.Where(n => n.Parent == $"hns:{Target}").ToList();
+        Assert.True(groups.Min(n => n.Y) > observed.Max(n => n.Y), "the boxes are below the observed namespace");
+        Assert.Equal(7, observed.Max(n => n.Y));
     }
 
     [Fact]

@@ -316,6 +316,8 @@ internal static class ProcNamespaces
             var name = Path.GetFileName(dir);
             if (!name.All(char.IsAsciiDigit) || !int.TryParse(name, CultureInfo.InvariantCulture, out var pid)) continue;
             if (InodeOfLink($"{dir}/ns/net") is not { } inode) continue;
+            // The observer's own readers (an ip it started with nsenter, a page's ip monitor) are not the host's processes.
+            if (ParentPid(pid) == Environment.ProcessId) continue;
             if (!found.TryGetValue(inode, out var ns))
                 found[inode] = ns = new Found(null, $"{dir}/ns/net", []);
             ns.Pids.Add(pid);

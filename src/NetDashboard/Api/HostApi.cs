@@ -22,9 +22,7 @@ public static class HostApi
         host.MapGet("/captures/{ns}/{ifname}.pcapng", async (string ns, string ifname, WholeNumber? seconds, string? filter, HostObservation observation,
                 CancellationToken cancellationToken) =>
             {
-                var inode = ulong.TryParse(ns, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : (ulong?)null;
-                if (inode is null)
-                    return ActionProblem.Of(ActionResult.Refused("namespace", $"'{Printable.Quote(ns)}' is not a namespace's inode (a number, as GET /api/host/topology shows it)"), "bad namespace");
+                if (InodeOf(ns) is not { } inode) return NotAnInode(ns);
                 var download = await observation.CaptureForAsync(inode, ifname, seconds?.Value ?? 5, filter, cancellationToken);
                 if (!download.Result.Succeeded) return ActionProblem.Of(download.Result, "capture failed");
                 using var buffer = new MemoryStream();
@@ -52,8 +50,7 @@ public static class HostApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         host.MapGet("/namespaces/{ns}/details", async (string ns, string? link, HostObservation observation, CancellationToken cancellationToken) =>
             {
-                if (!ulong.TryParse(ns, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var inode))
-                    return ActionProblem.Of(ActionResult.Refused("namespace", $"'{Printable.Quote(ns)}' is not a namespace's inode (a number, as GET /api/host/topology shows it)"), "bad namespace");
+                if (InodeOf(ns) is not { } inode) return NotAnInode(ns);
                 var (result, details) = await observation.DetailsAsync(inode, link, cancellationToken);
                 return details is not null ? TypedResults.Ok(details) : ActionProblem.Of(result, "not read");
             })
@@ -75,4 +72,11 @@ public static class HostApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
+
+    // A namespace is named by its inode in every address of this API, as GET /api/host/topology shows it.
+    private static ulong? InodeOf(string ns) =>
+        ulong.TryParse(ns, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var inode) ? inode : null;
+
+    private static IResult NotAnInode(string ns) =>
+        ActionProblem.Of(ActionResult.Refused("namespace", $"'{Printable.Quote(ns)}' is not a namespace's inode (a number, as GET /api/host/topology shows it)"), "bad namespace");
 }

@@ -46,14 +46,16 @@ public sealed record HostElementId(HostElementKind Kind, ulong Namespace, string
 /// </summary>
 public static class HostGraph
 {
-    private const int GuestColumn = 0, TapColumn = 1, BridgeColumn = 2, OtherColumn = 3, NeighbourColumn = 4;
+    private const int GuestColumn = 0, TapColumn = 1, BridgeColumn = 2, OtherColumn = 3;
+    // The observed namespace's other links (veths, uplinks) stand in columns this tall: a bridge of thirty ports is a block, not a tower.
+    private const int RowsPerColumn = 8;
 
     /// <summary>
     /// Above this many namespaces, each one other than the observed one is drawn as a single box (its links counted)
     /// until it is opened: a host of a hundred namespaces stays readable. What they hold is still listed and found.
     /// </summary>
     public const int CollapseAbove = 12;
-    private const int GroupsPerRow = 6;
+    private const int GroupsPerRow = 5;
 
     /// <summary>Whether <paramref name="ns"/> is drawn as one box: a host with many namespaces, one not opened.</summary>
     public static bool IsCollapsed(ObservedHost host, ObservedNamespace ns, IReadOnlySet<ulong>? opened) =>
@@ -68,6 +70,11 @@ public static class HostGraph
         var neighbourRow = 0;
         var groups = 0;
         bool Collapsed(ObservedNamespace ns) => collapse && IsCollapsed(host, ns, opened);
+        var targetLinks = host.Namespaces.FirstOrDefault(n => n.IsTarget)?.Links ?? [];
+        var targetOthers = targetLinks.Count(l => l.Kind is not ("loopback" or "tun" or "bridge"));
+        var neighbourColumn = OtherColumn + Math.Max(1, (targetOthers + RowsPerColumn - 1) / RowsPerColumn);
+        // Closed namespaces go in rows below the observed one's, so a host of many stays about as wide as the panel.
+        var groupRow = new[] { targetLinks.Count(l => l.Kind == "tun"), targetLinks.Count(l => l.Kind == "bridge"), Math.Min(targetOthers, RowsPerColumn) }.Max() + 1;
         // A link of a collapsed namespace is drawn as its namespace's box: a veth into it ends there.
         string EndOf(ObservedNamespace ns, ObservedLink link) => Collapsed(ns) ? HostElementId.Of(ns).ToString() : HostElementId.Of(ns, link).ToString();
         foreach (var ns in host.Namespaces.OrderByDescending(n => n.IsTarget).ThenBy(n => n.Label, StringComparer.Ordinal))
@@ -76,7 +83,7 @@ public static class HostGraph
             if (Collapsed(ns))
             {
                 nodes.Add(new GraphNode(nsId, GroupLabel(ns, host), "group", null, ns.Forwarding ? "forwarding" : "plain",
-                    NeighbourColumn + 2 + groups % GroupsPerRow, groups / GroupsPerRow));
+                    GuestColumn + groups % GroupsPerRow, groupRow + groups / GroupsPerRow));
                 groups++;
                 foreach (var link in ns.Links)
                 {
@@ -93,8 +100,9 @@ public static class HostGraph
             foreach (var link in links)
             {
                 var (x, y) = ns.IsTarget
-                    ? (link.Kind == "tun" ? (TapColumn, taps.IndexOf(link)) : link.Kind == "bridge" ? (BridgeColumn, bridges.IndexOf(link)) : (OtherColumn, others.IndexOf(link)))
-                    : (NeighbourColumn, neighbourRow++);
+                    ? (link.Kind == "tun" ? (TapColumn, taps.IndexOf(link)) : link.Kind == "bridge" ? (BridgeColumn, bridges.IndexOf(link))
+                        : (OtherColumn + others.IndexOf(link) / RowsPerColumn, others.IndexOf(link) % RowsPerColumn))
+                    : (neighbourColumn, neighbourRow++);
                 var id = HostElementId.Of(ns, link).ToString();
                 nodes.Add(new GraphNode(id, LinkLabel(link), LinkKind(link), nsId, StateClass(link.State), x, y));
                 if (link.Master is not null && ns.Link(link.Master) is { } master)
@@ -102,7 +110,7 @@ public static class HostGraph
                 if (link.Holder is { } holder)
                 {
                     var guest = HostElementId.GuestOf(ns, link).ToString();
-                    nodes.Add(new GraphNode(guest, GuestLabel(holder), "vm", null, "running", ns.IsTarget ? GuestColumn : NeighbourColumn + 1, ns.IsTarget ? y : neighbourRow - 1));
+                    nodes.Add(new GraphNode(guest, GuestLabel(holder), "vm", null, "running", ns.IsTarget ? GuestColumn : neighbourColumn + 1, ns.IsTarget ? y : neighbourRow - 1));
                     edges.Add(new GraphEdge($"holds:{ns.Inode}:{link.Name}", guest, id, "vm", link.State == "DOWN" ? "down" : "up"));
                 }
                 if (Peer(host, ns, link) is { } peer && IsFirstOfPair(ns, link, peer.Namespace, peer.Link))
