@@ -109,7 +109,7 @@ public sealed class HostCaptureTests : IAsyncLifetime
         await _standIn.InAsync("iptables", "-D", "FORWARD", "-p", "icmp", "-d", LibvirtStandIn.OutsideAddress, "-j", "DROP");
         // Once the page is gone: while it is open, its ip monitor lives in the observed namespace (and ends with it).
         await page.CloseAsync();
-        var after = await NamespaceSnapshot.TakeAsync(_app!.Pid, _standIn.Namespace, _standIn.Outside);
+        var after = await NamespaceSnapshot.SettledAsync(before, _app!.Pid, _standIn.Namespace, _standIn.Outside);
 
         Assert.True(tshark.ExitCode == 0, tshark.StandardError);
         var seen = tshark.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
@@ -117,12 +117,7 @@ public sealed class HostCaptureTests : IAsyncLifetime
         Assert.Contains($"virbr0\t{LibvirtStandIn.GuestAddress}", seen);
         Assert.Contains($"{LibvirtStandIn.Uplink}\t{LibvirtStandIn.UplinkAddress}", seen);
         Assert.Empty(violations);
-        if (before != after)
-        {
-            await File.WriteAllTextAsync(Path.Combine(DashboardServer.ArtifactsFolder, "host-captures-before.txt"), before);
-            await File.WriteAllTextAsync(Path.Combine(DashboardServer.ArtifactsFolder, "host-captures-after.txt"), after);
-        }
-        Assert.Equal(before, after);
+        Assert.True(before == after, NamespaceSnapshot.Difference(before, after));
     }
 
     public async Task DisposeAsync()

@@ -102,7 +102,41 @@ public static class NamespaceSnapshot
     /// </summary>
     public static Task<string> TakeAsync(int observer, params string[] namespaces) => TakeAsync(namespaces, observer);
 
+    /// <summary>
+    /// As <see cref="TakeAsync(int, string[])"/>, taken again for up to ten seconds until it equals
+    /// <paramref name="before"/>: a process that only passes through (a reading under way, of this observer or of
+    /// another test's) is not a change; one that stays is, and the caller's assertion names it.
+    /// </summary>
+    public static async Task<string> SettledAsync(string before, int observer, params string[] namespaces)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var after = await TakeAsync(namespaces, observer);
+        while (after != before && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+            after = await TakeAsync(namespaces, observer);
+        }
+        return after;
+    }
+
     public static Task<string> TakeAsync(params string[] namespaces) => TakeAsync(namespaces, observer: null);
+
+    /// <summary>The lines that differ, and for a process that came or went, who it is and who started it.</summary>
+    public static string Difference(string before, string after)
+    {
+        var (was, now) = (before.Split('\n'), after.Split('\n'));
+        var text = new StringBuilder("the observed namespaces changed:\n");
+        foreach (var line in now.Except(was)) text.AppendLine($"+ {line}");
+        foreach (var line in was.Except(now)) text.AppendLine($"- {line}");
+        var pids = now.Concat(was).Where(l => l.Length > 0 && l.All(c => char.IsAsciiDigit(c) || c == ' ')).SelectMany(l => l.Split(' ')).Distinct();
+        foreach (var pid in pids.Where(p => p.Length > 0))
+        {
+            var cmdline = File.Exists($"/proc/{pid}/cmdline") ? File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ') : "(gone)";
+            var parent = NetDashboard.Lab.Observe.ProcNamespaces.ParentPid(int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture));
+            text.AppendLine($"  pid {pid}, parent {parent}: {cmdline}");
+        }
+        return text.ToString();
+    }
 
     private static async Task<string> TakeAsync(string[] namespaces, int? observer)
     {
