@@ -317,7 +317,7 @@ internal static class ProcNamespaces
             if (!name.All(char.IsAsciiDigit) || !int.TryParse(name, CultureInfo.InvariantCulture, out var pid)) continue;
             if (InodeOfLink($"{dir}/ns/net") is not { } inode) continue;
             // The observer's own readers (an ip it started with nsenter, a page's ip monitor) are not the host's processes.
-            if (ParentPid(pid) == Environment.ProcessId) continue;
+            if (ParentPid(pid) == Environment.ProcessId && Comm(pid) is "ip" or "nft" or "bridge" or "conntrack" or "nsenter") continue;
             if (!found.TryGetValue(inode, out var ns))
                 found[inode] = ns = new Found(null, $"{dir}/ns/net", []);
             ns.Pids.Add(pid);
