@@ -136,7 +136,15 @@ public sealed partial class KernelDropWatch : IDisposable
         foreach (var directory in Directory.EnumerateDirectories(Instances, Prefix + "*"))
         {
             if (inUse?.Invoke(Path.GetFileName(directory)) == true) continue;
-            RemoveInstance(directory);
+            try
+            {
+                RemoveInstance(directory);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Another start (a trace beside this one) removed the same leftover first: it is gone all the same.
+                continue;
+            }
             removed.Add(Path.GetFileName(directory));
         }
         return removed;
@@ -196,6 +204,8 @@ public sealed partial class KernelDropWatch : IDisposable
     }
 
     // An instance goes by rmdir of its own directory (the kernel frees its files); its events are switched off first.
+    private const int NoSuchEntry = 2;
+
     private static void RemoveInstance(string directory)
     {
         Write(directory, "events/enable", "0");
@@ -204,6 +214,7 @@ public sealed partial class KernelDropWatch : IDisposable
         for (var attempt = 1; RemoveDirectory(directory) != 0; attempt++)
         {
             var error = Marshal.GetLastPInvokeError();
+            if (error == NoSuchEntry) throw new DirectoryNotFoundException($"the trace instance {directory} is gone");
             if (error != Busy || attempt == RemoveAttempts)
                 throw new IOException($"the trace instance {directory} could not be removed: {Marshal.GetPInvokeErrorMessage(error)}");
             Thread.Sleep(20);
