@@ -250,7 +250,8 @@ public sealed class TraceService(LabEngine engine, LabRuntimeStore store, VmSupe
     /// those of running processes stay. Called once when the dashboard starts, with or without labs.
     /// </summary>
     public static IReadOnlyList<string> RemoveDeadInstances() =>
-        KernelDropWatch.RemoveLeftovers(name => name.Split('-') is [_, _, var pid, ..] && int.TryParse(pid, out var owner) && ProcessTable.IsRunning(owner));
+        // Only an instance named for a process that is gone is a leftover; one whose owner cannot be read is not ours to judge.
+        KernelDropWatch.RemoveLeftovers(name => !(name.Split('-') is [_, _, var pid, ..] && int.TryParse(pid, out var owner)) || ProcessTable.IsRunning(owner));
 
     /// <summary>Removes the netfilter tracing table a trace killed mid-way left in a lab's namespaces (journaled). Called when the dashboard starts.</summary>
     public async Task RemoveLeftoverTablesAsync(string lab, CancellationToken cancellationToken)
