@@ -19,6 +19,14 @@ public sealed class HostObservation(HostObserver observer, CaptureService captur
     /// <summary>Whether observe mode is on (<see cref="EnabledSetting"/>); off, the page and the API say so and read nothing.</summary>
     public bool Enabled => enabled;
 
+    // How long an observation answers "which namespace is inode N, where is it entered": a capture, a download, a why
+    // or a details read right after the page's reading needs no second walk of every namespace.
+    private static readonly TimeSpan ReuseFor = TimeSpan.FromSeconds(3);
+    private ObservedHost? _recent;
+
+    private async Task<(ActionResult Result, ObservedHost? Host)> RecentAsync(CancellationToken cancellationToken) =>
+        _recent is { } recent && DateTimeOffset.UtcNow - recent.TakenAt < ReuseFor ? (ActionResult.Ok("recent"), recent) : await ObserveAsync(cancellationToken);
+
     public async Task<(ActionResult Result, ObservedHost? Host)> ObserveAsync(CancellationToken cancellationToken = default)
     {
         if (!enabled) return (ActionResult.NotFound($"observe mode is off ({EnabledSetting} = false)"), null);
@@ -27,6 +35,7 @@ public sealed class HostObservation(HostObserver observer, CaptureService captur
         try
         {
             var host = await observer.ObserveAsync(target, cancellationToken);
+            _recent = host;
             return (ActionResult.Ok($"{host.Namespaces.Count} namespaces read in {host.ElapsedMs} ms"), host);
         }
         catch (ObserveException e)
@@ -77,7 +86,7 @@ public sealed class HostObservation(HostObserver observer, CaptureService captur
         if (panes.Count is 0 or > 16) return new(ActionResult.Refused("panes", "name 1 to 16 captures, e.g. 4026532291/vnet0"), []);
         if (panes.FirstOrDefault(pane => !HostInterface.TryParse(pane, out _)) is { } notACapture)
             return new(ActionResult.Refused("panes", $"'{Printable.Quote(notACapture)}' is not an interface of this host: a namespace's inode, '/' and an interface name"), []);
-        var (result, host) = await ObserveAsync(cancellationToken);
+        var (result, host) = await RecentAsync(cancellationToken);
         if (host is null) return new(result, []);
         var snapshots = new List<CaptureSnapshot>();
         foreach (var pane in panes)
@@ -117,7 +126,7 @@ public sealed class HostObservation(HostObserver observer, CaptureService captur
         else if (from is not null && from.AddressFamily != to.AddressFamily)
             problems.Add(new("destination", "the source and the destination are not of one IP version"));
         if (problems.Count > 0) return (ActionResult.Refused(problems), null);
-        var (result, host) = await ObserveAsync(cancellationToken);
+        var (result, host) = await RecentAsync(cancellationToken);
         if (host is null) return (result, null);
 
         // Its last hop among the open captures, and its addresses there after what NAT rewrote on the way.
@@ -172,7 +181,7 @@ public sealed class HostObservation(HostObserver observer, CaptureService captur
     public async Task<(ActionResult Result, HostDetails? Details)> DetailsAsync(ulong namespaceInode, string? link, CancellationToken cancellationToken = default)
     {
         if (link is not null && LabFileProblem.Check("link", link, InputRules.CheckInterfaceName) is { } bad) return (ActionResult.Refused([bad]), null);
-        var (result, host) = await ObserveAsync(cancellationToken);
+        var (result, host) = await RecentAsync(cancellationToken);
         if (host is null) return (result, null);
         if (host.Find(namespaceInode) is not { Path: { } path } ns)
             return (ActionResult.NotFound($"no namespace net:[{namespaceInode}] is reached from {Target}"), null);
@@ -185,7 +194,7 @@ public sealed class HostObservation(HostObserver observer, CaptureService captur
     // The capture key of an interface an observation reaches now, or why there is none.
     private async Task<(ActionResult Result, CaptureKey? Key)> LocateAsync(HostInterface at, string filter, CancellationToken cancellationToken)
     {
-        var (result, host) = await ObserveAsync(cancellationToken);
+        var (result, host) = await RecentAsync(cancellationToken);
         if (host is null) return (result, null);
         if (host.Find(at.Namespace) is not { Path: { } path } ns)
             return (ActionResult.NotFound($"no namespace net:[{at.Namespace}] is reached from {Target}"), null);
